@@ -1,0 +1,152 @@
+//! The API: built once from configuration, then answers raw API Gateway events.
+
+use aws_lambda_events::http::header::ALLOW;
+use aws_lambda_events::http::{HeaderValue, Method, StatusCode};
+use serde_json::Value;
+
+use crate::config::{ConfigError, Settings};
+use crate::cors::{CorsPolicy, method_list};
+use crate::error::ApiError;
+use crate::identity::Identity;
+use crate::payload;
+use crate::request::ApiRequest;
+use crate::response::ApiResponse;
+use crate::router::{self, Access, Route, RouteMatch};
+use crate::routes;
+
+/// Route label logged for requests that matched no route.
+const UNMATCHED_ROUTE: &str = "-";
+
+/// The API behind the authorizer. Build it once (cold start) and share it across invocations.
+#[derive(Debug)]
+pub struct Api {
+    settings: Settings,
+    cors: Option<CorsPolicy>,
+    routes: Vec<Route>,
+}
+
+impl Api {
+    /// Reads `ADMIN_GROUP` and `CORS_ALLOW_ORIGIN`; the error names the offending variable.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self::new(Settings::from_env()?))
+    }
+
+    /// The API with our route table and explicit settings.
+    pub fn new(settings: Settings) -> Self {
+        Self::with_routes(settings, routes::route_table())
+    }
+
+    /// The API with another route table (tests, forks experimenting with routes).
+    pub fn with_routes(settings: Settings, routes: Vec<Route>) -> Self {
+        let cors = settings.cors_allow_origin().cloned().map(CorsPolicy::new);
+        Self {
+            settings,
+            cors,
+            routes,
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Answers one API Gateway event (REST 1.0 or HTTP API 2.0) with the matching response
+    /// JSON. Errors only for events that are not API Gateway proxy events at all.
+    pub async fn handle(&self, event: Value) -> Result<Value, ApiError> {
+        let incoming = payload::decode(event)?;
+        let method = incoming.request.method.clone();
+        let sub = incoming.caller.as_ref().map(|caller| caller.sub.clone());
+        let (response, route) = self.route(incoming.caller, incoming.request).await;
+        // The one log line per request: no tokens, headers or bodies.
+        tracing::info!(
+            method = %method,
+            route = %route,
+            status = response.status.as_u16(),
+            sub = sub.as_deref().unwrap_or("-"),
+            "request"
+        );
+        payload::encode(incoming.version, response)
+    }
+
+    /// Answers a payload-independent request for `caller`.
+    pub async fn respond(&self, caller: Option<Identity>, request: ApiRequest) -> ApiResponse {
+        self.route(caller, request).await.0
+    }
+
+    /// The response and the route label to log.
+    async fn route(
+        &self,
+        caller: Option<Identity>,
+        mut request: ApiRequest,
+    ) -> (ApiResponse, String) {
+        let (mut response, route) =
+            match router::find(&self.routes, &request.method, &request.route_paths) {
+                RouteMatch::Found {
+                    route,
+                    path_parameters,
+                } => {
+                    for (name, value) in path_parameters {
+                        request.path_parameters.entry(name).or_insert(value);
+                    }
+                    let label = format!("{} {}", route.method(), route.template());
+                    (self.call(route, caller, request).await, label)
+                }
+                RouteMatch::MethodNotAllowed { template, allowed } => (
+                    self.other_method(&request.method, allowed),
+                    template.to_owned(),
+                ),
+                RouteMatch::NotFound => (
+                    ApiResponse::error(StatusCode::NOT_FOUND, "Not Found"),
+                    UNMATCHED_ROUTE.to_owned(),
+                ),
+            };
+        if let Some(cors) = &self.cors {
+            cors.decorate(&mut response);
+        }
+        (response, route)
+    }
+
+    /// Enforces the route's access rule, then runs its handler.
+    async fn call(
+        &self,
+        route: &Route,
+        caller: Option<Identity>,
+        request: ApiRequest,
+    ) -> ApiResponse {
+        match (route.access(), &caller) {
+            (Access::Public, _) => {}
+            (Access::Authenticated | Access::AdminGroup, None) => return unauthorized(),
+            (Access::Authenticated, Some(_)) => {}
+            (Access::AdminGroup, Some(identity)) => {
+                if !identity.is_in_group(self.settings.admin_group()) {
+                    return ApiResponse::error(StatusCode::FORBIDDEN, "Forbidden");
+                }
+            }
+        }
+        route.call(caller, request).await
+    }
+
+    /// A known path with another method: a CORS preflight (204) or 405 with `Allow`.
+    fn other_method(&self, method: &Method, mut allowed: Vec<Method>) -> ApiResponse {
+        if self.cors.is_some() {
+            allowed.push(Method::OPTIONS);
+        }
+        match &self.cors {
+            Some(cors) if method == Method::OPTIONS => cors.preflight(&allowed),
+            _ => {
+                let response =
+                    ApiResponse::error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+                match HeaderValue::from_str(&method_list(&allowed)) {
+                    Ok(allow) => response.with_header(ALLOW, allow),
+                    Err(_) => response,
+                }
+            }
+        }
+    }
+}
+
+/// 401 for a protected route reached without identity (e.g. the route was left out of the
+/// authorizer, or the function is invoked directly).
+pub(crate) fn unauthorized() -> ApiResponse {
+    ApiResponse::error(StatusCode::UNAUTHORIZED, "Unauthorized")
+}

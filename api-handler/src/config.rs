@@ -1,0 +1,225 @@
+//! Configuration, read once at cold start.
+
+use std::ffi::OsString;
+
+use aws_lambda_events::http::HeaderValue;
+
+/// Environment variable naming the group whose members may call admin-only routes.
+pub const ADMIN_GROUP_VAR: &str = "ADMIN_GROUP";
+/// Environment variable holding the origin allowed by CORS; CORS is off when unset.
+pub const CORS_ALLOW_ORIGIN_VAR: &str = "CORS_ALLOW_ORIGIN";
+/// Group used when `ADMIN_GROUP` is not set.
+pub const DEFAULT_ADMIN_GROUP: &str = "admin";
+
+/// A configuration variable that is set but unusable. Always names the variable.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{variable} is set but empty")]
+    Empty { variable: &'static str },
+    #[error("{variable} is not valid UTF-8")]
+    NotUnicode { variable: &'static str },
+    #[error("{variable} is invalid: {reason}")]
+    Invalid {
+        variable: &'static str,
+        reason: &'static str,
+    },
+}
+
+/// Validated settings of the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    admin_group: String,
+    cors_allow_origin: Option<HeaderValue>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            admin_group: DEFAULT_ADMIN_GROUP.to_owned(),
+            cors_allow_origin: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads `ADMIN_GROUP` and `CORS_ALLOW_ORIGIN` from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var_os(name))
+    }
+
+    /// Reads the settings through `lookup`, so tests need not mutate the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Result<Self, ConfigError> {
+        let mut settings = Self::default();
+        if let Some(group) = read_var(&lookup, ADMIN_GROUP_VAR)? {
+            settings = settings.with_admin_group(group)?;
+        }
+        if let Some(origin) = read_var(&lookup, CORS_ALLOW_ORIGIN_VAR)? {
+            settings = settings.with_cors_allow_origin(&origin)?;
+        }
+        Ok(settings)
+    }
+
+    /// Renames the admin group (as `ADMIN_GROUP` does).
+    pub fn with_admin_group(mut self, group: impl Into<String>) -> Result<Self, ConfigError> {
+        let group = group.into().trim().to_owned();
+        if group.is_empty() {
+            return Err(ConfigError::Empty {
+                variable: ADMIN_GROUP_VAR,
+            });
+        }
+        // Groups reach us as comma- or space-separated lists, so such a name could never match.
+        if group.contains(|c: char| c == ',' || c.is_whitespace()) {
+            return Err(ConfigError::Invalid {
+                variable: ADMIN_GROUP_VAR,
+                reason: "a group name cannot contain commas or whitespace",
+            });
+        }
+        self.admin_group = group;
+        Ok(self)
+    }
+
+    /// Turns CORS on for `origin` (as `CORS_ALLOW_ORIGIN` does): `*` or one origin.
+    pub fn with_cors_allow_origin(mut self, origin: &str) -> Result<Self, ConfigError> {
+        let origin = origin.trim();
+        if origin.is_empty() {
+            return Err(ConfigError::Empty {
+                variable: CORS_ALLOW_ORIGIN_VAR,
+            });
+        }
+        let looks_like_origin = origin == "*"
+            || ((origin.starts_with("https://") || origin.starts_with("http://"))
+                && !origin.contains(|c: char| c == ',' || c.is_whitespace()));
+        if !looks_like_origin {
+            return Err(ConfigError::Invalid {
+                variable: CORS_ALLOW_ORIGIN_VAR,
+                reason: "expected `*` or a single origin such as https://app.example.com",
+            });
+        }
+        let value = HeaderValue::from_str(origin).map_err(|_| ConfigError::Invalid {
+            variable: CORS_ALLOW_ORIGIN_VAR,
+            reason: "not a valid header value",
+        })?;
+        self.cors_allow_origin = Some(value);
+        Ok(self)
+    }
+
+    pub fn admin_group(&self) -> &str {
+        &self.admin_group
+    }
+
+    pub fn cors_allow_origin(&self) -> Option<&HeaderValue> {
+        self.cors_allow_origin.as_ref()
+    }
+}
+
+/// `Ok(None)` when unset; an error naming the variable when set but empty or not UTF-8.
+fn read_var(
+    lookup: &impl Fn(&str) -> Option<OsString>,
+    variable: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    let Some(raw) = lookup(variable) else {
+        return Ok(None);
+    };
+    let value = raw
+        .into_string()
+        .map_err(|_| ConfigError::NotUnicode { variable })?;
+    if value.trim().is_empty() {
+        return Err(ConfigError::Empty { variable });
+    }
+    Ok(Some(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings_from(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: HashMap<String, OsString> = vars
+            .iter()
+            .map(|(name, value)| (name.to_string(), OsString::from(value)))
+            .collect();
+        Settings::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_when_nothing_is_set() {
+        let settings = settings_from(&[]).unwrap();
+        assert_eq!(settings.admin_group(), "admin");
+        assert_eq!(settings.cors_allow_origin(), None);
+    }
+
+    #[test]
+    fn reads_both_variables() {
+        let settings = settings_from(&[
+            ("ADMIN_GROUP", "ops"),
+            ("CORS_ALLOW_ORIGIN", "https://app.example.com"),
+        ])
+        .unwrap();
+        assert_eq!(settings.admin_group(), "ops");
+        assert_eq!(
+            settings.cors_allow_origin().unwrap(),
+            "https://app.example.com"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let cases: &[(&[(&str, &str)], ConfigError)] = &[
+            (
+                &[("ADMIN_GROUP", "  ")],
+                ConfigError::Empty {
+                    variable: "ADMIN_GROUP",
+                },
+            ),
+            (
+                &[("CORS_ALLOW_ORIGIN", "")],
+                ConfigError::Empty {
+                    variable: "CORS_ALLOW_ORIGIN",
+                },
+            ),
+            (
+                &[("CORS_ALLOW_ORIGIN", "app.example.com")],
+                ConfigError::Invalid {
+                    variable: "CORS_ALLOW_ORIGIN",
+                    reason: "expected `*` or a single origin such as https://app.example.com",
+                },
+            ),
+            (
+                &[("ADMIN_GROUP", "admin,users")],
+                ConfigError::Invalid {
+                    variable: "ADMIN_GROUP",
+                    reason: "a group name cannot contain commas or whitespace",
+                },
+            ),
+        ];
+        for (vars, expected) in cases {
+            let error = settings_from(vars).unwrap_err();
+            assert_eq!(&error, expected, "vars: {vars:?}");
+            let variable = vars[0].0;
+            assert!(error.to_string().contains(variable), "{error}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_value_is_an_error() {
+        use std::os::unix::ffi::OsStringExt;
+        let error = Settings::from_lookup(|name| {
+            (name == "ADMIN_GROUP").then(|| OsString::from_vec(vec![0xff, 0xfe]))
+        })
+        .unwrap_err();
+        assert_eq!(
+            error,
+            ConfigError::NotUnicode {
+                variable: "ADMIN_GROUP"
+            }
+        );
+    }
+
+    #[test]
+    fn wildcard_origin_is_accepted() {
+        let settings = settings_from(&[("CORS_ALLOW_ORIGIN", "*")]).unwrap();
+        assert_eq!(settings.cors_allow_origin().unwrap(), "*");
+    }
+}

@@ -1,0 +1,30 @@
+//! The protected API behind the Cognito JWT authorizer.
+//!
+//! One Lambda function serves both API Gateway flavours: REST API proxy events (payload 1.0)
+//! and HTTP API events (payload 2.0). The payload version is detected from the event and the
+//! answer is written in the matching response format.
+//!
+//! The crate is also a library so that a local API Gateway emulator can call [`Api::handle`]
+//! in-process with exactly the JSON API Gateway would send.
+//!
+//! Adding a route: write a handler in [`routes`] and add one line to [`routes::route_table`].
+
+mod api;
+pub mod config;
+mod cors;
+pub mod error;
+pub mod identity;
+pub mod payload;
+pub mod request;
+pub mod response;
+pub mod router;
+pub mod routes;
+
+pub use api::Api;
+pub use config::{ConfigError, Settings};
+pub use error::ApiError;
+pub use identity::Identity;
+pub use payload::PayloadVersion;
+pub use request::ApiRequest;
+pub use response::ApiResponse;
+pub use router::{Access, Route};

@@ -1,0 +1,238 @@
+//! API Gateway payloads: detecting the version, reading requests, writing responses.
+
+use std::fmt;
+
+use aws_lambda_events::apigw::{
+    ApiGatewayProxyRequest, ApiGatewayProxyResponse, ApiGatewayV2httpRequest,
+    ApiGatewayV2httpResponse,
+};
+use aws_lambda_events::encodings::Body;
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::identity::Identity;
+use crate::request::{ApiRequest, PathHints, route_paths};
+use crate::response::ApiResponse;
+
+/// The two event formats API Gateway uses to invoke a Lambda proxy integration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayloadVersion {
+    /// REST API proxy integration (also HTTP APIs configured for payload 1.0).
+    Rest,
+    /// HTTP API, payload format 2.0.
+    Http,
+}
+
+impl fmt::Display for PayloadVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Rest => "REST API (payload 1.0)",
+            Self::Http => "HTTP API (payload 2.0)",
+        })
+    }
+}
+
+impl PayloadVersion {
+    /// Detects the payload version from the event's shape, without trusting it further.
+    pub fn detect(event: &Value) -> Result<Self, ApiError> {
+        let event = event.as_object().ok_or(ApiError::UnrecognizedEvent(
+            "the event is not a JSON object",
+        ))?;
+        let context = event
+            .get("requestContext")
+            .and_then(Value::as_object)
+            .ok_or(ApiError::UnrecognizedEvent(
+                "no requestContext object: not an API Gateway proxy event",
+            ))?;
+        if event.get("version").and_then(Value::as_str) == Some("2.0")
+            || context.get("http").is_some_and(Value::is_object)
+        {
+            return Ok(Self::Http);
+        }
+        if event.get("httpMethod").is_some_and(Value::is_string) {
+            return Ok(Self::Rest);
+        }
+        Err(ApiError::UnrecognizedEvent(
+            "neither a REST API proxy event (httpMethod) nor an HTTP API event (version 2.0, requestContext.http)",
+        ))
+    }
+}
+
+/// An event read into the caller and the payload-independent request.
+#[derive(Debug)]
+pub(crate) struct Incoming {
+    pub version: PayloadVersion,
+    pub caller: Option<Identity>,
+    pub request: ApiRequest,
+}
+
+pub(crate) fn decode(event: Value) -> Result<Incoming, ApiError> {
+    let version = PayloadVersion::detect(&event)?;
+    let invalid = |source| ApiError::InvalidEvent { version, source };
+    let (caller, request) = match version {
+        PayloadVersion::Rest => decode_rest(serde_json::from_value(event).map_err(invalid)?),
+        PayloadVersion::Http => decode_http(serde_json::from_value(event).map_err(invalid)?),
+    };
+    Ok(Incoming {
+        version,
+        caller,
+        request,
+    })
+}
+
+fn decode_rest(event: ApiGatewayProxyRequest) -> (Option<Identity>, ApiRequest) {
+    let context = &event.request_context;
+    let caller = Identity::from_authorizer(&context.authorizer);
+    let resource = event.resource.as_deref();
+    let hints = PathHints {
+        template: resource,
+        proxy: resource.zip(event.path_parameters.get("proxy").map(String::as_str)),
+        paths: [event.path.as_deref(), context.path.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect(),
+        stage: context.stage.as_deref(),
+    };
+    let request = ApiRequest {
+        method: event.http_method.clone(),
+        route_paths: route_paths(&hints),
+        // The multi-value maps are supersets of the single-value ones when present.
+        headers: if event.multi_value_headers.is_empty() {
+            event.headers
+        } else {
+            event.multi_value_headers
+        },
+        query: if event.multi_value_query_string_parameters.is_empty() {
+            event.query_string_parameters
+        } else {
+            event.multi_value_query_string_parameters
+        },
+        path_parameters: event.path_parameters,
+        body: event.body,
+        is_base64_encoded: event.is_base64_encoded,
+    };
+    (caller, request)
+}
+
+fn decode_http(event: ApiGatewayV2httpRequest) -> (Option<Identity>, ApiRequest) {
+    let context = &event.request_context;
+    let caller = context
+        .authorizer
+        .as_ref()
+        .and_then(Identity::from_authorizer);
+    // `GET /me` → `/me`; `$default` has no path part.
+    let template = event
+        .route_key
+        .as_deref()
+        .and_then(|key| key.split_once(' '))
+        .map(|(_method, path)| path);
+    let hints = PathHints {
+        template,
+        proxy: template.zip(event.path_parameters.get("proxy").map(String::as_str)),
+        paths: [event.raw_path.as_deref(), context.http.path.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect(),
+        stage: context.stage.as_deref(),
+    };
+    let request = ApiRequest {
+        // HTTP API puts the method in requestContext.http; the top-level field is for authorizers.
+        method: context.http.method.clone(),
+        route_paths: route_paths(&hints),
+        headers: event.headers,
+        query: event.query_string_parameters,
+        path_parameters: event.path_parameters,
+        body: event.body,
+        is_base64_encoded: event.is_base64_encoded,
+    };
+    (caller, request)
+}
+
+/// Writes `response` in the format of the payload version the request came in.
+pub(crate) fn encode(version: PayloadVersion, response: ApiResponse) -> Result<Value, ApiError> {
+    let status_code = i64::from(response.status.as_u16());
+    let body = response.body.map(Body::Text);
+    let encoded = match version {
+        PayloadVersion::Rest => {
+            let mut out = ApiGatewayProxyResponse::default();
+            out.status_code = status_code;
+            out.headers = response.headers;
+            out.body = body;
+            serde_json::to_value(out)
+        }
+        PayloadVersion::Http => {
+            let mut out = ApiGatewayV2httpResponse::default();
+            out.status_code = status_code;
+            out.headers = response.headers;
+            out.body = body;
+            serde_json::to_value(out)
+        }
+    };
+    encoded.map_err(|source| ApiError::ResponseSerialization { version, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn detects_versions() {
+        let cases = [
+            (
+                json!({"version": "2.0", "requestContext": {}}),
+                Some(PayloadVersion::Http),
+            ),
+            (
+                json!({"requestContext": {"http": {"method": "GET"}}}),
+                Some(PayloadVersion::Http),
+            ),
+            (
+                json!({"version": "1.0", "httpMethod": "GET", "requestContext": {}}),
+                Some(PayloadVersion::Rest),
+            ),
+            (
+                json!({"httpMethod": "GET", "requestContext": {}}),
+                Some(PayloadVersion::Rest),
+            ),
+            (json!({"httpMethod": "GET"}), None),
+            (json!({"Records": []}), None),
+            (json!({"requestContext": {"routeKey": "$connect"}}), None),
+            (json!([1, 2]), None),
+            (json!("GET /me"), None),
+        ];
+        for (event, expected) in cases {
+            assert_eq!(PayloadVersion::detect(&event).ok(), expected, "{event}");
+        }
+    }
+
+    #[test]
+    fn malformed_event_of_a_known_version_is_an_error() {
+        let event = json!({"version": "2.0", "requestContext": {"http": {"method": 7}}});
+        let error = decode(event).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                ApiError::InvalidEvent {
+                    version: PayloadVersion::Http,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn encodes_each_format() {
+        let response = ApiResponse::error(aws_lambda_events::http::StatusCode::FORBIDDEN, "no");
+        let rest = encode(PayloadVersion::Rest, response.clone()).unwrap();
+        assert_eq!(rest["statusCode"], 403);
+        assert_eq!(rest["headers"]["content-type"], "application/json");
+        assert_eq!(rest["body"], r#"{"message":"no"}"#);
+        assert_eq!(rest.get("cookies"), None);
+        let http = encode(PayloadVersion::Http, response).unwrap();
+        assert_eq!(http["statusCode"], 403);
+        assert_eq!(http["cookies"], json!([]));
+        assert_eq!(http["isBase64Encoded"], false);
+    }
+}

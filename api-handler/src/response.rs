@@ -1,0 +1,86 @@
+//! Responses as handlers build them, before they are written in a payload's format.
+
+use aws_lambda_events::http::header::{CONTENT_TYPE, HeaderName};
+use aws_lambda_events::http::{HeaderMap, HeaderValue, StatusCode};
+use serde::Serialize;
+use serde_json::json;
+
+/// A response: status, headers and an optional (JSON) body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Option<String>,
+}
+
+impl ApiResponse {
+    /// `status` with `body` serialized as JSON and `content-type: application/json`.
+    pub fn json(status: StatusCode, body: &impl Serialize) -> Self {
+        // Serializing our own plain data types cannot fail; if a handler ever returns a type
+        // that can (a map with non-string keys), answer 500 rather than panic.
+        match serde_json::to_string(body) {
+            Ok(body) => Self::json_text(status, body),
+            Err(_) => Self::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not serialize the response",
+            ),
+        }
+    }
+
+    /// 200 with a JSON body.
+    pub fn ok(body: &impl Serialize) -> Self {
+        Self::json(StatusCode::OK, body)
+    }
+
+    /// Every error is JSON `{"message": "..."}`.
+    pub fn error(status: StatusCode, message: &str) -> Self {
+        Self::json_text(status, json!({ "message": message }).to_string())
+    }
+
+    /// A response without body (CORS preflights).
+    pub fn no_content() -> Self {
+        Self {
+            status: StatusCode::NO_CONTENT,
+            headers: HeaderMap::new(),
+            body: None,
+        }
+    }
+
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    fn json_text(status: StatusCode, body: String) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Self {
+            status,
+            headers,
+            body: Some(body),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_json_messages() {
+        let response = ApiResponse::error(StatusCode::NOT_FOUND, "no \"route\"");
+        assert_eq!(response.status, StatusCode::NOT_FOUND);
+        assert_eq!(response.headers[CONTENT_TYPE], "application/json");
+        let body: serde_json::Value =
+            serde_json::from_str(response.body.as_deref().unwrap()).unwrap();
+        assert_eq!(body, json!({"message": "no \"route\""}));
+    }
+
+    #[test]
+    fn unserializable_body_is_a_500_not_a_panic() {
+        let mut map = std::collections::HashMap::new();
+        map.insert((1, 2), "tuple keys are not JSON");
+        let response = ApiResponse::ok(&map);
+        assert_eq!(response.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

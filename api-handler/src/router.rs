@@ -1,0 +1,275 @@
+//! The route table's building blocks and path matching.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use aws_lambda_events::http::Method;
+
+use crate::identity::Identity;
+use crate::request::ApiRequest;
+use crate::response::ApiResponse;
+
+/// The future a handler returns, boxed so that routes of different handlers fit in one table.
+pub type HandlerFuture = Pin<Box<dyn Future<Output = ApiResponse> + Send>>;
+
+type PublicHandler = Box<dyn Fn(Option<Identity>, ApiRequest) -> HandlerFuture + Send + Sync>;
+type IdentifiedHandler = Box<dyn Fn(Identity, ApiRequest) -> HandlerFuture + Send + Sync>;
+
+/// Who may call a route. Checked before the handler runs, so handlers of protected routes
+/// receive an [`Identity`] rather than an `Option` and cannot forget the check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone; the handler gets the caller if there is one.
+    Public,
+    /// Any authenticated caller; anonymous → 401.
+    Authenticated,
+    /// Members of the admin group (`ADMIN_GROUP`); anonymous → 401, others → 403.
+    /// Defence in depth: the authorizer's route rules guard these routes too.
+    AdminGroup,
+}
+
+enum Handler {
+    Public(PublicHandler),
+    Identified(IdentifiedHandler),
+}
+
+/// One line of the route table: method, path template, access rule and handler.
+///
+/// Templates are paths such as `/me`; a `{name}` segment matches any one segment and is
+/// passed to the handler in [`ApiRequest::path_parameters`].
+pub struct Route {
+    method: Method,
+    template: &'static str,
+    access: Access,
+    handler: Handler,
+}
+
+impl Route {
+    /// A route anyone may call.
+    pub fn public<F, Fut>(method: Method, template: &'static str, handler: F) -> Self
+    where
+        F: Fn(Option<Identity>, ApiRequest) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ApiResponse> + Send + 'static,
+    {
+        let handler: PublicHandler =
+            Box::new(move |caller, request| Box::pin(handler(caller, request)));
+        Self::new(method, template, Access::Public, Handler::Public(handler))
+    }
+
+    /// A route for authenticated callers.
+    pub fn authenticated<F, Fut>(method: Method, template: &'static str, handler: F) -> Self
+    where
+        F: Fn(Identity, ApiRequest) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ApiResponse> + Send + 'static,
+    {
+        Self::identified(method, template, Access::Authenticated, handler)
+    }
+
+    /// A route for members of the admin group.
+    pub fn admin_only<F, Fut>(method: Method, template: &'static str, handler: F) -> Self
+    where
+        F: Fn(Identity, ApiRequest) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ApiResponse> + Send + 'static,
+    {
+        Self::identified(method, template, Access::AdminGroup, handler)
+    }
+
+    fn identified<F, Fut>(
+        method: Method,
+        template: &'static str,
+        access: Access,
+        handler: F,
+    ) -> Self
+    where
+        F: Fn(Identity, ApiRequest) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ApiResponse> + Send + 'static,
+    {
+        let handler: IdentifiedHandler =
+            Box::new(move |identity, request| Box::pin(handler(identity, request)));
+        Self::new(method, template, access, Handler::Identified(handler))
+    }
+
+    fn new(method: Method, template: &'static str, access: Access, handler: Handler) -> Self {
+        assert!(
+            template.starts_with('/'),
+            "route template {template:?} must start with '/'"
+        );
+        Self {
+            method,
+            template,
+            access,
+            handler,
+        }
+    }
+
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    pub fn template(&self) -> &'static str {
+        self.template
+    }
+
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    /// Runs the handler. The caller's access must have been checked: an identified handler
+    /// called without identity is a bug in the router, answered 401 rather than a panic.
+    pub(crate) async fn call(&self, caller: Option<Identity>, request: ApiRequest) -> ApiResponse {
+        match (&self.handler, caller) {
+            (Handler::Public(handler), caller) => handler(caller, request).await,
+            (Handler::Identified(handler), Some(identity)) => handler(identity, request).await,
+            (Handler::Identified(_), None) => crate::api::unauthorized(),
+        }
+    }
+}
+
+impl fmt::Debug for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Route")
+            .field("method", &self.method)
+            .field("template", &self.template)
+            .field("access", &self.access)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the route table says about a request.
+#[derive(Debug)]
+pub(crate) enum RouteMatch<'r> {
+    Found {
+        route: &'r Route,
+        path_parameters: HashMap<String, String>,
+    },
+    /// The path exists but not for this method.
+    MethodNotAllowed {
+        template: &'static str,
+        allowed: Vec<Method>,
+    },
+    NotFound,
+}
+
+/// Finds the route for `method` and the first of `paths` that names any route.
+pub(crate) fn find<'r>(routes: &'r [Route], method: &Method, paths: &[String]) -> RouteMatch<'r> {
+    for path in paths {
+        let mut allowed = Vec::new();
+        let mut template = None;
+        for route in routes {
+            let Some(path_parameters) = match_template(route.template, path) else {
+                continue;
+            };
+            if route.method == *method {
+                return RouteMatch::Found {
+                    route,
+                    path_parameters,
+                };
+            }
+            template.get_or_insert(route.template);
+            if !allowed.contains(&route.method) {
+                allowed.push(route.method.clone());
+            }
+        }
+        if let Some(template) = template {
+            return RouteMatch::MethodNotAllowed { template, allowed };
+        }
+    }
+    RouteMatch::NotFound
+}
+
+/// The `{name}` parameters if `path` matches `template` segment by segment.
+fn match_template(template: &str, path: &str) -> Option<HashMap<String, String>> {
+    let mut template_segments = template.split('/').filter(|s| !s.is_empty());
+    let mut path_segments = path.split('/').filter(|s| !s.is_empty());
+    let mut parameters = HashMap::new();
+    loop {
+        match (template_segments.next(), path_segments.next()) {
+            (None, None) => return Some(parameters),
+            (Some(expected), Some(actual)) => {
+                match expected.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(name) => {
+                        parameters.insert(name.to_owned(), actual.to_owned());
+                    }
+                    None if expected == actual => {}
+                    None => return None,
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn empty(_caller: Option<Identity>, _request: ApiRequest) -> ApiResponse {
+        ApiResponse::no_content()
+    }
+
+    fn table() -> Vec<Route> {
+        vec![
+            Route::public(Method::GET, "/health", empty),
+            Route::public(Method::GET, "/items/{id}", empty),
+            Route::public(Method::DELETE, "/items/{id}", empty),
+        ]
+    }
+
+    fn paths(paths: &[&str]) -> Vec<String> {
+        paths.iter().map(|p| p.to_string()).collect()
+    }
+
+    #[test]
+    fn finds_exact_and_templated_routes() {
+        let routes = table();
+        match find(&routes, &Method::GET, &paths(&["/health"])) {
+            RouteMatch::Found { route, .. } => assert_eq!(route.template(), "/health"),
+            other => panic!("{other:?}"),
+        }
+        match find(&routes, &Method::DELETE, &paths(&["/items/42"])) {
+            RouteMatch::Found {
+                route,
+                path_parameters,
+            } => {
+                assert_eq!(route.method(), Method::DELETE);
+                assert_eq!(path_parameters["id"], "42");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn first_candidate_naming_a_route_wins() {
+        let routes = table();
+        let found = find(&routes, &Method::GET, &paths(&["/prod/health", "/health"]));
+        assert!(matches!(found, RouteMatch::Found { route, .. } if route.template() == "/health"));
+    }
+
+    #[test]
+    fn other_method_lists_the_allowed_ones() {
+        let routes = table();
+        match find(&routes, &Method::POST, &paths(&["/items/1"])) {
+            RouteMatch::MethodNotAllowed { template, allowed } => {
+                assert_eq!(template, "/items/{id}");
+                assert_eq!(allowed, vec![Method::GET, Method::DELETE]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_paths_are_not_found() {
+        let routes = table();
+        for path in ["/", "/healthz", "/health/x", "/items", "/items/1/2"] {
+            assert!(
+                matches!(
+                    find(&routes, &Method::GET, &paths(&[path])),
+                    RouteMatch::NotFound
+                ),
+                "{path}"
+            );
+        }
+    }
+}
