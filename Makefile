@@ -1,0 +1,37 @@
+# One entry point for people and CI. Every target installs what it needs into the project
+# (.venv for the Python tools, target/ for Rust); nothing is installed globally.
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -euo pipefail -c
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha256sum requirements-dev.txt | cut -c1-12)
+
+.PHONY: venv test test-rust test-template test-e2e lint demo serve clean
+
+$(STAMP): requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## make test: everything, unit to end-to-end (what CI runs)
+test: venv lint test-rust test-template test-e2e
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+test-rust:
+	cargo test --workspace --locked
+
+test-template: venv
+	bash scripts/check-template.sh
+
+test-e2e: venv
+	bash scripts/e2e.sh
+
+clean:
+	rm -rf $(VENV) target .aws-sam .local

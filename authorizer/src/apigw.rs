@@ -1,0 +1,317 @@
+//! The API Gateway side: one handler for REST `TOKEN`, REST `REQUEST` and HTTP API payload 2.0
+//! authorizer events, detected from the event itself.
+//!
+//! Answers follow API Gateway's contract: an invalid token fails the invocation with exactly
+//! `Unauthorized` (401); a valid one gets a cache-safe policy (or an HTTP API simple response);
+//! missing keys or a malformed event fail with another message (500), never an Allow.
+
+use aws_lambda_events::apigw::{
+    ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequest,
+    ApiGatewayCustomAuthorizerRequestTypeRequest, ApiGatewayCustomAuthorizerResponse,
+    ApiGatewayV2CustomAuthorizerIamPolicyResponse, ApiGatewayV2CustomAuthorizerSimpleResponse,
+    ApiGatewayV2CustomAuthorizerV2Request,
+};
+use aws_lambda_events::http::HeaderMap;
+use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::claims::VerifiedClaims;
+use crate::config::{AuthorizerConfig, HttpApiResponse};
+use crate::policy::{self, Effect, MethodArn};
+use crate::rejection::{Reason, Rejection};
+use crate::route_rules::RouteRules;
+use crate::token::token_from_authorization;
+use crate::verifier::{Verifier, VerifyError};
+
+/// Why an invocation failed. The `Display` form is the Lambda error message API Gateway reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthorizerError {
+    /// The token is missing or invalid: API Gateway answers 401.
+    #[error("Unauthorized")]
+    Unauthorized {
+        rejection: Rejection,
+        /// The `sub` of an authentic token that failed a claim check, for the log line.
+        sub: Option<String>,
+    },
+    /// No signing key can be had: API Gateway answers 500 (the caller's token may be fine).
+    #[error("Signing keys are unavailable")]
+    KeysUnavailable,
+    /// The event is not an authorizer event this function understands.
+    #[error("Unsupported authorizer event")]
+    UnsupportedEvent,
+    /// The event's `methodArn`/`routeArn` cannot be parsed into a stage to authorize.
+    #[error("Invalid method ARN in authorizer event")]
+    InvalidMethodArn,
+}
+
+impl AuthorizerError {
+    /// A short name for the Lambda error type and logs.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            AuthorizerError::Unauthorized { .. } => "Unauthorized",
+            AuthorizerError::KeysUnavailable => "KeysUnavailable",
+            AuthorizerError::UnsupportedEvent => "UnsupportedEvent",
+            AuthorizerError::InvalidMethodArn => "InvalidMethodArn",
+        }
+    }
+}
+
+/// The identity passed on to the API as authorizer context. Flat values only, as API Gateway
+/// requires; absent values are left out rather than sent as null.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityContext {
+    pub sub: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    pub token_use: String,
+    pub client_id: String,
+    /// Space-separated, as in the token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Comma-separated; empty when the caller is in no group.
+    pub groups: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub iss: String,
+    pub exp: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<u64>,
+}
+
+impl From<&VerifiedClaims> for IdentityContext {
+    fn from(claims: &VerifiedClaims) -> Self {
+        IdentityContext {
+            sub: claims.sub.clone(),
+            username: claims.username.clone(),
+            token_use: claims.token_use.as_str().to_owned(),
+            client_id: claims.client_id.clone(),
+            scope: (!claims.scopes.is_empty()).then(|| claims.scopes.join(" ")),
+            groups: claims.groups.join(","),
+            email: claims.email.clone(),
+            iss: claims.issuer.clone(),
+            exp: claims.expires_at,
+            auth_time: claims.auth_time,
+        }
+    }
+}
+
+/// What the authorizer answers, in the shape the event asked for.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum AuthorizerResponse {
+    /// REST API `TOKEN` and `REQUEST` authorizers.
+    Rest(ApiGatewayCustomAuthorizerResponse<IdentityContext>),
+    /// HTTP API payload 2.0 with `HTTP_API_RESPONSE=iam`.
+    HttpIam(ApiGatewayV2CustomAuthorizerIamPolicyResponse<IdentityContext>),
+    /// HTTP API payload 2.0 simple response (the default).
+    HttpSimple(ApiGatewayV2CustomAuthorizerSimpleResponse<IdentityContext>),
+}
+
+impl AuthorizerResponse {
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// The kinds of event handled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    RestToken,
+    RestRequest,
+    HttpV2,
+}
+
+impl EventKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            EventKind::RestToken => "rest_token",
+            EventKind::RestRequest => "rest_request",
+            EventKind::HttpV2 => "http_v2",
+        }
+    }
+}
+
+/// The Lambda authorizer: built once per process, shared by every invocation.
+pub struct Authorizer {
+    verifier: Verifier,
+    route_rules: RouteRules,
+    http_api_response: HttpApiResponse,
+}
+
+impl Authorizer {
+    pub fn new(verifier: Verifier, route_rules: RouteRules, http_api_response: HttpApiResponse) -> Self {
+        Authorizer {
+            verifier,
+            route_rules,
+            http_api_response,
+        }
+    }
+
+    /// Builds the production authorizer (HTTPS JWKS fetcher, system clock) from configuration.
+    pub fn from_config(config: AuthorizerConfig) -> Result<Self, reqwest::Error> {
+        let verifier = Verifier::with_http(config.verifier, config.jwks_timeout, config.jwks_refresh_cooldown)?;
+        Ok(Authorizer::new(verifier, config.route_rules, config.http_api_response))
+    }
+
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    /// Handles one authorizer event, logging one line with the decision.
+    pub async fn handle(&self, event: &Value) -> Result<AuthorizerResponse, AuthorizerError> {
+        let kind = detect(event);
+        let outcome = match kind {
+            Some(kind) => self.decide(kind, event).await,
+            None => Err(AuthorizerError::UnsupportedEvent),
+        };
+        log_decision(kind, &outcome);
+        outcome.map(|(response, _)| response)
+    }
+
+    async fn decide(
+        &self,
+        kind: EventKind,
+        event: &Value,
+    ) -> Result<(AuthorizerResponse, String), AuthorizerError> {
+        let (token, arn) = match kind {
+            EventKind::RestToken => {
+                let request = ApiGatewayCustomAuthorizerRequest::deserialize(event)
+                    .map_err(|_| AuthorizerError::UnsupportedEvent)?;
+                (request.authorization_token, request.method_arn)
+            }
+            EventKind::RestRequest => {
+                let request = ApiGatewayCustomAuthorizerRequestTypeRequest::deserialize(event)
+                    .map_err(|_| AuthorizerError::UnsupportedEvent)?;
+                (authorization_header(&request.headers)?, request.method_arn)
+            }
+            EventKind::HttpV2 => {
+                let request = ApiGatewayV2CustomAuthorizerV2Request::deserialize(event)
+                    .map_err(|_| AuthorizerError::UnsupportedEvent)?;
+                (authorization_header(&request.headers)?, request.route_arn)
+            }
+        };
+        // The ARN is checked before the token so a malformed event never yields an Allow,
+        // whatever the token.
+        let arn = arn
+            .as_deref()
+            .and_then(MethodArn::parse)
+            .ok_or(AuthorizerError::InvalidMethodArn)?;
+        let token = token
+            .as_deref()
+            .and_then(token_from_authorization)
+            .ok_or_else(|| unauthorized(Reason::MissingToken, "no token in the event"))?;
+
+        let claims = self.verifier.verify(token).await.map_err(|error| match error {
+            VerifyError::Rejected { rejection, sub } => AuthorizerError::Unauthorized { rejection, sub },
+            VerifyError::KeysUnavailable => AuthorizerError::KeysUnavailable,
+        })?;
+        let context = IdentityContext::from(&claims);
+
+        let response = match (kind, self.http_api_response) {
+            (EventKind::HttpV2, HttpApiResponse::Simple) => {
+                let mut simple = ApiGatewayV2CustomAuthorizerSimpleResponse::default();
+                simple.is_authorized = !policy::request_denied(&arn, &self.route_rules, &claims);
+                simple.context = context;
+                AuthorizerResponse::HttpSimple(simple)
+            }
+            (EventKind::HttpV2, HttpApiResponse::Iam) => {
+                let mut iam = ApiGatewayV2CustomAuthorizerIamPolicyResponse::default();
+                iam.principal_id = Some(claims.sub.clone());
+                iam.policy_document = policy_document(&arn, &self.route_rules, &claims);
+                iam.context = context;
+                AuthorizerResponse::HttpIam(iam)
+            }
+            (EventKind::RestToken | EventKind::RestRequest, _) => {
+                let mut rest = ApiGatewayCustomAuthorizerResponse::default();
+                rest.principal_id = Some(claims.sub.clone());
+                rest.policy_document = policy_document(&arn, &self.route_rules, &claims);
+                rest.context = context;
+                AuthorizerResponse::Rest(rest)
+            }
+        };
+        Ok((response, claims.sub))
+    }
+}
+
+fn unauthorized(reason: Reason, detail: &'static str) -> AuthorizerError {
+    AuthorizerError::Unauthorized {
+        rejection: Rejection::new(reason, detail),
+        sub: None,
+    }
+}
+
+/// Detects the event shape from its discriminating fields only.
+pub fn detect(event: &Value) -> Option<EventKind> {
+    if event.get("version").and_then(Value::as_str) == Some("2.0") {
+        return event.get("routeArn").is_some().then_some(EventKind::HttpV2);
+    }
+    match event.get("type").and_then(Value::as_str) {
+        Some("TOKEN") => Some(EventKind::RestToken),
+        Some("REQUEST") => Some(EventKind::RestRequest),
+        _ => None,
+    }
+}
+
+/// The `Authorization` header (names are case-insensitive in a `HeaderMap`). Several values are
+/// ambiguous and refused rather than guessed between.
+fn authorization_header(headers: &HeaderMap) -> Result<Option<String>, AuthorizerError> {
+    let mut values = headers.get_all("authorization").iter();
+    let (first, second) = (values.next(), values.next());
+    if second.is_some() {
+        return Err(unauthorized(Reason::Malformed, "several Authorization headers"));
+    }
+    Ok(first.and_then(|v| v.to_str().ok()).map(str::to_owned))
+}
+
+fn policy_document(arn: &MethodArn, rules: &RouteRules, claims: &VerifiedClaims) -> ApiGatewayCustomAuthorizerPolicy {
+    let mut document = ApiGatewayCustomAuthorizerPolicy::default();
+    document.version = Some("2012-10-17".to_owned());
+    document.statement = policy::policy_for(arn, rules, claims)
+        .into_iter()
+        .map(|statement| {
+            let mut iam = IamPolicyStatement::default();
+            iam.action = vec!["execute-api:Invoke".to_owned()];
+            iam.effect = match statement.effect {
+                Effect::Allow => IamPolicyEffect::Allow,
+                Effect::Deny => IamPolicyEffect::Deny,
+            };
+            iam.resource = statement.resources;
+            iam
+        })
+        .collect();
+    document
+}
+
+/// One line per decision: the event kind, the outcome, a reason code, and the `sub` when known.
+/// Never the token, its signature or a header.
+fn log_decision(kind: Option<EventKind>, outcome: &Result<(AuthorizerResponse, String), AuthorizerError>) {
+    let event = kind.map_or("unknown", EventKind::as_str);
+    match outcome {
+        Ok((AuthorizerResponse::HttpSimple(simple), sub)) if !simple.is_authorized => {
+            tracing::info!(event, decision = "deny", reason = "route_rule", sub = %sub, "authorization decision");
+        }
+        Ok((_, sub)) => {
+            tracing::info!(event, decision = "allow", reason = "valid_token", sub = %sub, "authorization decision");
+        }
+        Err(AuthorizerError::Unauthorized { rejection, sub }) => {
+            tracing::info!(
+                event,
+                decision = "unauthorized",
+                reason = rejection.reason.code(),
+                detail = rejection.detail,
+                sub = sub.as_deref(),
+                "authorization decision"
+            );
+        }
+        Err(AuthorizerError::KeysUnavailable) => {
+            tracing::error!(event, decision = "error", reason = "jwks_unavailable", "authorization decision");
+        }
+        Err(AuthorizerError::UnsupportedEvent) => {
+            tracing::error!(event, decision = "error", reason = "unsupported_event", "authorization decision");
+        }
+        Err(AuthorizerError::InvalidMethodArn) => {
+            tracing::error!(event, decision = "error", reason = "invalid_method_arn", "authorization decision");
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! The JSON Web Key Set document: parsed once into keys ready to verify signatures with, so no
+//! modulus is decoded again per token. Keys that are malformed, too weak or not RSA signing keys
+//! are skipped (and logged), so one bad entry cannot take the others down.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value};
+
+/// Largest JWKS body accepted, in bytes. Cognito's is about 1 KiB.
+pub const MAX_JWKS_BYTES: usize = 150 * 1024;
+
+/// Weakest RSA modulus accepted, in bits.
+pub const MIN_RSA_BITS: usize = 2048;
+/// Strongest RSA modulus accepted, in bits (the verification library's own upper bound).
+pub const MAX_RSA_BITS: usize = 8192;
+
+/// The signature algorithms this verifier can check. Cognito signs with RS256.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JwkAlgorithm {
+    RS256,
+    RS384,
+    RS512,
+}
+
+impl JwkAlgorithm {
+    /// Parses an `alg` name. Exact match only: `rs256` or `none` are not algorithms here.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "RS256" => Some(JwkAlgorithm::RS256),
+            "RS384" => Some(JwkAlgorithm::RS384),
+            "RS512" => Some(JwkAlgorithm::RS512),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            JwkAlgorithm::RS256 => "RS256",
+            JwkAlgorithm::RS384 => "RS384",
+            JwkAlgorithm::RS512 => "RS512",
+        }
+    }
+
+    fn parameters(self) -> &'static signature::RsaParameters {
+        match self {
+            JwkAlgorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+            JwkAlgorithm::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+            JwkAlgorithm::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+        }
+    }
+}
+
+/// One key from the JWKS, parsed for each algorithm it may be used with.
+pub struct VerificationKey {
+    /// The JWK's own `alg`, when it names one: a token must then use exactly that algorithm.
+    pub declared_alg: Option<JwkAlgorithm>,
+    pub modulus_bits: usize,
+    parsed: Vec<(JwkAlgorithm, ParsedPublicKey)>,
+}
+
+impl VerificationKey {
+    /// Checks `signature` over `message` with this key and `alg`. An algorithm the key was not
+    /// parsed for (not allowed, or not the key's declared `alg`) never verifies.
+    pub fn verify(&self, alg: JwkAlgorithm, message: &[u8], signature: &[u8]) -> bool {
+        self.parsed
+            .iter()
+            .find(|(a, _)| *a == alg)
+            .is_some_and(|(_, key)| key.verify_sig(message, signature).is_ok())
+    }
+}
+
+impl std::fmt::Debug for VerificationKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerificationKey")
+            .field("declared_alg", &self.declared_alg)
+            .field("modulus_bits", &self.modulus_bits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A pool's usable keys by `kid`.
+#[derive(Debug, Default, Clone)]
+pub struct KeySet {
+    keys: HashMap<String, Arc<VerificationKey>>,
+}
+
+impl KeySet {
+    pub fn get(&self, kid: &str) -> Option<&Arc<VerificationKey>> {
+        self.keys.get(kid)
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The key IDs, sorted, for logs and tests.
+    pub fn kids(&self) -> Vec<&str> {
+        let mut kids: Vec<&str> = self.keys.keys().map(String::as_str).collect();
+        kids.sort_unstable();
+        kids
+    }
+}
+
+/// Why a JWKS document as a whole was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JwksError {
+    #[error("JWKS is larger than {MAX_JWKS_BYTES} bytes")]
+    TooLarge,
+    #[error("JWKS is not a JSON object with a \"keys\" array")]
+    NotAKeySet,
+}
+
+/// Parses a JWKS body. Keys usable with any of `allowed` are kept; every other entry is skipped
+/// with a warning naming its position and `kid` (never key material).
+pub fn parse_jwks(body: &[u8], allowed: &[JwkAlgorithm]) -> Result<KeySet, JwksError> {
+    if body.len() > MAX_JWKS_BYTES {
+        return Err(JwksError::TooLarge);
+    }
+    let document = crate::token::parse_object(body).ok_or(JwksError::NotAKeySet)?;
+    let Some(Value::Array(entries)) = document.get("keys") else {
+        return Err(JwksError::NotAKeySet);
+    };
+
+    let mut keys: HashMap<String, Arc<VerificationKey>> = HashMap::new();
+    let mut duplicated: Vec<String> = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let kid = entry.get("kid").and_then(Value::as_str).unwrap_or("");
+        match parse_key(entry, allowed) {
+            Ok(key) => {
+                if keys.insert(kid.to_owned(), Arc::new(key)).is_some() {
+                    duplicated.push(kid.to_owned());
+                }
+            }
+            Err(problem) => {
+                tracing::warn!(index, kid = %kid.escape_debug(), problem, "skipping JWKS key");
+            }
+        }
+    }
+    // Two keys under one kid: a token naming it could mean either, so neither is trusted.
+    for kid in duplicated {
+        tracing::warn!(kid = %kid.escape_debug(), problem = "duplicate kid", "skipping JWKS key");
+        keys.remove(&kid);
+    }
+    Ok(KeySet { keys })
+}
+
+fn parse_key(entry: &Value, allowed: &[JwkAlgorithm]) -> Result<VerificationKey, &'static str> {
+    let Value::Object(jwk) = entry else {
+        return Err("entry is not a JSON object");
+    };
+    match jwk.get("kid") {
+        Some(Value::String(kid)) if !kid.is_empty() && kid.len() <= 256 => {}
+        _ => return Err("kid is missing, empty, too long or not a string"),
+    }
+    if string_member(jwk, "kty")? != Some("RSA") {
+        return Err("kty is not RSA");
+    }
+    if let Some(usage) = string_member(jwk, "use")?
+        && usage != "sig"
+    {
+        return Err("use is not sig");
+    }
+    if let Some(ops) = jwk.get("key_ops") {
+        let verifies = ops
+            .as_array()
+            .is_some_and(|ops| ops.iter().any(|op| op.as_str() == Some("verify")));
+        if !verifies {
+            return Err("key_ops does not include verify");
+        }
+    }
+    let declared_alg = match string_member(jwk, "alg")? {
+        None => None,
+        Some(name) => Some(JwkAlgorithm::from_name(name).ok_or("alg is not an RSA PKCS#1 algorithm")?),
+    };
+
+    let n = decode_unsigned(string_member(jwk, "n")?.ok_or("n is missing")?)
+        .ok_or("n is not base64url")?;
+    let e = decode_unsigned(string_member(jwk, "e")?.ok_or("e is missing")?)
+        .ok_or("e is not base64url")?;
+    let modulus_bits = bit_length(&n);
+    if modulus_bits < MIN_RSA_BITS {
+        return Err("modulus is shorter than 2048 bits");
+    }
+    if modulus_bits > MAX_RSA_BITS {
+        return Err("modulus is longer than 8192 bits");
+    }
+    if e.is_empty() || e.len() > 4 || e.last().is_some_and(|b| b % 2 == 0) {
+        return Err("exponent is not a small odd number");
+    }
+
+    let usable: Vec<JwkAlgorithm> = allowed
+        .iter()
+        .copied()
+        .filter(|alg| declared_alg.is_none_or(|declared| declared == *alg))
+        .collect();
+    if usable.is_empty() {
+        return Err("alg is not allowed by configuration");
+    }
+    let components = RsaPublicKeyComponents { n: &n, e: &e };
+    let parsed = usable
+        .into_iter()
+        .map(|alg| {
+            components
+                .to_parsed_public_key(alg.parameters())
+                .map(|key| (alg, key))
+                .map_err(|_| "RSA components were rejected by the crypto library")
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(VerificationKey {
+        declared_alg,
+        modulus_bits,
+        parsed,
+    })
+}
+
+/// A member that must be a string when present. A present member of another type is an error,
+/// never treated as absent.
+fn string_member<'a>(jwk: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, &'static str> {
+    match jwk.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err("a member has the wrong JSON type"),
+    }
+}
+
+/// Decodes a base64url big-endian unsigned integer, dropping leading zero bytes.
+fn decode_unsigned(b64: &str) -> Option<Vec<u8>> {
+    let bytes = URL_SAFE_NO_PAD.decode(b64).ok()?;
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    Some(bytes[first..].to_vec())
+}
+
+fn bit_length(big_endian: &[u8]) -> usize {
+    match big_endian.first() {
+        None => 0,
+        Some(top) => big_endian.len() * 8 - top.leading_zeros() as usize,
+    }
+}

@@ -1,0 +1,49 @@
+//! The Lambda entry point: read the configuration, build the authorizer once (fetching the
+//! JWKS best-effort so the first request is fast), then serve events.
+
+use std::sync::Arc;
+
+use cognito_authorizer::AuthorizerConfig;
+use cognito_authorizer::apigw::{Authorizer, AuthorizerError};
+use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
+use serde_json::Value;
+
+mod init_error;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+
+    let authorizer = match AuthorizerConfig::from_env()
+        .map_err(|e| e.to_string())
+        .and_then(|config| Authorizer::from_config(config).map_err(|e| format!("cannot build the HTTP client: {e}")))
+    {
+        Ok(authorizer) => Arc::new(authorizer),
+        Err(message) => {
+            tracing::error!(error = %message, "start-up failed");
+            init_error::report(&message).await;
+            return Err(message.into());
+        }
+    };
+    authorizer.verifier().prefetch_keys().await;
+
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let authorizer = Arc::clone(&authorizer);
+        async move { authorizer.handle(&event.payload).await.map_err(InvocationError) }
+    }))
+    .await
+}
+
+/// Maps the authorizer's errors onto Lambda's error format: the message is what API Gateway
+/// matches (`Unauthorized` → 401, anything else → 500).
+#[derive(Debug)]
+struct InvocationError(AuthorizerError);
+
+impl From<InvocationError> for Diagnostic {
+    fn from(error: InvocationError) -> Self {
+        Diagnostic {
+            error_type: error.0.error_type().to_owned(),
+            error_message: error.0.to_string(),
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! IAM policies for API Gateway: method ARNs, IAM's wildcard matching, and the cache-safe
+//! policy for a verified caller.
+//!
+//! API Gateway caches a TOKEN authorizer's policy by token and applies it to every route the
+//! caller calls next. So the policy never allows just the one method ARN of this request: it
+//! allows the whole stage and denies each route whose rule the caller fails.
+
+use crate::claims::VerifiedClaims;
+use crate::route_rules::RouteRules;
+
+/// Effect of a policy statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// One `execute-api:Invoke` statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Statement {
+    pub effect: Effect,
+    pub resources: Vec<String>,
+}
+
+/// `arn:<partition>:execute-api:<region>:<account>:<api id>/<stage>/<method>/<path>`, as API
+/// Gateway sends it in `methodArn` (REST) or `routeArn` (HTTP API).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MethodArn {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+    pub api_id: String,
+    pub stage: String,
+    /// Everything after the stage: `GET/items/42`.
+    pub method_and_path: String,
+}
+
+impl MethodArn {
+    /// Parses and checks a method ARN. Wildcards are refused everywhere except as the whole
+    /// stage (API Gateway's console test sends `*` there): a hostile `*` in the API ID or
+    /// account must not turn into a policy for other APIs.
+    pub fn parse(arn: &str) -> Option<Self> {
+        let mut fields = arn.splitn(6, ':');
+        let (Some("arn"), Some(partition), Some("execute-api"), Some(region), Some(account), Some(resource)) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
+            return None;
+        };
+        let mut parts = resource.splitn(3, '/');
+        let (Some(api_id), Some(stage), Some(method_and_path)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let method = method_and_path.split('/').next().unwrap_or_default();
+        let valid = partition.starts_with("aws")
+            && is_token(partition, &['-'])
+            && is_token(region, &['-'])
+            && account.len() == 12
+            && account.bytes().all(|b| b.is_ascii_digit())
+            && is_token(api_id, &[])
+            && (stage == "*" || is_token(stage, &['-', '_', '$']))
+            && (is_token(method, &['$']) || method == "*")
+            && !method_and_path.contains(['?', '*'])
+            && method_and_path.len() <= 4096
+            && !method_and_path.contains(char::is_whitespace);
+        valid.then(|| MethodArn {
+            partition: partition.to_owned(),
+            region: region.to_owned(),
+            account: account.to_owned(),
+            api_id: api_id.to_owned(),
+            stage: stage.to_owned(),
+            method_and_path: method_and_path.to_owned(),
+        })
+    }
+
+    /// The ARN of `suffix` (`METHOD/path`) in this ARN's stage.
+    pub fn in_stage(&self, suffix: &str) -> String {
+        format!(
+            "arn:{}:execute-api:{}:{}:{}/{}/{}",
+            self.partition, self.region, self.account, self.api_id, self.stage, suffix
+        )
+    }
+
+    /// Every method and path of this stage.
+    pub fn whole_stage(&self) -> String {
+        self.in_stage("*/*")
+    }
+}
+
+fn is_token(s: &str, extra: &[char]) -> bool {
+    !s.is_empty() && s.len() <= 128 && s.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+}
+
+/// The cache-safe policy for a verified caller: Allow the whole stage, Deny each route whose
+/// rule the caller fails.
+pub fn policy_for(arn: &MethodArn, rules: &RouteRules, claims: &VerifiedClaims) -> Vec<Statement> {
+    let mut statements = vec![Statement {
+        effect: Effect::Allow,
+        resources: vec![arn.whole_stage()],
+    }];
+    let denied: Vec<String> = rules
+        .failed_by(claims)
+        .flat_map(|rule| rule.resource_suffixes())
+        .map(|suffix| arn.in_stage(&suffix))
+        .collect();
+    if !denied.is_empty() {
+        statements.push(Statement {
+            effect: Effect::Deny,
+            resources: denied,
+        });
+    }
+    statements
+}
+
+/// Whether this request (the ARN's own method and path) falls under a rule the caller fails.
+pub fn request_denied(arn: &MethodArn, rules: &RouteRules, claims: &VerifiedClaims) -> bool {
+    rules.failed_by(claims).any(|rule| rule.covers(&arn.method_and_path))
+}
+
+/// IAM's resource wildcard match: `*` matches any run of characters (including `/`), `?` any
+/// single character; everything else literally, case-sensitively. Linear in practice: the
+/// classic greedy algorithm with one backtrack point.
+pub fn wildcard_match(pattern: &str, value: &str) -> bool {
+    let (p, v) = (pattern.as_bytes(), value.as_bytes());
+    let (mut pi, mut vi) = (0, 0);
+    let mut backtrack: Option<(usize, usize)> = None;
+    while vi < v.len() {
+        if pi < p.len() && (p[pi] == b'?' || p[pi] == v[vi]) && p[pi] != b'*' {
+            pi += 1;
+            vi += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            backtrack = Some((pi, vi));
+            pi += 1;
+        } else if let Some((star, matched)) = backtrack {
+            pi = star + 1;
+            vi = matched + 1;
+            backtrack = Some((star, matched + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|b| *b == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARN: &str = "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/GET/items/42";
+
+    #[test]
+    fn parses_method_arns() {
+        let arn = MethodArn::parse(ARN).unwrap();
+        assert_eq!(arn.region, "ap-northeast-1");
+        assert_eq!(arn.account, "123456789012");
+        assert_eq!(arn.api_id, "abcdef1234");
+        assert_eq!(arn.stage, "prod");
+        assert_eq!(arn.method_and_path, "GET/items/42");
+        assert_eq!(
+            arn.whole_stage(),
+            "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/*/*"
+        );
+        let console = MethodArn::parse("arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/*/GET/").unwrap();
+        assert_eq!(console.whole_stage(), "arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/*/*/*");
+        let http = MethodArn::parse("arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/GET/me").unwrap();
+        assert_eq!(http.stage, "$default");
+        assert!(MethodArn::parse("arn:aws-cn:execute-api:cn-north-1:123456789012:a1/s/GET/").is_some());
+    }
+
+    #[test]
+    fn refuses_malformed_or_wildcarded_arns() {
+        let bad = [
+            "",
+            "arn",
+            "arn:aws:execute-api:us-east-1:123456789012",
+            "arn:aws:execute-api:us-east-1:123456789012:api",
+            "arn:aws:execute-api:us-east-1:123456789012:api/stage",
+            "arn:aws:lambda:us-east-1:123456789012:api/stage/GET/",
+            "arn:aws:execute-api:us-east-1:*:api/stage/GET/",
+            "arn:aws:execute-api:us-east-1:12345:api/stage/GET/",
+            "arn:aws:execute-api:*:123456789012:api/stage/GET/",
+            "arn:aws:execute-api:us-east-1:123456789012:*/stage/GET/",
+            "arn:aws:execute-api:us-east-1:123456789012:api/st*/GET/",
+            "arn:aws:execute-api:us-east-1:123456789012:api/stage/GET/a*",
+            "arn:aws:execute-api:us-east-1:123456789012:api/stage/GET/a?b",
+            "arn:aws:execute-api:us-east-1:123456789012:api/stage/GET/a b",
+            "arn:aws:execute-api:us-east-1:123456789012:api/stage//x",
+            "arn:gcp:execute-api:us-east-1:123456789012:api/stage/GET/",
+        ];
+        for arn in bad {
+            assert!(MethodArn::parse(arn).is_none(), "{arn}");
+        }
+    }
+
+    #[test]
+    fn wildcards_match_like_iam() {
+        let cases = [
+            ("*", "", true),
+            ("*", "anything/at/all", true),
+            ("a*", "a", true),
+            ("a*c", "abbbc", true),
+            ("a*c", "abbbd", false),
+            ("*/*", "GET/", true),
+            ("*/*", "GET", false),
+            ("GET/items/*", "GET/items/1/2", true),
+            ("GET/items/*", "GET/items", false),
+            ("a?c", "abc", true),
+            ("a?c", "ac", false),
+            ("GET/admin", "GET/Admin", false),
+            ("*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false),
+        ];
+        for (pattern, value, expected) in cases {
+            assert_eq!(wildcard_match(pattern, value), expected, "{pattern} vs {value}");
+        }
+    }
+}

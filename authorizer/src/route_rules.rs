@@ -1,0 +1,220 @@
+//! `ROUTE_RULES`: per-route group and scope requirements, e.g.
+//! `{"GET /admin": {"groups": ["admin"]}, "DELETE /items/*": {"scopes": ["items/write"]}}`.
+//!
+//! A caller who fails a rule gets a `Deny` for that route inside an otherwise stage-wide
+//! `Allow`, so the policy API Gateway caches for the token is right for every route.
+
+use serde_json::Value;
+
+use crate::claims::VerifiedClaims;
+use crate::policy::wildcard_match;
+
+/// Methods a rule may name. `ANY` and `*` mean every method.
+const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// One route's requirement. Groups any-of, scopes any-of, both when both are given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteRule {
+    /// An HTTP method, or `*` for all.
+    pub method: String,
+    /// The path as written, starting with `/`; `*` matches any run of characters, `/` included,
+    /// as in IAM resources.
+    pub path: String,
+    pub groups: Vec<String>,
+    pub scopes: Vec<String>,
+}
+
+impl RouteRule {
+    /// Whether the caller satisfies this rule.
+    pub fn allows(&self, claims: &VerifiedClaims) -> bool {
+        claims.in_any_group(&self.groups) && claims.has_any_scope(&self.scopes)
+    }
+
+    /// The `METHOD/path` resource suffixes this rule covers in a method ARN: the path with and
+    /// without a trailing slash, since API Gateway delivers both spellings.
+    pub fn resource_suffixes(&self) -> Vec<String> {
+        let path = self.path.trim_start_matches('/');
+        let mut suffixes = vec![format!("{}/{}", self.method, path)];
+        if !path.is_empty() && !path.ends_with('/') && !path.ends_with('*') {
+            suffixes.push(format!("{}/{}/", self.method, path));
+        }
+        suffixes
+    }
+
+    /// Whether this rule covers a request for `method_and_path` (`GET/admin`, the part of a
+    /// method ARN after the stage).
+    pub fn covers(&self, method_and_path: &str) -> bool {
+        self.resource_suffixes()
+            .iter()
+            .any(|pattern| wildcard_match(pattern, method_and_path))
+    }
+}
+
+/// All configured rules, sorted by route (their order does not matter: every failed rule
+/// becomes a Deny, and a Deny wins over any Allow).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RouteRules {
+    rules: Vec<RouteRule>,
+}
+
+impl RouteRules {
+    pub fn new(rules: Vec<RouteRule>) -> Self {
+        RouteRules { rules }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    pub fn rules(&self) -> &[RouteRule] {
+        &self.rules
+    }
+
+    /// The rules this caller does not satisfy.
+    pub fn failed_by<'a>(&'a self, claims: &'a VerifiedClaims) -> impl Iterator<Item = &'a RouteRule> {
+        self.rules.iter().filter(move |rule| !rule.allows(claims))
+    }
+
+    /// Parses the JSON form. Every mistake is an error: a rule that silently matched nothing
+    /// would leave a route unguarded.
+    pub fn parse(json: &str) -> Result<Self, String> {
+        let document = crate::token::parse_object(json.as_bytes())
+            .ok_or("must be a JSON object of \"METHOD /path\": {\"groups\": [...], \"scopes\": [...]} without duplicate routes")?;
+        let mut rules = Vec::with_capacity(document.len());
+        for (route, requirement) in &document {
+            let (method, path) = parse_route(route)?;
+            let Value::Object(requirement) = requirement else {
+                return Err(format!("{route:?}: the requirement must be an object"));
+            };
+            let mut groups = Vec::new();
+            let mut scopes = Vec::new();
+            for (key, value) in requirement {
+                let target = match key.as_str() {
+                    "groups" => &mut groups,
+                    "scopes" => &mut scopes,
+                    other => {
+                        return Err(format!("{route:?}: unknown key {other:?} (use \"groups\" and \"scopes\")"));
+                    }
+                };
+                *target = string_list(value).ok_or_else(|| {
+                    format!("{route:?}: {key:?} must be an array of non-empty strings")
+                })?;
+            }
+            if groups.is_empty() && scopes.is_empty() {
+                return Err(format!("{route:?}: a rule needs at least one group or scope"));
+            }
+            rules.push(RouteRule {
+                method,
+                path,
+                groups,
+                scopes,
+            });
+        }
+        Ok(RouteRules { rules })
+    }
+}
+
+fn parse_route(route: &str) -> Result<(String, String), String> {
+    let (method, path) = route
+        .split_once(' ')
+        .ok_or_else(|| format!("{route:?}: expected \"METHOD /path\""))?;
+    let method = match method {
+        "ANY" | "*" => "*".to_owned(),
+        m if METHODS.contains(&m) => m.to_owned(),
+        m => return Err(format!("{route:?}: {m:?} is not an HTTP method (or ANY)")),
+    };
+    if !path.starts_with('/') {
+        return Err(format!("{route:?}: the path must start with '/'"));
+    }
+    if path.contains(char::is_whitespace) || path.contains('?') {
+        return Err(format!("{route:?}: the path must not contain whitespace or '?'"));
+    }
+    if path.contains(['{', '}']) {
+        // Method ARNs carry the real path (/items/42), never the template (/items/{id}).
+        return Err(format!("{route:?}: use '*' instead of path parameters like {{id}}"));
+    }
+    Ok((method, path.to_owned()))
+}
+
+fn string_list(value: &Value) -> Option<Vec<String>> {
+    value
+        .as_array()?
+        .iter()
+        .map(|v| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_example() {
+        let rules = RouteRules::parse(
+            r#"{"GET /admin": {"groups": ["admin"]}, "DELETE /items/*": {"scopes": ["items/write"]}, "ANY /ops": {"groups": ["ops"], "scopes": ["ops/all"]}}"#,
+        )
+        .unwrap();
+        let find = |path: &str| rules.rules().iter().find(|r| r.path == path).unwrap();
+        assert_eq!(rules.rules().len(), 3);
+        assert_eq!(find("/admin").method, "GET");
+        assert_eq!(find("/admin").groups, vec!["admin"]);
+        assert!(find("/admin").scopes.is_empty());
+        assert_eq!(find("/items/*").method, "DELETE");
+        assert_eq!(find("/items/*").scopes, vec!["items/write"]);
+        assert_eq!(find("/ops").method, "*");
+        assert_eq!((find("/ops").groups.len(), find("/ops").scopes.len()), (1, 1));
+    }
+
+    #[test]
+    fn rejects_every_mistake() {
+        let bad = [
+            "[]",
+            "{\"GET /a\": {\"groups\": [\"x\"]}, \"GET /a\": {\"groups\": [\"y\"]}}",
+            r#"{"GET": {"groups": ["a"]}}"#,
+            r#"{"FETCH /a": {"groups": ["a"]}}"#,
+            r#"{"get /a": {"groups": ["a"]}}"#,
+            r#"{"GET a": {"groups": ["a"]}}"#,
+            r#"{"GET /items/{id}": {"groups": ["a"]}}"#,
+            r#"{"GET /a?x=1": {"groups": ["a"]}}"#,
+            r#"{"GET /a": ["admin"]}"#,
+            r#"{"GET /a": {}}"#,
+            r#"{"GET /a": {"groups": []}}"#,
+            r#"{"GET /a": {"groups": "admin"}}"#,
+            r#"{"GET /a": {"groups": [""]}}"#,
+            r#"{"GET /a": {"groups": [1]}}"#,
+            r#"{"GET /a": {"group": ["admin"]}}"#,
+        ];
+        for json in bad {
+            assert!(RouteRules::parse(json).is_err(), "{json}");
+        }
+    }
+
+    #[test]
+    fn coverage_follows_iam_wildcards() {
+        let rules = RouteRules::parse(
+            r#"{"GET /admin": {"groups": ["admin"]}, "DELETE /items/*": {"scopes": ["w"]}, "* /ops/*/logs": {"groups": ["ops"]}, "GET /": {"groups": ["root"]}}"#,
+        )
+        .unwrap();
+        let find = |path: &str| rules.rules().iter().find(|r| r.path == path).unwrap();
+        let (admin, items, ops, root) = (find("/admin"), find("/items/*"), find("/ops/*/logs"), find("/"));
+        let cases: &[(&RouteRule, &str, bool)] = &[
+            (admin, "GET/admin", true),
+            (admin, "GET/admin/", true),
+            (admin, "POST/admin", false),
+            (admin, "GET/admin/users", false),
+            (admin, "GET/administrator", false),
+            (items, "DELETE/items/1", true),
+            (items, "DELETE/items/1/parts/2", true),
+            (items, "DELETE/items", false),
+            (items, "GET/items/1", false),
+            (ops, "PUT/ops/a/b/logs", true),
+            (ops, "GET/ops/x/logs", true),
+            (ops, "GET/ops/x/log", false),
+            (root, "GET/", true),
+            (root, "GET/x", false),
+        ];
+        for (rule, request, expected) in cases {
+            assert_eq!(rule.covers(request), *expected, "{} {} vs {request}", rule.method, rule.path);
+        }
+    }
+}

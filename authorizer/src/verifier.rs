@@ -1,0 +1,122 @@
+//! The verification pipeline: structure, algorithm allowlist, issuer → pool, key from that
+//! pool's JWKS, signature, then claims. Each step fails closed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::claims::{self, VerifiedClaims};
+use crate::clock::{Clock, SystemClock};
+use crate::config::VerifierConfig;
+use crate::jwks::JwkAlgorithm;
+use crate::key_store::{HttpJwksFetcher, KeyLookupError, KeyStore};
+use crate::rejection::{Reason, Rejection};
+use crate::token;
+
+/// Why [`Verifier::verify`] did not return claims.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// The token is not acceptable. Answer 401.
+    #[error("{rejection}")]
+    Rejected {
+        rejection: Rejection,
+        /// The token's `sub` when its signature verified and a claim check failed afterwards
+        /// (safe to log: it comes from an authentic token). `None` otherwise.
+        sub: Option<String>,
+    },
+    /// The signing keys cannot be had right now; the token may well be fine. Answer 5xx.
+    #[error("signing keys are unavailable")]
+    KeysUnavailable,
+}
+
+impl From<Rejection> for VerifyError {
+    fn from(rejection: Rejection) -> Self {
+        VerifyError::Rejected { rejection, sub: None }
+    }
+}
+
+/// Verifies Cognito tokens against the configured pools.
+pub struct Verifier {
+    config: VerifierConfig,
+    keys: KeyStore,
+    clock: Arc<dyn Clock>,
+}
+
+impl Verifier {
+    /// A verifier with the given key store and clock (tests swap both).
+    pub fn new(config: VerifierConfig, keys: KeyStore, clock: Arc<dyn Clock>) -> Self {
+        Verifier { config, keys, clock }
+    }
+
+    /// A verifier fetching keys over HTTPS with the system clock.
+    pub fn with_http(
+        config: VerifierConfig,
+        jwks_timeout: Duration,
+        refresh_cooldown: Duration,
+    ) -> Result<Self, reqwest::Error> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let fetcher = Arc::new(HttpJwksFetcher::new(jwks_timeout)?);
+        let keys = KeyStore::new(
+            &config.pools,
+            &config.algorithms,
+            fetcher,
+            Arc::clone(&clock),
+            refresh_cooldown,
+        );
+        Ok(Verifier::new(config, keys, clock))
+    }
+
+    pub fn config(&self) -> &VerifierConfig {
+        &self.config
+    }
+
+    /// Fetches every pool's JWKS now (best-effort), so the first token does not wait for it.
+    pub async fn prefetch_keys(&self) {
+        self.keys.prefetch().await;
+    }
+
+    /// Verifies `token` (the bare JWT, without `Bearer `).
+    pub async fn verify(&self, token: &str) -> Result<VerifiedClaims, VerifyError> {
+        let token = token::parse(token, self.config.max_token_bytes)?;
+
+        // The allowlist is checked before any key is looked up: `none`, `None`, `HS256` and
+        // friends never reach the crypto code.
+        let alg = JwkAlgorithm::from_name(&token.header.alg)
+            .filter(|alg| self.config.algorithms.contains(alg))
+            .ok_or(Rejection::new(Reason::UnsupportedAlgorithm, "alg is not allowed"))?;
+
+        // The issuer picks the pool, and only configured pools have keys: a token cannot
+        // point us at keys of its choosing.
+        let issuer = match token.claims.get("iss") {
+            Some(Value::String(iss)) => iss.as_str(),
+            Some(_) => return Err(Rejection::new(Reason::InvalidClaim, "iss is not a string").into()),
+            None => return Err(Rejection::new(Reason::UnknownIssuer, "iss is missing").into()),
+        };
+        if !self.keys.knows_issuer(issuer) {
+            return Err(Rejection::new(Reason::UnknownIssuer, "iss is not a configured user pool").into());
+        }
+
+        let key = self
+            .keys
+            .key(issuer, &token.header.kid)
+            .await
+            .map_err(|error| match error {
+                KeyLookupError::UnknownKid => {
+                    Rejection::new(Reason::UnknownKid, "kid is not in the pool's JWKS").into()
+                }
+                KeyLookupError::Unavailable => VerifyError::KeysUnavailable,
+            })?;
+        if key.declared_alg.is_some_and(|declared| declared != alg) {
+            return Err(Rejection::new(Reason::UnsupportedAlgorithm, "alg differs from the key's alg").into());
+        }
+        if !key.verify(alg, token.signing_input, &token.signature) {
+            return Err(Rejection::new(Reason::BadSignature, "signature does not verify").into());
+        }
+
+        claims::validate(&token.claims, issuer, &self.config, self.clock.unix_seconds()).map_err(|rejection| {
+            let sub = token.claims.get("sub").and_then(Value::as_str).map(str::to_owned);
+            VerifyError::Rejected { rejection, sub }
+        })
+    }
+}
