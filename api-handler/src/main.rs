@@ -13,7 +13,11 @@ async fn main() -> Result<(), Error> {
     let api = Api::from_env()?;
     let api = &api;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        api.handle(event.payload).await.map_err(Error::from)
+        // Only the (redacted) message goes to the runtime, which logs errors with `Debug`:
+        // the `Debug` of a serde error would quote event values.
+        api.handle(event.payload)
+            .await
+            .map_err(|error| Error::from(error.to_string()))
     }))
     .await
 }

@@ -6,7 +6,11 @@ use api_handler::{Api, Settings};
 use common::{CORS_ORIGIN, check, event_files, expectations, load_event};
 
 fn api_with_cors() -> Api {
-    Api::new(Settings::default().with_cors_allow_origin(CORS_ORIGIN).unwrap())
+    Api::new(
+        Settings::default()
+            .with_cors_allow_origin(CORS_ORIGIN)
+            .unwrap(),
+    )
 }
 
 #[tokio::test]
@@ -32,7 +36,9 @@ async fn without_cors_there_are_no_cors_headers_and_no_preflight() {
         let response = api.handle(load_event(&file)).await.unwrap();
         let headers = response["headers"].as_object().unwrap();
         assert!(
-            !headers.keys().any(|name| name.starts_with("access-control-")),
+            !headers
+                .keys()
+                .any(|name| name.starts_with("access-control-")),
             "{file}: {response}"
         );
     }
@@ -73,7 +79,10 @@ async fn events_that_are_not_api_gateway_proxy_events_are_errors() {
     ];
     for event in not_proxy_events {
         let error = api.handle(event.clone()).await.unwrap_err();
-        assert!(error.to_string().starts_with("unrecognized event"), "{event}: {error}");
+        assert!(
+            error.to_string().starts_with("unrecognized event"),
+            "{event}: {error}"
+        );
     }
     assert!(std::path::Path::new(fixtures).is_dir());
 }

@@ -63,7 +63,11 @@ pub fn expectations() -> Vec<Expected> {
             })),
         ),
         expect("api-rest-me-anonymous.json", 401, unauthorized.clone()),
-        expect("api-rest-me-partial-context.json", 401, unauthorized.clone()),
+        expect(
+            "api-rest-me-partial-context.json",
+            401,
+            unauthorized.clone(),
+        ),
         expect(
             "api-rest-me-cognito.json",
             200,
@@ -78,7 +82,11 @@ pub fn expectations() -> Vec<Expected> {
         expect("api-rest-not-found.json", 404, message("Not Found")),
         Expected {
             headers: allow.clone(),
-            ..expect("api-rest-method-not-allowed.json", 405, message("Method Not Allowed"))
+            ..expect(
+                "api-rest-method-not-allowed.json",
+                405,
+                message("Method Not Allowed"),
+            )
         },
         Expected {
             headers: preflight.clone(),
@@ -102,7 +110,11 @@ pub fn expectations() -> Vec<Expected> {
         expect("api-http-not-found.json", 404, message("Not Found")),
         Expected {
             headers: allow,
-            ..expect("api-http-method-not-allowed.json", 405, message("Method Not Allowed"))
+            ..expect(
+                "api-http-method-not-allowed.json",
+                405,
+                message("Method Not Allowed"),
+            )
         },
         Expected {
             headers: preflight,
@@ -137,25 +149,45 @@ pub fn load_event(file: &str) -> Value {
 /// Checks a serialized API Gateway response against `expected` (CORS on).
 pub fn check(expected: &Expected, response: &Value) {
     let file = expected.file;
-    assert_eq!(response["statusCode"], expected.status, "{file}: {response}");
+    assert_eq!(
+        response["statusCode"], expected.status,
+        "{file}: {response}"
+    );
     // The response format must match the request's payload version.
     if file.starts_with("api-http-") {
-        assert!(response["cookies"].is_array(), "{file}: not a 2.0 response: {response}");
+        assert!(
+            response["cookies"].is_array(),
+            "{file}: not a 2.0 response: {response}"
+        );
     } else {
-        assert!(response.get("cookies").is_none(), "{file}: not a 1.0 response: {response}");
+        assert!(
+            response.get("cookies").is_none(),
+            "{file}: not a 1.0 response: {response}"
+        );
     }
     let headers = &response["headers"];
-    assert_eq!(headers["access-control-allow-origin"], CORS_ORIGIN, "{file}: {response}");
+    assert_eq!(
+        headers["access-control-allow-origin"], CORS_ORIGIN,
+        "{file}: {response}"
+    );
     for (name, value) in &expected.headers {
         assert_eq!(headers[*name], *value, "{file}: header {name}: {response}");
     }
     match &expected.body {
         Some(body) => {
-            assert_eq!(headers["content-type"], "application/json", "{file}: {response}");
-            let text = response["body"].as_str().unwrap_or_else(|| panic!("{file}: no body"));
+            assert_eq!(
+                headers["content-type"], "application/json",
+                "{file}: {response}"
+            );
+            let text = response["body"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{file}: no body"));
             let actual: Value = serde_json::from_str(text).unwrap();
             assert_eq!(&actual, body, "{file}");
         }
-        None => assert!(response.get("body").is_none(), "{file}: unexpected body: {response}"),
+        None => assert!(
+            response.get("body").is_none(),
+            "{file}: unexpected body: {response}"
+        ),
     }
 }
