@@ -50,17 +50,34 @@ impl Identity {
     /// 2. REST Cognito user pool authorizer: `authorizer.claims`;
     /// 3. HTTP API JWT authorizer: `authorizer.jwt.claims` (+ `jwt.scopes`).
     ///
+    /// HTTP APIs sending payload 1.0 nest `lambda` / `jwt` the same way; both are read too.
+    ///
     /// `None` (anonymous) when no source has a non-empty `sub` or `principalId`.
     pub fn from_authorizer(authorizer: &ApiGatewayRequestAuthorizer) -> Option<Self> {
         if let Some(identity) = Self::from_claims(&authorizer.fields, None) {
             return Some(identity);
         }
-        if let Some(Value::Object(claims)) = authorizer.fields.get("claims") {
-            let claims: HashMap<String, Value> = claims
-                .iter()
-                .map(|(key, value)| (key.clone(), value.clone()))
-                .collect();
-            if let Some(identity) = Self::from_claims(&claims, None) {
+        // A REST-shaped event keeps every authorizer key in `fields`, so nested sources show up
+        // there: `claims` (REST Cognito authorizer) and, for HTTP APIs sending payload 1.0,
+        // `lambda` and `jwt`.
+        for key in ["lambda", "claims"] {
+            if let Some(identity) = nested_object(&authorizer.fields, key)
+                .and_then(|context| Self::from_claims(&context, None))
+            {
+                return Some(identity);
+            }
+        }
+        if let Some(Value::Object(jwt)) = authorizer.fields.get("jwt") {
+            let scopes: Option<Vec<String>> = jwt
+                .get("scopes")
+                .and_then(Value::as_array)
+                .map(|scopes| scopes.iter().filter_map(scalar_text).collect());
+            if let Some(identity) = jwt
+                .get("claims")
+                .and_then(Value::as_object)
+                .map(|claims| claims.clone().into_iter().collect::<HashMap<_, _>>())
+                .and_then(|claims| Self::from_claims(&claims, scopes.as_deref()))
+            {
                 return Some(identity);
             }
         }
@@ -101,6 +118,14 @@ impl Identity {
             // ID tokens carry the app client in `aud`; access tokens in `client_id`.
             client_id: text("client_id").or_else(|| text("aud")),
         })
+    }
+}
+
+/// The object under `key`, as a map of claims.
+fn nested_object(fields: &HashMap<String, Value>, key: &str) -> Option<HashMap<String, Value>> {
+    match fields.get(key) {
+        Some(Value::Object(object)) => Some(object.clone().into_iter().collect()),
+        _ => None,
     }
 }
 
@@ -259,6 +284,21 @@ mod tests {
         assert_eq!(identity.username, "dave");
         assert_eq!(identity.groups, vec!["admin", "users"]);
         assert_eq!(identity.scopes, vec!["aws.cognito.signin.user.admin"]);
+    }
+
+    #[test]
+    fn reads_http_api_payload_1_0_lambda_and_jwt_contexts() {
+        let lambda = Identity::from_authorizer(&rest_authorizer(json!({
+            "lambda": {"sub": "abc", "username": "erin"}
+        })))
+        .unwrap();
+        assert_eq!(lambda.username, "erin");
+        let jwt = Identity::from_authorizer(&rest_authorizer(json!({
+            "jwt": {"claims": {"sub": "abc", "cognito:groups": "[admin]"}, "scopes": ["a", "b"]}
+        })))
+        .unwrap();
+        assert_eq!(jwt.groups, vec!["admin"]);
+        assert_eq!(jwt.scopes, vec!["a", "b"]);
     }
 
     #[test]
