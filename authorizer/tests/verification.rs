@@ -1,0 +1,396 @@
+//! Every verification rule with passing and failing cases, including the attack families an
+//! authorizer must resist. Tokens are minted with test RSA keys; the JWKS is served on
+//! 127.0.0.1.
+
+mod common;
+
+use aws_lc_rs::hmac;
+use cognito_authorizer::{JwkAlgorithm, Reason, TokenUse, TokenUsePolicy, VerifyError};
+use common::*;
+use serde_json::{Value, json};
+use testkit::{JwksServer, TestKey, b64url, cognito_claims, mint, mint_unsigned};
+
+async fn reason(h: &Harness, token: &str) -> Reason {
+    match h.verifier.verify(token).await {
+        Err(VerifyError::Rejected { rejection, .. }) => rejection.reason,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn valid_id_and_access_tokens_pass() {
+    let key = TestKey::shared(0);
+    let h = harness(&[key], |_| {}).await;
+
+    let id = h.verifier.verify(&id_token(key)).await.unwrap();
+    assert_eq!(id.token_use, TokenUse::Id);
+    assert_eq!(id.client_id, CLIENT);
+    assert_eq!(id.sub, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+    assert_eq!(id.username.as_deref(), Some("testuser"));
+    assert_eq!(id.email.as_deref(), Some("testuser@example.com"));
+    assert_eq!(id.groups, vec!["users"]);
+    assert!(id.scopes.is_empty());
+    assert_eq!(id.issuer, format!("https://cognito-idp.ap-northeast-1.amazonaws.com/{POOL}"));
+
+    let access = h.verifier.verify(&access_token(key)).await.unwrap();
+    assert_eq!(access.token_use, TokenUse::Access);
+    assert_eq!(access.client_id, CLIENT);
+    assert_eq!(access.scopes, vec!["aws.cognito.signin.user.admin"]);
+    assert_eq!(h.server.hits(), 1, "keys are fetched once and cached");
+}
+
+#[tokio::test]
+async fn alg_none_in_any_letter_case_is_refused() {
+    let key = TestKey::shared(0);
+    let h = harness(&[key], |_| {}).await;
+    let claims = cognito_claims(POOL, CLIENT, "id");
+    for alg in ["none", "None", "NONE", "nOnE"] {
+        let unsigned = mint_unsigned(&json!({"alg": alg, "kid": key.kid}), &claims);
+        // The classic form, with an empty signature, and one with a signature attached.
+        assert_eq!(reason(&h, &format!("{unsigned}.")).await, Reason::Malformed, "{alg}");
+        let signed = format!("{unsigned}.{}", b64url(b"anything"));
+        assert_eq!(reason(&h, &signed).await, Reason::UnsupportedAlgorithm, "{alg}");
+    }
+    for alg in ["rs256", "Rs256", "RS256 ", "ES256", "PS256", "EdDSA", ""] {
+        let t = mint(key, &json!({"alg": alg, "kid": key.kid}), &claims);
+        assert_eq!(reason(&h, &t).await, Reason::UnsupportedAlgorithm, "{alg:?}");
+    }
+}
+
+#[tokio::test]
+async fn hs256_signed_with_the_public_key_is_refused() {
+    let key = TestKey::shared(0);
+    let h = harness(&[key], |_| {}).await;
+    let claims = cognito_claims(POOL, CLIENT, "id");
+    let (n, _) = key.components();
+    let jwk_text = key.jwk().to_string();
+    for (alg, algorithm) in [("HS256", hmac::HMAC_SHA256), ("HS384", hmac::HMAC_SHA384), ("HS512", hmac::HMAC_SHA512)] {
+        // Whatever encoding of the public key an attacker picks as the HMAC secret.
+        for secret in [n.as_slice(), jwk_text.as_bytes()] {
+            let input = mint_unsigned(&json!({"alg": alg, "kid": key.kid}), &claims);
+            let tag = hmac::sign(&hmac::Key::new(algorithm, secret), input.as_bytes());
+            let token = format!("{input}.{}", b64url(tag.as_ref()));
+            assert_eq!(reason(&h, &token).await, Reason::UnsupportedAlgorithm, "{alg}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn keys_and_urls_in_the_header_are_never_used() {
+    let trusted = TestKey::shared(0);
+    let attacker = TestKey::shared(1);
+    let h = harness(&[trusted], |_| {}).await;
+    let attacker_jwks = JwksServer::start(TestKey::jwks(&[attacker]).to_string()).await;
+    let jku = format!("{}/jwks.json", attacker_jwks.base_url());
+    let claims = cognito_claims(POOL, CLIENT, "id");
+
+    let embedded = [
+        json!({"alg": "RS256", "kid": attacker.kid, "jwk": attacker.jwk()}),
+        json!({"alg": "RS256", "kid": attacker.kid, "jku": jku}),
+        json!({"alg": "RS256", "kid": attacker.kid, "x5u": jku}),
+        json!({"alg": "RS256", "kid": attacker.kid, "x5c": ["MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA"]}),
+    ];
+    for header in &embedded {
+        assert_eq!(reason(&h, &mint(attacker, header, &claims)).await, Reason::UnknownKid, "{header}");
+    }
+    // The trusted kid with the attacker's key attached and used to sign.
+    let confused = json!({"alg": "RS256", "kid": trusted.kid, "jwk": attacker.jwk(), "jku": jku});
+    assert_eq!(reason(&h, &mint(attacker, &confused, &claims)).await, Reason::BadSignature);
+    assert_eq!(attacker_jwks.hits(), 0, "a URL from a token was fetched");
+    assert!(h.server.paths().iter().all(|p| p == &format!("/{POOL}/.well-known/jwks.json")));
+}
+
+#[tokio::test]
+async fn kid_must_be_a_known_string() {
+    let key = TestKey::shared(0);
+    let h = harness(&[key], |_| {}).await;
+    let claims = cognito_claims(POOL, CLIENT, "id");
+    let cases = [
+        (json!({"alg": "RS256"}), Reason::MissingKid),
+        (json!({"alg": "RS256", "kid": ""}), Reason::MissingKid),
+        (json!({"alg": "RS256", "kid": 42}), Reason::MissingKid),
+        (json!({"alg": "RS256", "kid": {"id": key.kid}}), Reason::MissingKid),
+        (json!({"alg": "RS256", "kid": [key.kid]}), Reason::MissingKid),
+        (json!({"alg": "RS256", "kid": "../../../../etc/passwd"}), Reason::UnknownKid),
+        (json!({"alg": "RS256", "kid": "/.well-known/jwks.json?x=1"}), Reason::UnknownKid),
+        (json!({"alg": "RS256", "kid": "no-such-kid"}), Reason::UnknownKid),
+    ];
+    for (header, expected) in cases {
+        assert_eq!(reason(&h, &mint(key, &header, &claims)).await, expected, "{header}");
+    }
+    assert!(h.server.paths().iter().all(|p| p == &format!("/{POOL}/.well-known/jwks.json")));
+}
+
+#[tokio::test]
+async fn issuer_selects_only_configured_pools() {
+    let key = TestKey::shared(0);
+    let h = harness(&[key], |_| {}).await;
+    let cases: Vec<(Value, Reason)> = vec![
+        (json!(format!("https://cognito-idp.ap-northeast-1.amazonaws.com/{OTHER_POOL}")), Reason::UnknownIssuer),
+        (json!(format!("https://cognito-idp.us-east-1.amazonaws.com/{POOL}")), Reason::UnknownIssuer),
+        (json!(format!("http://cognito-idp.ap-northeast-1.amazonaws.com/{POOL}")), Reason::UnknownIssuer),
+        (json!(format!("https://cognito-idp.ap-northeast-1.amazonaws.com/{POOL}/")), Reason::UnknownIssuer),
+        (json!(h.server.base_url() + "/" + POOL), Reason::UnknownIssuer),
+        (json!(42), Reason::InvalidClaim),
+        (json!([format!("https://cognito-idp.ap-northeast-1.amazonaws.com/{POOL}")]), Reason::InvalidClaim),
+    ];
+    for (iss, expected) in cases {
+        let t = token_with(key, "id", |c| {
+            c.insert("iss".into(), iss.clone());
+        });
+        assert_eq!(reason(&h, &t).await, expected, "{iss}");
+    }
+    let t = token_with(key, "id", |c| {
+        c.remove("iss");
+    });
+    assert_eq!(reason(&h, &t).await, Reason::UnknownIssuer);
+    // A genuine token of another pool, signed by that pool's own key.
+    let other_pool_token = mint(key, &header(key), &cognito_claims(OTHER_POOL, CLIENT, "id"));
+    assert_eq!(reason(&h, &other_pool_token).await, Reason::UnknownIssuer);
+}
+
+#[tokio::test]
+async fn client_must_be_configured() {
+    let key = TestKey::shared(0);
+    let h = harness(&[key], |c| c.client_ids.push("second-client".into())).await;
+    let other_id = token_with(key, "id", |c| {
+        c.insert("aud".into(), json!(OTHER_CLIENT));
+    });
+    assert_eq!(reason(&h, &other_id).await, Reason::WrongClient);
+    let other_access = token_with(key, "access", |c| {
+        c.insert("client_id".into(), json!(OTHER_CLIENT));
+    });
+    assert_eq!(reason(&h, &other_access).await, Reason::WrongClient);
+    let no_aud = token_with(key, "id", |c| {
+        c.remove("aud");
+    });
+    assert_eq!(reason(&h, &no_aud).await, Reason::WrongClient);
+    let no_client = token_with(key, "access", |c| {
+        c.remove("client_id");
+    });
+    assert_eq!(reason(&h, &no_client).await, Reason::WrongClient);
+    // An access token's aud is not its client: only client_id counts.
+    let access_with_aud = token_with(key, "access", |c| {
+        c.insert("aud".into(), json!(CLIENT));
+        c.insert("client_id".into(), json!(OTHER_CLIENT));
+    });
+    assert_eq!(reason(&h, &access_with_aud).await, Reason::WrongClient);
+
+    // Second configured client, and aud as an array naming it.
+    let second = token_with(key, "id", |c| {
+        c.insert("aud".into(), json!(["unknown", "second-client"]));
+    });
+    assert_eq!(h.verifier.verify(&second).await.unwrap().client_id, "second-client");
+}
+
+#[tokio::test]
+async fn token_use_is_required_and_enforced() {
+    let key = TestKey::shared(0);
+    let id_only = harness(&[key], |c| c.token_use = TokenUsePolicy::Id).await;
+    assert!(id_only.verifier.verify(&id_token(key)).await.is_ok());
+    assert_eq!(reason(&id_only, &access_token(key)).await, Reason::WrongTokenUse);
+
+    let access_only = harness(&[key], |c| c.token_use = TokenUsePolicy::Access).await;
+    assert!(access_only.verifier.verify(&access_token(key)).await.is_ok());
+    assert_eq!(reason(&access_only, &id_token(key)).await, Reason::WrongTokenUse);
+
+    let any = harness(&[key], |_| {}).await;
+    for value in [json!("refresh"), json!("ID"), json!("")] {
+        let t = token_with(key, "id", |c| {
+            c.insert("token_use".into(), value.clone());
+        });
+        assert_eq!(reason(&any, &t).await, Reason::WrongTokenUse, "{value}");
+    }
+    let missing = token_with(key, "id", |c| {
+        c.remove("token_use");
+    });
+    assert_eq!(reason(&any, &missing).await, Reason::WrongTokenUse);
+}
+
+#[tokio::test]
+async fn expiry_and_not_before_with_skew() {
+    let key = TestKey::shared(0);
+    let strict = harness(&[key], |_| {}).await;
+    let now = testkit::now();
+    let at = |exp: u64, nbf: Option<u64>| {
+        token_with(key, "id", |c| {
+            c.insert("exp".into(), json!(exp));
+            if let Some(nbf) = nbf {
+                c.insert("nbf".into(), json!(nbf));
+            }
+        })
+    };
+    assert_eq!(reason(&strict, &at(now - 1, None)).await, Reason::Expired);
+    assert_eq!(reason(&strict, &at(now, None)).await, Reason::Expired, "exp must be in the future");
+    assert!(strict.verifier.verify(&at(now + 60, Some(now - 60))).await.is_ok());
+    assert_eq!(reason(&strict, &at(now + 600, Some(now + 30))).await, Reason::NotYetValid);
+    let missing_exp = token_with(key, "id", |c| {
+        c.remove("exp");
+    });
+    assert_eq!(reason(&strict, &missing_exp).await, Reason::InvalidClaim);
+
+    let lenient = harness(&[key], |c| c.clock_skew_seconds = 60).await;
+    assert!(lenient.verifier.verify(&at(now - 30, None)).await.is_ok());
+    assert_eq!(reason(&lenient, &at(now - 61, None)).await, Reason::Expired);
+    assert!(lenient.verifier.verify(&at(now + 600, Some(now + 30))).await.is_ok());
+    assert_eq!(reason(&lenient, &at(now + 600, Some(now + 120))).await, Reason::NotYetValid);
+
+    // The clock moving past exp turns a valid token into an expired one.
+    let t = at(now + 100, None);
+    assert!(strict.verifier.verify(&t).await.is_ok());
+    strict.clock.advance(std::time::Duration::from_secs(101));
+    assert_eq!(reason(&strict, &t).await, Reason::Expired);
+}
+
+#[tokio::test]
+async fn claims_of_the_wrong_json_type_are_rejected_not_ignored() {
+    let key = TestKey::shared(0);
+    let h = harness(&[key], |_| {}).await;
+    let now = testkit::now();
+    let cases: Vec<(&str, &str, Value)> = vec![
+        ("id", "exp", json!((now + 3600).to_string())),
+        ("id", "exp", Value::Null),
+        ("id", "exp", json!(true)),
+        ("id", "exp", json!(-5)),
+        ("id", "nbf", json!("0")),
+        ("id", "nbf", Value::Null),
+        ("id", "iat", json!("yesterday")),
+        ("id", "auth_time", json!([1])),
+        ("id", "sub", json!(12345)),
+        ("id", "sub", json!("")),
+        ("id", "aud", json!(7)),
+        ("id", "aud", json!([7])),
+        ("id", "email", json!(["a@example.com"])),
+        ("id", "cognito:username", json!({"name": "x"})),
+        ("id", "cognito:groups", json!("admin")),
+        ("id", "cognito:groups", json!(["admin", 1])),
+        ("access", "scope", json!(["openid"])),
+        ("access", "username", json!(1)),
+        ("access", "client_id", json!([CLIENT])),
+        ("id", "token_use", json!(1)),
+    ];
+    for (token_use, claim, value) in cases {
+        let t = token_with(key, token_use, |c| {
+            c.insert(claim.into(), value.clone());
+        });
+        assert_eq!(reason(&h, &t).await, Reason::InvalidClaim, "{claim} = {value}");
+    }
+    // Fractional NumericDates are numbers and accepted.
+    let fractional = token_with(key, "id", |c| {
+        c.insert("exp".into(), json!(now as f64 + 3600.5));
+    });
+    assert!(h.verifier.verify(&fractional).await.is_ok());
+}
+
+#[tokio::test]
+async fn tampering_and_structure() {
+    let key = TestKey::shared(0);
+    let h = harness(&[key], |_| {}).await;
+    let good = id_token(key);
+    let (signing_input, signature) = good.rsplit_once('.').unwrap();
+    let (header_b64, _) = signing_input.split_once('.').unwrap();
+
+    let mut claims = cognito_claims(POOL, CLIENT, "id");
+    claims["cognito:groups"] = json!(["admin"]);
+    let tampered = format!("{header_b64}.{}.{signature}", b64url(claims.to_string()));
+    assert_eq!(reason(&h, &tampered).await, Reason::BadSignature);
+
+    let truncated = &good[..good.len() - 10];
+    assert_eq!(reason(&h, truncated).await, Reason::BadSignature);
+    let extended = format!("{good}AAAA");
+    assert_eq!(reason(&h, &extended).await, Reason::BadSignature);
+    let signature_of_other_key = mint(TestKey::shared(1), &header(key), &cognito_claims(POOL, CLIENT, "id"));
+    assert_eq!(reason(&h, &signature_of_other_key).await, Reason::BadSignature);
+
+    assert_eq!(reason(&h, signing_input).await, Reason::Malformed);
+    assert_eq!(reason(&h, &format!("{good}.{signature}")).await, Reason::Malformed);
+    assert_eq!(reason(&h, &format!("{signing_input}.")).await, Reason::Malformed);
+    assert_eq!(reason(&h, "").await, Reason::Malformed);
+    assert_eq!(reason(&h, "not a jwt").await, Reason::Malformed);
+    assert_eq!(reason(&h, &format!("{good}=")).await, Reason::Malformed);
+
+    let huge = token_with(key, "id", |c| {
+        c.insert("padding".into(), json!("x".repeat(9000)));
+    });
+    assert_eq!(reason(&h, &huge).await, Reason::TokenTooLarge);
+    assert_eq!(h.server.hits(), 1, "only the signature checks needed the keys");
+}
+
+#[tokio::test]
+async fn jwk_alg_must_match_the_header() {
+    let key = TestKey::shared(0);
+    // RS384 allowed, but the JWK says RS256: a token claiming RS384 for that key is refused.
+    let h = harness(&[key], |c| c.algorithms = vec![JwkAlgorithm::RS256, JwkAlgorithm::RS384]).await;
+    let claims = cognito_claims(POOL, CLIENT, "id");
+    let rs384 = mint(key, &json!({"alg": "RS384", "kid": key.kid}), &claims);
+    assert_eq!(reason(&h, &rs384).await, Reason::UnsupportedAlgorithm);
+    assert!(h.verifier.verify(&id_token(key)).await.is_ok());
+
+    // A JWK without alg may be used with any allowed algorithm.
+    h.clock.advance(COOLDOWN);
+    let rotated = json!({"alg": "RS384", "kid": "fresh"});
+    let mut jwk = key.jwk();
+    jwk["kid"] = json!("fresh");
+    jwk.as_object_mut().unwrap().remove("alg");
+    h.server.set_body(json!({"keys": [jwk]}).to_string());
+    assert!(h.verifier.verify(&mint(key, &rotated, &claims)).await.is_ok());
+}
+
+#[tokio::test]
+async fn required_scopes_and_groups_are_any_of() {
+    let key = TestKey::shared(0);
+    let scoped = harness(&[key], |c| {
+        c.required_scopes = vec!["items/read".into(), "items/write".into()];
+    })
+    .await;
+    let with_scope = |scope: &str| {
+        token_with(key, "access", |c| {
+            c.insert("scope".into(), json!(scope));
+        })
+    };
+    assert!(scoped.verifier.verify(&with_scope("openid items/write")).await.is_ok());
+    assert_eq!(reason(&scoped, &with_scope("openid items/delete")).await, Reason::MissingScope);
+    assert_eq!(reason(&scoped, &with_scope("items/read-only")).await, Reason::MissingScope);
+    assert_eq!(reason(&scoped, &id_token(key)).await, Reason::MissingScope, "ID tokens carry no scope");
+
+    let grouped = harness(&[key], |c| c.required_groups = vec!["admin".into(), "ops".into()]).await;
+    let in_groups = |groups: Value| {
+        token_with(key, "id", |c| {
+            c.insert("cognito:groups".into(), groups);
+        })
+    };
+    assert!(grouped.verifier.verify(&in_groups(json!(["users", "ops"]))).await.is_ok());
+    assert_eq!(reason(&grouped, &in_groups(json!(["users"]))).await, Reason::MissingGroup);
+    assert_eq!(reason(&grouped, &in_groups(json!([]))).await, Reason::MissingGroup);
+    let no_groups = token_with(key, "id", |c| {
+        c.remove("cognito:groups");
+    });
+    assert_eq!(reason(&grouped, &no_groups).await, Reason::MissingGroup);
+}
+
+#[tokio::test]
+async fn weak_and_malformed_jwks_entries_are_skipped_not_fatal() {
+    let good = TestKey::shared(0);
+    let weak_n = b64url([0xC5u8; 128]); // a 1024-bit modulus
+    let mut wrong_use = TestKey::shared(1).jwk();
+    wrong_use["use"] = json!("enc");
+    let jwks = json!({"keys": [
+        {"kty": "RSA", "kid": "weak", "alg": "RS256", "use": "sig", "n": weak_n, "e": "AQAB"},
+        wrong_use,
+        {"kty": "EC", "kid": "ec", "crv": "P-256", "x": "AAAA", "y": "AAAA"},
+        {"kty": "RSA", "kid": "no-n", "e": "AQAB"},
+        {"kty": "RSA", "kid": "bad-b64", "n": "!!!", "e": "AQAB"},
+        {"kty": "RSA", "kid": "even-e", "n": good.jwk()["n"], "e": "AAI"},
+        {"kty": "RSA", "kid": 7, "n": good.jwk()["n"], "e": "AQAB"},
+        "not an object",
+        good.jwk(),
+    ]});
+    let h = harness(&[], |_| {}).await;
+    h.server.set_body(jwks.to_string());
+    assert!(h.verifier.verify(&id_token(good)).await.is_ok());
+    let claims = cognito_claims(POOL, CLIENT, "id");
+    for kid in ["weak", TestKey::shared(1).kid.as_str(), "ec", "no-n", "bad-b64", "even-e"] {
+        let t = mint(good, &json!({"alg": "RS256", "kid": kid}), &claims);
+        assert_eq!(reason(&h, &t).await, Reason::UnknownKid, "{kid}");
+    }
+}

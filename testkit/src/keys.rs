@@ -1,0 +1,119 @@
+//! RSA test keys and token minting.
+
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
+use aws_lc_rs::signature::{self, KeyPair as _};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+/// base64url without padding, as JWTs use.
+pub fn b64url(bytes: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Current Unix time in seconds.
+pub fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// An RSA-2048 signing key with a `kid`.
+pub struct TestKey {
+    pub kid: String,
+    pair: KeyPair,
+}
+
+impl TestKey {
+    /// A fresh key (key generation takes tens of milliseconds; prefer [`TestKey::shared`]).
+    pub fn generate(kid: &str) -> TestKey {
+        TestKey {
+            kid: kid.to_owned(),
+            pair: KeyPair::generate(KeySize::Rsa2048).expect("RSA key generation"),
+        }
+    }
+
+    /// One of a few process-wide keys (index 0..4), generated once.
+    pub fn shared(index: usize) -> &'static TestKey {
+        static KEYS: [OnceLock<TestKey>; 4] = [const { OnceLock::new() }; 4];
+        KEYS[index].get_or_init(|| TestKey::generate(&format!("test-key-{index}")))
+    }
+
+    /// Raw modulus and exponent, big-endian.
+    pub fn components(&self) -> (Vec<u8>, Vec<u8>) {
+        let components: PublicKeyComponents<Vec<u8>> = self.pair.public_key().into();
+        (components.n, components.e)
+    }
+
+    /// The public JWK, shaped like Cognito's (`alg`, `e`, `kid`, `kty`, `n`, `use`).
+    pub fn jwk(&self) -> Value {
+        let (n, e) = self.components();
+        json!({"alg": "RS256", "e": b64url(e), "kid": self.kid, "kty": "RSA", "n": b64url(n), "use": "sig"})
+    }
+
+    /// A JWKS document holding `keys`.
+    pub fn jwks(keys: &[&TestKey]) -> Value {
+        json!({ "keys": keys.iter().map(|k| k.jwk()).collect::<Vec<_>>() })
+    }
+
+    /// RSASSA-PKCS1-v1_5 signature of `message` with SHA-256/384/512 per `alg` (RS256/384/512).
+    pub fn sign(&self, alg: &str, message: &[u8]) -> Vec<u8> {
+        let encoding: &'static dyn signature::RsaEncoding = match alg {
+            "RS384" => &signature::RSA_PKCS1_SHA384,
+            "RS512" => &signature::RSA_PKCS1_SHA512,
+            _ => &signature::RSA_PKCS1_SHA256,
+        };
+        let mut out = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(encoding, &SystemRandom::new(), message, &mut out)
+            .expect("RSA signing");
+        out
+    }
+}
+
+/// A signed compact JWS: `header` and `claims` serialized as given, signed with `key` using the
+/// header's `alg` (RS256 when it names something else, so tests can lie about `alg`).
+pub fn mint(key: &TestKey, header: &Value, claims: &Value) -> String {
+    let signing_input = mint_unsigned(header, claims);
+    let alg = header.get("alg").and_then(Value::as_str).unwrap_or("RS256");
+    let signature = key.sign(alg, signing_input.as_bytes());
+    format!("{signing_input}.{}", b64url(signature))
+}
+
+/// `base64url(header).base64url(claims)`, the signing input, for tests that sign by hand.
+pub fn mint_unsigned(header: &Value, claims: &Value) -> String {
+    format!("{}.{}", b64url(header.to_string()), b64url(claims.to_string()))
+}
+
+/// Claims as Cognito issues them for `pool_id` (`ap-northeast-1_abc`) and `client_id`, valid
+/// for an hour. `token_use` is `"id"` or `"access"`.
+pub fn cognito_claims(pool_id: &str, client_id: &str, token_use: &str) -> Value {
+    let region = pool_id.split('_').next().unwrap_or_default();
+    let now = now();
+    let mut claims = json!({
+        "sub": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+        "iss": format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}"),
+        "token_use": token_use,
+        "auth_time": now - 10,
+        "iat": now - 10,
+        "exp": now + 3600,
+        "jti": "11111111-2222-3333-4444-555555555555",
+        "origin_jti": "66666666-7777-8888-9999-000000000000",
+        "event_id": "abcdefab-1234-5678-9abc-def012345678",
+        "cognito:groups": ["users"],
+    });
+    let map = claims.as_object_mut().unwrap();
+    if token_use == "id" {
+        map.insert("aud".into(), json!(client_id));
+        map.insert("cognito:username".into(), json!("testuser"));
+        map.insert("email".into(), json!("testuser@example.com"));
+        map.insert("email_verified".into(), json!(true));
+    } else {
+        map.insert("client_id".into(), json!(client_id));
+        map.insert("username".into(), json!("testuser"));
+        map.insert("scope".into(), json!("aws.cognito.signin.user.admin"));
+    }
+    claims
+}
