@@ -140,7 +140,11 @@ pub struct Authorizer {
 }
 
 impl Authorizer {
-    pub fn new(verifier: Verifier, route_rules: RouteRules, http_api_response: HttpApiResponse) -> Self {
+    pub fn new(
+        verifier: Verifier,
+        route_rules: RouteRules,
+        http_api_response: HttpApiResponse,
+    ) -> Self {
         Authorizer {
             verifier,
             route_rules,
@@ -150,8 +154,16 @@ impl Authorizer {
 
     /// Builds the production authorizer (HTTPS JWKS fetcher, system clock) from configuration.
     pub fn from_config(config: AuthorizerConfig) -> Result<Self, reqwest::Error> {
-        let verifier = Verifier::with_http(config.verifier, config.jwks_timeout, config.jwks_refresh_cooldown)?;
-        Ok(Authorizer::new(verifier, config.route_rules, config.http_api_response))
+        let verifier = Verifier::with_http(
+            config.verifier,
+            config.jwks_timeout,
+            config.jwks_refresh_cooldown,
+        )?;
+        Ok(Authorizer::new(
+            verifier,
+            config.route_rules,
+            config.http_api_response,
+        ))
     }
 
     pub fn verifier(&self) -> &Verifier {
@@ -183,6 +195,8 @@ impl Authorizer {
             EventKind::RestRequest => {
                 let request = ApiGatewayCustomAuthorizerRequestTypeRequest::deserialize(event)
                     .map_err(|_| AuthorizerError::UnsupportedEvent)?;
+                // REST sends the last value in `headers` and all of them in `multiValueHeaders`.
+                authorization_header(&request.multi_value_headers)?;
                 (authorization_header(&request.headers)?, request.method_arn)
             }
             EventKind::HttpV2 => {
@@ -202,10 +216,16 @@ impl Authorizer {
             .and_then(token_from_authorization)
             .ok_or_else(|| unauthorized(Reason::MissingToken, "no token in the event"))?;
 
-        let claims = self.verifier.verify(token).await.map_err(|error| match error {
-            VerifyError::Rejected { rejection, sub } => AuthorizerError::Unauthorized { rejection, sub },
-            VerifyError::KeysUnavailable => AuthorizerError::KeysUnavailable,
-        })?;
+        let claims = self
+            .verifier
+            .verify(token)
+            .await
+            .map_err(|error| match error {
+                VerifyError::Rejected { rejection, sub } => {
+                    AuthorizerError::Unauthorized { rejection, sub }
+                }
+                VerifyError::KeysUnavailable => AuthorizerError::KeysUnavailable,
+            })?;
         let context = IdentityContext::from(&claims);
 
         let response = match (kind, self.http_api_response) {
@@ -259,12 +279,19 @@ fn authorization_header(headers: &HeaderMap) -> Result<Option<String>, Authorize
     let mut values = headers.get_all("authorization").iter();
     let (first, second) = (values.next(), values.next());
     if second.is_some() {
-        return Err(unauthorized(Reason::Malformed, "several Authorization headers"));
+        return Err(unauthorized(
+            Reason::Malformed,
+            "several Authorization headers",
+        ));
     }
     Ok(first.and_then(|v| v.to_str().ok()).map(str::to_owned))
 }
 
-fn policy_document(arn: &MethodArn, rules: &RouteRules, claims: &VerifiedClaims) -> ApiGatewayCustomAuthorizerPolicy {
+fn policy_document(
+    arn: &MethodArn,
+    rules: &RouteRules,
+    claims: &VerifiedClaims,
+) -> ApiGatewayCustomAuthorizerPolicy {
     let mut document = ApiGatewayCustomAuthorizerPolicy::default();
     document.version = Some("2012-10-17".to_owned());
     document.statement = policy::policy_for(arn, rules, claims)
@@ -285,7 +312,10 @@ fn policy_document(arn: &MethodArn, rules: &RouteRules, claims: &VerifiedClaims)
 
 /// One line per decision: the event kind, the outcome, a reason code, and the `sub` when known.
 /// Never the token, its signature or a header.
-fn log_decision(kind: Option<EventKind>, outcome: &Result<(AuthorizerResponse, String), AuthorizerError>) {
+fn log_decision(
+    kind: Option<EventKind>,
+    outcome: &Result<(AuthorizerResponse, String), AuthorizerError>,
+) {
     let event = kind.map_or("unknown", EventKind::as_str);
     match outcome {
         Ok((AuthorizerResponse::HttpSimple(simple), sub)) if !simple.is_authorized => {
@@ -305,13 +335,28 @@ fn log_decision(kind: Option<EventKind>, outcome: &Result<(AuthorizerResponse, S
             );
         }
         Err(AuthorizerError::KeysUnavailable) => {
-            tracing::error!(event, decision = "error", reason = "jwks_unavailable", "authorization decision");
+            tracing::error!(
+                event,
+                decision = "error",
+                reason = "jwks_unavailable",
+                "authorization decision"
+            );
         }
         Err(AuthorizerError::UnsupportedEvent) => {
-            tracing::error!(event, decision = "error", reason = "unsupported_event", "authorization decision");
+            tracing::error!(
+                event,
+                decision = "error",
+                reason = "unsupported_event",
+                "authorization decision"
+            );
         }
         Err(AuthorizerError::InvalidMethodArn) => {
-            tracing::error!(event, decision = "error", reason = "invalid_method_arn", "authorization decision");
+            tracing::error!(
+                event,
+                decision = "error",
+                reason = "invalid_method_arn",
+                "authorization decision"
+            );
         }
     }
 }

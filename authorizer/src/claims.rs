@@ -72,7 +72,10 @@ pub fn validate(
     if let Some(not_before) = numeric_date(claims, "nbf")?
         && now.saturating_add(skew) < not_before
     {
-        return Err(Rejection::new(Reason::NotYetValid, "token is not valid yet (nbf)"));
+        return Err(Rejection::new(
+            Reason::NotYetValid,
+            "token is not valid yet (nbf)",
+        ));
     }
     numeric_date(claims, "iat")?; // type-checked only
     let auth_time = numeric_date(claims, "auth_time")?;
@@ -80,8 +83,18 @@ pub fn validate(
     let token_use = match string(claims, "token_use")? {
         Some("id") => TokenUse::Id,
         Some("access") => TokenUse::Access,
-        Some(_) => return Err(Rejection::new(Reason::WrongTokenUse, "token_use is not id or access")),
-        None => return Err(Rejection::new(Reason::WrongTokenUse, "token_use is missing")),
+        Some(_) => {
+            return Err(Rejection::new(
+                Reason::WrongTokenUse,
+                "token_use is not id or access",
+            ));
+        }
+        None => {
+            return Err(Rejection::new(
+                Reason::WrongTokenUse,
+                "token_use is missing",
+            ));
+        }
     };
     let allowed = match config.token_use {
         TokenUsePolicy::Any => true,
@@ -89,7 +102,10 @@ pub fn validate(
         TokenUsePolicy::Access => token_use == TokenUse::Access,
     };
     if !allowed {
-        return Err(Rejection::new(Reason::WrongTokenUse, "token_use is not allowed here"));
+        return Err(Rejection::new(
+            Reason::WrongTokenUse,
+            "token_use is not allowed here",
+        ));
     }
 
     let client_id = match token_use {
@@ -98,7 +114,10 @@ pub fn validate(
             let client = string(claims, "client_id")?
                 .ok_or(Rejection::new(Reason::WrongClient, "client_id is missing"))?;
             if !config.client_ids.iter().any(|c| c == client) {
-                return Err(Rejection::new(Reason::WrongClient, "client_id is not a configured app client"));
+                return Err(Rejection::new(
+                    Reason::WrongClient,
+                    "client_id is not a configured app client",
+                ));
             }
             client.to_owned()
         }
@@ -116,7 +135,13 @@ pub fn validate(
     let email = string(claims, "email")?.map(str::to_owned);
 
     let scopes: Vec<String> = string(claims, "scope")?
-        .map(|scope| scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect())
+        .map(|scope| {
+            scope
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     let groups = match claims.get("cognito:groups") {
         None => Vec::new(),
@@ -141,10 +166,16 @@ pub fn validate(
         auth_time,
     };
     if !verified.has_any_scope(&config.required_scopes) {
-        return Err(Rejection::new(Reason::MissingScope, "token has none of the required scopes"));
+        return Err(Rejection::new(
+            Reason::MissingScope,
+            "token has none of the required scopes",
+        ));
     }
     if !verified.in_any_group(&config.required_groups) {
-        return Err(Rejection::new(Reason::MissingGroup, "token has none of the required groups"));
+        return Err(Rejection::new(
+            Reason::MissingGroup,
+            "token has none of the required groups",
+        ));
     }
     Ok(verified)
 }
@@ -154,7 +185,10 @@ fn audience(claims: &Map<String, Value>, client_ids: &[String]) -> Result<String
     let configured = |aud: &str| client_ids.iter().any(|c| c == aud);
     match claims.get("aud") {
         Some(Value::String(aud)) if configured(aud) => Ok(aud.clone()),
-        Some(Value::String(_)) => Err(Rejection::new(Reason::WrongClient, "aud is not a configured app client")),
+        Some(Value::String(_)) => Err(Rejection::new(
+            Reason::WrongClient,
+            "aud is not a configured app client",
+        )),
         Some(Value::Array(items)) => {
             let auds = items
                 .iter()
@@ -164,7 +198,10 @@ fn audience(claims: &Map<String, Value>, client_ids: &[String]) -> Result<String
             auds.into_iter()
                 .find(|aud| configured(aud))
                 .map(str::to_owned)
-                .ok_or(Rejection::new(Reason::WrongClient, "aud names no configured app client"))
+                .ok_or(Rejection::new(
+                    Reason::WrongClient,
+                    "aud names no configured app client",
+                ))
         }
         Some(_) => Err(invalid("aud is not a string or an array")),
         None => Err(Rejection::new(Reason::WrongClient, "aud is missing")),
@@ -172,7 +209,10 @@ fn audience(claims: &Map<String, Value>, client_ids: &[String]) -> Result<String
 }
 
 /// A string claim: `Ok(None)` when absent, an error when present with another type.
-fn string<'a>(claims: &'a Map<String, Value>, name: &'static str) -> Result<Option<&'a str>, Rejection> {
+fn string<'a>(
+    claims: &'a Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<&'a str>, Rejection> {
     match claims.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),

@@ -104,10 +104,16 @@ impl VerifierConfig {
             .map(|id| PoolConfig::new(id, None).map_err(|e| ConfigError::new(USER_POOL_ID, e)))
             .collect::<Result<Vec<_>, _>>()?;
         if pools.is_empty() {
-            return Err(ConfigError::new(USER_POOL_ID, "at least one pool ID is required"));
+            return Err(ConfigError::new(
+                USER_POOL_ID,
+                "at least one pool ID is required",
+            ));
         }
         if client_ids.is_empty() {
-            return Err(ConfigError::new(APP_CLIENT_ID, "at least one app client ID is required"));
+            return Err(ConfigError::new(
+                APP_CLIENT_ID,
+                "at least one app client ID is required",
+            ));
         }
         Ok(VerifierConfig {
             pools,
@@ -193,7 +199,10 @@ impl AuthorizerConfig {
 
         let client_ids = required_list(APP_CLIENT_ID, get(APP_CLIENT_ID))?;
         for id in &client_ids {
-            if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            if !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
                 return Err(ConfigError::new(
                     APP_CLIENT_ID,
                     format!("{id:?} is not an app client ID (letters, digits, '-' and '_' only)"),
@@ -285,7 +294,9 @@ fn parse_pool_id(pool_id: &str) -> Result<&str, String> {
     let parts: Vec<&str> = region.split('-').collect();
     let region_ok = parts.len() >= 3
         && parts.iter().all(|p| {
-            !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         })
         && parts
             .last()
@@ -340,10 +351,16 @@ fn list(variable: &'static str, raw: &str) -> Result<Vec<String>, ConfigError> {
     let mut out = Vec::new();
     for entry in raw.split(',').map(str::trim) {
         if entry.is_empty() {
-            return Err(ConfigError::new(variable, "has an empty entry (check the commas)"));
+            return Err(ConfigError::new(
+                variable,
+                "has an empty entry (check the commas)",
+            ));
         }
         if entry.contains(char::is_whitespace) {
-            return Err(ConfigError::new(variable, format!("entry {entry:?} contains whitespace")));
+            return Err(ConfigError::new(
+                variable,
+                format!("entry {entry:?} contains whitespace"),
+            ));
         }
         if !seen.insert(entry) {
             return Err(ConfigError::new(variable, format!("lists {entry:?} twice")));
@@ -430,14 +447,23 @@ mod tests {
     #[test]
     fn endpoint_replaces_jwks_host_but_not_issuer() {
         let c = with(&[
-            ("USER_POOL_ID", "us-east-1_0123456789abcdef0123456789abcdef, eu-west-1_XyZ"),
+            (
+                "USER_POOL_ID",
+                "us-east-1_0123456789abcdef0123456789abcdef, eu-west-1_XyZ",
+            ),
             ("COGNITO_ENDPOINT", "http://127.0.0.1:5000/"),
         ])
         .unwrap();
         assert_eq!(c.verifier.pools.len(), 2);
         let pool = &c.verifier.pools[1];
-        assert_eq!(pool.issuer, "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_XyZ");
-        assert_eq!(pool.jwks_url, "http://127.0.0.1:5000/eu-west-1_XyZ/.well-known/jwks.json");
+        assert_eq!(
+            pool.issuer,
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_XyZ"
+        );
+        assert_eq!(
+            pool.jwks_url,
+            "http://127.0.0.1:5000/eu-west-1_XyZ/.well-known/jwks.json"
+        );
     }
 
     #[test]
@@ -445,14 +471,41 @@ mod tests {
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[("APP_CLIENT_ID", "abc")], "USER_POOL_ID"),
             (&[("USER_POOL_ID", "ap-northeast-1_x")], "APP_CLIENT_ID"),
-            (&[("USER_POOL_ID", "  "), ("APP_CLIENT_ID", "abc")], "USER_POOL_ID"),
-            (&[("USER_POOL_ID", "abcdefgh"), ("APP_CLIENT_ID", "abc")], "USER_POOL_ID"),
-            (&[("USER_POOL_ID", "Tokyo_abc"), ("APP_CLIENT_ID", "abc")], "USER_POOL_ID"),
-            (&[("USER_POOL_ID", "us-east-1_a/b"), ("APP_CLIENT_ID", "abc")], "USER_POOL_ID"),
-            (&[("USER_POOL_ID", "us-east-1_a,"), ("APP_CLIENT_ID", "abc")], "USER_POOL_ID"),
-            (&[("USER_POOL_ID", "us-east-1_a,us-east-1_a"), ("APP_CLIENT_ID", "abc")], "USER_POOL_ID"),
-            (&[("USER_POOL_ID", "us-east-1_a"), ("APP_CLIENT_ID", "a b")], "APP_CLIENT_ID"),
-            (&[("USER_POOL_ID", "us-east-1_a"), ("APP_CLIENT_ID", "a;b")], "APP_CLIENT_ID"),
+            (
+                &[("USER_POOL_ID", "  "), ("APP_CLIENT_ID", "abc")],
+                "USER_POOL_ID",
+            ),
+            (
+                &[("USER_POOL_ID", "abcdefgh"), ("APP_CLIENT_ID", "abc")],
+                "USER_POOL_ID",
+            ),
+            (
+                &[("USER_POOL_ID", "Tokyo_abc"), ("APP_CLIENT_ID", "abc")],
+                "USER_POOL_ID",
+            ),
+            (
+                &[("USER_POOL_ID", "us-east-1_a/b"), ("APP_CLIENT_ID", "abc")],
+                "USER_POOL_ID",
+            ),
+            (
+                &[("USER_POOL_ID", "us-east-1_a,"), ("APP_CLIENT_ID", "abc")],
+                "USER_POOL_ID",
+            ),
+            (
+                &[
+                    ("USER_POOL_ID", "us-east-1_a,us-east-1_a"),
+                    ("APP_CLIENT_ID", "abc"),
+                ],
+                "USER_POOL_ID",
+            ),
+            (
+                &[("USER_POOL_ID", "us-east-1_a"), ("APP_CLIENT_ID", "a b")],
+                "APP_CLIENT_ID",
+            ),
+            (
+                &[("USER_POOL_ID", "us-east-1_a"), ("APP_CLIENT_ID", "a;b")],
+                "APP_CLIENT_ID",
+            ),
         ];
         for (vars, expected) in cases {
             let err = config(vars).unwrap_err();
@@ -462,9 +515,21 @@ mod tests {
         let single: &[(&'static str, &'static str, &str)] = &[
             ("TOKEN_USE", "both", "TOKEN_USE"),
             ("COGNITO_ENDPOINT", "ftp://127.0.0.1", "COGNITO_ENDPOINT"),
-            ("COGNITO_ENDPOINT", "http://cognito.example.com", "COGNITO_ENDPOINT"),
-            ("COGNITO_ENDPOINT", "https://u:p@example.com", "COGNITO_ENDPOINT"),
-            ("COGNITO_ENDPOINT", "https://example.com/?x=1", "COGNITO_ENDPOINT"),
+            (
+                "COGNITO_ENDPOINT",
+                "http://cognito.example.com",
+                "COGNITO_ENDPOINT",
+            ),
+            (
+                "COGNITO_ENDPOINT",
+                "https://u:p@example.com",
+                "COGNITO_ENDPOINT",
+            ),
+            (
+                "COGNITO_ENDPOINT",
+                "https://example.com/?x=1",
+                "COGNITO_ENDPOINT",
+            ),
             ("COGNITO_ENDPOINT", "not a url", "COGNITO_ENDPOINT"),
             ("ALLOWED_ALGORITHMS", "HS256", "ALLOWED_ALGORITHMS"),
             ("ALLOWED_ALGORITHMS", "none", "ALLOWED_ALGORITHMS"),
@@ -476,7 +541,11 @@ mod tests {
             ("ROUTE_RULES", "{not json", "ROUTE_RULES"),
             ("JWKS_TIMEOUT_MS", "0", "JWKS_TIMEOUT_MS"),
             ("JWKS_TIMEOUT_MS", "soon", "JWKS_TIMEOUT_MS"),
-            ("JWKS_REFRESH_COOLDOWN_SECONDS", "0", "JWKS_REFRESH_COOLDOWN_SECONDS"),
+            (
+                "JWKS_REFRESH_COOLDOWN_SECONDS",
+                "0",
+                "JWKS_REFRESH_COOLDOWN_SECONDS",
+            ),
             ("HTTP_API_RESPONSE", "policy", "HTTP_API_RESPONSE"),
         ];
         for (name, value, expected) in single {
@@ -501,20 +570,35 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.verifier.token_use, TokenUsePolicy::Access);
-        assert_eq!(c.verifier.algorithms, vec![JwkAlgorithm::RS256, JwkAlgorithm::RS512]);
+        assert_eq!(
+            c.verifier.algorithms,
+            vec![JwkAlgorithm::RS256, JwkAlgorithm::RS512]
+        );
         assert_eq!(c.verifier.clock_skew_seconds, 300);
-        assert_eq!(c.verifier.required_scopes, vec!["items/read", "items/write"]);
+        assert_eq!(
+            c.verifier.required_scopes,
+            vec!["items/read", "items/write"]
+        );
         assert_eq!(c.verifier.required_groups, vec!["admin"]);
         assert_eq!(c.jwks_timeout, Duration::from_millis(500));
         assert_eq!(c.jwks_refresh_cooldown, Duration::from_secs(60));
         assert_eq!(c.http_api_response, HttpApiResponse::Iam);
-        assert!(c.verifier.pools[0].jwks_url.starts_with("https://cognito.example.com/base/"));
+        assert!(
+            c.verifier.pools[0]
+                .jwks_url
+                .starts_with("https://cognito.example.com/base/")
+        );
         assert!(!c.route_rules.is_empty());
     }
 
     #[test]
     fn blank_optional_values_take_defaults() {
-        let c = with(&[("TOKEN_USE", ""), ("ROUTE_RULES", " "), ("REQUIRED_SCOPES", "")]).unwrap();
+        let c = with(&[
+            ("TOKEN_USE", ""),
+            ("ROUTE_RULES", " "),
+            ("REQUIRED_SCOPES", ""),
+        ])
+        .unwrap();
         assert_eq!(c.verifier.token_use, TokenUsePolicy::Any);
         assert!(c.route_rules.is_empty());
         assert!(c.verifier.required_scopes.is_empty());
@@ -523,8 +607,21 @@ mod tests {
     #[test]
     fn library_constructor_validates_too() {
         assert!(VerifierConfig::new(&["us-east-1_abc"], &["client"]).is_ok());
-        assert_eq!(VerifierConfig::new(&[], &["client"]).unwrap_err().variable, "USER_POOL_ID");
-        assert_eq!(VerifierConfig::new(&["bad"], &["client"]).unwrap_err().variable, "USER_POOL_ID");
-        assert_eq!(VerifierConfig::new(&["us-east-1_abc"], &[]).unwrap_err().variable, "APP_CLIENT_ID");
+        assert_eq!(
+            VerifierConfig::new(&[], &["client"]).unwrap_err().variable,
+            "USER_POOL_ID"
+        );
+        assert_eq!(
+            VerifierConfig::new(&["bad"], &["client"])
+                .unwrap_err()
+                .variable,
+            "USER_POOL_ID"
+        );
+        assert_eq!(
+            VerifierConfig::new(&["us-east-1_abc"], &[])
+                .unwrap_err()
+                .variable,
+            "APP_CLIENT_ID"
+        );
     }
 }

@@ -11,7 +11,10 @@ pub async fn report(message: &str) {
         return;
     };
     let body = serde_json::json!({ "errorType": "Runtime.InitError", "errorMessage": message });
-    let client = match reqwest::Client::builder().timeout(Duration::from_secs(2)).build() {
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+    {
         Ok(client) => client,
         Err(_) => return,
     };

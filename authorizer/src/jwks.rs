@@ -178,7 +178,9 @@ fn parse_key(entry: &Value, allowed: &[JwkAlgorithm]) -> Result<VerificationKey,
     }
     let declared_alg = match string_member(jwk, "alg")? {
         None => None,
-        Some(name) => Some(JwkAlgorithm::from_name(name).ok_or("alg is not an RSA PKCS#1 algorithm")?),
+        Some(name) => {
+            Some(JwkAlgorithm::from_name(name).ok_or("alg is not an RSA PKCS#1 algorithm")?)
+        }
     };
 
     let n = decode_unsigned(string_member(jwk, "n")?.ok_or("n is missing")?)
@@ -223,7 +225,10 @@ fn parse_key(entry: &Value, allowed: &[JwkAlgorithm]) -> Result<VerificationKey,
 
 /// A member that must be a string when present. A present member of another type is an error,
 /// never treated as absent.
-fn string_member<'a>(jwk: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, &'static str> {
+fn string_member<'a>(
+    jwk: &'a Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'a str>, &'static str> {
     match jwk.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),

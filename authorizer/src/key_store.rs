@@ -31,7 +31,8 @@ pub enum JwksFetchError {
 }
 
 /// Boxed future returned by [`JwksFetcher::fetch`].
-pub type FetchFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<u8>, JwksFetchError>> + Send + 'a>>;
+pub type FetchFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Vec<u8>, JwksFetchError>> + Send + 'a>>;
 
 /// The HTTP seam: fetches a JWKS body. Implementations must enforce the body size limit and
 /// answer non-200 statuses with [`JwksFetchError::Status`].
@@ -64,7 +65,10 @@ impl HttpJwksFetcher {
         if status != 200 {
             return Err(JwksFetchError::Status(status));
         }
-        if response.content_length().is_some_and(|len| len > MAX_JWKS_BYTES as u64) {
+        if response
+            .content_length()
+            .is_some_and(|len| len > MAX_JWKS_BYTES as u64)
+        {
             return Err(JwksFetchError::TooLarge);
         }
         // Read chunk by chunk so a lying or absent Content-Length cannot make us buffer more
@@ -177,7 +181,11 @@ impl KeyStore {
 
     /// The key for `kid` in the pool that issued `issuer`, refreshing the pool's JWKS when the
     /// `kid` is unknown and the cooldown allows.
-    pub async fn key(&self, issuer: &str, kid: &str) -> Result<Arc<VerificationKey>, KeyLookupError> {
+    pub async fn key(
+        &self,
+        issuer: &str,
+        kid: &str,
+    ) -> Result<Arc<VerificationKey>, KeyLookupError> {
         let pool = self.pools.get(issuer).ok_or(KeyLookupError::UnknownKid)?;
         if let Some(key) = current(pool).get(kid) {
             return Ok(Arc::clone(key));
@@ -187,7 +195,11 @@ impl KeyStore {
 
     /// Refreshes `pool` unless the cooldown forbids it, then looks `kid` up. With `kid` = `None`
     /// (prefetch) the lookup result is meaningless.
-    async fn refresh(&self, pool: &PoolKeys, kid: Option<&str>) -> Result<Arc<VerificationKey>, KeyLookupError> {
+    async fn refresh(
+        &self,
+        pool: &PoolKeys,
+        kid: Option<&str>,
+    ) -> Result<Arc<VerificationKey>, KeyLookupError> {
         // One refresh at a time per pool: later callers wait here, then find the keys the
         // first one fetched (or the cooldown closed) and do not fetch again.
         let mut state = pool.refresh.lock().await;
@@ -212,7 +224,10 @@ impl KeyStore {
         match self.fetch(pool).await {
             Ok(keys) => {
                 tracing::info!(jwks_url = %pool.jwks_url, kids = ?keys.kids(), "JWKS fetched");
-                *pool.keys.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(keys);
+                *pool
+                    .keys
+                    .write()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(keys);
                 state.last_failed = false;
             }
             Err(error) => {
@@ -232,7 +247,12 @@ impl KeyStore {
 fn current(pool: &PoolKeys) -> Arc<KeySet> {
     // A poisoned lock only means a writer panicked mid-assignment of an Arc, which cannot leave
     // it half-written; keep serving.
-    Arc::clone(&pool.keys.read().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    Arc::clone(
+        &pool
+            .keys
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    )
 }
 
 /// Runs futures concurrently on the current task (no extra dependency for the handful of pools).

@@ -31,4 +31,4 @@ pub use config::{AuthorizerConfig, ConfigError, HttpApiResponse, TokenUsePolicy,
 pub use jwks::{JwkAlgorithm, KeySet};
 pub use key_store::{HttpJwksFetcher, JwksFetchError, JwksFetcher, KeyStore};
 pub use rejection::{Reason, Rejection};
-pub use verifier::{VerifyError, Verifier};
+pub use verifier::{Verifier, VerifyError};

@@ -16,8 +16,10 @@ async fn main() -> Result<(), Error> {
 
     let authorizer = match AuthorizerConfig::from_env()
         .map_err(|e| e.to_string())
-        .and_then(|config| Authorizer::from_config(config).map_err(|e| format!("cannot build the HTTP client: {e}")))
-    {
+        .and_then(|config| {
+            Authorizer::from_config(config)
+                .map_err(|e| format!("cannot build the HTTP client: {e}"))
+        }) {
         Ok(authorizer) => Arc::new(authorizer),
         Err(message) => {
             tracing::error!(error = %message, "start-up failed");
@@ -29,7 +31,12 @@ async fn main() -> Result<(), Error> {
 
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let authorizer = Arc::clone(&authorizer);
-        async move { authorizer.handle(&event.payload).await.map_err(InvocationError) }
+        async move {
+            authorizer
+                .handle(&event.payload)
+                .await
+                .map_err(InvocationError)
+        }
     }))
     .await
 }

@@ -41,18 +41,27 @@ impl MethodArn {
     /// account must not turn into a policy for other APIs.
     pub fn parse(arn: &str) -> Option<Self> {
         let mut fields = arn.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some("execute-api"), Some(region), Some(account), Some(resource)) = (
+        let (
+            Some("arn"),
+            Some(partition),
+            Some("execute-api"),
+            Some(region),
+            Some(account),
+            Some(resource),
+        ) = (
             fields.next(),
             fields.next(),
             fields.next(),
             fields.next(),
             fields.next(),
             fields.next(),
-        ) else {
+        )
+        else {
             return None;
         };
         let mut parts = resource.splitn(3, '/');
-        let (Some(api_id), Some(stage), Some(method_and_path)) = (parts.next(), parts.next(), parts.next())
+        let (Some(api_id), Some(stage), Some(method_and_path)) =
+            (parts.next(), parts.next(), parts.next())
         else {
             return None;
         };
@@ -93,7 +102,10 @@ impl MethodArn {
 }
 
 fn is_token(s: &str, extra: &[char]) -> bool {
-    !s.is_empty() && s.len() <= 128 && s.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+    !s.is_empty()
+        && s.len() <= 128
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
 }
 
 /// The cache-safe policy for a verified caller: Allow the whole stage, Deny each route whose
@@ -119,7 +131,9 @@ pub fn policy_for(arn: &MethodArn, rules: &RouteRules, claims: &VerifiedClaims) 
 
 /// Whether this request (the ARN's own method and path) falls under a rule the caller fails.
 pub fn request_denied(arn: &MethodArn, rules: &RouteRules, claims: &VerifiedClaims) -> bool {
-    rules.failed_by(claims).any(|rule| rule.covers(&arn.method_and_path))
+    rules
+        .failed_by(claims)
+        .any(|rule| rule.covers(&arn.method_and_path))
 }
 
 /// IAM's resource wildcard match: `*` matches any run of characters (including `/`), `?` any
@@ -151,7 +165,8 @@ pub fn wildcard_match(pattern: &str, value: &str) -> bool {
 mod tests {
     use super::*;
 
-    const ARN: &str = "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/GET/items/42";
+    const ARN: &str =
+        "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/GET/items/42";
 
     #[test]
     fn parses_method_arns() {
@@ -165,11 +180,21 @@ mod tests {
             arn.whole_stage(),
             "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/*/*"
         );
-        let console = MethodArn::parse("arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/*/GET/").unwrap();
-        assert_eq!(console.whole_stage(), "arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/*/*/*");
-        let http = MethodArn::parse("arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/GET/me").unwrap();
+        let console =
+            MethodArn::parse("arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/*/GET/")
+                .unwrap();
+        assert_eq!(
+            console.whole_stage(),
+            "arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/*/*/*"
+        );
+        let http = MethodArn::parse(
+            "arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/GET/me",
+        )
+        .unwrap();
         assert_eq!(http.stage, "$default");
-        assert!(MethodArn::parse("arn:aws-cn:execute-api:cn-north-1:123456789012:a1/s/GET/").is_some());
+        assert!(
+            MethodArn::parse("arn:aws-cn:execute-api:cn-north-1:123456789012:a1/s/GET/").is_some()
+        );
     }
 
     #[test]
@@ -212,10 +237,18 @@ mod tests {
             ("a?c", "abc", true),
             ("a?c", "ac", false),
             ("GET/admin", "GET/Admin", false),
-            ("*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false),
+            (
+                "*a*a*a*a*b",
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                false,
+            ),
         ];
         for (pattern, value, expected) in cases {
-            assert_eq!(wildcard_match(pattern, value), expected, "{pattern} vs {value}");
+            assert_eq!(
+                wildcard_match(pattern, value),
+                expected,
+                "{pattern} vs {value}"
+            );
         }
     }
 }

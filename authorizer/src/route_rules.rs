@@ -71,7 +71,10 @@ impl RouteRules {
     }
 
     /// The rules this caller does not satisfy.
-    pub fn failed_by<'a>(&'a self, claims: &'a VerifiedClaims) -> impl Iterator<Item = &'a RouteRule> {
+    pub fn failed_by<'a>(
+        &'a self,
+        claims: &'a VerifiedClaims,
+    ) -> impl Iterator<Item = &'a RouteRule> {
         self.rules.iter().filter(move |rule| !rule.allows(claims))
     }
 
@@ -93,7 +96,9 @@ impl RouteRules {
                     "groups" => &mut groups,
                     "scopes" => &mut scopes,
                     other => {
-                        return Err(format!("{route:?}: unknown key {other:?} (use \"groups\" and \"scopes\")"));
+                        return Err(format!(
+                            "{route:?}: unknown key {other:?} (use \"groups\" and \"scopes\")"
+                        ));
                     }
                 };
                 *target = string_list(value).ok_or_else(|| {
@@ -101,7 +106,9 @@ impl RouteRules {
                 })?;
             }
             if groups.is_empty() && scopes.is_empty() {
-                return Err(format!("{route:?}: a rule needs at least one group or scope"));
+                return Err(format!(
+                    "{route:?}: a rule needs at least one group or scope"
+                ));
             }
             rules.push(RouteRule {
                 method,
@@ -127,11 +134,15 @@ fn parse_route(route: &str) -> Result<(String, String), String> {
         return Err(format!("{route:?}: the path must start with '/'"));
     }
     if path.contains(char::is_whitespace) || path.contains('?') {
-        return Err(format!("{route:?}: the path must not contain whitespace or '?'"));
+        return Err(format!(
+            "{route:?}: the path must not contain whitespace or '?'"
+        ));
     }
     if path.contains(['{', '}']) {
         // Method ARNs carry the real path (/items/42), never the template (/items/{id}).
-        return Err(format!("{route:?}: use '*' instead of path parameters like {{id}}"));
+        return Err(format!(
+            "{route:?}: use '*' instead of path parameters like {{id}}"
+        ));
     }
     Ok((method, path.to_owned()))
 }
@@ -162,7 +173,10 @@ mod tests {
         assert_eq!(find("/items/*").method, "DELETE");
         assert_eq!(find("/items/*").scopes, vec!["items/write"]);
         assert_eq!(find("/ops").method, "*");
-        assert_eq!((find("/ops").groups.len(), find("/ops").scopes.len()), (1, 1));
+        assert_eq!(
+            (find("/ops").groups.len(), find("/ops").scopes.len()),
+            (1, 1)
+        );
     }
 
     #[test]
@@ -196,7 +210,12 @@ mod tests {
         )
         .unwrap();
         let find = |path: &str| rules.rules().iter().find(|r| r.path == path).unwrap();
-        let (admin, items, ops, root) = (find("/admin"), find("/items/*"), find("/ops/*/logs"), find("/"));
+        let (admin, items, ops, root) = (
+            find("/admin"),
+            find("/items/*"),
+            find("/ops/*/logs"),
+            find("/"),
+        );
         let cases: &[(&RouteRule, &str, bool)] = &[
             (admin, "GET/admin", true),
             (admin, "GET/admin/", true),
@@ -214,7 +233,13 @@ mod tests {
             (root, "GET/x", false),
         ];
         for (rule, request, expected) in cases {
-            assert_eq!(rule.covers(request), *expected, "{} {} vs {request}", rule.method, rule.path);
+            assert_eq!(
+                rule.covers(request),
+                *expected,
+                "{} {} vs {request}",
+                rule.method,
+                rule.path
+            );
         }
     }
 }

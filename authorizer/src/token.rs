@@ -50,7 +50,10 @@ pub fn token_from_authorization(value: &str) -> Option<&str> {
 /// Splits and decodes a compact JWS. The size bound is checked before any decoding.
 pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Rejection> {
     if token.len() > max_bytes {
-        return Err(Rejection::new(Reason::TokenTooLarge, "token exceeds the size limit"));
+        return Err(Rejection::new(
+            Reason::TokenTooLarge,
+            "token exceeds the size limit",
+        ));
     }
     let malformed = |detail| Rejection::new(Reason::Malformed, detail);
 
@@ -71,8 +74,7 @@ pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Rejec
     let header = parse_object(&header_json).ok_or(malformed("header is not a JSON object"))?;
     let payload_json = decode_segment(payload_b64).ok_or(malformed("payload is not base64url"))?;
     let claims = parse_object(&payload_json).ok_or(malformed("payload is not a JSON object"))?;
-    let signature =
-        decode_segment(signature_b64).ok_or(malformed("signature is not base64url"))?;
+    let signature = decode_segment(signature_b64).ok_or(malformed("signature is not base64url"))?;
 
     let header = read_header(&header)?;
     let signing_input = &token.as_bytes()[..header_b64.len() + 1 + payload_b64.len()];
@@ -95,15 +97,28 @@ fn read_header(header: &Map<String, Value>) -> Result<JwtHeader, Rejection> {
     }
     let alg = match header.get("alg") {
         Some(Value::String(alg)) => alg.clone(),
-        Some(_) => return Err(Rejection::new(Reason::Malformed, "header alg is not a string")),
+        Some(_) => {
+            return Err(Rejection::new(
+                Reason::Malformed,
+                "header alg is not a string",
+            ));
+        }
         None => return Err(Rejection::new(Reason::Malformed, "header has no alg")),
     };
     let kid = match header.get("kid") {
         Some(Value::String(kid)) if !kid.is_empty() && kid.len() <= MAX_KID_LEN => kid.clone(),
         Some(Value::String(_)) => {
-            return Err(Rejection::new(Reason::MissingKid, "header kid is empty or too long"));
+            return Err(Rejection::new(
+                Reason::MissingKid,
+                "header kid is empty or too long",
+            ));
         }
-        Some(_) => return Err(Rejection::new(Reason::MissingKid, "header kid is not a string")),
+        Some(_) => {
+            return Err(Rejection::new(
+                Reason::MissingKid,
+                "header kid is not a string",
+            ));
+        }
         None => return Err(Rejection::new(Reason::MissingKid, "header has no kid")),
     };
     Ok(JwtHeader { alg, kid })
@@ -187,10 +202,19 @@ mod tests {
     fn well_formed_token_is_split() {
         let t = token(HEADER, PAYLOAD, "c2ln");
         let parsed = parse(&t, 8192).unwrap();
-        assert_eq!(parsed.header, JwtHeader { alg: "RS256".into(), kid: "k1".into() });
+        assert_eq!(
+            parsed.header,
+            JwtHeader {
+                alg: "RS256".into(),
+                kid: "k1".into()
+            }
+        );
         assert_eq!(parsed.claims["sub"], "s");
         assert_eq!(parsed.signature, b"sig");
-        assert_eq!(parsed.signing_input, t.rsplit_once('.').unwrap().0.as_bytes());
+        assert_eq!(
+            parsed.signing_input,
+            t.rsplit_once('.').unwrap().0.as_bytes()
+        );
     }
 
     #[test]
@@ -213,21 +237,53 @@ mod tests {
             (token("[1,2]", PAYLOAD, "c2ln"), Reason::Malformed),
             (token(HEADER, "\"str\"", "c2ln"), Reason::Malformed),
             (token(HEADER, "{\"sub\":1", "c2ln"), Reason::Malformed),
-            (token(HEADER, r#"{"sub":"a","sub":"b"}"#, "c2ln"), Reason::Malformed),
-            (token(r#"{"alg":"RS256","alg":"none","kid":"k"}"#, PAYLOAD, "c2ln"), Reason::Malformed),
-            (token(r#"{"kid":"k1"}"#, PAYLOAD, "c2ln"), Reason::Malformed),
-            (token(r#"{"alg":256,"kid":"k1"}"#, PAYLOAD, "c2ln"), Reason::Malformed),
-            (token(r#"{"alg":"RS256"}"#, PAYLOAD, "c2ln"), Reason::MissingKid),
-            (token(r#"{"alg":"RS256","kid":""}"#, PAYLOAD, "c2ln"), Reason::MissingKid),
-            (token(r#"{"alg":"RS256","kid":7}"#, PAYLOAD, "c2ln"), Reason::MissingKid),
-            (token(r#"{"alg":"RS256","kid":null}"#, PAYLOAD, "c2ln"), Reason::MissingKid),
-            (token(r#"{"alg":"RS256","kid":["k1"]}"#, PAYLOAD, "c2ln"), Reason::MissingKid),
             (
-                token(&format!(r#"{{"alg":"RS256","kid":"{}"}}"#, "k".repeat(300)), PAYLOAD, "c2ln"),
+                token(HEADER, r#"{"sub":"a","sub":"b"}"#, "c2ln"),
+                Reason::Malformed,
+            ),
+            (
+                token(r#"{"alg":"RS256","alg":"none","kid":"k"}"#, PAYLOAD, "c2ln"),
+                Reason::Malformed,
+            ),
+            (token(r#"{"kid":"k1"}"#, PAYLOAD, "c2ln"), Reason::Malformed),
+            (
+                token(r#"{"alg":256,"kid":"k1"}"#, PAYLOAD, "c2ln"),
+                Reason::Malformed,
+            ),
+            (
+                token(r#"{"alg":"RS256"}"#, PAYLOAD, "c2ln"),
                 Reason::MissingKid,
             ),
             (
-                token(r#"{"alg":"RS256","kid":"k1","crit":["exp"]}"#, PAYLOAD, "c2ln"),
+                token(r#"{"alg":"RS256","kid":""}"#, PAYLOAD, "c2ln"),
+                Reason::MissingKid,
+            ),
+            (
+                token(r#"{"alg":"RS256","kid":7}"#, PAYLOAD, "c2ln"),
+                Reason::MissingKid,
+            ),
+            (
+                token(r#"{"alg":"RS256","kid":null}"#, PAYLOAD, "c2ln"),
+                Reason::MissingKid,
+            ),
+            (
+                token(r#"{"alg":"RS256","kid":["k1"]}"#, PAYLOAD, "c2ln"),
+                Reason::MissingKid,
+            ),
+            (
+                token(
+                    &format!(r#"{{"alg":"RS256","kid":"{}"}}"#, "k".repeat(300)),
+                    PAYLOAD,
+                    "c2ln",
+                ),
+                Reason::MissingKid,
+            ),
+            (
+                token(
+                    r#"{"alg":"RS256","kid":"k1","crit":["exp"]}"#,
+                    PAYLOAD,
+                    "c2ln",
+                ),
                 Reason::CriticalHeader,
             ),
         ];
@@ -241,7 +297,10 @@ mod tests {
     fn size_bound_is_inclusive() {
         let t = token(HEADER, PAYLOAD, "c2ln");
         assert!(parse(&t, t.len()).is_ok());
-        assert_eq!(parse(&t, t.len() - 1).unwrap_err().reason, Reason::TokenTooLarge);
+        assert_eq!(
+            parse(&t, t.len() - 1).unwrap_err().reason,
+            Reason::TokenTooLarge
+        );
     }
 
     #[test]
@@ -249,6 +308,12 @@ mod tests {
         let header = r#"{"alg":"RS256","kid":"k1","jku":"http://127.0.0.1:1/jwks","x5u":"http://127.0.0.1:1/x","jwk":{"kty":"RSA"},"x5c":["MIIB"]}"#;
         let t = token(header, PAYLOAD, "c2ln");
         let parsed = parse(&t, 8192).unwrap();
-        assert_eq!(parsed.header, JwtHeader { alg: "RS256".into(), kid: "k1".into() });
+        assert_eq!(
+            parsed.header,
+            JwtHeader {
+                alg: "RS256".into(),
+                kid: "k1".into()
+            }
+        );
     }
 }

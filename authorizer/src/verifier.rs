@@ -32,7 +32,10 @@ pub enum VerifyError {
 
 impl From<Rejection> for VerifyError {
     fn from(rejection: Rejection) -> Self {
-        VerifyError::Rejected { rejection, sub: None }
+        VerifyError::Rejected {
+            rejection,
+            sub: None,
+        }
     }
 }
 
@@ -46,7 +49,11 @@ pub struct Verifier {
 impl Verifier {
     /// A verifier with the given key store and clock (tests swap both).
     pub fn new(config: VerifierConfig, keys: KeyStore, clock: Arc<dyn Clock>) -> Self {
-        Verifier { config, keys, clock }
+        Verifier {
+            config,
+            keys,
+            clock,
+        }
     }
 
     /// A verifier fetching keys over HTTPS with the system clock.
@@ -84,17 +91,24 @@ impl Verifier {
         // friends never reach the crypto code.
         let alg = JwkAlgorithm::from_name(&token.header.alg)
             .filter(|alg| self.config.algorithms.contains(alg))
-            .ok_or(Rejection::new(Reason::UnsupportedAlgorithm, "alg is not allowed"))?;
+            .ok_or(Rejection::new(
+                Reason::UnsupportedAlgorithm,
+                "alg is not allowed",
+            ))?;
 
         // The issuer picks the pool, and only configured pools have keys: a token cannot
         // point us at keys of its choosing.
         let issuer = match token.claims.get("iss") {
             Some(Value::String(iss)) => iss.as_str(),
-            Some(_) => return Err(Rejection::new(Reason::InvalidClaim, "iss is not a string").into()),
+            Some(_) => {
+                return Err(Rejection::new(Reason::InvalidClaim, "iss is not a string").into());
+            }
             None => return Err(Rejection::new(Reason::UnknownIssuer, "iss is missing").into()),
         };
         if !self.keys.knows_issuer(issuer) {
-            return Err(Rejection::new(Reason::UnknownIssuer, "iss is not a configured user pool").into());
+            return Err(
+                Rejection::new(Reason::UnknownIssuer, "iss is not a configured user pool").into(),
+            );
         }
 
         let key = self
@@ -108,14 +122,28 @@ impl Verifier {
                 KeyLookupError::Unavailable => VerifyError::KeysUnavailable,
             })?;
         if key.declared_alg.is_some_and(|declared| declared != alg) {
-            return Err(Rejection::new(Reason::UnsupportedAlgorithm, "alg differs from the key's alg").into());
+            return Err(Rejection::new(
+                Reason::UnsupportedAlgorithm,
+                "alg differs from the key's alg",
+            )
+            .into());
         }
         if !key.verify(alg, token.signing_input, &token.signature) {
             return Err(Rejection::new(Reason::BadSignature, "signature does not verify").into());
         }
 
-        claims::validate(&token.claims, issuer, &self.config, self.clock.unix_seconds()).map_err(|rejection| {
-            let sub = token.claims.get("sub").and_then(Value::as_str).map(str::to_owned);
+        claims::validate(
+            &token.claims,
+            issuer,
+            &self.config,
+            self.clock.unix_seconds(),
+        )
+        .map_err(|rejection| {
+            let sub = token
+                .claims
+                .get("sub")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
             VerifyError::Rejected { rejection, sub }
         })
     }

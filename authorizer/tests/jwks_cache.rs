@@ -37,7 +37,9 @@ async fn rotation_within_the_cooldown_waits_for_it() {
     assert!(h.verifier.verify(&id_token(old)).await.is_ok());
     h.server.set_body(TestKey::jwks(&[new]).to_string());
     let refused = h.verifier.verify(&id_token(new)).await.unwrap_err();
-    assert!(matches!(refused, VerifyError::Rejected { rejection, .. } if rejection.reason == Reason::UnknownKid));
+    assert!(
+        matches!(refused, VerifyError::Rejected { rejection, .. } if rejection.reason == Reason::UnknownKid)
+    );
     assert_eq!(h.server.hits(), 1, "no fetch inside the cooldown");
     h.clock.advance(COOLDOWN);
     assert!(h.verifier.verify(&id_token(new)).await.is_ok());
@@ -53,18 +55,28 @@ async fn a_flood_of_unknown_kids_fetches_once_per_cooldown() {
     let mut tasks = Vec::new();
     for i in 0..50 {
         let h = h.clone();
-        let token = testkit::mint(key, &json!({"alg": "RS256", "kid": format!("random-{i}")}), &claims);
+        let token = testkit::mint(
+            key,
+            &json!({"alg": "RS256", "kid": format!("random-{i}")}),
+            &claims,
+        );
         tasks.push(tokio::spawn(async move { h.verifier.verify(&token).await }));
     }
     for task in tasks {
         let outcome = task.await.unwrap();
-        assert!(matches!(outcome, Err(VerifyError::Rejected { rejection, .. }) if rejection.reason == Reason::UnknownKid));
+        assert!(
+            matches!(outcome, Err(VerifyError::Rejected { rejection, .. }) if rejection.reason == Reason::UnknownKid)
+        );
     }
     assert_eq!(h.server.hits(), 1);
     for round in 1..=3 {
         h.clock.advance(COOLDOWN);
         for i in 0..200 {
-            let token = testkit::mint(key, &json!({"alg": "RS256", "kid": format!("r{round}-{i}")}), &claims);
+            let token = testkit::mint(
+                key,
+                &json!({"alg": "RS256", "kid": format!("r{round}-{i}")}),
+                &claims,
+            );
             assert!(h.verifier.verify(&token).await.is_err());
         }
         assert_eq!(h.server.hits(), 1 + round, "one fetch per cooldown");
@@ -79,8 +91,15 @@ async fn endpoint_down_after_warm_up_keeps_cached_keys_working() {
     h.server.set_mode(Mode::Down);
     h.clock.advance(COOLDOWN);
     // An unknown kid forces a refresh, which fails...
-    let unknown = testkit::mint(key, &json!({"alg": "RS256", "kid": "rotated"}), &testkit::cognito_claims(POOL, CLIENT, "id"));
-    assert_eq!(h.verifier.verify(&unknown).await.unwrap_err(), VerifyError::KeysUnavailable);
+    let unknown = testkit::mint(
+        key,
+        &json!({"alg": "RS256", "kid": "rotated"}),
+        &testkit::cognito_claims(POOL, CLIENT, "id"),
+    );
+    assert_eq!(
+        h.verifier.verify(&unknown).await.unwrap_err(),
+        VerifyError::KeysUnavailable
+    );
     assert_eq!(h.server.hits(), 2);
     // ...and the keys already known still verify.
     for _ in 0..10 {
@@ -88,10 +107,19 @@ async fn endpoint_down_after_warm_up_keeps_cached_keys_working() {
         assert!(h.verifier.verify(&access_token(key)).await.is_ok());
     }
     for status in [404, 500, 503] {
-        h.server.set_mode(Mode::Serve { status, body: TestKey::jwks(&[]).to_string().into_bytes() });
+        h.server.set_mode(Mode::Serve {
+            status,
+            body: TestKey::jwks(&[]).to_string().into_bytes(),
+        });
         h.clock.advance(COOLDOWN);
-        assert_eq!(h.verifier.verify(&unknown).await.unwrap_err(), VerifyError::KeysUnavailable);
-        assert!(h.verifier.verify(&id_token(key)).await.is_ok(), "HTTP {status}");
+        assert_eq!(
+            h.verifier.verify(&unknown).await.unwrap_err(),
+            VerifyError::KeysUnavailable
+        );
+        assert!(
+            h.verifier.verify(&id_token(key)).await.is_ok(),
+            "HTTP {status}"
+        );
     }
 }
 
@@ -102,13 +130,26 @@ async fn endpoint_down_at_cold_start_is_an_error_then_recovers() {
     h.server.set_mode(Mode::Down);
     h.verifier.prefetch_keys().await; // must not panic or hang
     for _ in 0..5 {
-        assert_eq!(h.verifier.verify(&id_token(key)).await.unwrap_err(), VerifyError::KeysUnavailable);
+        assert_eq!(
+            h.verifier.verify(&id_token(key)).await.unwrap_err(),
+            VerifyError::KeysUnavailable
+        );
     }
-    assert_eq!(h.server.hits(), 1, "the failed prefetch counts toward the cooldown");
+    assert_eq!(
+        h.server.hits(),
+        1,
+        "the failed prefetch counts toward the cooldown"
+    );
     h.server.set_body(TestKey::jwks(&[key]).to_string());
-    assert_eq!(h.verifier.verify(&id_token(key)).await.unwrap_err(), VerifyError::KeysUnavailable);
+    assert_eq!(
+        h.verifier.verify(&id_token(key)).await.unwrap_err(),
+        VerifyError::KeysUnavailable
+    );
     h.clock.advance(COOLDOWN);
-    assert!(h.verifier.verify(&id_token(key)).await.is_ok(), "recovered once the endpoint is back");
+    assert!(
+        h.verifier.verify(&id_token(key)).await.is_ok(),
+        "recovered once the endpoint is back"
+    );
     assert_eq!(h.server.hits(), 2);
 }
 
@@ -116,12 +157,24 @@ async fn endpoint_down_at_cold_start_is_an_error_then_recovers() {
 async fn a_slow_endpoint_is_abandoned_within_the_timeout() {
     let key = TestKey::shared(0);
     let h = harness(&[key], |_| {}).await;
-    h.server.set_mode(Mode::Slow { delay: Duration::from_secs(5), body: TestKey::jwks(&[key]).to_string().into_bytes() });
+    h.server.set_mode(Mode::Slow {
+        delay: Duration::from_secs(5),
+        body: TestKey::jwks(&[key]).to_string().into_bytes(),
+    });
     let started = Instant::now();
-    assert_eq!(h.verifier.verify(&id_token(key)).await.unwrap_err(), VerifyError::KeysUnavailable);
+    assert_eq!(
+        h.verifier.verify(&id_token(key)).await.unwrap_err(),
+        VerifyError::KeysUnavailable
+    );
     let waited = started.elapsed();
-    assert!(waited >= TIMEOUT - Duration::from_millis(50), "gave up too early: {waited:?}");
-    assert!(waited < TIMEOUT + Duration::from_millis(1500), "waited {waited:?} for a {TIMEOUT:?} timeout");
+    assert!(
+        waited >= TIMEOUT - Duration::from_millis(50),
+        "gave up too early: {waited:?}"
+    );
+    assert!(
+        waited < TIMEOUT + Duration::from_millis(1500),
+        "waited {waited:?} for a {TIMEOUT:?} timeout"
+    );
 }
 
 #[tokio::test]
@@ -130,25 +183,78 @@ async fn oversize_and_garbage_responses_are_errors() {
     let mut padded = TestKey::jwks(&[key]);
     padded["padding"] = json!("x".repeat(160 * 1024));
     let bodies: Vec<(&str, Mode)> = vec![
-        ("oversize with length", Mode::Serve { status: 200, body: padded.to_string().into_bytes() }),
-        ("oversize unframed", Mode::ServeUnframed { body: padded.to_string().into_bytes() }),
-        ("not json", Mode::Serve { status: 200, body: b"<html>hello</html>".to_vec() }),
-        ("json array", Mode::Serve { status: 200, body: b"[]".to_vec() }),
-        ("keys not an array", Mode::Serve { status: 200, body: br#"{"keys": {}}"#.to_vec() }),
-        ("no keys", Mode::Serve { status: 200, body: b"{}".to_vec() }),
-        ("empty", Mode::Serve { status: 200, body: Vec::new() }),
-        ("redirect", Mode::Serve { status: 302, body: Vec::new() }),
+        (
+            "oversize with length",
+            Mode::Serve {
+                status: 200,
+                body: padded.to_string().into_bytes(),
+            },
+        ),
+        (
+            "oversize unframed",
+            Mode::ServeUnframed {
+                body: padded.to_string().into_bytes(),
+            },
+        ),
+        (
+            "not json",
+            Mode::Serve {
+                status: 200,
+                body: b"<html>hello</html>".to_vec(),
+            },
+        ),
+        (
+            "json array",
+            Mode::Serve {
+                status: 200,
+                body: b"[]".to_vec(),
+            },
+        ),
+        (
+            "keys not an array",
+            Mode::Serve {
+                status: 200,
+                body: br#"{"keys": {}}"#.to_vec(),
+            },
+        ),
+        (
+            "no keys",
+            Mode::Serve {
+                status: 200,
+                body: b"{}".to_vec(),
+            },
+        ),
+        (
+            "empty",
+            Mode::Serve {
+                status: 200,
+                body: Vec::new(),
+            },
+        ),
+        (
+            "redirect",
+            Mode::Serve {
+                status: 302,
+                body: Vec::new(),
+            },
+        ),
     ];
     for (name, mode) in bodies {
         let h = harness(&[key], |_| {}).await;
         h.server.set_mode(mode);
-        assert_eq!(h.verifier.verify(&id_token(key)).await.unwrap_err(), VerifyError::KeysUnavailable, "{name}");
+        assert_eq!(
+            h.verifier.verify(&id_token(key)).await.unwrap_err(),
+            VerifyError::KeysUnavailable,
+            "{name}"
+        );
         assert_eq!(h.server.hits(), 1, "{name}");
     }
     // A JWKS just under the limit is fine.
     let mut padded = TestKey::jwks(&[key]);
     padded["padding"] = json!("x".repeat(140 * 1024));
     let h = harness(&[key], |_| {}).await;
-    h.server.set_mode(Mode::ServeUnframed { body: padded.to_string().into_bytes() });
+    h.server.set_mode(Mode::ServeUnframed {
+        body: padded.to_string().into_bytes(),
+    });
     assert!(h.verifier.verify(&id_token(key)).await.is_ok());
 }

@@ -30,7 +30,10 @@ async fn valid_id_and_access_tokens_pass() {
     assert_eq!(id.email.as_deref(), Some("testuser@example.com"));
     assert_eq!(id.groups, vec!["users"]);
     assert!(id.scopes.is_empty());
-    assert_eq!(id.issuer, format!("https://cognito-idp.ap-northeast-1.amazonaws.com/{POOL}"));
+    assert_eq!(
+        id.issuer,
+        format!("https://cognito-idp.ap-northeast-1.amazonaws.com/{POOL}")
+    );
 
     let access = h.verifier.verify(&access_token(key)).await.unwrap();
     assert_eq!(access.token_use, TokenUse::Access);
@@ -47,13 +50,25 @@ async fn alg_none_in_any_letter_case_is_refused() {
     for alg in ["none", "None", "NONE", "nOnE"] {
         let unsigned = mint_unsigned(&json!({"alg": alg, "kid": key.kid}), &claims);
         // The classic form, with an empty signature, and one with a signature attached.
-        assert_eq!(reason(&h, &format!("{unsigned}.")).await, Reason::Malformed, "{alg}");
+        assert_eq!(
+            reason(&h, &format!("{unsigned}.")).await,
+            Reason::Malformed,
+            "{alg}"
+        );
         let signed = format!("{unsigned}.{}", b64url(b"anything"));
-        assert_eq!(reason(&h, &signed).await, Reason::UnsupportedAlgorithm, "{alg}");
+        assert_eq!(
+            reason(&h, &signed).await,
+            Reason::UnsupportedAlgorithm,
+            "{alg}"
+        );
     }
     for alg in ["rs256", "Rs256", "RS256 ", "ES256", "PS256", "EdDSA", ""] {
         let t = mint(key, &json!({"alg": alg, "kid": key.kid}), &claims);
-        assert_eq!(reason(&h, &t).await, Reason::UnsupportedAlgorithm, "{alg:?}");
+        assert_eq!(
+            reason(&h, &t).await,
+            Reason::UnsupportedAlgorithm,
+            "{alg:?}"
+        );
     }
 }
 
@@ -64,13 +79,21 @@ async fn hs256_signed_with_the_public_key_is_refused() {
     let claims = cognito_claims(POOL, CLIENT, "id");
     let (n, _) = key.components();
     let jwk_text = key.jwk().to_string();
-    for (alg, algorithm) in [("HS256", hmac::HMAC_SHA256), ("HS384", hmac::HMAC_SHA384), ("HS512", hmac::HMAC_SHA512)] {
+    for (alg, algorithm) in [
+        ("HS256", hmac::HMAC_SHA256),
+        ("HS384", hmac::HMAC_SHA384),
+        ("HS512", hmac::HMAC_SHA512),
+    ] {
         // Whatever encoding of the public key an attacker picks as the HMAC secret.
         for secret in [n.as_slice(), jwk_text.as_bytes()] {
             let input = mint_unsigned(&json!({"alg": alg, "kid": key.kid}), &claims);
             let tag = hmac::sign(&hmac::Key::new(algorithm, secret), input.as_bytes());
             let token = format!("{input}.{}", b64url(tag.as_ref()));
-            assert_eq!(reason(&h, &token).await, Reason::UnsupportedAlgorithm, "{alg}");
+            assert_eq!(
+                reason(&h, &token).await,
+                Reason::UnsupportedAlgorithm,
+                "{alg}"
+            );
         }
     }
 }
@@ -91,13 +114,25 @@ async fn keys_and_urls_in_the_header_are_never_used() {
         json!({"alg": "RS256", "kid": attacker.kid, "x5c": ["MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA"]}),
     ];
     for header in &embedded {
-        assert_eq!(reason(&h, &mint(attacker, header, &claims)).await, Reason::UnknownKid, "{header}");
+        assert_eq!(
+            reason(&h, &mint(attacker, header, &claims)).await,
+            Reason::UnknownKid,
+            "{header}"
+        );
     }
     // The trusted kid with the attacker's key attached and used to sign.
     let confused = json!({"alg": "RS256", "kid": trusted.kid, "jwk": attacker.jwk(), "jku": jku});
-    assert_eq!(reason(&h, &mint(attacker, &confused, &claims)).await, Reason::BadSignature);
+    assert_eq!(
+        reason(&h, &mint(attacker, &confused, &claims)).await,
+        Reason::BadSignature
+    );
     assert_eq!(attacker_jwks.hits(), 0, "a URL from a token was fetched");
-    assert!(h.server.paths().iter().all(|p| p == &format!("/{POOL}/.well-known/jwks.json")));
+    assert!(
+        h.server
+            .paths()
+            .iter()
+            .all(|p| p == &format!("/{POOL}/.well-known/jwks.json"))
+    );
 }
 
 #[tokio::test]
@@ -109,16 +144,40 @@ async fn kid_must_be_a_known_string() {
         (json!({"alg": "RS256"}), Reason::MissingKid),
         (json!({"alg": "RS256", "kid": ""}), Reason::MissingKid),
         (json!({"alg": "RS256", "kid": 42}), Reason::MissingKid),
-        (json!({"alg": "RS256", "kid": {"id": key.kid}}), Reason::MissingKid),
-        (json!({"alg": "RS256", "kid": [key.kid]}), Reason::MissingKid),
-        (json!({"alg": "RS256", "kid": "../../../../etc/passwd"}), Reason::UnknownKid),
-        (json!({"alg": "RS256", "kid": "/.well-known/jwks.json?x=1"}), Reason::UnknownKid),
-        (json!({"alg": "RS256", "kid": "no-such-kid"}), Reason::UnknownKid),
+        (
+            json!({"alg": "RS256", "kid": {"id": key.kid}}),
+            Reason::MissingKid,
+        ),
+        (
+            json!({"alg": "RS256", "kid": [key.kid]}),
+            Reason::MissingKid,
+        ),
+        (
+            json!({"alg": "RS256", "kid": "../../../../etc/passwd"}),
+            Reason::UnknownKid,
+        ),
+        (
+            json!({"alg": "RS256", "kid": "/.well-known/jwks.json?x=1"}),
+            Reason::UnknownKid,
+        ),
+        (
+            json!({"alg": "RS256", "kid": "no-such-kid"}),
+            Reason::UnknownKid,
+        ),
     ];
     for (header, expected) in cases {
-        assert_eq!(reason(&h, &mint(key, &header, &claims)).await, expected, "{header}");
+        assert_eq!(
+            reason(&h, &mint(key, &header, &claims)).await,
+            expected,
+            "{header}"
+        );
     }
-    assert!(h.server.paths().iter().all(|p| p == &format!("/{POOL}/.well-known/jwks.json")));
+    assert!(
+        h.server
+            .paths()
+            .iter()
+            .all(|p| p == &format!("/{POOL}/.well-known/jwks.json"))
+    );
 }
 
 #[tokio::test]
@@ -126,13 +185,41 @@ async fn issuer_selects_only_configured_pools() {
     let key = TestKey::shared(0);
     let h = harness(&[key], |_| {}).await;
     let cases: Vec<(Value, Reason)> = vec![
-        (json!(format!("https://cognito-idp.ap-northeast-1.amazonaws.com/{OTHER_POOL}")), Reason::UnknownIssuer),
-        (json!(format!("https://cognito-idp.us-east-1.amazonaws.com/{POOL}")), Reason::UnknownIssuer),
-        (json!(format!("http://cognito-idp.ap-northeast-1.amazonaws.com/{POOL}")), Reason::UnknownIssuer),
-        (json!(format!("https://cognito-idp.ap-northeast-1.amazonaws.com/{POOL}/")), Reason::UnknownIssuer),
-        (json!(h.server.base_url() + "/" + POOL), Reason::UnknownIssuer),
+        (
+            json!(format!(
+                "https://cognito-idp.ap-northeast-1.amazonaws.com/{OTHER_POOL}"
+            )),
+            Reason::UnknownIssuer,
+        ),
+        (
+            json!(format!(
+                "https://cognito-idp.us-east-1.amazonaws.com/{POOL}"
+            )),
+            Reason::UnknownIssuer,
+        ),
+        (
+            json!(format!(
+                "http://cognito-idp.ap-northeast-1.amazonaws.com/{POOL}"
+            )),
+            Reason::UnknownIssuer,
+        ),
+        (
+            json!(format!(
+                "https://cognito-idp.ap-northeast-1.amazonaws.com/{POOL}/"
+            )),
+            Reason::UnknownIssuer,
+        ),
+        (
+            json!(h.server.base_url() + "/" + POOL),
+            Reason::UnknownIssuer,
+        ),
         (json!(42), Reason::InvalidClaim),
-        (json!([format!("https://cognito-idp.ap-northeast-1.amazonaws.com/{POOL}")]), Reason::InvalidClaim),
+        (
+            json!([format!(
+                "https://cognito-idp.ap-northeast-1.amazonaws.com/{POOL}"
+            )]),
+            Reason::InvalidClaim,
+        ),
     ];
     for (iss, expected) in cases {
         let t = token_with(key, "id", |c| {
@@ -180,7 +267,10 @@ async fn client_must_be_configured() {
     let second = token_with(key, "id", |c| {
         c.insert("aud".into(), json!(["unknown", "second-client"]));
     });
-    assert_eq!(h.verifier.verify(&second).await.unwrap().client_id, "second-client");
+    assert_eq!(
+        h.verifier.verify(&second).await.unwrap().client_id,
+        "second-client"
+    );
 }
 
 #[tokio::test]
@@ -188,11 +278,23 @@ async fn token_use_is_required_and_enforced() {
     let key = TestKey::shared(0);
     let id_only = harness(&[key], |c| c.token_use = TokenUsePolicy::Id).await;
     assert!(id_only.verifier.verify(&id_token(key)).await.is_ok());
-    assert_eq!(reason(&id_only, &access_token(key)).await, Reason::WrongTokenUse);
+    assert_eq!(
+        reason(&id_only, &access_token(key)).await,
+        Reason::WrongTokenUse
+    );
 
     let access_only = harness(&[key], |c| c.token_use = TokenUsePolicy::Access).await;
-    assert!(access_only.verifier.verify(&access_token(key)).await.is_ok());
-    assert_eq!(reason(&access_only, &id_token(key)).await, Reason::WrongTokenUse);
+    assert!(
+        access_only
+            .verifier
+            .verify(&access_token(key))
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        reason(&access_only, &id_token(key)).await,
+        Reason::WrongTokenUse
+    );
 
     let any = harness(&[key], |_| {}).await;
     for value in [json!("refresh"), json!("ID"), json!("")] {
@@ -221,9 +323,22 @@ async fn expiry_and_not_before_with_skew() {
         })
     };
     assert_eq!(reason(&strict, &at(now - 1, None)).await, Reason::Expired);
-    assert_eq!(reason(&strict, &at(now, None)).await, Reason::Expired, "exp must be in the future");
-    assert!(strict.verifier.verify(&at(now + 60, Some(now - 60))).await.is_ok());
-    assert_eq!(reason(&strict, &at(now + 600, Some(now + 30))).await, Reason::NotYetValid);
+    assert_eq!(
+        reason(&strict, &at(now, None)).await,
+        Reason::Expired,
+        "exp must be in the future"
+    );
+    assert!(
+        strict
+            .verifier
+            .verify(&at(now + 60, Some(now - 60)))
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        reason(&strict, &at(now + 600, Some(now + 30))).await,
+        Reason::NotYetValid
+    );
     let missing_exp = token_with(key, "id", |c| {
         c.remove("exp");
     });
@@ -232,8 +347,17 @@ async fn expiry_and_not_before_with_skew() {
     let lenient = harness(&[key], |c| c.clock_skew_seconds = 60).await;
     assert!(lenient.verifier.verify(&at(now - 30, None)).await.is_ok());
     assert_eq!(reason(&lenient, &at(now - 61, None)).await, Reason::Expired);
-    assert!(lenient.verifier.verify(&at(now + 600, Some(now + 30))).await.is_ok());
-    assert_eq!(reason(&lenient, &at(now + 600, Some(now + 120))).await, Reason::NotYetValid);
+    assert!(
+        lenient
+            .verifier
+            .verify(&at(now + 600, Some(now + 30)))
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        reason(&lenient, &at(now + 600, Some(now + 120))).await,
+        Reason::NotYetValid
+    );
 
     // The clock moving past exp turns a valid token into an expired one.
     let t = at(now + 100, None);
@@ -273,7 +397,11 @@ async fn claims_of_the_wrong_json_type_are_rejected_not_ignored() {
         let t = token_with(key, token_use, |c| {
             c.insert(claim.into(), value.clone());
         });
-        assert_eq!(reason(&h, &t).await, Reason::InvalidClaim, "{claim} = {value}");
+        assert_eq!(
+            reason(&h, &t).await,
+            Reason::InvalidClaim,
+            "{claim} = {value}"
+        );
     }
     // Fractional NumericDates are numbers and accepted.
     let fractional = token_with(key, "id", |c| {
@@ -299,12 +427,25 @@ async fn tampering_and_structure() {
     assert_eq!(reason(&h, truncated).await, Reason::BadSignature);
     let extended = format!("{good}AAAA");
     assert_eq!(reason(&h, &extended).await, Reason::BadSignature);
-    let signature_of_other_key = mint(TestKey::shared(1), &header(key), &cognito_claims(POOL, CLIENT, "id"));
-    assert_eq!(reason(&h, &signature_of_other_key).await, Reason::BadSignature);
+    let signature_of_other_key = mint(
+        TestKey::shared(1),
+        &header(key),
+        &cognito_claims(POOL, CLIENT, "id"),
+    );
+    assert_eq!(
+        reason(&h, &signature_of_other_key).await,
+        Reason::BadSignature
+    );
 
     assert_eq!(reason(&h, signing_input).await, Reason::Malformed);
-    assert_eq!(reason(&h, &format!("{good}.{signature}")).await, Reason::Malformed);
-    assert_eq!(reason(&h, &format!("{signing_input}.")).await, Reason::Malformed);
+    assert_eq!(
+        reason(&h, &format!("{good}.{signature}")).await,
+        Reason::Malformed
+    );
+    assert_eq!(
+        reason(&h, &format!("{signing_input}.")).await,
+        Reason::Malformed
+    );
     assert_eq!(reason(&h, "").await, Reason::Malformed);
     assert_eq!(reason(&h, "not a jwt").await, Reason::Malformed);
     assert_eq!(reason(&h, &format!("{good}=")).await, Reason::Malformed);
@@ -313,14 +454,21 @@ async fn tampering_and_structure() {
         c.insert("padding".into(), json!("x".repeat(9000)));
     });
     assert_eq!(reason(&h, &huge).await, Reason::TokenTooLarge);
-    assert_eq!(h.server.hits(), 1, "only the signature checks needed the keys");
+    assert_eq!(
+        h.server.hits(),
+        1,
+        "only the signature checks needed the keys"
+    );
 }
 
 #[tokio::test]
 async fn jwk_alg_must_match_the_header() {
     let key = TestKey::shared(0);
     // RS384 allowed, but the JWK says RS256: a token claiming RS384 for that key is refused.
-    let h = harness(&[key], |c| c.algorithms = vec![JwkAlgorithm::RS256, JwkAlgorithm::RS384]).await;
+    let h = harness(&[key], |c| {
+        c.algorithms = vec![JwkAlgorithm::RS256, JwkAlgorithm::RS384]
+    })
+    .await;
     let claims = cognito_claims(POOL, CLIENT, "id");
     let rs384 = mint(key, &json!({"alg": "RS384", "kid": key.kid}), &claims);
     assert_eq!(reason(&h, &rs384).await, Reason::UnsupportedAlgorithm);
@@ -333,7 +481,12 @@ async fn jwk_alg_must_match_the_header() {
     jwk["kid"] = json!("fresh");
     jwk.as_object_mut().unwrap().remove("alg");
     h.server.set_body(json!({"keys": [jwk]}).to_string());
-    assert!(h.verifier.verify(&mint(key, &rotated, &claims)).await.is_ok());
+    assert!(
+        h.verifier
+            .verify(&mint(key, &rotated, &claims))
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -348,20 +501,51 @@ async fn required_scopes_and_groups_are_any_of() {
             c.insert("scope".into(), json!(scope));
         })
     };
-    assert!(scoped.verifier.verify(&with_scope("openid items/write")).await.is_ok());
-    assert_eq!(reason(&scoped, &with_scope("openid items/delete")).await, Reason::MissingScope);
-    assert_eq!(reason(&scoped, &with_scope("items/read-only")).await, Reason::MissingScope);
-    assert_eq!(reason(&scoped, &id_token(key)).await, Reason::MissingScope, "ID tokens carry no scope");
+    assert!(
+        scoped
+            .verifier
+            .verify(&with_scope("openid items/write"))
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        reason(&scoped, &with_scope("openid items/delete")).await,
+        Reason::MissingScope
+    );
+    assert_eq!(
+        reason(&scoped, &with_scope("items/read-only")).await,
+        Reason::MissingScope
+    );
+    assert_eq!(
+        reason(&scoped, &id_token(key)).await,
+        Reason::MissingScope,
+        "ID tokens carry no scope"
+    );
 
-    let grouped = harness(&[key], |c| c.required_groups = vec!["admin".into(), "ops".into()]).await;
+    let grouped = harness(&[key], |c| {
+        c.required_groups = vec!["admin".into(), "ops".into()]
+    })
+    .await;
     let in_groups = |groups: Value| {
         token_with(key, "id", |c| {
             c.insert("cognito:groups".into(), groups);
         })
     };
-    assert!(grouped.verifier.verify(&in_groups(json!(["users", "ops"]))).await.is_ok());
-    assert_eq!(reason(&grouped, &in_groups(json!(["users"]))).await, Reason::MissingGroup);
-    assert_eq!(reason(&grouped, &in_groups(json!([]))).await, Reason::MissingGroup);
+    assert!(
+        grouped
+            .verifier
+            .verify(&in_groups(json!(["users", "ops"])))
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        reason(&grouped, &in_groups(json!(["users"]))).await,
+        Reason::MissingGroup
+    );
+    assert_eq!(
+        reason(&grouped, &in_groups(json!([]))).await,
+        Reason::MissingGroup
+    );
     let no_groups = token_with(key, "id", |c| {
         c.remove("cognito:groups");
     });
@@ -389,7 +573,14 @@ async fn weak_and_malformed_jwks_entries_are_skipped_not_fatal() {
     h.server.set_body(jwks.to_string());
     assert!(h.verifier.verify(&id_token(good)).await.is_ok());
     let claims = cognito_claims(POOL, CLIENT, "id");
-    for kid in ["weak", TestKey::shared(1).kid.as_str(), "ec", "no-n", "bad-b64", "even-e"] {
+    for kid in [
+        "weak",
+        TestKey::shared(1).kid.as_str(),
+        "ec",
+        "no-n",
+        "bad-b64",
+        "even-e",
+    ] {
         let t = mint(good, &json!({"alg": "RS256", "kid": kid}), &claims);
         assert_eq!(reason(&h, &t).await, Reason::UnknownKid, "{kid}");
     }

@@ -38,7 +38,9 @@ impl JwksServer {
     /// Starts serving `body` with 200 on a free loopback port. Must be called inside a Tokio
     /// runtime.
     pub async fn start(body: impl Into<Vec<u8>>) -> JwksServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1");
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared {
             mode: Mutex::new(Mode::Serve {
@@ -51,7 +53,9 @@ impl JwksServer {
         let task_shared = Arc::clone(&shared);
         tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 let shared = Arc::clone(&task_shared);
                 tokio::spawn(async move { serve(stream, &shared).await });
             }
@@ -112,7 +116,9 @@ async fn serve(mut stream: tokio::net::TcpStream, shared: &Shared) {
             framed(200, &body)
         }
         Mode::ServeUnframed { body } => {
-            let mut out = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n".to_vec();
+            let mut out =
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+                    .to_vec();
             out.extend_from_slice(&body);
             out
         }

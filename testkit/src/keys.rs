@@ -17,7 +17,10 @@ pub fn b64url(bytes: impl AsRef<[u8]>) -> String {
 
 /// Current Unix time in seconds.
 pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 /// An RSA-2048 signing key with a `kid`.
@@ -84,7 +87,11 @@ pub fn mint(key: &TestKey, header: &Value, claims: &Value) -> String {
 
 /// `base64url(header).base64url(claims)`, the signing input, for tests that sign by hand.
 pub fn mint_unsigned(header: &Value, claims: &Value) -> String {
-    format!("{}.{}", b64url(header.to_string()), b64url(claims.to_string()))
+    format!(
+        "{}.{}",
+        b64url(header.to_string()),
+        b64url(claims.to_string())
+    )
 }
 
 /// Claims as Cognito issues them for `pool_id` (`ap-northeast-1_abc`) and `client_id`, valid

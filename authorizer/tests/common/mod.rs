@@ -32,7 +32,8 @@ impl ManualClock {
 
     pub fn advance(&self, by: Duration) {
         self.unix.fetch_add(by.as_secs(), Ordering::SeqCst);
-        self.monotonic_ms.fetch_add(by.as_millis() as u64, Ordering::SeqCst);
+        self.monotonic_ms
+            .fetch_add(by.as_millis() as u64, Ordering::SeqCst);
     }
 }
 
@@ -81,7 +82,11 @@ pub fn header(key: &TestKey) -> Value {
 }
 
 /// A valid token of `token_use` for [`POOL`]/[`CLIENT`], after `edit` changes its claims.
-pub fn token_with(key: &TestKey, token_use: &str, edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> String {
+pub fn token_with(
+    key: &TestKey,
+    token_use: &str,
+    edit: impl FnOnce(&mut serde_json::Map<String, Value>),
+) -> String {
     let mut claims = cognito_claims(POOL, CLIENT, token_use);
     edit(claims.as_object_mut().unwrap());
     mint(key, &header(key), &claims)

@@ -1,0 +1,402 @@
+//! The authorizer's answers to real API Gateway event shapes: the fixtures shipped in the
+//! aws_lambda_events crate's source (tests/fixtures/, MIT licence) and our own events/, each
+//! with a freshly minted token in place of the sample one.
+
+mod common;
+
+use std::path::Path;
+
+use aws_lambda_events::apigw::{
+    ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
+    ApiGatewayV2CustomAuthorizerV2Request,
+};
+use cognito_authorizer::HttpApiResponse;
+use cognito_authorizer::apigw::{Authorizer, AuthorizerError};
+use cognito_authorizer::route_rules::RouteRules;
+use common::*;
+use serde_json::{Value, json};
+use testkit::{JwksServer, TestKey};
+
+const PLACEHOLDER: &str = "REPLACE_WITH_ID_TOKEN";
+
+/// An authorizer whose JWKS (serving the shared test key) is on 127.0.0.1; the server is
+/// returned so tests can take it down.
+async fn authorizer(rules: &str, http: HttpApiResponse) -> (Authorizer, JwksServer) {
+    let Harness {
+        verifier, server, ..
+    } = harness(&[TestKey::shared(0)], |_| {}).await;
+    let rules = if rules.is_empty() {
+        RouteRules::default()
+    } else {
+        RouteRules::parse(rules).unwrap()
+    };
+    (Authorizer::new(verifier, rules, http), server)
+}
+
+fn fixture(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn our_event(name: &str, token: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../events")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text.replace(PLACEHOLDER, token)).unwrap()
+}
+
+fn statements(response: &Value) -> Vec<(String, Vec<String>)> {
+    response["policyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            assert_eq!(s["Action"], json!(["execute-api:Invoke"]));
+            let resources = s["Resource"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap().to_owned())
+                .collect();
+            (s["Effect"].as_str().unwrap().to_owned(), resources)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn aws_token_fixture_gets_a_stage_wide_allow() {
+    let (authorizer, _h) = authorizer("", HttpApiResponse::Simple).await;
+    let mut event = fixture("example-apigw-custom-auth-request.json");
+    ApiGatewayCustomAuthorizerRequest::deserialize_check(&event);
+    event["authorizationToken"] = json!(format!("Bearer {}", id_token(TestKey::shared(0))));
+    let response = authorizer.handle(&event).await.unwrap().to_json();
+    assert_eq!(
+        response["principalId"],
+        "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+    );
+    assert_eq!(response["policyDocument"]["Version"], "2012-10-17");
+    assert_eq!(
+        statements(&response),
+        vec![(
+            "Allow".to_owned(),
+            vec!["arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/*/*/*".to_owned()]
+        )]
+    );
+    let context = &response["context"];
+    assert_eq!(context["sub"], "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+    assert_eq!(context["username"], "testuser");
+    assert_eq!(context["token_use"], "id");
+    assert_eq!(context["client_id"], CLIENT);
+    assert_eq!(context["groups"], "users");
+    assert_eq!(context["email"], "testuser@example.com");
+    assert!(context["exp"].is_u64() && context["auth_time"].is_u64());
+    assert!(context.get("scope").is_none(), "ID tokens have no scope");
+    for (key, value) in context.as_object().unwrap() {
+        assert!(
+            value.is_string() || value.is_number() || value.is_boolean(),
+            "context.{key} is not flat"
+        );
+    }
+}
+
+#[tokio::test]
+async fn aws_request_fixture_reads_the_authorization_header_case_insensitively() {
+    let (authorizer, _h) = authorizer("", HttpApiResponse::Simple).await;
+    let token = access_token(TestKey::shared(0));
+    for (name, value) in [
+        ("Authorization", format!("Bearer {token}")),
+        ("authorization", token.clone()),
+        ("AUTHORIZATION", format!("  bearer   {token} ")),
+    ] {
+        let mut event = fixture("example-apigw-custom-auth-request-type-request.json");
+        event["headers"][name] = json!(value);
+        let typed: ApiGatewayCustomAuthorizerRequestTypeRequest =
+            serde_json::from_value(event.clone()).unwrap();
+        assert_eq!(
+            typed.method_arn.as_deref(),
+            Some("arn:aws:execute-api:us-east-1:123456789012:s4x3opwd6i/test/GET/request")
+        );
+        let response = authorizer.handle(&event).await.unwrap().to_json();
+        assert_eq!(
+            statements(&response),
+            vec![(
+                "Allow".to_owned(),
+                vec!["arn:aws:execute-api:us-east-1:123456789012:s4x3opwd6i/test/*/*".to_owned()]
+            )],
+            "{name}"
+        );
+        assert_eq!(response["context"]["token_use"], "access");
+        assert_eq!(
+            response["context"]["scope"],
+            "aws.cognito.signin.user.admin"
+        );
+    }
+    // No header at all: Unauthorized, and no key fetch needed to say so.
+    let event = fixture("example-apigw-custom-auth-request-type-request.json");
+    assert!(matches!(
+        authorizer.handle(&event).await,
+        Err(AuthorizerError::Unauthorized { .. })
+    ));
+}
+
+#[tokio::test]
+async fn aws_http_v2_fixture_simple_and_iam_responses() {
+    let token = id_token(TestKey::shared(0));
+    let mut event = fixture("example-apigw-v2-custom-authorizer-v2-request.json");
+    event["headers"]["authorization"] = json!(format!("Bearer {token}"));
+    let _: ApiGatewayV2CustomAuthorizerV2Request = serde_json::from_value(event.clone()).unwrap();
+
+    let (simple, _h) = authorizer("", HttpApiResponse::Simple).await;
+    let response = simple.handle(&event).await.unwrap().to_json();
+    assert_eq!(response["isAuthorized"], true);
+    assert_eq!(
+        response["context"]["sub"],
+        "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+    );
+    assert!(response.get("policyDocument").is_none());
+
+    let (iam, _h) = authorizer("", HttpApiResponse::Iam).await;
+    let response = iam.handle(&event).await.unwrap().to_json();
+    assert_eq!(
+        response["principalId"],
+        "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+    );
+    assert_eq!(
+        statements(&response),
+        vec![(
+            "Allow".to_owned(),
+            vec!["arn:aws:execute-api:us-east-1:123456789012:abcdef123/test/*/*".to_owned()]
+        )]
+    );
+    assert!(response.get("usageIdentifierKey").is_none());
+}
+
+#[tokio::test]
+async fn route_rules_become_denies_in_a_cacheable_policy() {
+    let rules =
+        r#"{"GET /admin": {"groups": ["admin"]}, "DELETE /items/*": {"scopes": ["items/write"]}}"#;
+    let (authorizer, _h) = authorizer(rules, HttpApiResponse::Simple).await;
+    let key = TestKey::shared(0);
+    let arn = "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/GET/hello";
+    let event =
+        |token: &str| json!({"type": "TOKEN", "authorizationToken": token, "methodArn": arn});
+
+    let user = authorizer
+        .handle(&event(&id_token(key)))
+        .await
+        .unwrap()
+        .to_json();
+    let base = "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod";
+    assert_eq!(
+        statements(&user),
+        vec![
+            ("Allow".to_owned(), vec![format!("{base}/*/*")]),
+            (
+                "Deny".to_owned(),
+                vec![
+                    format!("{base}/DELETE/items/*"),
+                    format!("{base}/GET/admin"),
+                    format!("{base}/GET/admin/")
+                ]
+            ),
+        ]
+    );
+
+    let admin_token = token_with(key, "access", |c| {
+        c.insert("cognito:groups".into(), json!(["admin"]));
+        c.insert("scope".into(), json!("items/write openid"));
+    });
+    let admin = authorizer
+        .handle(&event(&admin_token))
+        .await
+        .unwrap()
+        .to_json();
+    assert_eq!(
+        statements(&admin),
+        vec![("Allow".to_owned(), vec![format!("{base}/*/*")])]
+    );
+}
+
+#[tokio::test]
+async fn simple_responses_apply_route_rules_to_the_route_called() {
+    let rules = r#"{"GET /admin": {"groups": ["admin"]}}"#;
+    let (authorizer, _h) = authorizer(rules, HttpApiResponse::Simple).await;
+    let key = TestKey::shared(0);
+    let admin = token_with(key, "id", |c| {
+        c.insert("cognito:groups".into(), json!(["admin"]));
+    });
+    let cases = [
+        (id_token(key), "GET/hello", true),
+        (id_token(key), "GET/admin", false),
+        (id_token(key), "GET/admin/", false),
+        (admin.clone(), "GET/admin", true),
+    ];
+    for (token, route, allowed) in cases {
+        let event = json!({
+            "version": "2.0", "type": "REQUEST",
+            "routeArn": format!("arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/{route}"),
+            "identitySource": [token], "routeKey": "GET /x", "rawPath": "/x", "rawQueryString": "",
+            "headers": {"authorization": token},
+            "requestContext": {"accountId": "123456789012", "apiId": "abcdef123", "domainName": "x", "domainPrefix": "x",
+                "http": {"method": "GET", "path": "/x", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "t"},
+                "requestId": "r", "routeKey": "GET /x", "stage": "$default", "time": "t", "timeEpoch": 0}
+        });
+        let response = authorizer.handle(&event).await.unwrap().to_json();
+        assert_eq!(response["isAuthorized"], allowed, "{route}");
+    }
+}
+
+#[tokio::test]
+async fn invalid_tokens_and_events_never_yield_an_allow() {
+    let (authorizer, _h) = authorizer("", HttpApiResponse::Simple).await;
+    let key = TestKey::shared(0);
+    let arn = "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/GET/hello";
+    let good = id_token(key);
+    let expired = token_with(key, "id", |c| {
+        c.insert("exp".into(), json!(testkit::now() - 10));
+    });
+    let unauthorized = [
+        json!({"type": "TOKEN", "authorizationToken": "", "methodArn": arn}),
+        json!({"type": "TOKEN", "authorizationToken": "Bearer", "methodArn": arn}),
+        json!({"type": "TOKEN", "methodArn": arn}),
+        json!({"type": "TOKEN", "authorizationToken": format!("Basic {good}"), "methodArn": arn}),
+        json!({"type": "TOKEN", "authorizationToken": expired, "methodArn": arn}),
+        json!({"type": "TOKEN", "authorizationToken": format!("{good}x"), "methodArn": arn}),
+    ];
+    for event in unauthorized {
+        let error = authorizer.handle(&event).await.unwrap_err();
+        assert!(
+            matches!(error, AuthorizerError::Unauthorized { .. }),
+            "{event}"
+        );
+        assert_eq!(error.to_string(), "Unauthorized");
+    }
+
+    let broken_arns = [
+        json!({"type": "TOKEN", "authorizationToken": good, "methodArn": "arn:aws:execute-api:us-east-1:*:*/*/*/*"}),
+        json!({"type": "TOKEN", "authorizationToken": good, "methodArn": "garbage"}),
+        json!({"type": "TOKEN", "authorizationToken": good}),
+        json!({"type": "TOKEN", "authorizationToken": good, "methodArn": 42}),
+    ];
+    for event in broken_arns {
+        let error = authorizer.handle(&event).await.unwrap_err();
+        assert_ne!(error.to_string(), "Unauthorized", "{event}");
+        assert!(
+            matches!(
+                error,
+                AuthorizerError::InvalidMethodArn | AuthorizerError::UnsupportedEvent
+            ),
+            "{event}"
+        );
+    }
+
+    for event in [
+        json!({}),
+        json!([]),
+        json!(null),
+        json!({"type": "COOKIE"}),
+        json!({"version": "2.0"}),
+        json!({"type": "TOKEN", "authorizationToken": 5, "methodArn": arn}),
+    ] {
+        assert_eq!(
+            authorizer.handle(&event).await.unwrap_err(),
+            AuthorizerError::UnsupportedEvent,
+            "{event}"
+        );
+    }
+
+    // Two Authorization headers are ambiguous.
+    let mut event = fixture("example-apigw-custom-auth-request-type-request.json");
+    event["multiValueHeaders"] = json!({"Authorization": [good.clone(), good.clone()]});
+    event["headers"]["Authorization"] = json!(good);
+    assert!(matches!(
+        authorizer.handle(&event).await,
+        Err(AuthorizerError::Unauthorized { .. })
+    ));
+}
+
+#[tokio::test]
+async fn keys_unavailable_is_not_unauthorized() {
+    let (authorizer, server) = authorizer("", HttpApiResponse::Simple).await;
+    server.set_mode(testkit::Mode::Down);
+    let event = json!({"type": "TOKEN", "authorizationToken": id_token(TestKey::shared(0)),
+        "methodArn": "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/GET/hello"});
+    let error = authorizer.handle(&event).await.unwrap_err();
+    assert_eq!(error, AuthorizerError::KeysUnavailable);
+    assert_ne!(error.to_string(), "Unauthorized");
+}
+
+#[tokio::test]
+async fn our_events_directory_is_answered_as_documented() {
+    let rules = r#"{"GET /admin": {"groups": ["admin"]}}"#;
+    let (rest, _h1) = authorizer(rules, HttpApiResponse::Simple).await;
+    let token = id_token(TestKey::shared(0));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../events");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if !name.starts_with("authorizer-") || name.ends_with(".local.json") {
+            continue;
+        }
+        let event = our_event(&name, &token);
+        // Each file is a valid instance of its aws_lambda_events type.
+        match event.get("version").and_then(Value::as_str) {
+            Some("2.0") => drop(
+                serde_json::from_value::<ApiGatewayV2CustomAuthorizerV2Request>(event.clone())
+                    .unwrap(),
+            ),
+            _ if event["type"] == "TOKEN" => drop(
+                serde_json::from_value::<ApiGatewayCustomAuthorizerRequest>(event.clone()).unwrap(),
+            ),
+            _ => drop(
+                serde_json::from_value::<ApiGatewayCustomAuthorizerRequestTypeRequest>(
+                    event.clone(),
+                )
+                .unwrap(),
+            ),
+        }
+        let outcome = rest.handle(&event).await;
+        if name.contains("missing-token") || name.contains("invalid") {
+            assert!(
+                matches!(outcome, Err(AuthorizerError::Unauthorized { .. })),
+                "{name}: {outcome:?}"
+            );
+        } else if name.contains("admin") && name.contains("v2") {
+            assert_eq!(
+                outcome.unwrap().to_json()["isAuthorized"],
+                false,
+                "{name}: not an admin"
+            );
+        } else {
+            let response = outcome
+                .unwrap_or_else(|e| panic!("{name}: {e:?}"))
+                .to_json();
+            let allowed = response["isAuthorized"] == true
+                || statements(&response)
+                    .iter()
+                    .any(|(effect, _)| effect == "Allow");
+            assert!(allowed, "{name}: {response}");
+        }
+        checked += 1;
+    }
+    assert!(
+        checked >= 3,
+        "expected authorizer events in {}",
+        dir.display()
+    );
+}
+
+trait DeserializeCheck {
+    fn deserialize_check(event: &Value);
+}
+
+impl DeserializeCheck for ApiGatewayCustomAuthorizerRequest {
+    fn deserialize_check(event: &Value) {
+        let typed: ApiGatewayCustomAuthorizerRequest =
+            serde_json::from_value(event.clone()).unwrap();
+        assert_eq!(typed.type_.as_deref(), Some("TOKEN"));
+    }
+}
