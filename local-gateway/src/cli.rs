@@ -1,0 +1,211 @@
+//! Command-line options. Parsed with `std::env::args` only: a handful of flags do not justify
+//! a parser crate in a development tool.
+
+use std::time::Duration;
+
+use crate::authorize::AuthorizerKind;
+
+pub const USAGE: &str = "\
+Usage: local-gateway [options]
+
+A local stand-in for API Gateway in front of the authorizer and the api-handler, configured
+like template.yaml (GET /health public; GET /hello, /me, /admin behind the authorizer).
+Listens on 127.0.0.1 only.
+
+Options:
+  --port PORT                 port on 127.0.0.1 (default 3000; 0 picks a free one)
+  --authorizer KIND           token (REST TOKEN authorizer, the default), request (REST
+                              REQUEST authorizer) or http (HTTP API, payload 2.0)
+  --ttl SECONDS               authorizer result cache TTL (default 300, as the template;
+                              0 disables caching)
+  --stage NAME                stage in method ARNs (default prod; $default for --authorizer http)
+  --lambda-endpoint URL       invoke the functions through the Lambda Invoke API at URL
+                              (e.g. http://127.0.0.1:9000 for `cargo lambda watch`) instead of
+                              in-process
+  --authorizer-function NAME  function name at --lambda-endpoint (default authorizer)
+  --api-function NAME         function name at --lambda-endpoint (default api-handler)
+  --lambda-timeout SECONDS    Invoke API timeout (default 60)
+  -h, --help                  this help
+
+In-process, the functions read their usual environment variables (USER_POOL_ID,
+APP_CLIENT_ID, COGNITO_ENDPOINT, ROUTE_RULES, ADMIN_GROUP, ...); ROUTE_RULES, TOKEN_USE and
+HTTP_API_RESPONSE default to the template's values.
+";
+
+/// What to do.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Run(Options),
+    Help,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    pub port: u16,
+    pub authorizer: AuthorizerKind,
+    pub ttl: Duration,
+    pub stage: String,
+    pub lambda_endpoint: Option<String>,
+    pub authorizer_function: String,
+    pub api_function: String,
+    pub lambda_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            port: 3000,
+            authorizer: AuthorizerKind::Token,
+            ttl: Duration::from_secs(300),
+            stage: "prod".to_owned(),
+            lambda_endpoint: None,
+            authorizer_function: "authorizer".to_owned(),
+            api_function: "api-handler".to_owned(),
+            lambda_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut options = Options::default();
+    let mut stage = None;
+    let mut args = args.into_iter();
+    while let Some(flag) = args.next() {
+        if flag == "-h" || flag == "--help" {
+            return Ok(Command::Help);
+        }
+        let mut value = || {
+            args.next()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--port" => options.port = number(&flag, &value()?)?,
+            "--authorizer" => {
+                options.authorizer = match value()?.as_str() {
+                    "token" => AuthorizerKind::Token,
+                    "request" => AuthorizerKind::Request,
+                    "http" => AuthorizerKind::Http,
+                    other => {
+                        return Err(format!(
+                            "--authorizer: {other:?} is not one of token, request, http"
+                        ));
+                    }
+                }
+            }
+            "--ttl" => {
+                let seconds: u64 = number(&flag, &value()?)?;
+                // API Gateway's own limit.
+                if seconds > 3600 {
+                    return Err("--ttl: at most 3600 seconds".to_owned());
+                }
+                options.ttl = Duration::from_secs(seconds);
+            }
+            "--stage" => stage = Some(value()?),
+            "--lambda-endpoint" => {
+                let url = value()?;
+                if !url.starts_with("http://") && !url.starts_with("https://") {
+                    return Err(format!("--lambda-endpoint: {url:?} is not an http(s) URL"));
+                }
+                options.lambda_endpoint = Some(url.trim_end_matches('/').to_owned());
+            }
+            "--authorizer-function" => options.authorizer_function = value()?,
+            "--api-function" => options.api_function = value()?,
+            "--lambda-timeout" => {
+                options.lambda_timeout = Duration::from_secs(number(&flag, &value()?)?)
+            }
+            other => return Err(format!("unknown option {other:?} (see --help)")),
+        }
+    }
+    options.stage = stage.unwrap_or_else(|| match options.authorizer {
+        AuthorizerKind::Http => "$default".to_owned(),
+        _ => "prod".to_owned(),
+    });
+    Ok(Command::Run(options))
+}
+
+fn number<T: std::str::FromStr>(flag: &str, raw: &str) -> Result<T, String> {
+    raw.parse()
+        .map_err(|_| format!("{flag}: {raw:?} is not a valid number"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<Options, String> {
+        match parse(args.iter().map(|s| (*s).to_owned()))? {
+            Command::Run(options) => Ok(options),
+            Command::Help => Err("help".to_owned()),
+        }
+    }
+
+    #[test]
+    fn defaults_follow_the_template() {
+        let options = run(&[]).unwrap();
+        assert_eq!(options, Options::default());
+        assert_eq!(options.ttl, Duration::from_secs(300));
+        assert_eq!(options.port, 3000);
+        assert_eq!(options.stage, "prod");
+    }
+
+    #[test]
+    fn reads_every_option() {
+        let options = run(&[
+            "--port",
+            "0",
+            "--authorizer",
+            "http",
+            "--ttl",
+            "0",
+            "--lambda-endpoint",
+            "http://127.0.0.1:9000/",
+            "--authorizer-function",
+            "a",
+            "--api-function",
+            "b",
+            "--lambda-timeout",
+            "5",
+        ])
+        .unwrap();
+        assert_eq!(options.port, 0);
+        assert_eq!(options.authorizer, AuthorizerKind::Http);
+        assert_eq!(options.stage, "$default");
+        assert_eq!(options.ttl, Duration::ZERO);
+        assert_eq!(
+            options.lambda_endpoint.as_deref(),
+            Some("http://127.0.0.1:9000")
+        );
+        assert_eq!(
+            (
+                options.authorizer_function.as_str(),
+                options.api_function.as_str()
+            ),
+            ("a", "b")
+        );
+        assert_eq!(options.lambda_timeout, Duration::from_secs(5));
+        assert_eq!(
+            run(&["--authorizer", "request", "--stage", "dev"])
+                .unwrap()
+                .stage,
+            "dev"
+        );
+    }
+
+    #[test]
+    fn refuses_bad_input() {
+        for args in [
+            &["--port"][..],
+            &["--port", "70000"],
+            &["--ttl", "3601"],
+            &["--ttl", "-1"],
+            &["--authorizer", "jwt"],
+            &["--lambda-endpoint", "127.0.0.1:9000"],
+            &["--nope"],
+        ] {
+            assert!(run(args).is_err(), "{args:?}");
+        }
+        assert_eq!(parse(["--help".to_owned()]), Ok(Command::Help));
+    }
+}

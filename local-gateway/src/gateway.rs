@@ -1,0 +1,261 @@
+//! One request through API Gateway: route, authorizer (cached), policy, proxy integration.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use crate::authorize::{self, AuthCache, AuthorizerKind, Verdict};
+use crate::invoke::{Function, Functions};
+use crate::proxy_event;
+use crate::request::{ApiContext, IncomingRequest};
+use crate::routes;
+
+/// How the gateway is set up (the template's values by default).
+#[derive(Clone, Debug)]
+pub struct GatewayConfig {
+    pub kind: AuthorizerKind,
+    /// Authorizer result cache TTL; zero disables the cache.
+    pub ttl: Duration,
+    pub api: ApiContext,
+}
+
+/// Whether the authorizer's answer was needed, and where it came from (for the log line).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthTrace {
+    /// Public route, unknown route, or no identity source (401 before any invocation).
+    NotNeeded,
+    Cached,
+    Invoked,
+}
+
+impl AuthTrace {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthTrace::NotNeeded => "-",
+            AuthTrace::Cached => "cached",
+            AuthTrace::Invoked => "invoked",
+        }
+    }
+}
+
+/// The HTTP answer.
+#[derive(Clone, Debug)]
+pub struct GatewayResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub auth: AuthTrace,
+}
+
+impl GatewayResponse {
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+/// The local API Gateway. Shared by all connections.
+pub struct Gateway {
+    config: GatewayConfig,
+    functions: Functions,
+    cache: AuthCache,
+    authorizer_invocations: AtomicU64,
+    api_invocations: AtomicU64,
+}
+
+impl Gateway {
+    pub fn new(config: GatewayConfig, functions: Functions) -> Self {
+        Gateway {
+            cache: AuthCache::new(config.ttl),
+            config,
+            functions,
+            authorizer_invocations: AtomicU64::new(0),
+            api_invocations: AtomicU64::new(0),
+        }
+    }
+
+    pub fn config(&self) -> &GatewayConfig {
+        &self.config
+    }
+
+    /// How many times the authorizer function has been invoked (tests check the cache with it).
+    pub fn authorizer_invocations(&self) -> u64 {
+        self.authorizer_invocations.load(Ordering::SeqCst)
+    }
+
+    pub fn api_invocations(&self) -> u64 {
+        self.api_invocations.load(Ordering::SeqCst)
+    }
+
+    fn http_api(&self) -> bool {
+        self.config.kind == AuthorizerKind::Http
+    }
+
+    pub async fn handle(&self, request: IncomingRequest) -> GatewayResponse {
+        let Some(route) = routes::find(&request.method, &request.path) else {
+            return self.no_route();
+        };
+        let method_arn = self.config.api.method_arn(&request.method, &request.path);
+        let mut auth = AuthTrace::NotNeeded;
+        let mut identity = None;
+        if route.protected {
+            let Some(key) = authorize::identity_source(self.config.kind, &request, &route.key())
+            else {
+                return self.unauthorized(auth);
+            };
+            let outcome = match self.cache.get(&key) {
+                Some(answer) => {
+                    auth = AuthTrace::Cached;
+                    Ok(answer)
+                }
+                None => {
+                    auth = AuthTrace::Invoked;
+                    let event = authorize::authorizer_event(
+                        self.config.kind,
+                        &request,
+                        &self.config.api,
+                        route.path,
+                        &method_arn,
+                    );
+                    self.authorizer_invocations.fetch_add(1, Ordering::SeqCst);
+                    self.functions.invoke(Function::Authorizer, &event).await
+                }
+            };
+            let verdict = authorize::verdict(self.config.kind, &outcome, &method_arn);
+            // Policies are cached (Allow or Deny: each later request is evaluated against
+            // them); failed invocations and malformed answers are not.
+            if let (AuthTrace::Invoked, Ok(answer), Verdict::Allow { .. } | Verdict::Deny) =
+                (auth, &outcome, &verdict)
+            {
+                self.cache.insert(key, answer.clone());
+            }
+            match verdict {
+                Verdict::Allow {
+                    principal_id,
+                    context,
+                } => identity = Some((principal_id, context)),
+                Verdict::Deny => return self.forbidden(auth),
+                Verdict::Unauthorized => return self.unauthorized(auth),
+                Verdict::Error(reason) => {
+                    tracing::warn!(reason = %reason, "authorizer failed");
+                    return self.authorizer_error(auth);
+                }
+            }
+        }
+        self.integrate(&request, route, identity, auth).await
+    }
+
+    /// The Lambda proxy integration.
+    async fn integrate(
+        &self,
+        request: &IncomingRequest,
+        route: &routes::Route,
+        identity: Option<(Option<String>, Map<String, Value>)>,
+        auth: AuthTrace,
+    ) -> GatewayResponse {
+        let event = if self.http_api() {
+            proxy_event::http_event(
+                request,
+                &self.config.api,
+                &route.key(),
+                identity.map(|(_, context)| context),
+            )
+        } else {
+            let authorizer = identity.map(|(principal_id, mut context)| {
+                context.insert("principalId".into(), json!(principal_id));
+                context.insert("integrationLatency".into(), json!(0));
+                context
+            });
+            proxy_event::rest_event(request, &self.config.api, route.path, authorizer)
+        };
+        self.api_invocations.fetch_add(1, Ordering::SeqCst);
+        let answer = self.functions.invoke(Function::Api, &event).await;
+        let parsed = match &answer {
+            Ok(answer) => {
+                proxy_event::parse_response(answer, self.http_api()).map_err(str::to_owned)
+            }
+            Err(error) => Err(error.to_string()),
+        };
+        match parsed {
+            Ok(response) => GatewayResponse {
+                status: response.status,
+                headers: response.headers,
+                body: response.body,
+                auth,
+            },
+            Err(reason) => {
+                tracing::warn!(reason = %reason, "integration failed");
+                let message = if self.http_api() {
+                    "Internal Server Error"
+                } else {
+                    "Internal server error"
+                };
+                error(502, json!({ "message": message }), None, auth)
+            }
+        }
+    }
+
+    fn no_route(&self) -> GatewayResponse {
+        let auth = AuthTrace::NotNeeded;
+        if self.http_api() {
+            error(404, json!({"message": "Not Found"}), None, auth)
+        } else {
+            // A REST API answers unknown resources and methods this way.
+            error(
+                403,
+                json!({"message": "Missing Authentication Token"}),
+                Some("MissingAuthenticationTokenException"),
+                auth,
+            )
+        }
+    }
+
+    fn unauthorized(&self, auth: AuthTrace) -> GatewayResponse {
+        error(
+            401,
+            json!({"message": "Unauthorized"}),
+            Some("UnauthorizedException"),
+            auth,
+        )
+    }
+
+    fn forbidden(&self, auth: AuthTrace) -> GatewayResponse {
+        if self.http_api() {
+            error(403, json!({"message": "Forbidden"}), None, auth)
+        } else {
+            error(
+                403,
+                json!({"Message": "User is not authorized to access this resource"}),
+                Some("AccessDeniedException"),
+                auth,
+            )
+        }
+    }
+
+    fn authorizer_error(&self, auth: AuthTrace) -> GatewayResponse {
+        if self.http_api() {
+            error(500, json!({"message": "Internal Server Error"}), None, auth)
+        } else {
+            // What a REST API sends when its authorizer fails: a null message.
+            error(
+                500,
+                json!({"message": null}),
+                Some("AuthorizerConfigurationException"),
+                auth,
+            )
+        }
+    }
+}
+
+fn error(status: u16, body: Value, error_type: Option<&str>, auth: AuthTrace) -> GatewayResponse {
+    let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+    if let Some(error_type) = error_type {
+        headers.push(("x-amzn-errortype".to_owned(), error_type.to_owned()));
+    }
+    GatewayResponse {
+        status,
+        headers,
+        body: body.to_string().into_bytes(),
+        auth,
+    }
+}
