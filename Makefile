@@ -33,5 +33,13 @@ test-template: venv
 test-e2e: venv
 	bash scripts/e2e.sh
 
+## make demo: moto + the guide's steps + the local gateway, a table of answers, then stop
+demo: venv
+	bash scripts/demo.sh
+
+## make serve: the same stack kept up (Ctrl-C stops it); ARGS="..." go to the local gateway
+serve: venv
+	bash scripts/serve.sh $(ARGS)
+
 clean:
 	rm -rf $(VENV) target .aws-sam .local

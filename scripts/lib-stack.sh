@@ -1,0 +1,139 @@
+# Shared by scripts/e2e.sh, scripts/demo.sh and scripts/serve.sh (sourced, not run): start
+# moto (the local Cognito), run the guide's steps against it, start the local gateway, and
+# stop everything that was started. Everything listens on 127.0.0.1 only.
+#
+# The caller sets STACK_NAME (for messages) and STACK_DIR (a private work directory), and
+# installs `trap stack_cleanup EXIT` before starting anything.
+
+STACK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$STACK_ROOT/.venv/bin:$PATH"
+
+STACK_PIDS=()   # processes to stop
+STACK_PGIDS=()  # process groups to stop (cargo lambda watch and the functions it spawns)
+
+stack_die() {
+  printf '%s: FAIL: %s\n' "${STACK_NAME:-stack}" "$*" >&2
+  exit 1
+}
+
+stack_step() {
+  printf '==> %s\n' "$*"
+}
+
+stack_cleanup() {
+  local pid
+  for pid in "${STACK_PGIDS[@]}"; do
+    kill -TERM -- "-$pid" 2>/dev/null || true
+  done
+  for pid in "${STACK_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${STACK_PGIDS[@]}" "${STACK_PIDS[@]}"; do
+    # Bounded wait, then force.
+    for _ in $(seq 1 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  STACK_PIDS=()
+  STACK_PGIDS=()
+}
+
+stack_require() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null 2>&1 || stack_die "$tool not found (run 'make venv')"
+  done
+}
+
+stack_free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# stack_wait_http URL SECONDS PID: waits until URL answers (any HTTP status) while PID lives.
+stack_wait_http() {
+  local url="$1" seconds="$2" pid="$3" i
+  for i in $(seq 1 $((seconds * 10))); do
+    if curl -sS -o /dev/null -m 2 "$url" 2>/dev/null; then return 0; fi
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# Starts moto_server on a free port; sets MOTO_URL and points the AWS CLI at it with dummy
+# credentials and no shared configuration (nothing can reach a real AWS account).
+stack_start_moto() {
+  stack_require moto_server aws curl python3
+  local port
+  port="$(stack_free_port)"
+  stack_step "starting moto (local Cognito) on 127.0.0.1:${port}"
+  moto_server -H 127.0.0.1 -p "$port" >"$STACK_DIR/moto.log" 2>&1 &
+  STACK_PIDS+=("$!")
+  MOTO_URL="http://127.0.0.1:${port}"
+  if ! stack_wait_http "$MOTO_URL/moto-api/" 30 "$!"; then
+    sed 's/^/  moto: /' "$STACK_DIR/moto.log" >&2
+    stack_die "moto_server did not start on 127.0.0.1:${port}"
+  fi
+  export AWS_ENDPOINT_URL="$MOTO_URL"
+  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=ap-northeast-1
+  unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE
+  export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
+}
+
+# The guide's steps through scripts/cognito-setup.sh: the pool, the client and testuser
+# (DIR/user.env), then a second user in the admin group (DIR/admin.env). Extra arguments go
+# to both runs (e.g. --mask-tokens).
+stack_setup_cognito() {
+  local dir="$1"
+  shift
+  stack_step "the guide's steps: scripts/cognito-setup.sh (pool, client, testuser@example.com)"
+  bash "$STACK_ROOT/scripts/cognito-setup.sh" --output "$dir/user.env" "$@" >"$STACK_DIR/setup-user.log" 2>&1 ||
+    { cat "$STACK_DIR/setup-user.log" >&2; stack_die "scripts/cognito-setup.sh failed"; }
+  # shellcheck disable=SC1091
+  USER_POOL_ID="$(source "$dir/user.env" && printf '%s' "$USER_POOL_ID")"
+  APP_CLIENT_ID="$(source "$dir/user.env" && printf '%s' "$APP_CLIENT_ID")"
+  stack_step "second user admin@example.com in group admin (cognito-setup.sh --group admin)"
+  bash "$STACK_ROOT/scripts/cognito-setup.sh" --output "$dir/admin.env" --user-pool-id "$USER_POOL_ID" \
+    --client-id "$APP_CLIENT_ID" --email admin@example.com --group admin "$@" >"$STACK_DIR/setup-admin.log" 2>&1 ||
+    { cat "$STACK_DIR/setup-admin.log" >&2; stack_die "scripts/cognito-setup.sh --group admin failed"; }
+  export USER_POOL_ID APP_CLIENT_ID
+}
+
+# stack_env_value FILE NAME: one variable of an env file written by cognito-setup.sh.
+stack_env_value() {
+  # shellcheck disable=SC1090
+  (source "$1" && printf '%s' "${!2}")
+}
+
+stack_build_gateway() {
+  stack_step "building the local gateway (cargo build -p local-gateway)"
+  (cd "$STACK_ROOT" && cargo build --locked --quiet -p local-gateway) || stack_die "cargo build failed"
+}
+
+# stack_start_gateway PORT [OPTIONS...]: runs target/debug/local-gateway with the authorizer
+# pointed at moto (in-process functions unless --lambda-endpoint is given); sets GATEWAY_URL.
+stack_start_gateway() {
+  local port="$1"
+  shift
+  local log="$STACK_DIR/gateway.log"
+  USER_POOL_ID="$USER_POOL_ID" APP_CLIENT_ID="$APP_CLIENT_ID" COGNITO_ENDPOINT="$MOTO_URL" \
+    "$STACK_ROOT/target/debug/local-gateway" --port "$port" "$@" >"$log" 2>&1 &
+  local pid=$!
+  STACK_PIDS+=("$pid")
+  GATEWAY_URL=""
+  GATEWAY_PID="$pid"
+  for _ in $(seq 1 100); do
+    GATEWAY_URL="$(sed -n 's/^local-gateway listening on //p' "$log" | head -n 1)"
+    [[ -n "$GATEWAY_URL" ]] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ -z "$GATEWAY_URL" ]]; then
+    sed 's/^/  gateway: /' "$log" >&2
+    stack_die "the local gateway did not start"
+  fi
+  GATEWAY_LOG="$log"
+}
