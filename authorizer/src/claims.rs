@@ -1,10 +1,8 @@
-//! The claims of a token whose signature has verified: each one read with its exact JSON type
-//! (a claim of the wrong type is an error, never "absent"), then checked against the
-//! configuration and the clock.
-
-use serde_json::{Map, Value};
+//! The claims of a token whose signature has verified, checked against the configuration and
+//! the clock. Their JSON types were checked when they were parsed ([`crate::raw_claims`]).
 
 use crate::config::{TokenUsePolicy, VerifierConfig};
+use crate::raw_claims::{Audience, NumericDate, RawClaims};
 use crate::rejection::{Reason, Rejection};
 
 /// Cognito's two token kinds.
@@ -56,20 +54,21 @@ fn invalid(detail: &'static str) -> Rejection {
     Rejection::new(Reason::InvalidClaim, detail)
 }
 
-/// Reads and checks every claim. `issuer` has already been matched to a configured pool.
+/// Checks every claim. Types were checked when `claims` was parsed; `issuer` has already been
+/// matched to a configured pool.
 pub fn validate(
-    claims: &Map<String, Value>,
+    claims: &RawClaims<'_>,
     issuer: &str,
     config: &VerifierConfig,
     now: u64,
 ) -> Result<VerifiedClaims, Rejection> {
     let skew = config.clock_skew_seconds;
 
-    let expires_at = numeric_date(claims, "exp")?.ok_or(invalid("exp is missing"))?;
+    let expires_at = claims.exp.ok_or(invalid("exp is missing"))?.0;
     if now >= expires_at.saturating_add(skew) {
         return Err(Rejection::new(Reason::Expired, "token has expired"));
     }
-    if let Some(not_before) = numeric_date(claims, "nbf")?
+    if let Some(NumericDate(not_before)) = claims.nbf
         && now.saturating_add(skew) < not_before
     {
         return Err(Rejection::new(
@@ -77,10 +76,8 @@ pub fn validate(
             "token is not valid yet (nbf)",
         ));
     }
-    numeric_date(claims, "iat")?; // type-checked only
-    let auth_time = numeric_date(claims, "auth_time")?;
 
-    let token_use = match string(claims, "token_use")? {
+    let token_use = match claims.token_use.as_deref() {
         Some("id") => TokenUse::Id,
         Some("access") => TokenUse::Access,
         Some(_) => {
@@ -108,62 +105,74 @@ pub fn validate(
         ));
     }
 
+    let configured = |client: &str| config.client_ids.iter().any(|c| c == client);
     let client_id = match token_use {
-        TokenUse::Id => audience(claims, &config.client_ids)?,
-        TokenUse::Access => {
-            let client = string(claims, "client_id")?
-                .ok_or(Rejection::new(Reason::WrongClient, "client_id is missing"))?;
-            if !config.client_ids.iter().any(|c| c == client) {
+        TokenUse::Id => match &claims.aud {
+            Some(Audience::One(aud)) if configured(aud) => aud,
+            Some(Audience::Many(auds)) => {
+                auds.iter()
+                    .find(|aud| configured(aud))
+                    .ok_or(Rejection::new(
+                        Reason::WrongClient,
+                        "aud names no configured app client",
+                    ))?
+            }
+            Some(Audience::One(_)) => {
+                return Err(Rejection::new(
+                    Reason::WrongClient,
+                    "aud is not a configured app client",
+                ));
+            }
+            None => return Err(Rejection::new(Reason::WrongClient, "aud is missing")),
+        },
+        // An access token's client is its client_id; an `aud` it may carry is not consulted.
+        TokenUse::Access => match &claims.client_id {
+            Some(client) if configured(client) => client,
+            Some(_) => {
                 return Err(Rejection::new(
                     Reason::WrongClient,
                     "client_id is not a configured app client",
                 ));
             }
-            client.to_owned()
-        }
+            None => return Err(Rejection::new(Reason::WrongClient, "client_id is missing")),
+        },
     };
 
-    let sub = match string(claims, "sub")? {
+    let sub = match claims.sub.as_deref() {
         Some(sub) if !sub.is_empty() => sub.to_owned(),
         _ => return Err(invalid("sub is missing or empty")),
     };
     let username = match token_use {
-        TokenUse::Id => string(claims, "cognito:username")?,
-        TokenUse::Access => string(claims, "username")?,
+        TokenUse::Id => claims.cognito_username.as_deref(),
+        TokenUse::Access => claims.username.as_deref(),
     }
     .map(str::to_owned);
-    let email = string(claims, "email")?.map(str::to_owned);
-
-    let scopes: Vec<String> = string(claims, "scope")?
-        .map(|scope| {
-            scope
-                .split(' ')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
-    let groups = match claims.get("cognito:groups") {
-        None => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|g| g.as_str().map(str::to_owned))
-            .collect::<Option<Vec<_>>>()
-            .ok_or(invalid("cognito:groups has a member that is not a string"))?,
-        Some(_) => return Err(invalid("cognito:groups is not an array")),
-    };
 
     let verified = VerifiedClaims {
         sub,
         username,
         token_use,
-        client_id,
-        scopes,
-        groups,
-        email,
+        client_id: client_id.to_string(),
+        scopes: claims
+            .scope
+            .as_deref()
+            .map(|scope| {
+                scope
+                    .split(' ')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        groups: claims
+            .groups
+            .as_ref()
+            .map(|groups| groups.iter().map(|g| g.to_string()).collect())
+            .unwrap_or_default(),
+        email: claims.email.as_deref().map(str::to_owned),
         issuer: issuer.to_owned(),
         expires_at,
-        auth_time,
+        auth_time: claims.auth_time.map(|t| t.0),
     };
     if !verified.has_any_scope(&config.required_scopes) {
         return Err(Rejection::new(
@@ -178,80 +187,4 @@ pub fn validate(
         ));
     }
     Ok(verified)
-}
-
-/// An ID token's `aud`: a string, or an array of strings, naming a configured client.
-fn audience(claims: &Map<String, Value>, client_ids: &[String]) -> Result<String, Rejection> {
-    let configured = |aud: &str| client_ids.iter().any(|c| c == aud);
-    match claims.get("aud") {
-        Some(Value::String(aud)) if configured(aud) => Ok(aud.clone()),
-        Some(Value::String(_)) => Err(Rejection::new(
-            Reason::WrongClient,
-            "aud is not a configured app client",
-        )),
-        Some(Value::Array(items)) => {
-            let auds = items
-                .iter()
-                .map(Value::as_str)
-                .collect::<Option<Vec<&str>>>()
-                .ok_or(invalid("aud has a member that is not a string"))?;
-            auds.into_iter()
-                .find(|aud| configured(aud))
-                .map(str::to_owned)
-                .ok_or(Rejection::new(
-                    Reason::WrongClient,
-                    "aud names no configured app client",
-                ))
-        }
-        Some(_) => Err(invalid("aud is not a string or an array")),
-        None => Err(Rejection::new(Reason::WrongClient, "aud is missing")),
-    }
-}
-
-/// A string claim: `Ok(None)` when absent, an error when present with another type.
-fn string<'a>(
-    claims: &'a Map<String, Value>,
-    name: &'static str,
-) -> Result<Option<&'a str>, Rejection> {
-    match claims.get(name) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(Rejection::new(Reason::InvalidClaim, wrong_type(name))),
-    }
-}
-
-/// A NumericDate claim (RFC 7519 §2): a non-negative JSON number, fractions truncated.
-/// A string such as `"1700000000"` is the wrong type, not a date.
-fn numeric_date(claims: &Map<String, Value>, name: &'static str) -> Result<Option<u64>, Rejection> {
-    match claims.get(name) {
-        None => Ok(None),
-        Some(Value::Number(n)) => {
-            if let Some(v) = n.as_u64() {
-                return Ok(Some(v));
-            }
-            match n.as_f64() {
-                Some(v) if v.is_finite() && v >= 0.0 && v < u64::MAX as f64 => Ok(Some(v as u64)),
-                _ => Err(Rejection::new(Reason::InvalidClaim, wrong_type(name))),
-            }
-        }
-        Some(_) => Err(Rejection::new(Reason::InvalidClaim, wrong_type(name))),
-    }
-}
-
-/// A fixed description per claim name, so rejections stay `&'static str`.
-fn wrong_type(name: &'static str) -> &'static str {
-    match name {
-        "exp" => "exp is not a non-negative number",
-        "nbf" => "nbf is not a non-negative number",
-        "iat" => "iat is not a non-negative number",
-        "auth_time" => "auth_time is not a non-negative number",
-        "token_use" => "token_use is not a string",
-        "client_id" => "client_id is not a string",
-        "sub" => "sub is not a string",
-        "cognito:username" => "cognito:username is not a string",
-        "username" => "username is not a string",
-        "email" => "email is not a string",
-        "scope" => "scope is not a string",
-        _ => "a claim has the wrong JSON type",
-    }
 }

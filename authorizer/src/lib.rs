@@ -20,6 +20,7 @@ pub mod config;
 pub mod jwks;
 pub mod key_store;
 pub mod policy;
+pub mod raw_claims;
 pub mod rejection;
 pub mod route_rules;
 pub mod token;

@@ -21,7 +21,8 @@ pub struct JwtHeader {
 #[derive(Debug)]
 pub struct UnverifiedToken<'a> {
     pub header: JwtHeader,
-    pub claims: Map<String, Value>,
+    /// The decoded payload; [`crate::raw_claims::RawClaims::parse`] reads it.
+    pub payload: Vec<u8>,
     /// `base64url(header) "." base64url(payload)`, the bytes the signature covers.
     pub signing_input: &'a [u8],
     pub signature: Vec<u8>,
@@ -47,7 +48,8 @@ pub fn token_from_authorization(value: &str) -> Option<&str> {
     (!token.is_empty()).then_some(token)
 }
 
-/// Splits and decodes a compact JWS. The size bound is checked before any decoding.
+/// Splits and decodes a compact JWS and reads its header. The size bound is checked before any
+/// decoding. The payload is decoded but left for [`crate::raw_claims`] to read.
 pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Rejection> {
     if token.len() > max_bytes {
         return Err(Rejection::new(
@@ -72,15 +74,14 @@ pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Rejec
 
     let header_json = decode_segment(header_b64).ok_or(malformed("header is not base64url"))?;
     let header = parse_object(&header_json).ok_or(malformed("header is not a JSON object"))?;
-    let payload_json = decode_segment(payload_b64).ok_or(malformed("payload is not base64url"))?;
-    let claims = parse_object(&payload_json).ok_or(malformed("payload is not a JSON object"))?;
+    let payload = decode_segment(payload_b64).ok_or(malformed("payload is not base64url"))?;
     let signature = decode_segment(signature_b64).ok_or(malformed("signature is not base64url"))?;
 
     let header = read_header(&header)?;
     let signing_input = &token.as_bytes()[..header_b64.len() + 1 + payload_b64.len()];
     Ok(UnverifiedToken {
         header,
-        claims,
+        payload,
         signing_input,
         signature,
     })
@@ -209,7 +210,7 @@ mod tests {
                 kid: "k1".into()
             }
         );
-        assert_eq!(parsed.claims["sub"], "s");
+        assert_eq!(parsed.payload, PAYLOAD.as_bytes());
         assert_eq!(parsed.signature, b"sig");
         assert_eq!(
             parsed.signing_input,
@@ -235,12 +236,6 @@ mod tests {
             // "c2m" decodes to "si" only if stray trailing bits were ignored: not canonical.
             (format!("{good_h}.{good_p}.c2m"), Reason::Malformed),
             (token("[1,2]", PAYLOAD, "c2ln"), Reason::Malformed),
-            (token(HEADER, "\"str\"", "c2ln"), Reason::Malformed),
-            (token(HEADER, "{\"sub\":1", "c2ln"), Reason::Malformed),
-            (
-                token(HEADER, r#"{"sub":"a","sub":"b"}"#, "c2ln"),
-                Reason::Malformed,
-            ),
             (
                 token(r#"{"alg":"RS256","alg":"none","kid":"k"}"#, PAYLOAD, "c2ln"),
                 Reason::Malformed,

@@ -4,13 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
-
 use crate::claims::{self, VerifiedClaims};
 use crate::clock::{Clock, SystemClock};
 use crate::config::VerifierConfig;
 use crate::jwks::JwkAlgorithm;
 use crate::key_store::{HttpJwksFetcher, KeyLookupError, KeyStore};
+use crate::raw_claims::RawClaims;
 use crate::rejection::{Reason, Rejection};
 use crate::token;
 
@@ -98,13 +97,11 @@ impl Verifier {
 
         // The issuer picks the pool, and only configured pools have keys: a token cannot
         // point us at keys of its choosing.
-        let issuer = match token.claims.get("iss") {
-            Some(Value::String(iss)) => iss.as_str(),
-            Some(_) => {
-                return Err(Rejection::new(Reason::InvalidClaim, "iss is not a string").into());
-            }
-            None => return Err(Rejection::new(Reason::UnknownIssuer, "iss is missing").into()),
-        };
+        let claims = RawClaims::parse(&token.payload)?;
+        let issuer = claims
+            .iss
+            .as_deref()
+            .ok_or(Rejection::new(Reason::UnknownIssuer, "iss is missing"))?;
         if !self.keys.knows_issuer(issuer) {
             return Err(
                 Rejection::new(Reason::UnknownIssuer, "iss is not a configured user pool").into(),
@@ -132,19 +129,11 @@ impl Verifier {
             return Err(Rejection::new(Reason::BadSignature, "signature does not verify").into());
         }
 
-        claims::validate(
-            &token.claims,
-            issuer,
-            &self.config,
-            self.clock.unix_seconds(),
+        claims::validate(&claims, issuer, &self.config, self.clock.unix_seconds()).map_err(
+            |rejection| {
+                let sub = claims.sub.as_deref().map(str::to_owned);
+                VerifyError::Rejected { rejection, sub }
+            },
         )
-        .map_err(|rejection| {
-            let sub = token
-                .claims
-                .get("sub")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            VerifyError::Rejected { rejection, sub }
-        })
     }
 }

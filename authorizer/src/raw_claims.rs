@@ -1,0 +1,250 @@
+//! The token payload read straight into typed fields, borrowing from the decoded bytes.
+//!
+//! This is the hot path of every request, so it avoids building a JSON tree: claims the
+//! verifier does not use are skipped unparsed. Strictness is kept: a claim the verifier uses
+//! must have its exact JSON type (`null` included: present-but-null is an error, never
+//! "absent"), a known claim may appear only once, and the payload must be a JSON object.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
+
+use crate::rejection::{Reason, Rejection};
+
+/// The claims the verifier reads. Everything else in the payload is ignored.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RawClaims<'a> {
+    #[serde(default, borrow, deserialize_with = "present_str")]
+    pub iss: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "present_str")]
+    pub sub: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "present_str")]
+    pub token_use: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    pub aud: Option<Audience<'a>>,
+    #[serde(default, borrow, deserialize_with = "present_str")]
+    pub client_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "present_str")]
+    pub username: Option<Cow<'a, str>>,
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "present_str",
+        rename = "cognito:username"
+    )]
+    pub cognito_username: Option<Cow<'a, str>>,
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "present_str_list",
+        rename = "cognito:groups"
+    )]
+    pub groups: Option<Vec<Cow<'a, str>>>,
+    #[serde(default, borrow, deserialize_with = "present_str")]
+    pub email: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "present_str")]
+    pub scope: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "present")]
+    pub exp: Option<NumericDate>,
+    #[serde(default, deserialize_with = "present")]
+    pub nbf: Option<NumericDate>,
+    #[serde(default, deserialize_with = "present")]
+    pub iat: Option<NumericDate>,
+    #[serde(default, deserialize_with = "present")]
+    pub auth_time: Option<NumericDate>,
+}
+
+impl<'a> RawClaims<'a> {
+    /// Parses a decoded payload. Bad JSON or a non-object is `Malformed`; a claim of the wrong
+    /// type or a repeated claim is `InvalidClaim`.
+    pub fn parse(payload: &'a [u8]) -> Result<Self, Rejection> {
+        // Structs also deserialize from JSON arrays (positionally); a payload must be an object.
+        if payload.trim_ascii_start().first() != Some(&b'{') {
+            return Err(Rejection::new(
+                Reason::Malformed,
+                "payload is not a JSON object",
+            ));
+        }
+        serde_json::from_slice(payload).map_err(|error| match error.classify() {
+            serde_json::error::Category::Data => Rejection::new(
+                Reason::InvalidClaim,
+                "a claim has the wrong JSON type or appears twice",
+            ),
+            _ => Rejection::new(Reason::Malformed, "payload is not valid JSON"),
+        })
+    }
+}
+
+/// A claim that, when present, must deserialize as `T` (so `null` is a type error).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+/// A string claim, borrowed from the payload unless it contains escapes.
+fn present_str<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'de, str>>, D::Error> {
+    BorrowedStr::deserialize(deserializer).map(|s| Some(s.0))
+}
+
+/// An array-of-strings claim, each borrowed where possible.
+fn present_str_list<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<Cow<'de, str>>>, D::Error> {
+    Vec::<BorrowedStr<'de>>::deserialize(deserializer)
+        .map(|all| Some(all.into_iter().map(|s| s.0).collect()))
+}
+
+/// `aud`: a string, or an array of strings (RFC 7519 §4.1.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience<'a> {
+    One(Cow<'a, str>),
+    Many(Vec<Cow<'a, str>>),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Audience<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AudienceVisitor;
+        impl<'de> Visitor<'de> for AudienceVisitor {
+            type Value = Audience<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Audience::One(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Audience::One(Cow::Owned(v.to_owned())))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut all = Vec::new();
+                while let Some(item) = seq.next_element::<BorrowedStr<'de>>()? {
+                    all.push(item.0);
+                }
+                Ok(Audience::Many(all))
+            }
+        }
+        deserializer.deserialize_any(AudienceVisitor)
+    }
+}
+
+/// A string that borrows from the input when it has no escapes.
+struct BorrowedStr<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for BorrowedStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StrVisitor;
+        impl<'de> Visitor<'de> for StrVisitor {
+            type Value = BorrowedStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(StrVisitor)
+    }
+}
+
+/// A NumericDate (RFC 7519 §2): a non-negative JSON number of seconds; fractions truncated.
+/// A numeric string such as `"1700000000"` is the wrong type, not a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumericDate(pub u64);
+
+impl<'de> Deserialize<'de> for NumericDate {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DateVisitor;
+        impl Visitor<'_> for DateVisitor {
+            type Value = NumericDate;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a non-negative number of seconds")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<NumericDate, E> {
+                Ok(NumericDate(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<NumericDate, E> {
+                u64::try_from(v)
+                    .map(NumericDate)
+                    .map_err(|_| E::custom("negative date"))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<NumericDate, E> {
+                if v.is_finite() && v >= 0.0 && v < u64::MAX as f64 {
+                    Ok(NumericDate(v as u64))
+                } else {
+                    Err(E::custom("date out of range"))
+                }
+            }
+        }
+        deserializer.deserialize_any(DateVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_known_claims_and_skips_the_rest() {
+        let payload = br#"{"iss":"i","sub":"s","aud":"c","exp":10,"nbf":1.5,"cognito:groups":["a","b\u0041"],"jti":{"deep":[1,2,{"x":null}]},"email_verified":true}"#;
+        let claims = RawClaims::parse(payload).unwrap();
+        assert_eq!(claims.iss.as_deref(), Some("i"));
+        assert_eq!(claims.aud, Some(Audience::One("c".into())));
+        assert_eq!(claims.exp, Some(NumericDate(10)));
+        assert_eq!(claims.nbf, Some(NumericDate(1)));
+        assert_eq!(claims.groups.unwrap(), vec!["a", "bA"]);
+        assert!(
+            matches!(claims.sub, Some(Cow::Borrowed("s"))),
+            "plain strings borrow"
+        );
+        let many = RawClaims::parse(br#"{"aud":["x","y"]}"#).unwrap();
+        assert_eq!(many.aud, Some(Audience::Many(vec!["x".into(), "y".into()])));
+    }
+
+    #[test]
+    fn wrong_types_nulls_and_repeats_are_invalid_claims() {
+        let cases: [&[u8]; 12] = [
+            br#"{"exp":"10"}"#,
+            br#"{"exp":null}"#,
+            br#"{"exp":-1}"#,
+            br#"{"exp":true}"#,
+            br#"{"iss":null}"#,
+            br#"{"iss":1}"#,
+            br#"{"aud":[1]}"#,
+            br#"{"aud":{"a":1}}"#,
+            br#"{"cognito:groups":"admin"}"#,
+            br#"{"cognito:groups":["a",null]}"#,
+            br#"{"scope":["a"]}"#,
+            br#"{"sub":"a","sub":"b"}"#,
+        ];
+        for payload in cases {
+            let error = RawClaims::parse(payload).unwrap_err();
+            assert_eq!(
+                error.reason,
+                Reason::InvalidClaim,
+                "{}",
+                String::from_utf8_lossy(payload)
+            );
+        }
+    }
+
+    #[test]
+    fn non_objects_and_bad_json_are_malformed() {
+        let cases: [&[u8]; 6] = [b"[]", br#"["i","s"]"#, b"\"x\"", b"", b"{", br#"{"a":1}x"#];
+        for payload in cases {
+            let error = RawClaims::parse(payload).unwrap_err();
+            assert_eq!(
+                error.reason,
+                Reason::Malformed,
+                "{}",
+                String::from_utf8_lossy(payload)
+            );
+        }
+    }
+}
