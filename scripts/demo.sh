@@ -48,7 +48,7 @@ call() { # call LABEL PATH TOKEN EXPECTED
   body="$(tr -d '\n' <"$STACK_DIR/body" | cut -c1-60)"
   local verdict=ok
   if [[ "$status" != "$expected" ]]; then verdict=FAIL; FAILED=$((FAILED + 1)); fi
-  ROWS+=("$(printf '%-28s %-8s %-18s %-8s %-4s %-4s %s' "$label" "$path" "$(short "$token")" "$expected" "$status" "$verdict" "$body")")
+  ROWS+=("$(printf '%-28s %-8s %-20s %-8s %-4s %-4s %s' "$label" "$path" "$(short "$token")" "$expected" "$status" "$verdict" "$body")")
 }
 
 call "no token" /me "" 401
@@ -59,7 +59,7 @@ call "testuser (not admin)" /admin "$USER_ID_TOKEN" 403
 call "admin@example.com IdToken" /admin "$ADMIN_ID_TOKEN" 200
 
 echo
-printf '%-28s %-8s %-18s %-8s %-4s %-4s %s\n' "CALLER" "PATH" "TOKEN" "EXPECTED" "GOT" "" "BODY"
+printf '%-28s %-8s %-20s %-8s %-4s %-4s %s\n' "CALLER" "PATH" "TOKEN" "EXPECTED" "GOT" "" "BODY"
 printf '%s\n' "${ROWS[@]}"
 echo
 echo "Gateway log (one line per request; 'authorizer' says whether the answer was cached):"
