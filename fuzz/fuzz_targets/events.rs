@@ -1,0 +1,74 @@
+//! Event handling: arbitrary bytes → JSON → the authorizer's handler (simple and IAM HTTP API
+//! answers) and the api-handler's handler (with and without CORS).
+//!
+//! The placeholders `REPLACE_WITH_ID_TOKEN` and `REPLACE_WITH_ACCESS_TOKEN` in the input are
+//! replaced by tokens signed with the fixed key before parsing, so the committed events/*.json
+//! work as seeds and the fuzzer explores the allow paths as well as the refusals.
+//!
+//! Oracles besides "no panic, no hang": an Allow only ever comes for an event that carries a
+//! genuine token, and an api-handler answer always has a status code.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use api_handler::{Api, Settings};
+use cognito_authorizer::apigw::{Authorizer, AuthorizerResponse};
+use cognito_fuzz as h;
+use libfuzzer_sys::fuzz_target;
+use serde_json::Value;
+
+struct State {
+    runtime: tokio::runtime::Runtime,
+    authorizers: [Authorizer; 2],
+    apis: [Api; 2],
+}
+
+fn state() -> &'static State {
+    static STATE: OnceLock<State> = OnceLock::new();
+    STATE.get_or_init(|| State {
+        runtime: h::runtime(),
+        authorizers: [h::authorizer("simple"), h::authorizer("iam")],
+        apis: [
+            Api::new(Settings::default()),
+            Api::new(
+                Settings::default()
+                    .with_cors_allow_origin("https://app.example.com")
+                    .expect("CORS origin"),
+            ),
+        ],
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data)
+        .replace(h::ID_PLACEHOLDER, h::valid_id_token())
+        .replace(h::ACCESS_PLACEHOLDER, h::valid_access_token());
+    let Ok(event) = serde_json::from_str::<Value>(&text) else {
+        return;
+    };
+    let carries_genuine_token =
+        text.contains(h::valid_id_token()) || text.contains(h::valid_access_token());
+    let state = state();
+    state.runtime.block_on(async {
+        for authorizer in &state.authorizers {
+            if let Ok(response) = authorizer.handle(&event).await {
+                let allowed = match &response {
+                    AuthorizerResponse::HttpSimple(simple) => simple.is_authorized,
+                    _ => response.to_json().to_string().contains("\"Allow\""),
+                };
+                assert!(
+                    !allowed || carries_genuine_token,
+                    "allowed an event without a genuine token"
+                );
+            }
+        }
+        for api in &state.apis {
+            if let Ok(answer) = api.handle(event.clone()).await {
+                assert!(
+                    answer.get("statusCode").and_then(Value::as_u64).is_some(),
+                    "api-handler answered without a status code: {answer}"
+                );
+            }
+        }
+    });
+});
