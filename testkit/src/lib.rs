@@ -1,10 +1,12 @@
 //! Test helpers shared by the workspace's tests, benchmarks and fuzz targets: RSA test keys
 //! and their JWKs, Cognito-shaped tokens signed with them, and a tiny JWKS server on
 //! 127.0.0.1 whose answers a test can change (status, body, delay, outage) and whose hits it
-//! can count. Never used by the deployed functions.
+//! can count, and a minimal Lambda Runtime API to run the real function binaries under. Never used by the deployed functions.
 
 mod jwks_server;
 mod keys;
+mod runtime_api;
 
 pub use jwks_server::{JwksServer, Mode};
 pub use keys::{TestKey, b64url, cognito_claims, mint, mint_unsigned, now};
+pub use runtime_api::{FunctionProcess, Outcome, RuntimeApi};
