@@ -137,8 +137,9 @@ impl LambdaClient {
     }
 }
 
-/// Reads Lambda's error document. A non-2xx without one (e.g. the function does not exist) is
-/// a transport error.
+/// Reads Lambda's error document: AWS answers 200 with `X-Amz-Function-Error`, `cargo lambda
+/// watch` answers 500 with the same body. A non-2xx without one (e.g. the function does not
+/// exist) is a transport error.
 fn function_error_from(status: reqwest::StatusCode, answer: &Value) -> InvokeError {
     let text = |key: &str| answer.get(key).and_then(Value::as_str).map(str::to_owned);
     match (text("errorType"), text("errorMessage")) {
