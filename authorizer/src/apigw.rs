@@ -6,18 +6,16 @@
 //! missing keys or a malformed event fail with another message (500), never an Allow.
 
 use aws_lambda_events::apigw::{
-    ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequest,
-    ApiGatewayCustomAuthorizerRequestTypeRequest, ApiGatewayCustomAuthorizerResponse,
+    ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerResponse,
     ApiGatewayV2CustomAuthorizerIamPolicyResponse, ApiGatewayV2CustomAuthorizerSimpleResponse,
-    ApiGatewayV2CustomAuthorizerV2Request,
 };
-use aws_lambda_events::http::HeaderMap;
 use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::claims::VerifiedClaims;
 use crate::config::{AuthorizerConfig, HttpApiResponse};
+pub use crate::event::{AuthorizerEvent, EventKind};
 use crate::policy::{self, Effect, MethodArn};
 use crate::rejection::{Reason, Rejection};
 use crate::route_rules::RouteRules;
@@ -79,17 +77,17 @@ pub struct IdentityContext {
     pub auth_time: Option<u64>,
 }
 
-impl From<&VerifiedClaims> for IdentityContext {
-    fn from(claims: &VerifiedClaims) -> Self {
+impl From<VerifiedClaims> for IdentityContext {
+    fn from(claims: VerifiedClaims) -> Self {
         IdentityContext {
-            sub: claims.sub.clone(),
-            username: claims.username.clone(),
-            token_use: claims.token_use.as_str().to_owned(),
-            client_id: claims.client_id.clone(),
             scope: (!claims.scopes.is_empty()).then(|| claims.scopes.join(" ")),
             groups: claims.groups.join(","),
-            email: claims.email.clone(),
-            iss: claims.issuer.clone(),
+            token_use: claims.token_use.as_str().to_owned(),
+            sub: claims.sub,
+            username: claims.username,
+            client_id: claims.client_id,
+            email: claims.email,
+            iss: claims.issuer,
             exp: claims.expires_at,
             auth_time: claims.auth_time,
         }
@@ -111,24 +109,6 @@ pub enum AuthorizerResponse {
 impl AuthorizerResponse {
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
-    }
-}
-
-/// The kinds of event handled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EventKind {
-    RestToken,
-    RestRequest,
-    HttpV2,
-}
-
-impl EventKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            EventKind::RestToken => "rest_token",
-            EventKind::RestRequest => "rest_request",
-            EventKind::HttpV2 => "http_v2",
-        }
     }
 }
 
@@ -170,48 +150,46 @@ impl Authorizer {
         &self.verifier
     }
 
-    /// Handles one authorizer event, logging one line with the decision.
+    /// Handles one authorizer event given as JSON, logging one line with the decision.
     pub async fn handle(&self, event: &Value) -> Result<AuthorizerResponse, AuthorizerError> {
-        let kind = detect(event);
-        let outcome = match kind {
-            Some(kind) => self.decide(kind, event).await,
-            None => Err(AuthorizerError::UnsupportedEvent),
-        };
-        log_decision(kind, &outcome);
+        match AuthorizerEvent::read(event) {
+            Ok(event) => self.handle_event(&event).await,
+            Err(_) => {
+                log_decision(None, &Err(AuthorizerError::UnsupportedEvent));
+                Err(AuthorizerError::UnsupportedEvent)
+            }
+        }
+    }
+
+    /// Handles one parsed authorizer event, logging one line with the decision.
+    pub async fn handle_event(
+        &self,
+        event: &AuthorizerEvent,
+    ) -> Result<AuthorizerResponse, AuthorizerError> {
+        let outcome = self.decide(event).await;
+        log_decision(Some(event.kind), &outcome);
         outcome.map(|(response, _)| response)
     }
 
     async fn decide(
         &self,
-        kind: EventKind,
-        event: &Value,
+        event: &AuthorizerEvent,
     ) -> Result<(AuthorizerResponse, String), AuthorizerError> {
-        let (token, arn) = match kind {
-            EventKind::RestToken => {
-                let request = ApiGatewayCustomAuthorizerRequest::deserialize(event)
-                    .map_err(|_| AuthorizerError::UnsupportedEvent)?;
-                (request.authorization_token, request.method_arn)
-            }
-            EventKind::RestRequest => {
-                let request = ApiGatewayCustomAuthorizerRequestTypeRequest::deserialize(event)
-                    .map_err(|_| AuthorizerError::UnsupportedEvent)?;
-                // REST sends the last value in `headers` and all of them in `multiValueHeaders`.
-                authorization_header(&request.multi_value_headers)?;
-                (authorization_header(&request.headers)?, request.method_arn)
-            }
-            EventKind::HttpV2 => {
-                let request = ApiGatewayV2CustomAuthorizerV2Request::deserialize(event)
-                    .map_err(|_| AuthorizerError::UnsupportedEvent)?;
-                (authorization_header(&request.headers)?, request.route_arn)
-            }
-        };
         // The ARN is checked before the token so a malformed event never yields an Allow,
         // whatever the token.
-        let arn = arn
+        let arn = event
+            .arn
             .as_deref()
             .and_then(MethodArn::parse)
             .ok_or(AuthorizerError::InvalidMethodArn)?;
-        let token = token
+        if event.several_authorization_values {
+            return Err(unauthorized(
+                Reason::Malformed,
+                "several Authorization values",
+            ));
+        }
+        let token = event
+            .authorization
             .as_deref()
             .and_then(token_from_authorization)
             .ok_or_else(|| unauthorized(Reason::MissingToken, "no token in the event"))?;
@@ -226,31 +204,30 @@ impl Authorizer {
                 }
                 VerifyError::KeysUnavailable => AuthorizerError::KeysUnavailable,
             })?;
-        let context = IdentityContext::from(&claims);
-
-        let response = match (kind, self.http_api_response) {
+        let sub = claims.sub.clone();
+        let response = match (event.kind, self.http_api_response) {
             (EventKind::HttpV2, HttpApiResponse::Simple) => {
                 let mut simple = ApiGatewayV2CustomAuthorizerSimpleResponse::default();
                 simple.is_authorized = !policy::request_denied(&arn, &self.route_rules, &claims);
-                simple.context = context;
+                simple.context = IdentityContext::from(claims);
                 AuthorizerResponse::HttpSimple(simple)
             }
             (EventKind::HttpV2, HttpApiResponse::Iam) => {
                 let mut iam = ApiGatewayV2CustomAuthorizerIamPolicyResponse::default();
-                iam.principal_id = Some(claims.sub.clone());
+                iam.principal_id = Some(sub.clone());
                 iam.policy_document = policy_document(&arn, &self.route_rules, &claims);
-                iam.context = context;
+                iam.context = IdentityContext::from(claims);
                 AuthorizerResponse::HttpIam(iam)
             }
             (EventKind::RestToken | EventKind::RestRequest, _) => {
                 let mut rest = ApiGatewayCustomAuthorizerResponse::default();
-                rest.principal_id = Some(claims.sub.clone());
+                rest.principal_id = Some(sub.clone());
                 rest.policy_document = policy_document(&arn, &self.route_rules, &claims);
-                rest.context = context;
+                rest.context = IdentityContext::from(claims);
                 AuthorizerResponse::Rest(rest)
             }
         };
-        Ok((response, claims.sub))
+        Ok((response, sub))
     }
 }
 
@@ -261,30 +238,9 @@ fn unauthorized(reason: Reason, detail: &'static str) -> AuthorizerError {
     }
 }
 
-/// Detects the event shape from its discriminating fields only.
+/// The shape of an authorizer event given as JSON, or `None` when it is not one.
 pub fn detect(event: &Value) -> Option<EventKind> {
-    if event.get("version").and_then(Value::as_str) == Some("2.0") {
-        return event.get("routeArn").is_some().then_some(EventKind::HttpV2);
-    }
-    match event.get("type").and_then(Value::as_str) {
-        Some("TOKEN") => Some(EventKind::RestToken),
-        Some("REQUEST") => Some(EventKind::RestRequest),
-        _ => None,
-    }
-}
-
-/// The `Authorization` header (names are case-insensitive in a `HeaderMap`). Several values are
-/// ambiguous and refused rather than guessed between.
-fn authorization_header(headers: &HeaderMap) -> Result<Option<String>, AuthorizerError> {
-    let mut values = headers.get_all("authorization").iter();
-    let (first, second) = (values.next(), values.next());
-    if second.is_some() {
-        return Err(unauthorized(
-            Reason::Malformed,
-            "several Authorization headers",
-        ));
-    }
-    Ok(first.and_then(|v| v.to_str().ok()).map(str::to_owned))
+    AuthorizerEvent::read(event).ok().map(|event| event.kind)
 }
 
 fn policy_document(

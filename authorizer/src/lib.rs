@@ -17,6 +17,7 @@ pub mod apigw;
 pub mod claims;
 pub mod clock;
 pub mod config;
+pub mod event;
 pub mod jwks;
 pub mod key_store;
 pub mod policy;

@@ -26,13 +26,9 @@ pub struct Statement {
 /// Gateway sends it in `methodArn` (REST) or `routeArn` (HTTP API).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MethodArn {
-    pub partition: String,
-    pub region: String,
-    pub account: String,
-    pub api_id: String,
-    pub stage: String,
-    /// Everything after the stage: `GET/items/42`.
-    pub method_and_path: String,
+    text: String,
+    /// Length of `arn:...:<api id>/<stage>/`, the part every resource of the stage shares.
+    stage_prefix_len: usize,
 }
 
 impl MethodArn {
@@ -78,21 +74,44 @@ impl MethodArn {
             && method_and_path.len() <= 4096
             && !method_and_path.contains(char::is_whitespace);
         valid.then(|| MethodArn {
-            partition: partition.to_owned(),
-            region: region.to_owned(),
-            account: account.to_owned(),
-            api_id: api_id.to_owned(),
-            stage: stage.to_owned(),
-            method_and_path: method_and_path.to_owned(),
+            text: arn.to_owned(),
+            stage_prefix_len: arn.len() - method_and_path.len(),
         })
+    }
+
+    fn resource_part(&self, index: usize) -> &str {
+        let resource = self.text.splitn(6, ':').nth(5).unwrap_or_default();
+        resource.split('/').nth(index).unwrap_or_default()
+    }
+
+    pub fn region(&self) -> &str {
+        self.text.split(':').nth(3).unwrap_or_default()
+    }
+
+    pub fn account(&self) -> &str {
+        self.text.split(':').nth(4).unwrap_or_default()
+    }
+
+    pub fn api_id(&self) -> &str {
+        self.resource_part(0)
+    }
+
+    pub fn stage(&self) -> &str {
+        self.resource_part(1)
+    }
+
+    /// Everything after the stage: `GET/items/42`.
+    pub fn method_and_path(&self) -> &str {
+        &self.text[self.stage_prefix_len..]
     }
 
     /// The ARN of `suffix` (`METHOD/path`) in this ARN's stage.
     pub fn in_stage(&self, suffix: &str) -> String {
-        format!(
-            "arn:{}:execute-api:{}:{}:{}/{}/{}",
-            self.partition, self.region, self.account, self.api_id, self.stage, suffix
-        )
+        let prefix = &self.text[..self.stage_prefix_len];
+        let mut arn = String::with_capacity(prefix.len() + suffix.len());
+        arn.push_str(prefix);
+        arn.push_str(suffix);
+        arn
     }
 
     /// Every method and path of this stage.
@@ -118,7 +137,7 @@ pub fn policy_for(arn: &MethodArn, rules: &RouteRules, claims: &VerifiedClaims) 
     let denied: Vec<String> = rules
         .failed_by(claims)
         .flat_map(|rule| rule.resource_suffixes())
-        .map(|suffix| arn.in_stage(&suffix))
+        .map(|suffix| arn.in_stage(suffix))
         .collect();
     if !denied.is_empty() {
         statements.push(Statement {
@@ -133,7 +152,7 @@ pub fn policy_for(arn: &MethodArn, rules: &RouteRules, claims: &VerifiedClaims) 
 pub fn request_denied(arn: &MethodArn, rules: &RouteRules, claims: &VerifiedClaims) -> bool {
     rules
         .failed_by(claims)
-        .any(|rule| rule.covers(&arn.method_and_path))
+        .any(|rule| rule.covers(arn.method_and_path()))
 }
 
 /// IAM's resource wildcard match: `*` matches any run of characters (including `/`), `?` any
@@ -171,11 +190,11 @@ mod tests {
     #[test]
     fn parses_method_arns() {
         let arn = MethodArn::parse(ARN).unwrap();
-        assert_eq!(arn.region, "ap-northeast-1");
-        assert_eq!(arn.account, "123456789012");
-        assert_eq!(arn.api_id, "abcdef1234");
-        assert_eq!(arn.stage, "prod");
-        assert_eq!(arn.method_and_path, "GET/items/42");
+        assert_eq!(arn.region(), "ap-northeast-1");
+        assert_eq!(arn.account(), "123456789012");
+        assert_eq!(arn.api_id(), "abcdef1234");
+        assert_eq!(arn.stage(), "prod");
+        assert_eq!(arn.method_and_path(), "GET/items/42");
         assert_eq!(
             arn.whole_stage(),
             "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/*/*"
@@ -191,7 +210,7 @@ mod tests {
             "arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/GET/me",
         )
         .unwrap();
-        assert_eq!(http.stage, "$default");
+        assert_eq!(http.stage(), "$default");
         assert!(
             MethodArn::parse("arn:aws-cn:execute-api:cn-north-1:123456789012:a1/s/GET/").is_some()
         );

@@ -22,9 +22,27 @@ pub struct RouteRule {
     pub path: String,
     pub groups: Vec<String>,
     pub scopes: Vec<String>,
+    /// `METHOD/path` resource patterns, computed once: see [`RouteRule::resource_suffixes`].
+    suffixes: Vec<String>,
 }
 
 impl RouteRule {
+    /// A rule for `method` (an HTTP method or `*`) and `path` (starting with `/`).
+    pub fn new(method: &str, path: &str, groups: Vec<String>, scopes: Vec<String>) -> Self {
+        let trimmed = path.trim_start_matches('/');
+        let mut suffixes = vec![format!("{method}/{trimmed}")];
+        if !trimmed.is_empty() && !trimmed.ends_with('/') && !trimmed.ends_with('*') {
+            suffixes.push(format!("{method}/{trimmed}/"));
+        }
+        RouteRule {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            groups,
+            scopes,
+            suffixes,
+        }
+    }
+
     /// Whether the caller satisfies this rule.
     pub fn allows(&self, claims: &VerifiedClaims) -> bool {
         claims.in_any_group(&self.groups) && claims.has_any_scope(&self.scopes)
@@ -32,13 +50,8 @@ impl RouteRule {
 
     /// The `METHOD/path` resource suffixes this rule covers in a method ARN: the path with and
     /// without a trailing slash, since API Gateway delivers both spellings.
-    pub fn resource_suffixes(&self) -> Vec<String> {
-        let path = self.path.trim_start_matches('/');
-        let mut suffixes = vec![format!("{}/{}", self.method, path)];
-        if !path.is_empty() && !path.ends_with('/') && !path.ends_with('*') {
-            suffixes.push(format!("{}/{}/", self.method, path));
-        }
-        suffixes
+    pub fn resource_suffixes(&self) -> &[String] {
+        &self.suffixes
     }
 
     /// Whether this rule covers a request for `method_and_path` (`GET/admin`, the part of a
@@ -110,12 +123,7 @@ impl RouteRules {
                     "{route:?}: a rule needs at least one group or scope"
                 ));
             }
-            rules.push(RouteRule {
-                method,
-                path,
-                groups,
-                scopes,
-            });
+            rules.push(RouteRule::new(&method, &path, groups, scopes));
         }
         Ok(RouteRules { rules })
     }

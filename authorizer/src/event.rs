@@ -1,0 +1,252 @@
+//! The authorizer event shapes, read for exactly what the decision needs: the kind of event,
+//! the token (or the `Authorization` header values), and the method or route ARN.
+//!
+//! REST `REQUEST` and HTTP API events carry every request header; only `Authorization`
+//! (matched case-insensitively) is kept, every other header is skipped unparsed. Fields of the
+//! wrong JSON type make the event unsupported rather than being treated as absent.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+/// The kinds of event handled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// REST API `TOKEN` authorizer: `authorizationToken`, `methodArn`.
+    RestToken,
+    /// REST API `REQUEST` authorizer (and HTTP API payload 1.0): headers, `methodArn`.
+    RestRequest,
+    /// HTTP API Lambda authorizer, payload format 2.0: headers, `routeArn`.
+    HttpV2,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::RestToken => "rest_token",
+            EventKind::RestRequest => "rest_request",
+            EventKind::HttpV2 => "http_v2",
+        }
+    }
+}
+
+/// An authorizer event reduced to what the authorizer reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorizerEvent {
+    pub kind: EventKind,
+    /// The raw `Authorization` value (or `authorizationToken`), `Bearer ` prefix and all.
+    pub authorization: Option<String>,
+    /// The event carried several `Authorization` values: ambiguous, so refused.
+    pub several_authorization_values: bool,
+    /// `methodArn` (REST) or `routeArn` (HTTP API).
+    pub arn: Option<String>,
+}
+
+/// Why an event is not an authorizer event this function handles.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unsupported authorizer event")]
+pub struct UnsupportedEvent;
+
+impl AuthorizerEvent {
+    /// Reads an event from any serde source (a `serde_json::Value`, bytes, a string).
+    pub fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, UnsupportedEvent> {
+        let raw = RawEvent::deserialize(deserializer).map_err(|_: D::Error| UnsupportedEvent)?;
+        let kind = if raw.version.as_deref() == Some("2.0") {
+            raw.route_arn.is_some().then_some(EventKind::HttpV2)
+        } else {
+            match raw.kind.as_deref() {
+                Some("TOKEN") => Some(EventKind::RestToken),
+                Some("REQUEST") => Some(EventKind::RestRequest),
+                _ => None,
+            }
+        }
+        .ok_or(UnsupportedEvent)?;
+        let (authorization, several, arn) = match kind {
+            EventKind::RestToken => (raw.authorization_token, false, raw.method_arn),
+            // REST sends the last value in `headers` and all of them in `multiValueHeaders`.
+            EventKind::RestRequest => {
+                let several = raw.headers.0.len() > 1 || raw.multi_value_headers.0.len() > 1;
+                (raw.headers.0.into_iter().next(), several, raw.method_arn)
+            }
+            EventKind::HttpV2 => {
+                let several = raw.headers.0.len() > 1;
+                (raw.headers.0.into_iter().next(), several, raw.route_arn)
+            }
+        };
+        Ok(AuthorizerEvent {
+            kind,
+            authorization,
+            several_authorization_values: several,
+            arn,
+        })
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct RawEvent {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    version: Option<String>,
+    authorization_token: Option<String>,
+    method_arn: Option<String>,
+    route_arn: Option<String>,
+    headers: AuthorizationValues,
+    multi_value_headers: AuthorizationValues,
+}
+
+/// The values of the `Authorization` header found in a header map, whichever its letter case.
+/// Accepts `{"name": "value"}` and `{"name": ["value", ...]}` maps, and `null`.
+#[derive(Default)]
+struct AuthorizationValues(Vec<String>);
+
+impl<'de> Deserialize<'de> for AuthorizationValues {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(HeadersVisitor)
+    }
+}
+
+struct HeadersVisitor;
+
+impl<'de> Visitor<'de> for HeadersVisitor {
+    type Value = AuthorizationValues;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a map of header names to values, or null")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(AuthorizationValues::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(AuthorizationValues::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut values = Vec::new();
+        while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if name.eq_ignore_ascii_case("authorization") {
+                match map.next_value::<HeaderValue>()? {
+                    HeaderValue::One(value) => values.push(value),
+                    HeaderValue::Many(many) => values.extend(many),
+                    HeaderValue::Null => {}
+                }
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(AuthorizationValues(values))
+    }
+}
+
+/// A header value: a string (`headers`), an array of strings (`multiValueHeaders`), or null.
+enum HeaderValue {
+    One(String),
+    Many(Vec<String>),
+    Null,
+}
+
+impl<'de> Deserialize<'de> for HeaderValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ValueVisitor;
+        impl<'de> Visitor<'de> for ValueVisitor {
+            type Value = HeaderValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, an array of strings, or null")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<HeaderValue, E> {
+                Ok(HeaderValue::One(v.to_owned()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<HeaderValue, E> {
+                Ok(HeaderValue::Null)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<HeaderValue, A::Error> {
+                let mut all = Vec::new();
+                while let Some(value) = seq.next_element::<String>()? {
+                    all.push(value);
+                }
+                Ok(HeaderValue::Many(all))
+            }
+        }
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn read(event: serde_json::Value) -> Result<AuthorizerEvent, UnsupportedEvent> {
+        AuthorizerEvent::read(&event)
+    }
+
+    #[test]
+    fn detects_each_shape() {
+        let token =
+            read(json!({"type": "TOKEN", "authorizationToken": "t", "methodArn": "a"})).unwrap();
+        assert_eq!(
+            (
+                token.kind,
+                token.authorization.as_deref(),
+                token.arn.as_deref()
+            ),
+            (EventKind::RestToken, Some("t"), Some("a"))
+        );
+
+        let request = read(json!({"type": "REQUEST", "methodArn": "a", "headers": {"Host": "x", "AUTHORIZATION": "t"}, "multiValueHeaders": {"authorization": ["t"]}})).unwrap();
+        assert_eq!(
+            (
+                request.kind,
+                request.authorization.as_deref(),
+                request.several_authorization_values
+            ),
+            (EventKind::RestRequest, Some("t"), false)
+        );
+
+        let v2 = read(json!({"version": "2.0", "type": "REQUEST", "routeArn": "r", "headers": {"authorization": "t"}})).unwrap();
+        assert_eq!(
+            (v2.kind, v2.authorization.as_deref(), v2.arn.as_deref()),
+            (EventKind::HttpV2, Some("t"), Some("r"))
+        );
+
+        let v1 = read(json!({"version": "1.0", "type": "REQUEST", "methodArn": "a", "headers": null, "multiValueHeaders": null})).unwrap();
+        assert_eq!((v1.kind, v1.authorization), (EventKind::RestRequest, None));
+    }
+
+    #[test]
+    fn several_authorization_values_are_flagged() {
+        let cases = [
+            json!({"type": "REQUEST", "methodArn": "a", "headers": {"Authorization": "t", "authorization": "u"}}),
+            json!({"type": "REQUEST", "methodArn": "a", "headers": {"Authorization": "t"}, "multiValueHeaders": {"Authorization": ["t", "u"]}}),
+            json!({"version": "2.0", "routeArn": "r", "headers": {"Authorization": "t", "AUTHORIZATION": "u"}}),
+        ];
+        for event in cases {
+            assert!(
+                read(event.clone()).unwrap().several_authorization_values,
+                "{event}"
+            );
+        }
+    }
+
+    #[test]
+    fn unsupported_or_mistyped_events() {
+        let cases = [
+            json!(null),
+            json!([]),
+            json!({}),
+            json!({"type": "COOKIE"}),
+            json!({"version": "2.0"}),
+            json!({"type": "TOKEN", "authorizationToken": 5, "methodArn": "a"}),
+            json!({"type": "TOKEN", "authorizationToken": "t", "methodArn": ["a"]}),
+            json!({"type": "REQUEST", "methodArn": "a", "headers": {"Authorization": 1}}),
+            json!({"type": "REQUEST", "methodArn": "a", "headers": ["Authorization"]}),
+            json!({"type": "REQUEST", "methodArn": "a", "multiValueHeaders": {"Authorization": [1]}}),
+        ];
+        for event in cases {
+            assert_eq!(read(event.clone()), Err(UnsupportedEvent), "{event}");
+        }
+    }
+}
