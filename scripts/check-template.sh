@@ -245,10 +245,12 @@ stage_build() {
       not_ok "$bin missing, not executable or not x86-64"
     fi
   done
-  if grep -q 'x86_64' .aws-sam/build/template.yaml; then
-    ok ".aws-sam/build/template.yaml built for x86_64"
+  # sam build does not rewrite the parameter: deploy these artifacts with the same
+  # --parameter-overrides Architecture=x86_64 (the README says so).
+  if [[ -f .aws-sam/build/template.yaml ]]; then
+    ok ".aws-sam/build/template.yaml written"
   else
-    not_ok ".aws-sam/build/template.yaml does not mention x86_64"
+    not_ok ".aws-sam/build/template.yaml missing"
   fi
 }
 
@@ -337,13 +339,17 @@ stage_events() {
   local invoke_port
   invoke_port="$(free_port)"
   set -m
+  # An env file, as the README shows (--env-var would split ROUTE_RULES at its commas).
+  cat >"$work/authorizer.env" <<ENV
+USER_POOL_ID=${pool}
+APP_CLIENT_ID=${client}
+COGNITO_ENDPOINT=http://127.0.0.1:${moto_port}
+TOKEN_USE=any
+HTTP_API_RESPONSE=simple
+ROUTE_RULES='{"GET /admin": {"groups": ["admin"]}, "GET /reports/*": {"groups": ["admin", "auditors"]}}'
+ENV
   cargo lambda watch --quiet --invoke-address 127.0.0.1 --invoke-port "$invoke_port" \
-    --ignore-changes \
-    --env-var "USER_POOL_ID=${pool}" --env-var "APP_CLIENT_ID=${client}" \
-    --env-var "COGNITO_ENDPOINT=http://127.0.0.1:${moto_port}" \
-    --env-var TOKEN_USE=any --env-var HTTP_API_RESPONSE=simple \
-    --env-var 'ROUTE_RULES={"GET /admin": {"groups": ["admin"]}}' \
-    >"$work/watch.log" 2>&1 &
+    --ignore-changes --env-file "$work/authorizer.env" >"$work/watch.log" 2>&1 &
   WATCH_PID=$!
   set +m
   if ! wait_port "$invoke_port" "$WATCH_PID" 60; then
