@@ -225,6 +225,7 @@ print(struct.unpack("<H", b[18:20])[0] if b[:4] == b"\x7fELF" else "not-elf")' "
 stage_build() {
   section "sam build (x86_64)"
   local start end
+  mkdir -p "$ROOT/target"
   start=$(date +%s)
   # Same command as the README's; the Rust build lands in the workspace's shared target/
   # (target/x86_64-unknown-linux-gnu/release), so repeated runs are incremental.
@@ -232,7 +233,7 @@ stage_build() {
     end=$(date +%s)
     ok "sam build --parameter-overrides Architecture=x86_64 ($((end - start)) s)"
   else
-    tail -n 60 "$ROOT/target/sam-build.log"
+    tail -n 60 "$ROOT/target/sam-build.log" || true
     not_ok "sam build --parameter-overrides Architecture=x86_64 (log: target/sam-build.log)"
     return 0
   fi
