@@ -12,9 +12,16 @@ const POOL: &str = "ap-northeast-1_RuntimeTest";
 const CLIENT: &str = "runtimeclient";
 const WAIT: Duration = Duration::from_secs(20);
 
+/// `AUTHORIZER_BINARY` (relative paths are taken from the workspace root), else Cargo's build.
 fn binary() -> String {
-    std::env::var("AUTHORIZER_BINARY")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_authorizer").to_owned())
+    match std::env::var("AUTHORIZER_BINARY") {
+        Ok(path) => std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(path)
+            .display()
+            .to_string(),
+        Err(_) => env!("CARGO_BIN_EXE_authorizer").to_owned(),
+    }
 }
 
 fn sample_event(token: &str) -> Value {

@@ -89,7 +89,11 @@ impl RuntimeApi {
         for (name, value) in env {
             command.env(name, value);
         }
-        FunctionProcess(command.spawn().expect("start the function binary"))
+        FunctionProcess(
+            command
+                .spawn()
+                .unwrap_or_else(|e| panic!("start {binary}: {e}")),
+        )
     }
 }
 
