@@ -53,6 +53,16 @@ impl AuthorizerError {
             AuthorizerError::InvalidMethodArn => "InvalidMethodArn",
         }
     }
+
+    /// The reason code logged for this error.
+    pub fn reason_code(&self) -> &'static str {
+        match self {
+            AuthorizerError::Unauthorized { rejection, .. } => rejection.reason.code(),
+            AuthorizerError::KeysUnavailable => "jwks_unavailable",
+            AuthorizerError::UnsupportedEvent => "unsupported_event",
+            AuthorizerError::InvalidMethodArn => "invalid_method_arn",
+        }
+    }
 }
 
 /// The identity passed on to the API as authorizer context. Flat values only, as API Gateway
@@ -290,27 +300,11 @@ fn log_decision(
                 "authorization decision"
             );
         }
-        Err(AuthorizerError::KeysUnavailable) => {
+        Err(error) => {
             tracing::error!(
                 event,
                 decision = "error",
-                reason = "jwks_unavailable",
-                "authorization decision"
-            );
-        }
-        Err(AuthorizerError::UnsupportedEvent) => {
-            tracing::error!(
-                event,
-                decision = "error",
-                reason = "unsupported_event",
-                "authorization decision"
-            );
-        }
-        Err(AuthorizerError::InvalidMethodArn) => {
-            tracing::error!(
-                event,
-                decision = "error",
-                reason = "invalid_method_arn",
+                reason = error.reason_code(),
                 "authorization decision"
             );
         }

@@ -1,0 +1,128 @@
+//! The set-up both benchmarks share: a warm authorizer (JWKS fetched from a loopback server),
+//! an allowed TOKEN event, and the raw-verification baseline over the same token's bytes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
+use cognito_authorizer::apigw::Authorizer;
+use cognito_authorizer::config::PoolConfig;
+use cognito_authorizer::route_rules::RouteRules;
+use cognito_authorizer::{
+    HttpApiResponse, HttpJwksFetcher, KeyStore, SystemClock, Verifier, VerifierConfig,
+};
+use serde_json::json;
+use testkit::{JwksServer, TestKey, cognito_claims, mint};
+
+const POOL: &str = "ap-northeast-1_BenchPool";
+pub const CLIENT: &str = "benchclient";
+
+pub struct Fixture {
+    pub runtime: tokio::runtime::Runtime,
+    pub authorizer: Authorizer,
+    pub token: String,
+    /// The TOKEN event as API Gateway sends it, as bytes.
+    pub event: Vec<u8>,
+    /// The baseline: the pool key parsed once, as the verifier holds it.
+    pub raw_key: ParsedPublicKey,
+    pub signing_input: Vec<u8>,
+    pub signature: Vec<u8>,
+    _server: JwksServer,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let key = TestKey::shared(0);
+        let server = runtime.block_on(JwksServer::start(TestKey::jwks(&[key]).to_string()));
+        let mut config = VerifierConfig::new(&[POOL], &[CLIENT]).unwrap();
+        config.pools = vec![PoolConfig::new(POOL, Some(&server.base_url())).unwrap()];
+        let fetcher = Arc::new(HttpJwksFetcher::new(Duration::from_secs(2)).unwrap());
+        let store = KeyStore::new(
+            &config.pools,
+            &config.algorithms,
+            fetcher,
+            Arc::new(SystemClock),
+            Duration::from_secs(10),
+        );
+        let verifier = Verifier::new(config, store, Arc::new(SystemClock));
+        let rules = RouteRules::parse(r#"{"GET /admin": {"groups": ["admin"]}}"#).unwrap();
+        let authorizer = Authorizer::new(verifier, rules, HttpApiResponse::Simple);
+
+        let token = mint(
+            key,
+            &json!({"kid": key.kid, "alg": "RS256"}),
+            &cognito_claims(POOL, CLIENT, "id"),
+        );
+        let event = json!({
+            "type": "TOKEN",
+            "authorizationToken": format!("Bearer {token}"),
+            "methodArn": "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/GET/hello",
+        })
+        .to_string()
+        .into_bytes();
+
+        let (signing_input, signature_b64) = token.rsplit_once('.').unwrap();
+        let signature = {
+            use base64::Engine as _;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(signature_b64)
+                .unwrap()
+        };
+        let (n, e) = key.components();
+        let raw_key = RsaPublicKeyComponents { n: &n, e: &e }
+            .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
+            .unwrap();
+        let fixture = Fixture {
+            signing_input: signing_input.as_bytes().to_vec(),
+            runtime,
+            authorizer,
+            token,
+            event,
+            raw_key,
+            signature,
+            _server: server,
+        };
+        // Warm the cache inside the runtime (the first call fetches the JWKS), and check the
+        // event is allowed (a refused one would be cheaper to answer).
+        fixture
+            .runtime
+            .block_on(fixture.authorizer.verifier().verify(&fixture.token))
+            .unwrap();
+        let answer: serde_json::Value =
+            serde_json::from_slice(&fixture.handle_event(&fixture.event)).unwrap();
+        assert_eq!(answer["policyDocument"]["Statement"][0]["Effect"], "Allow");
+        fixture
+    }
+
+    /// The floor: one RSA-2048 PKCS#1 v1.5 SHA-256 verification of the token's signature.
+    pub fn raw_verify(&self, signing_input: &[u8], signature: &[u8]) {
+        self.raw_key.verify_sig(signing_input, signature).unwrap();
+    }
+
+    /// Token verification with a warm cache.
+    pub fn verify(&self, token: &str) -> cognito_authorizer::VerifiedClaims {
+        ready(&self.runtime, self.authorizer.verifier().verify(token)).unwrap()
+    }
+
+    /// A whole TOKEN event: JSON bytes in, policy JSON bytes out, as the Lambda sees it.
+    pub fn handle_event(&self, event: &[u8]) -> Vec<u8> {
+        let event: serde_json::Value = serde_json::from_slice(event).unwrap();
+        let response = ready(&self.runtime, self.authorizer.handle(&event)).unwrap();
+        serde_json::to_vec(&response).unwrap()
+    }
+}
+
+/// Polls a future that completes without waiting (a warm cache does no I/O) once, so the
+/// figures measure our code rather than executor bookkeeping; falls back to the runtime.
+fn ready<F: std::future::Future>(runtime: &tokio::runtime::Runtime, future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(output) => output,
+        std::task::Poll::Pending => runtime.block_on(future),
+    }
+}
