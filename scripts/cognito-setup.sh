@@ -286,5 +286,6 @@ show_token AccessToken "$ACCESS_TOKEN"
 show_token RefreshToken "$REFRESH_TOKEN"
 if [[ -n "$API_URL" ]]; then printf 'ApiUrl: %s\n' "$API_URL"; fi
 if [[ -n "$HTTP_API_URL" ]]; then printf 'HttpApiUrl: %s\n' "$HTTP_API_URL"; fi
+# shellcheck disable=SC2016 # $ID_TOKEN is meant literally, for the reader to paste
 printf 'Wrote %s (mode 600). Use it with:  source %s && curl -H "Authorization: Bearer $ID_TOKEN" ...\n' \
   "$OUTPUT" "$OUTPUT"

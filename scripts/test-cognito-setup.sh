@@ -87,6 +87,7 @@ check "client ID is set" test -n "${APP_CLIENT_ID:-}"
 check "pool ID printed" grep -qx "UserPoolId: ${USER_POOL_ID}" "$WORK/setup.log"
 check "client ID printed" grep -qx "AppClientId: ${APP_CLIENT_ID}" "$WORK/setup.log"
 check "tokens printed masked in CI" grep -q '^IdToken: eyJ.*\.\.\. (' "$WORK/setup.log"
+# shellcheck disable=SC2016 # the inner script's own arguments
 check "full tokens not in CI output" bash -c '! grep -qF "$1" "$2"' _ "${ID_TOKEN:-x}" "$WORK/setup.log"
 check "IdToken is a JWT" matches "${ID_TOKEN:-}" '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$'
 check "AccessToken is a JWT" matches "${ACCESS_TOKEN:-}" '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$'
@@ -147,6 +148,7 @@ rc=$?
 set -e
 check "wrong password: exits non-zero" test "$rc" -ne 0
 check "wrong password: AWS error shown" grep -q 'NotAuthorizedException' "$WORK/bad.log"
+# shellcheck disable=SC2016 # the inner script's own arguments
 check "wrong password: password not echoed" bash -c '! grep -q "WrongPass" "$1"' _ "$WORK/bad.log"
 
 # 5. Unknown options are refused.
