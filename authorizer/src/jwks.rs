@@ -194,8 +194,9 @@ fn parse_key(entry: &Value, allowed: &[JwkAlgorithm]) -> Result<VerificationKey,
     if modulus_bits > MAX_RSA_BITS {
         return Err("modulus is longer than 8192 bits");
     }
-    if e.is_empty() || e.len() > 4 || e.last().is_some_and(|b| b % 2 == 0) {
-        return Err("exponent is not a small odd number");
+    // e = 1 makes "verification" the identity function; e must be odd and at least 3.
+    if e.is_empty() || e.len() > 4 || e.last().is_some_and(|b| b % 2 == 0) || e == [1] {
+        return Err("exponent is not an odd number from 3 to 2^32");
     }
 
     let usable: Vec<JwkAlgorithm> = allowed

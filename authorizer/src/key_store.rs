@@ -28,6 +28,8 @@ pub enum JwksFetchError {
     TooLarge,
     #[error("JWKS response is not a key set: {0}")]
     Invalid(#[from] jwks::JwksError),
+    #[error("JWKS has no usable key")]
+    NoUsableKey,
 }
 
 /// Boxed future returned by [`JwksFetcher::fetch`].
@@ -170,12 +172,20 @@ impl KeyStore {
         self.pools.contains_key(issuer)
     }
 
-    /// Fetches every pool's keys once, concurrently; failures are logged and left for the first
-    /// request to retry after the cooldown. Used during init so the first request is fast.
-    pub async fn prefetch(&self) {
+    /// Fetches every pool's keys once, concurrently, giving up after `within`; failures are
+    /// logged and left for the first request to retry after the cooldown. Used during init so
+    /// the first request is fast, bounded so a JWKS that cannot be reached (a VPC without a
+    /// route out) cannot run the init phase past Lambda's limit.
+    pub async fn prefetch(&self, within: Duration) {
         let fetches = self.pools.values().map(|pool| self.refresh(pool, None));
-        for outcome in join_all(fetches).await {
-            let _ = outcome;
+        if tokio::time::timeout(within, join_all(fetches))
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                ?within,
+                "JWKS prefetch did not finish during init; the first request will fetch"
+            );
         }
     }
 
@@ -240,7 +250,13 @@ impl KeyStore {
 
     async fn fetch(&self, pool: &PoolKeys) -> Result<KeySet, JwksFetchError> {
         let body = self.fetcher.fetch(&pool.jwks_url).await?;
-        Ok(jwks::parse_jwks(&body, &self.algorithms)?)
+        let keys = jwks::parse_jwks(&body, &self.algorithms)?;
+        // A set with no usable key would replace the keys we have with nothing: whatever
+        // broke the endpoint's answer, keep verifying with the keys already known.
+        if keys.is_empty() {
+            return Err(JwksFetchError::NoUsableKey);
+        }
+        Ok(keys)
     }
 }
 

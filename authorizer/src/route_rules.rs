@@ -29,11 +29,24 @@ pub struct RouteRule {
 impl RouteRule {
     /// A rule for `method` (an HTTP method or `*`) and `path` (starting with `/`).
     pub fn new(method: &str, path: &str, groups: Vec<String>, scopes: Vec<String>) -> Self {
+        // Both spellings of the path (API Gateway delivers `/admin` and `/admin/`), and
+        // methods spelled out: `*` in an IAM resource would also match across `/` (`GET/x/admin`
+        // for `*/admin`), and HEAD reaches most frameworks' GET handlers.
         let trimmed = path.trim_start_matches('/');
-        let mut suffixes = vec![format!("{method}/{trimmed}")];
-        if !trimmed.is_empty() && !trimmed.ends_with('/') && !trimmed.ends_with('*') {
-            suffixes.push(format!("{method}/{trimmed}/"));
+        let bare = trimmed.strip_suffix('/').unwrap_or(trimmed);
+        let mut paths = vec![bare.to_owned()];
+        if !bare.is_empty() && !bare.ends_with('*') {
+            paths.push(format!("{bare}/"));
         }
+        let methods: Vec<&str> = match method {
+            "*" => METHODS.to_vec(),
+            "GET" => vec!["GET", "HEAD"],
+            other => vec![other],
+        };
+        let suffixes = methods
+            .iter()
+            .flat_map(|m| paths.iter().map(move |p| format!("{m}/{p}")))
+            .collect();
         RouteRule {
             method: method.to_owned(),
             path: path.to_owned(),
@@ -48,8 +61,8 @@ impl RouteRule {
         claims.in_any_group(&self.groups) && claims.has_any_scope(&self.scopes)
     }
 
-    /// The `METHOD/path` resource suffixes this rule covers in a method ARN: the path with and
-    /// without a trailing slash, since API Gateway delivers both spellings.
+    /// The `METHOD/path` resource suffixes this rule covers in a method ARN: each method (GET
+    /// also covers HEAD, ANY every method), the path with and without a trailing slash.
     pub fn resource_suffixes(&self) -> &[String] {
         &self.suffixes
     }
@@ -212,6 +225,18 @@ mod tests {
     }
 
     #[test]
+    fn any_method_does_not_spill_across_slashes_and_slashes_go_both_ways() {
+        let rules = RouteRules::parse(r#"{"ANY /admin/": {"groups": ["admin"]}}"#).unwrap();
+        let rule = &rules.rules()[0];
+        for covered in ["GET/admin", "POST/admin/", "OPTIONS/admin", "DELETE/admin"] {
+            assert!(rule.covers(covered), "{covered}");
+        }
+        for not_covered in ["GET/x/admin", "GET/admin/x", "GET/administrator"] {
+            assert!(!rule.covers(not_covered), "{not_covered}");
+        }
+    }
+
+    #[test]
     fn coverage_follows_iam_wildcards() {
         let rules = RouteRules::parse(
             r#"{"GET /admin": {"groups": ["admin"]}, "DELETE /items/*": {"scopes": ["w"]}, "* /ops/*/logs": {"groups": ["ops"]}, "GET /": {"groups": ["root"]}}"#,
@@ -239,6 +264,10 @@ mod tests {
             (ops, "GET/ops/x/log", false),
             (root, "GET/", true),
             (root, "GET/x", false),
+            (admin, "HEAD/admin", true),
+            (admin, "HEAD/admin/", true),
+            (ops, "DELETE/ops/a/logs", true),
+            (ops, "TRACE/ops/a/logs", false),
         ];
         for (rule, request, expected) in cases {
             assert_eq!(

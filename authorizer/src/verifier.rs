@@ -13,6 +13,10 @@ use crate::raw_claims::RawClaims;
 use crate::rejection::{Reason, Rejection};
 use crate::token;
 
+/// How long start-up waits for the JWKS before leaving the fetch to the first request. Lambda
+/// gives the whole init phase 10 s.
+pub const PREFETCH_LIMIT: Duration = Duration::from_secs(3);
+
 /// Why [`Verifier::verify`] did not return claims.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {
@@ -77,9 +81,10 @@ impl Verifier {
         &self.config
     }
 
-    /// Fetches every pool's JWKS now (best-effort), so the first token does not wait for it.
+    /// Fetches every pool's JWKS now (best-effort, at most [`PREFETCH_LIMIT`]), so the first
+    /// token does not wait for it.
     pub async fn prefetch_keys(&self) {
-        self.keys.prefetch().await;
+        self.keys.prefetch(PREFETCH_LIMIT).await;
     }
 
     /// Verifies `token` (the bare JWT, without `Bearer `).

@@ -199,7 +199,9 @@ async fn route_rules_become_denies_in_a_cacheable_policy() {
                 vec![
                     format!("{base}/DELETE/items/*"),
                     format!("{base}/GET/admin"),
-                    format!("{base}/GET/admin/")
+                    format!("{base}/GET/admin/"),
+                    format!("{base}/HEAD/admin"),
+                    format!("{base}/HEAD/admin/"),
                 ]
             ),
         ]

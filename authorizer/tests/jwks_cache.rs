@@ -124,6 +124,33 @@ async fn endpoint_down_after_warm_up_keeps_cached_keys_working() {
 }
 
 #[tokio::test]
+async fn a_refresh_with_no_usable_key_keeps_the_known_keys() {
+    let key = TestKey::shared(0);
+    let h = harness(&[key], |_| {}).await;
+    assert!(h.verifier.verify(&id_token(key)).await.is_ok());
+    let mut broken = key.jwk();
+    broken["n"] = json!("AQAB");
+    for body in [json!({"keys": []}), json!({"keys": [broken]})] {
+        h.server.set_body(body.to_string());
+        h.clock.advance(COOLDOWN);
+        let unknown = testkit::mint(
+            key,
+            &json!({"alg": "RS256", "kid": "new"}),
+            &testkit::cognito_claims(POOL, CLIENT, "id"),
+        );
+        assert_eq!(
+            h.verifier.verify(&unknown).await.unwrap_err(),
+            VerifyError::KeysUnavailable,
+            "{body}"
+        );
+        assert!(
+            h.verifier.verify(&id_token(key)).await.is_ok(),
+            "known key dropped after {body}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn endpoint_down_at_cold_start_is_an_error_then_recovers() {
     let key = TestKey::shared(0);
     let h = harness(&[key], |_| {}).await;

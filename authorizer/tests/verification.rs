@@ -565,6 +565,7 @@ async fn weak_and_malformed_jwks_entries_are_skipped_not_fatal() {
         {"kty": "RSA", "kid": "no-n", "e": "AQAB"},
         {"kty": "RSA", "kid": "bad-b64", "n": "!!!", "e": "AQAB"},
         {"kty": "RSA", "kid": "even-e", "n": good.jwk()["n"], "e": "AAI"},
+        {"kty": "RSA", "kid": "e-is-one", "n": good.jwk()["n"], "e": "AQ"},
         {"kty": "RSA", "kid": 7, "n": good.jwk()["n"], "e": "AQAB"},
         "not an object",
         good.jwk(),
@@ -580,6 +581,7 @@ async fn weak_and_malformed_jwks_entries_are_skipped_not_fatal() {
         "no-n",
         "bad-b64",
         "even-e",
+        "e-is-one",
     ] {
         let t = mint(good, &json!({"alg": "RS256", "kid": kid}), &claims);
         assert_eq!(reason(&h, &t).await, Reason::UnknownKid, "{kid}");
