@@ -41,6 +41,13 @@ pub enum AuthorizerError {
     /// The event's `methodArn`/`routeArn` cannot be parsed into a stage to authorize.
     #[error("Invalid method ARN in authorizer event")]
     InvalidMethodArn,
+    /// Route rules with HTTP API simple responses, but API Gateway caches the answer for every
+    /// route (`$context.routeKey` is not an identity source): answering would let an answer
+    /// for one route be reused on a protected one.
+    #[error(
+        "Authorizer misconfigured: with ROUTE_RULES, add $context.routeKey to the identity sources or set HTTP_API_RESPONSE=iam"
+    )]
+    RouteKeyNotInIdentitySource,
 }
 
 impl AuthorizerError {
@@ -51,6 +58,7 @@ impl AuthorizerError {
             AuthorizerError::KeysUnavailable => "KeysUnavailable",
             AuthorizerError::UnsupportedEvent => "UnsupportedEvent",
             AuthorizerError::InvalidMethodArn => "InvalidMethodArn",
+            AuthorizerError::RouteKeyNotInIdentitySource => "RouteKeyNotInIdentitySource",
         }
     }
 
@@ -61,6 +69,7 @@ impl AuthorizerError {
             AuthorizerError::KeysUnavailable => "jwks_unavailable",
             AuthorizerError::UnsupportedEvent => "unsupported_event",
             AuthorizerError::InvalidMethodArn => "invalid_method_arn",
+            AuthorizerError::RouteKeyNotInIdentitySource => "route_key_not_in_identity_source",
         }
     }
 }
@@ -192,6 +201,11 @@ impl Authorizer {
             .as_deref()
             .and_then(MethodArn::parse)
             .ok_or(AuthorizerError::InvalidMethodArn)?;
+        let simple =
+            event.kind == EventKind::HttpV2 && self.http_api_response == HttpApiResponse::Simple;
+        if simple && !self.route_rules.is_empty() && !event.route_key_in_identity_source {
+            return Err(AuthorizerError::RouteKeyNotInIdentitySource);
+        }
         if event.several_authorization_values {
             return Err(unauthorized(
                 Reason::Malformed,
@@ -218,7 +232,12 @@ impl Authorizer {
         let response = match (event.kind, self.http_api_response) {
             (EventKind::HttpV2, HttpApiResponse::Simple) => {
                 let mut simple = ApiGatewayV2CustomAuthorizerSimpleResponse::default();
-                simple.is_authorized = !policy::request_denied(&arn, &self.route_rules, &claims);
+                simple.is_authorized = policy::simple_request_allowed(
+                    &arn,
+                    event.route_key.as_deref(),
+                    &self.route_rules,
+                    &claims,
+                );
                 simple.context = IdentityContext::from(claims);
                 AuthorizerResponse::HttpSimple(simple)
             }

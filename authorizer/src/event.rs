@@ -41,6 +41,11 @@ pub struct AuthorizerEvent {
     pub several_authorization_values: bool,
     /// `methodArn` (REST) or `routeArn` (HTTP API).
     pub arn: Option<String>,
+    /// HTTP API 2.0: the route API Gateway matched, e.g. `GET /admin` or `$default`.
+    pub route_key: Option<String>,
+    /// HTTP API 2.0: whether `routeKey` is one of the identity source values, i.e. whether
+    /// API Gateway caches this answer per route.
+    pub route_key_in_identity_source: bool,
 }
 
 /// Why an event is not an authorizer event this function handles.
@@ -74,11 +79,17 @@ impl AuthorizerEvent {
                 (raw.headers.0.into_iter().next(), several, raw.route_arn)
             }
         };
+        let route_key_in_identity_source = raw
+            .route_key
+            .as_ref()
+            .is_some_and(|key| raw.identity_source.0.contains(key));
         Ok(AuthorizerEvent {
             kind,
             authorization,
             several_authorization_values: several,
             arn,
+            route_key: raw.route_key,
+            route_key_in_identity_source,
         })
     }
 }
@@ -92,8 +103,24 @@ struct RawEvent {
     authorization_token: Option<String>,
     method_arn: Option<String>,
     route_arn: Option<String>,
+    route_key: Option<String>,
+    identity_source: IdentitySource,
     headers: AuthorizationValues,
     multi_value_headers: AuthorizationValues,
+}
+
+/// `identitySource`: an array of values (payload 2.0), a comma-joined string (1.0), or null.
+#[derive(Default)]
+struct IdentitySource(Vec<String>);
+
+impl<'de> Deserialize<'de> for IdentitySource {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match HeaderValue::deserialize(deserializer)? {
+            HeaderValue::One(value) => IdentitySource(vec![value]),
+            HeaderValue::Many(values) => IdentitySource(values),
+            HeaderValue::Null => IdentitySource::default(),
+        })
+    }
 }
 
 /// The values of the `Authorization` header found in a header map, whichever its letter case.
@@ -206,7 +233,9 @@ mod tests {
             (EventKind::RestRequest, Some("t"), false)
         );
 
-        let v2 = read(json!({"version": "2.0", "type": "REQUEST", "routeArn": "r", "headers": {"authorization": "t"}})).unwrap();
+        let v2 = read(json!({"version": "2.0", "type": "REQUEST", "routeArn": "r", "routeKey": "GET /x", "identitySource": ["t", "GET /x"], "headers": {"authorization": "t"}})).unwrap();
+        assert!(v2.route_key_in_identity_source);
+        assert_eq!(v2.route_key.as_deref(), Some("GET /x"));
         assert_eq!(
             (v2.kind, v2.authorization.as_deref(), v2.arn.as_deref()),
             (EventKind::HttpV2, Some("t"), Some("r"))

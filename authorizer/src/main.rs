@@ -10,10 +10,18 @@ use serde_json::Value;
 
 mod init_error;
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
+fn main() -> Result<(), Error> {
+    // TRACE is compiled out (the workspace enables tracing's `max_level_debug`): at TRACE,
+    // lambda_runtime would log every raw event, the caller's token with it.
     lambda_runtime::tracing::init_default_subscriber();
+    // One invocation at a time: a current-thread runtime starts faster and stays smaller.
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve())
+}
 
+async fn serve() -> Result<(), Error> {
     let authorizer = match AuthorizerConfig::from_env()
         .map_err(|e| e.to_string())
         .and_then(|config| {

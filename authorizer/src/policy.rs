@@ -6,7 +6,7 @@
 //! allows the whole stage and denies each route whose rule the caller fails.
 
 use crate::claims::VerifiedClaims;
-use crate::route_rules::RouteRules;
+use crate::route_rules::{METHODS, RouteRules};
 
 /// Effect of a policy statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,11 +148,45 @@ pub fn policy_for(arn: &MethodArn, rules: &RouteRules, claims: &VerifiedClaims) 
     statements
 }
 
-/// Whether this request (the ARN's own method and path) falls under a rule the caller fails.
-pub fn request_denied(arn: &MethodArn, rules: &RouteRules, claims: &VerifiedClaims) -> bool {
-    rules
-        .failed_by(claims)
-        .any(|rule| rule.covers(arn.method_and_path()))
+/// Whether an HTTP API simple response may say `isAuthorized: true` for this request, which
+/// API Gateway then caches for this token and route.
+///
+/// With route rules, the request must be unambiguous — a concrete method and a plain path —
+/// and neither its ARN's `METHOD/path` nor the matched `routeKey` may fall under a rule the
+/// caller fails. A `$default` or `ANY /{proxy+}` route, an encoded or dot-segment path are
+/// refused rather than guessed at: the backend may route them to a protected handler.
+pub fn simple_request_allowed(
+    arn: &MethodArn,
+    route_key: Option<&str>,
+    rules: &RouteRules,
+    claims: &VerifiedClaims,
+) -> bool {
+    if rules.is_empty() {
+        return true;
+    }
+    let request = arn.method_and_path();
+    if is_ambiguous(request) {
+        return false;
+    }
+    let route = route_key
+        .and_then(|key| key.split_once(' '))
+        .map(|(m, p)| format!("{m}{p}"));
+    let mut failed = rules.failed_by(claims);
+    !failed.any(|rule| rule.covers(request) || route.as_deref().is_some_and(|r| rule.covers(r)))
+}
+
+/// A `METHOD/path` whose rule coverage cannot be decided literally.
+fn is_ambiguous(method_and_path: &str) -> bool {
+    let (method, path) = method_and_path
+        .split_once('/')
+        .unwrap_or((method_and_path, ""));
+    !METHODS.contains(&method)
+        || path.contains(['{', '}', '%', ';', '\\'])
+        || path.starts_with('/')
+        || path.contains("//")
+        || path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..")
 }
 
 /// IAM's resource wildcard match: `*` matches any run of characters (including `/`), `?` any
@@ -238,6 +272,32 @@ mod tests {
         ];
         for arn in bad {
             assert!(MethodArn::parse(arn).is_none(), "{arn}");
+        }
+    }
+
+    #[test]
+    fn ambiguous_requests() {
+        for ambiguous in [
+            "$default",
+            "ANY/x",
+            "GET/{proxy+}",
+            "GET/a%2Fb",
+            "GET//admin",
+            "GET/admin;x",
+            "GET/./admin",
+            "GET/x/../admin",
+            "get/admin",
+        ] {
+            assert!(is_ambiguous(ambiguous), "{ambiguous}");
+        }
+        for plain in [
+            "GET/",
+            "GET/admin",
+            "HEAD/admin/",
+            "DELETE/items/42",
+            "OPTIONS/a.b/c",
+        ] {
+            assert!(!is_ambiguous(plain), "{plain}");
         }
     }
 

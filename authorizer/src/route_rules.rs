@@ -10,7 +10,7 @@ use crate::claims::VerifiedClaims;
 use crate::policy::wildcard_match;
 
 /// Methods a rule may name. `ANY` and `*` mean every method.
-const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+pub(crate) const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 /// One route's requirement. Groups any-of, scopes any-of, both when both are given.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -225,30 +225,57 @@ async fn route_rules_become_denies_in_a_cacheable_policy() {
 #[tokio::test]
 async fn simple_responses_apply_route_rules_to_the_route_called() {
     let rules = r#"{"GET /admin": {"groups": ["admin"]}}"#;
+    let (no_rules, _h0) = authorizer("", HttpApiResponse::Simple).await;
     let (authorizer, _h) = authorizer(rules, HttpApiResponse::Simple).await;
     let key = TestKey::shared(0);
     let admin = token_with(key, "id", |c| {
         c.insert("cognito:groups".into(), json!(["admin"]));
     });
+    let user = id_token(key);
+    // (token, routeArn tail, routeKey, allowed)
     let cases = [
-        (id_token(key), "GET/hello", true),
-        (id_token(key), "GET/admin", false),
-        (id_token(key), "GET/admin/", false),
-        (admin.clone(), "GET/admin", true),
+        (&user, "GET/hello", "GET /hello", true),
+        (&user, "GET/admin", "GET /admin", false),
+        (&user, "GET/admin/", "GET /admin", false),
+        (&user, "HEAD/admin", "HEAD /admin", false),
+        (&admin, "GET/admin", "GET /admin", true),
+        // The matched route decides even when the ARN's path looks harmless.
+        (&user, "GET/hello", "GET /admin", false),
+        // Requests whose coverage cannot be decided literally are refused when rules exist.
+        (&user, "$default", "$default", false),
+        (&user, "ANY/{proxy+}", "ANY /{proxy+}", false),
+        (&user, "GET//admin", "$default", false),
+        (&user, "GET/%61dmin", "$default", false),
+        (&user, "GET/ADMIN", "GET /ADMIN", true),
     ];
-    for (token, route, allowed) in cases {
-        let event = json!({
-            "version": "2.0", "type": "REQUEST",
-            "routeArn": format!("arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/{route}"),
-            "identitySource": [token], "routeKey": "GET /x", "rawPath": "/x", "rawQueryString": "",
-            "headers": {"authorization": token},
-            "requestContext": {"accountId": "123456789012", "apiId": "abcdef123", "domainName": "x", "domainPrefix": "x",
-                "http": {"method": "GET", "path": "/x", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "t"},
-                "requestId": "r", "routeKey": "GET /x", "stage": "$default", "time": "t", "timeEpoch": 0}
-        });
+    for (token, route, route_key, allowed) in cases {
+        let event = http_v2_event(token, route, route_key, &[token.as_str(), route_key]);
         let response = authorizer.handle(&event).await.unwrap().to_json();
-        assert_eq!(response["isAuthorized"], allowed, "{route}");
+        assert_eq!(response["isAuthorized"], allowed, "{route} ({route_key})");
     }
+
+    // Without $context.routeKey among the identity sources, API Gateway would reuse the answer
+    // for every route: refused as a configuration error (500), whatever the token.
+    let event = http_v2_event(&admin, "GET/hello", "GET /hello", &[admin.as_str()]);
+    let error = authorizer.handle(&event).await.unwrap_err();
+    assert_eq!(error, AuthorizerError::RouteKeyNotInIdentitySource);
+    assert_ne!(error.to_string(), "Unauthorized");
+
+    // Without route rules there is nothing route-specific to cache.
+    let response = no_rules.handle(&event).await.unwrap().to_json();
+    assert_eq!(response["isAuthorized"], true);
+}
+
+fn http_v2_event(token: &str, route: &str, route_key: &str, identity_source: &[&str]) -> Value {
+    json!({
+        "version": "2.0", "type": "REQUEST",
+        "routeArn": format!("arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/{route}"),
+        "identitySource": identity_source, "routeKey": route_key, "rawPath": "/x", "rawQueryString": "",
+        "headers": {"authorization": token},
+        "requestContext": {"accountId": "123456789012", "apiId": "abcdef123", "domainName": "x", "domainPrefix": "x",
+            "http": {"method": "GET", "path": "/x", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "t"},
+            "requestId": "r", "routeKey": route_key, "stage": "$default", "time": "t", "timeEpoch": 0}
+    })
 }
 
 #[tokio::test]

@@ -108,6 +108,45 @@ async fn binary_allows_a_fresh_token_and_refuses_a_tampered_one() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trace_logging_never_shows_the_token() {
+    let key = TestKey::shared(0);
+    let jwks = JwksServer::start(TestKey::jwks(&[key]).to_string()).await;
+    let token = mint(
+        key,
+        &json!({"kid": key.kid, "alg": "RS256"}),
+        &cognito_claims(POOL, CLIENT, "id"),
+    );
+    let signature = token.rsplit_once('.').unwrap().1.to_owned();
+    for level in [
+        ("RUST_LOG", "trace"),
+        ("RUST_LOG", "trace,lambda_runtime=trace"),
+    ] {
+        let mut runtime = RuntimeApi::start().await;
+        let function = runtime.spawn_function(
+            &binary(),
+            &[
+                ("USER_POOL_ID", POOL.to_owned()),
+                ("APP_CLIENT_ID", CLIENT.to_owned()),
+                ("COGNITO_ENDPOINT", jwks.base_url()),
+                (level.0, level.1.to_owned()),
+            ],
+        );
+        let outcome = runtime.invoke(sample_event(&token), WAIT).await;
+        assert!(matches!(outcome, Some(Outcome::Response(_))), "{outcome:?}");
+        let (_, logs) = function.finish();
+        assert!(
+            logs.contains("DEBUG"),
+            "{level:?} did not raise the level:\n{logs}"
+        );
+        assert!(logs.contains("valid_token"), "{logs}");
+        assert!(
+            !logs.contains(&signature),
+            "{level:?}: the token reached the logs"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_configuration_is_an_init_error_naming_the_variable() {
     let mut runtime = RuntimeApi::start().await;
     let cases = [
