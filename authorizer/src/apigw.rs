@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::claims::VerifiedClaims;
 use crate::config::{AuthorizerConfig, HttpApiResponse};
-pub use crate::event::{AuthorizerEvent, EventKind};
+pub use crate::event::{AuthorizerEvent, EventKind, UnsupportedEvent};
 use crate::policy::{self, Effect, MethodArn};
 use crate::rejection::{Reason, Rejection};
 use crate::route_rules::RouteRules;
@@ -172,6 +172,25 @@ impl Authorizer {
     /// Handles one authorizer event given as JSON, logging one line with the decision.
     pub async fn handle(&self, event: &Value) -> Result<AuthorizerResponse, AuthorizerError> {
         match AuthorizerEvent::read(event) {
+            Ok(event) => self.handle_event(&event).await,
+            Err(_) => {
+                log_decision(None, &Err(AuthorizerError::UnsupportedEvent));
+                Err(AuthorizerError::UnsupportedEvent)
+            }
+        }
+    }
+
+    /// Handles one authorizer event given as JSON text (what Lambda delivers), reading only the
+    /// fields the decision needs, logging one line with the decision.
+    pub async fn handle_json(&self, event: &str) -> Result<AuthorizerResponse, AuthorizerError> {
+        let mut deserializer = serde_json::Deserializer::from_str(event);
+        let parsed = AuthorizerEvent::read(&mut deserializer).and_then(|event| {
+            deserializer
+                .end()
+                .map(|()| event)
+                .map_err(|_| UnsupportedEvent)
+        });
+        match parsed {
             Ok(event) => self.handle_event(&event).await,
             Err(_) => {
                 log_decision(None, &Err(AuthorizerError::UnsupportedEvent));

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use cognito_authorizer::AuthorizerConfig;
 use cognito_authorizer::apigw::{Authorizer, AuthorizerError};
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 mod init_error;
 
@@ -37,11 +37,13 @@ async fn serve() -> Result<(), Error> {
     };
     authorizer.verifier().prefetch_keys().await;
 
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+    // The event arrives as raw JSON text: the authorizer reads the few fields it needs straight
+    // from it (no JSON tree), and a malformed event is its own documented error.
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
         let authorizer = Arc::clone(&authorizer);
         async move {
             authorizer
-                .handle(&event.payload)
+                .handle_json(event.payload.get())
                 .await
                 .map_err(InvocationError)
         }

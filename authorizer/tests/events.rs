@@ -429,3 +429,35 @@ impl DeserializeCheck for ApiGatewayCustomAuthorizerRequest {
         assert_eq!(typed.type_.as_deref(), Some("TOKEN"));
     }
 }
+
+#[tokio::test]
+async fn raw_json_events_are_read_like_parsed_ones() {
+    let (authorizer, _h) = authorizer("", HttpApiResponse::Simple).await;
+    let mut event = fixture("example-apigw-custom-auth-request.json");
+    event["authorizationToken"] = json!(format!("Bearer {}", id_token(TestKey::shared(0))));
+    let from_value = authorizer.handle(&event).await.unwrap().to_json();
+    let from_text = authorizer
+        .handle_json(&event.to_string())
+        .await
+        .unwrap()
+        .to_json();
+    assert_eq!(from_value["policyDocument"], from_text["policyDocument"]);
+    assert_eq!(from_value["principalId"], from_text["principalId"]);
+
+    let text = event.to_string();
+    for broken in [
+        "",
+        "{",
+        "null",
+        "[]",
+        "not json",
+        &format!("{text} {{}}"),
+        &format!("{text}x"),
+    ] {
+        assert_eq!(
+            authorizer.handle_json(broken).await.unwrap_err(),
+            AuthorizerError::UnsupportedEvent,
+            "{broken:.40}"
+        );
+    }
+}
