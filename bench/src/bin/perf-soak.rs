@@ -176,6 +176,22 @@ async fn phase(
         "   JWKS requests: {fetches} (bound: one per {cooldown} s window = {allowed_fetches})"
     );
     println!("   statuses: {}", statuses.join(", "));
+    for kind in [Kind::Valid, Kind::RandomKid] {
+        let mut latencies: Vec<Duration> = samples
+            .iter()
+            .filter(|s| s.kind == kind)
+            .map(|s| s.latency)
+            .collect();
+        if !latencies.is_empty() {
+            println!(
+                "   {} tokens: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+                kind.name(),
+                perf_bench::quantile_ms(&mut latencies, 0.5),
+                perf_bench::quantile_ms(&mut latencies, 0.99),
+                latencies.last().unwrap().as_secs_f64() * 1e3
+            );
+        }
+    }
     let mut failed = false;
     if samples.len() != count {
         println!("!! only {} of {count} requests were sent", samples.len());

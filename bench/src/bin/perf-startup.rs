@@ -8,6 +8,7 @@
 //! - init: spawn → the runtime's first `GET /invocation/next` (the authorizer fetches the JWKS
 //!   during init, so this includes that fetch; "JWKS request at" says when it arrived),
 //! - first invocation: the first event handed out → its response posted back.
+//!
 //! Then one process serves `--invocations` events (valid, expired, tampered and unknown-kid
 //! tokens in turn) and its peak RSS (VmHWM from /proc) is read before it is stopped.
 //! `--baseline` runs the same cold starts for the api-handler (no JWKS) for comparison.
@@ -91,9 +92,12 @@ impl Emulator {
     }
 }
 
+/// Events waiting to be handed out: (request id, JSON bytes).
+type EventQueue = mpsc::UnboundedReceiver<(String, Vec<u8>)>;
+
 async fn serve(
     stream: TcpStream,
-    pending: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<(String, Vec<u8>)>>>,
+    pending: Arc<tokio::sync::Mutex<EventQueue>>,
     timeline: Arc<Mutex<Timeline>>,
     sent: mpsc::UnboundedSender<(String, Instant)>,
     outcomes: mpsc::UnboundedSender<Outcome>,
