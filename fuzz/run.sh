@@ -20,10 +20,10 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install cargo-fuzz --version 0.13.2 --locked --root .tools
 fi
 # cargo-fuzz passes nightly-only flags (-Zsanitizer, -Cpasses=sancov-module); RUSTC_BOOTSTRAP
-# lets the stable compiler accept them. No sanitizer: the code under test is safe Rust, and
-# AddressSanitizer would mostly slow the search (aws-lc's C code is not instrumented either way).
+# lets the stable compiler accept them. No sanitizer by default: the code under test is safe
+# Rust, and AddressSanitizer mostly slows the search (FUZZ_SANITIZER=address turns it on).
 export RUSTC_BOOTSTRAP=1
-FUZZ_FLAGS=(-O --sanitizer none)
+FUZZ_FLAGS=(-O --sanitizer "${FUZZ_SANITIZER:-none}")
 
 cargo fuzz build "${FUZZ_FLAGS[@]}" 2>&1 | tail -n 1
 
