@@ -5,19 +5,16 @@
 //! `Unauthorized` (401); a valid one gets a cache-safe policy (or an HTTP API simple response);
 //! missing keys or a malformed event fail with another message (500), never an Allow.
 
-use aws_lambda_events::apigw::{
-    ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerResponse,
-    ApiGatewayV2CustomAuthorizerIamPolicyResponse, ApiGatewayV2CustomAuthorizerSimpleResponse,
-};
-use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
-use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerSimpleResponse;
 use serde_json::Value;
 
-use crate::claims::VerifiedClaims;
 use crate::config::{AuthorizerConfig, HttpApiResponse};
 pub use crate::event::{AuthorizerEvent, EventKind, UnsupportedEvent};
-use crate::policy::{self, Effect, MethodArn};
+use crate::policy::{self, MethodArn};
 use crate::rejection::{Reason, Rejection};
+pub use crate::response::{AuthorizerResponse, IdentityContext, PolicyResponse};
 use crate::route_rules::RouteRules;
 use crate::token::token_from_authorization;
 use crate::verifier::{Verifier, VerifyError};
@@ -74,67 +71,10 @@ impl AuthorizerError {
     }
 }
 
-/// The identity passed on to the API as authorizer context. Flat values only, as API Gateway
-/// requires; absent values are left out rather than sent as null.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IdentityContext {
-    pub sub: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    pub token_use: String,
-    pub client_id: String,
-    /// Space-separated, as in the token.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-    /// Comma-separated; empty when the caller is in no group.
-    pub groups: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    pub iss: String,
-    pub exp: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub auth_time: Option<u64>,
-}
-
-impl From<VerifiedClaims> for IdentityContext {
-    fn from(claims: VerifiedClaims) -> Self {
-        IdentityContext {
-            scope: (!claims.scopes.is_empty()).then(|| claims.scopes.join(" ")),
-            groups: claims.groups.join(","),
-            token_use: claims.token_use.as_str().to_owned(),
-            sub: claims.sub,
-            username: claims.username,
-            client_id: claims.client_id,
-            email: claims.email,
-            iss: claims.issuer,
-            exp: claims.expires_at,
-            auth_time: claims.auth_time,
-        }
-    }
-}
-
-/// What the authorizer answers, in the shape the event asked for.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum AuthorizerResponse {
-    /// REST API `TOKEN` and `REQUEST` authorizers.
-    Rest(ApiGatewayCustomAuthorizerResponse<IdentityContext>),
-    /// HTTP API payload 2.0 with `HTTP_API_RESPONSE=iam`.
-    HttpIam(ApiGatewayV2CustomAuthorizerIamPolicyResponse<IdentityContext>),
-    /// HTTP API payload 2.0 simple response (the default).
-    HttpSimple(ApiGatewayV2CustomAuthorizerSimpleResponse<IdentityContext>),
-}
-
-impl AuthorizerResponse {
-    pub fn to_json(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
-    }
-}
-
 /// The Lambda authorizer: built once per process, shared by every invocation.
 pub struct Authorizer {
     verifier: Verifier,
-    route_rules: RouteRules,
+    route_rules: Arc<RouteRules>,
     http_api_response: HttpApiResponse,
 }
 
@@ -146,7 +86,7 @@ impl Authorizer {
     ) -> Self {
         Authorizer {
             verifier,
-            route_rules,
+            route_rules: Arc::new(route_rules),
             http_api_response,
         }
     }
@@ -260,20 +200,12 @@ impl Authorizer {
                 simple.context = IdentityContext::from(claims);
                 AuthorizerResponse::HttpSimple(simple)
             }
-            (EventKind::HttpV2, HttpApiResponse::Iam) => {
-                let mut iam = ApiGatewayV2CustomAuthorizerIamPolicyResponse::default();
-                iam.principal_id = Some(sub.clone());
-                iam.policy_document = policy_document(&arn, &self.route_rules, &claims);
-                iam.context = IdentityContext::from(claims);
-                AuthorizerResponse::HttpIam(iam)
-            }
-            (EventKind::RestToken | EventKind::RestRequest, _) => {
-                let mut rest = ApiGatewayCustomAuthorizerResponse::default();
-                rest.principal_id = Some(sub.clone());
-                rest.policy_document = policy_document(&arn, &self.route_rules, &claims);
-                rest.context = IdentityContext::from(claims);
-                AuthorizerResponse::Rest(rest)
-            }
+            (EventKind::HttpV2, HttpApiResponse::Iam) => AuthorizerResponse::HttpIam(
+                PolicyResponse::new(&arn, Arc::clone(&self.route_rules), claims),
+            ),
+            (EventKind::RestToken | EventKind::RestRequest, _) => AuthorizerResponse::Rest(
+                PolicyResponse::new(&arn, Arc::clone(&self.route_rules), claims),
+            ),
         };
         Ok((response, sub))
     }
@@ -289,29 +221,6 @@ fn unauthorized(reason: Reason, detail: &'static str) -> AuthorizerError {
 /// The shape of an authorizer event given as JSON, or `None` when it is not one.
 pub fn detect(event: &Value) -> Option<EventKind> {
     AuthorizerEvent::read(event).ok().map(|event| event.kind)
-}
-
-fn policy_document(
-    arn: &MethodArn,
-    rules: &RouteRules,
-    claims: &VerifiedClaims,
-) -> ApiGatewayCustomAuthorizerPolicy {
-    let mut document = ApiGatewayCustomAuthorizerPolicy::default();
-    document.version = Some("2012-10-17".to_owned());
-    document.statement = policy::policy_for(arn, rules, claims)
-        .into_iter()
-        .map(|statement| {
-            let mut iam = IamPolicyStatement::default();
-            iam.action = vec!["execute-api:Invoke".to_owned()];
-            iam.effect = match statement.effect {
-                Effect::Allow => IamPolicyEffect::Allow,
-                Effect::Deny => IamPolicyEffect::Deny,
-            };
-            iam.resource = statement.resources;
-            iam
-        })
-        .collect();
-    document
 }
 
 /// One line per decision: the event kind, the outcome, a reason code, and the `sub` when known.

@@ -23,6 +23,7 @@ pub mod key_store;
 pub mod policy;
 pub mod raw_claims;
 pub mod rejection;
+pub mod response;
 pub mod route_rules;
 pub mod token;
 pub mod verifier;

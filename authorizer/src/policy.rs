@@ -1,9 +1,10 @@
-//! IAM policies for API Gateway: method ARNs, IAM's wildcard matching, and the cache-safe
-//! policy for a verified caller.
+//! IAM policies for API Gateway: method ARNs, IAM's wildcard matching, and the route decision
+//! for HTTP API simple responses.
 //!
 //! API Gateway caches a TOKEN authorizer's policy by token and applies it to every route the
-//! caller calls next. So the policy never allows just the one method ARN of this request: it
-//! allows the whole stage and denies each route whose rule the caller fails.
+//! caller calls next. So the policy ([`crate::response::PolicyResponse`]) never allows just the
+//! one method ARN of this request: it allows the whole stage ([`MethodArn::stage_prefix`] +
+//! `*/*`) and denies each route whose rule the caller fails.
 
 use crate::claims::VerifiedClaims;
 use crate::route_rules::{METHODS, RouteRules};
@@ -100,6 +101,11 @@ impl MethodArn {
         self.resource_part(1)
     }
 
+    /// `arn:...:<api id>/<stage>/`, the part every resource of the stage shares.
+    pub fn stage_prefix(&self) -> &str {
+        &self.text[..self.stage_prefix_len]
+    }
+
     /// Everything after the stage: `GET/items/42`.
     pub fn method_and_path(&self) -> &str {
         &self.text[self.stage_prefix_len..]
@@ -125,27 +131,6 @@ fn is_token(s: &str, extra: &[char]) -> bool {
         && s.len() <= 128
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
-}
-
-/// The cache-safe policy for a verified caller: Allow the whole stage, Deny each route whose
-/// rule the caller fails.
-pub fn policy_for(arn: &MethodArn, rules: &RouteRules, claims: &VerifiedClaims) -> Vec<Statement> {
-    let mut statements = vec![Statement {
-        effect: Effect::Allow,
-        resources: vec![arn.whole_stage()],
-    }];
-    let denied: Vec<String> = rules
-        .failed_by(claims)
-        .flat_map(|rule| rule.resource_suffixes())
-        .map(|suffix| arn.in_stage(suffix))
-        .collect();
-    if !denied.is_empty() {
-        statements.push(Statement {
-            effect: Effect::Deny,
-            resources: denied,
-        });
-    }
-    statements
 }
 
 /// Whether an HTTP API simple response may say `isAuthorized: true` for this request, which

@@ -8,10 +8,13 @@ use std::path::Path;
 
 use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
-    ApiGatewayV2CustomAuthorizerV2Request,
+    ApiGatewayCustomAuthorizerResponse, ApiGatewayV2CustomAuthorizerV2Request,
 };
+use aws_lambda_events::iam::IamPolicyEffect;
 use cognito_authorizer::HttpApiResponse;
 use cognito_authorizer::apigw::{Authorizer, AuthorizerError};
+use cognito_authorizer::apigw::{AuthorizerResponse, IdentityContext};
+use cognito_authorizer::policy::Effect;
 use cognito_authorizer::route_rules::RouteRules;
 use common::*;
 use serde_json::{Value, json};
@@ -206,6 +209,32 @@ async fn route_rules_become_denies_in_a_cacheable_policy() {
             ),
         ]
     );
+
+    // The JSON is exactly what aws_lambda_events' response type reads, and says what
+    // `statements()` says.
+    let typed: ApiGatewayCustomAuthorizerResponse<IdentityContext> =
+        serde_json::from_value(user.clone()).unwrap();
+    assert_eq!(
+        typed.principal_id.as_deref(),
+        Some("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
+    );
+    assert_eq!(typed.policy_document.version.as_deref(), Some("2012-10-17"));
+    assert_eq!(typed.context.groups, "users");
+    let AuthorizerResponse::Rest(policy) = authorizer.handle(&event(&id_token(key))).await.unwrap()
+    else {
+        panic!("a TOKEN event gets a REST policy")
+    };
+    let plain = policy.statements();
+    assert_eq!(plain.len(), typed.policy_document.statement.len());
+    for (ours, theirs) in plain.iter().zip(&typed.policy_document.statement) {
+        let effect = match ours.effect {
+            Effect::Allow => IamPolicyEffect::Allow,
+            Effect::Deny => IamPolicyEffect::Deny,
+        };
+        assert_eq!(theirs.effect, effect);
+        assert_eq!(theirs.resource, ours.resources);
+        assert_eq!(theirs.action, vec!["execute-api:Invoke"]);
+    }
 
     let admin_token = token_with(key, "access", |c| {
         c.insert("cognito:groups".into(), json!(["admin"]));
