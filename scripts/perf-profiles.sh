@@ -48,7 +48,7 @@ for round in $(seq 1 "$ROUNDS"); do
     echo "-- $name"
     run_bounded 600 target/release/perf-startup --authorizer "target/$name/authorizer" \
       --baseline target/release/api-handler "$@" \
-      | grep -E '^baseline|^  init |first invocation|spawn → answer|after [0-9]+ invocations|invocations in' \
+      | grep -E '^baseline|^  init |CPU time|first invocation|spawn → answer|after [0-9]+ invocations|invocations in' \
       | sed -e 's/  (.*)$//' -e 's/ (what the first caller.*)$//'
   done
 done

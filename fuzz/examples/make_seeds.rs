@@ -50,7 +50,11 @@ fn token_seeds(dir: &Path) {
     let (signing_input, signature) = id.rsplit_once('.').unwrap();
     let mut tampered = signing_input.to_owned();
     tampered.replace_range(tampered.len() - 2.., "AA");
-    raw(dir, "raw-tampered", &format!("Bearer {tampered}.{signature}"));
+    raw(
+        dir,
+        "raw-tampered",
+        &format!("Bearer {tampered}.{signature}"),
+    );
     raw(dir, "raw-two-segments", &format!("Bearer {signing_input}"));
     raw(dir, "raw-empty-bearer", "Bearer ");
     raw(dir, "raw-basic", "Basic dXNlcjpwYXNz");
@@ -61,21 +65,56 @@ fn token_seeds(dir: &Path) {
     let header = h::header();
     signed(dir, "signed-id", &header, &h::claims("id"));
     signed(dir, "signed-access", &header, &h::claims("access"));
-    signed(dir, "signed-expired", &header, &edit(h::claims("id"), |c| {
-        c.insert("exp".into(), json!(h::NOW - 1));
-    }));
-    signed(dir, "signed-nbf-future", &header, &edit(h::claims("id"), |c| {
-        c.insert("nbf".into(), json!(h::NOW + 60));
-    }));
-    signed(dir, "signed-wrong-aud", &header, &edit(h::claims("id"), |c| {
-        c.insert("aud".into(), json!(["a", "b"]));
-    }));
-    signed(dir, "signed-float-exp", &header, &edit(h::claims("access"), |c| {
-        c.insert("exp".into(), json!(1.8e9));
-    }));
-    signed(dir, "signed-unknown-kid", &json!({"kid": "other", "alg": "RS256"}), &h::claims("id"));
-    signed(dir, "signed-hs256", &json!({"kid": h::KID, "alg": "HS256"}), &h::claims("id"));
-    signed(dir, "signed-crit", &json!({"kid": h::KID, "alg": "RS256", "crit": ["b64"]}), &h::claims("id"));
+    signed(
+        dir,
+        "signed-expired",
+        &header,
+        &edit(h::claims("id"), |c| {
+            c.insert("exp".into(), json!(h::NOW - 1));
+        }),
+    );
+    signed(
+        dir,
+        "signed-nbf-future",
+        &header,
+        &edit(h::claims("id"), |c| {
+            c.insert("nbf".into(), json!(h::NOW + 60));
+        }),
+    );
+    signed(
+        dir,
+        "signed-wrong-aud",
+        &header,
+        &edit(h::claims("id"), |c| {
+            c.insert("aud".into(), json!(["a", "b"]));
+        }),
+    );
+    signed(
+        dir,
+        "signed-float-exp",
+        &header,
+        &edit(h::claims("access"), |c| {
+            c.insert("exp".into(), json!(1.8e9));
+        }),
+    );
+    signed(
+        dir,
+        "signed-unknown-kid",
+        &json!({"kid": "other", "alg": "RS256"}),
+        &h::claims("id"),
+    );
+    signed(
+        dir,
+        "signed-hs256",
+        &json!({"kid": h::KID, "alg": "HS256"}),
+        &h::claims("id"),
+    );
+    signed(
+        dir,
+        "signed-crit",
+        &json!({"kid": h::KID, "alg": "RS256", "crit": ["b64"]}),
+        &h::claims("id"),
+    );
     let mut dup = vec![1u8];
     dup.extend_from_slice(br#"{"kid":"fuzz-key-1","alg":"RS256"}"#);
     dup.push(0);
@@ -100,7 +139,11 @@ fn event_seeds(dir: &Path) {
         .replace(h::ID_PLACEHOLDER, h::ACCESS_PLACEHOLDER);
     write(dir, "authorizer-rest-token-access.json", access.as_bytes());
     write(dir, "empty-object.json", b"{}");
-    write(dir, "v2-no-route-arn.json", br#"{"version":"2.0","headers":{"authorization":"x"}}"#);
+    write(
+        dir,
+        "v2-no-route-arn.json",
+        br#"{"version":"2.0","headers":{"authorization":"x"}}"#,
+    );
     write(
         dir,
         "token-star-arn.json",

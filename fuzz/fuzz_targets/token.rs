@@ -58,7 +58,10 @@ fn check(authorization: &str) {
     let verdict = state.runtime.block_on(state.verifier.verify(token));
     if let Ok(claims) = verdict {
         let parsed = structure.expect("accepted a token that fails the structure checks");
-        assert!(h::signature_is_genuine(token), "accepted a forged signature");
+        assert!(
+            h::signature_is_genuine(token),
+            "accepted a forged signature"
+        );
         assert_eq!(parsed.header.alg, "RS256");
         assert_eq!(parsed.header.kid, h::KID);
         assert_eq!(claims.issuer, h::ISSUER);

@@ -20,7 +20,8 @@ use serde_json::{Value, json};
 
 pub const POOL: &str = "ap-northeast-1_FuzzPool1";
 pub const CLIENT: &str = "fuzzclient0000000000000000";
-pub const ISSUER: &str = "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_FuzzPool1";
+pub const ISSUER: &str =
+    "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_FuzzPool1";
 pub const KID: &str = "fuzz-key-1";
 /// The fuzzing clock's wall time (2027-01-15). Seed tokens are minted relative to it.
 pub const NOW: u64 = 1_800_000_000;
@@ -93,14 +94,20 @@ pub fn header() -> Value {
 pub fn valid_id_token() -> &'static str {
     static TOKEN: OnceLock<String> = OnceLock::new();
     TOKEN.get_or_init(|| {
-        mint_raw(header().to_string().as_bytes(), claims("id").to_string().as_bytes())
+        mint_raw(
+            header().to_string().as_bytes(),
+            claims("id").to_string().as_bytes(),
+        )
     })
 }
 
 pub fn valid_access_token() -> &'static str {
     static TOKEN: OnceLock<String> = OnceLock::new();
     TOKEN.get_or_init(|| {
-        mint_raw(header().to_string().as_bytes(), claims("access").to_string().as_bytes())
+        mint_raw(
+            header().to_string().as_bytes(),
+            claims("access").to_string().as_bytes(),
+        )
     })
 }
 
