@@ -1,7 +1,8 @@
 //! Property tests over the authorizer's event handler, the CI-sized counterpart of the
 //! `events` fuzz target (fuzz/fuzz_targets/events.rs): arbitrary JSON, and the events/*.json
-//! requests with one field replaced by arbitrary JSON. The handler must never panic, and must
-//! never allow an event that does not carry a genuine token.
+//! requests with one field replaced by arbitrary JSON, through both `handle` (parsed JSON) and
+//! `handle_json` (the text Lambda delivers). Neither may panic or allow an event that does not
+//! carry a genuine token, and both must reach the same decision on the same event.
 
 mod common;
 
@@ -127,12 +128,22 @@ fn check(event: Value, genuine: &str) -> Result<(), TestCaseError> {
             let h = harness(&[TestKey::shared(0)], |_| {}).await;
             let rules = RouteRules::parse(r#"{"GET /admin": {"groups": ["admin"]}}"#).unwrap();
             let authorizer = Authorizer::new(h.verifier, rules, http);
-            if let Ok(response) = authorizer.handle(&event).await {
-                prop_assert!(
-                    !allowed(&response) || carries_token,
-                    "allowed without a genuine token: {event}"
-                );
-            }
+            // Both paths: the parsed JSON, and the text as Lambda delivers it.
+            let from_value = authorizer.handle(&event).await.is_ok_and(|r| allowed(&r));
+            let text = event.to_string();
+            let from_text = authorizer
+                .handle_json(&text)
+                .await
+                .is_ok_and(|r| allowed(&r));
+            prop_assert!(
+                !from_value || carries_token,
+                "allowed without a genuine token: {event}"
+            );
+            prop_assert!(
+                !from_text || carries_token,
+                "allowed without a genuine token (text): {text}"
+            );
+            prop_assert_eq!(from_value, from_text, "the two paths disagree on {}", text);
         }
         Ok(())
     })

@@ -1,12 +1,14 @@
-//! Event handling: arbitrary bytes → JSON → the authorizer's handler (simple and IAM HTTP API
-//! answers) and the api-handler's handler (with and without CORS).
+//! Event handling: arbitrary bytes → the authorizer's handlers (`handle_json` on the text, as
+//! Lambda delivers it, and `handle` on the parsed JSON; simple and IAM HTTP API answers) and
+//! the api-handler's handler (with and without CORS).
 //!
 //! The placeholders `REPLACE_WITH_ID_TOKEN` and `REPLACE_WITH_ACCESS_TOKEN` in the input are
 //! replaced by tokens signed with the fixed key before parsing, so the committed events/*.json
 //! work as seeds and the fuzzer explores the allow paths as well as the refusals.
 //!
 //! Oracles besides "no panic, no hang": an Allow only ever comes for an event that carries a
-//! genuine token, and an api-handler answer always has a status code.
+//! genuine token; the text path never allows what the parsed-JSON path does not; an
+//! api-handler answer always has a status code.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -43,32 +45,51 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data)
         .replace(h::ID_PLACEHOLDER, h::valid_id_token())
         .replace(h::ACCESS_PLACEHOLDER, h::valid_access_token());
-    let Ok(event) = serde_json::from_str::<Value>(&text) else {
-        return;
-    };
     let carries_genuine_token =
         text.contains(h::valid_id_token()) || text.contains(h::valid_access_token());
+    let event = serde_json::from_str::<Value>(&text).ok();
     let state = state();
     state.runtime.block_on(async {
         for authorizer in &state.authorizers {
-            if let Ok(response) = authorizer.handle(&event).await {
-                let allowed = match &response {
-                    AuthorizerResponse::HttpSimple(simple) => simple.is_authorized,
-                    _ => response.to_json().to_string().contains("\"Allow\""),
-                };
-                assert!(
-                    !allowed || carries_genuine_token,
-                    "allowed an event without a genuine token"
-                );
-            }
+            // The text path is what Lambda runs (the raw payload), so any text goes to it.
+            let from_text = authorizer.handle_json(&text).await;
+            let allowed_from_text = from_text.as_ref().is_ok_and(allowed);
+            assert!(
+                !allowed_from_text || carries_genuine_token,
+                "allowed an event without a genuine token (text path)"
+            );
+            let Some(event) = &event else {
+                assert!(from_text.is_err(), "answered an event that is not JSON");
+                continue;
+            };
+            let from_value = authorizer.handle(event).await;
+            let allowed_from_value = from_value.as_ref().is_ok_and(allowed);
+            assert!(
+                !allowed_from_value || carries_genuine_token,
+                "allowed an event without a genuine token (value path)"
+            );
+            // The text reader may refuse more (duplicate fields), never allow more.
+            assert!(
+                !allowed_from_text || allowed_from_value,
+                "the text path allowed what the value path did not"
+            );
         }
-        for api in &state.apis {
-            if let Ok(answer) = api.handle(event.clone()).await {
-                assert!(
-                    answer.get("statusCode").and_then(Value::as_u64).is_some(),
-                    "api-handler answered without a status code: {answer}"
-                );
+        if let Some(event) = &event {
+            for api in &state.apis {
+                if let Ok(answer) = api.handle(event.clone()).await {
+                    assert!(
+                        answer.get("statusCode").and_then(Value::as_u64).is_some(),
+                        "api-handler answered without a status code: {answer}"
+                    );
+                }
             }
         }
     });
 });
+
+fn allowed(response: &AuthorizerResponse) -> bool {
+    match response {
+        AuthorizerResponse::HttpSimple(simple) => simple.is_authorized,
+        _ => response.to_json().to_string().contains("\"Allow\""),
+    }
+}
