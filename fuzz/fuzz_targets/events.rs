@@ -59,7 +59,15 @@ fuzz_target!(|data: &[u8]| {
                 "allowed an event without a genuine token (text path)"
             );
             let Some(event) = &event else {
-                assert!(from_text.is_err(), "answered an event that is not JSON");
+                // serde_json's `Value` refuses some grammatical JSON (a lone surrogate escape
+                // such as "\udade"), which the text path may skip inside fields it ignores.
+                // What it must never do is answer text that is not JSON at all.
+                if from_text.is_ok() {
+                    assert!(
+                        serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok(),
+                        "answered text that is not JSON"
+                    );
+                }
                 continue;
             };
             let from_value = authorizer.handle(event).await;
