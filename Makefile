@@ -43,3 +43,14 @@ serve: venv
 
 clean:
 	rm -rf $(VENV) target .aws-sam .local
+
+.PHONY: fuzz perf
+## make fuzz: libFuzzer on both targets, FUZZ_SECONDS each (default 25); installs cargo-fuzz into fuzz/.tools
+fuzz:
+	fuzz/run.sh $${FUZZ_SECONDS:-25}
+
+## make perf: start-up/memory, load and soak figures (loopback only, bounded)
+perf:
+	bash scripts/perf-startup.sh
+	bash scripts/load.sh
+	bash scripts/soak.sh
