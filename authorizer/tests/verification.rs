@@ -127,12 +127,7 @@ async fn keys_and_urls_in_the_header_are_never_used() {
         Reason::BadSignature
     );
     assert_eq!(attacker_jwks.hits(), 0, "a URL from a token was fetched");
-    assert!(
-        h.server
-            .paths()
-            .iter()
-            .all(|p| p == &format!("/{POOL}/.well-known/jwks.json"))
-    );
+    assert_only_the_configured_jwks_was_fetched(&h);
 }
 
 #[tokio::test]
@@ -172,12 +167,7 @@ async fn kid_must_be_a_known_string() {
             "{header}"
         );
     }
-    assert!(
-        h.server
-            .paths()
-            .iter()
-            .all(|p| p == &format!("/{POOL}/.well-known/jwks.json"))
-    );
+    assert_only_the_configured_jwks_was_fetched(&h);
 }
 
 #[tokio::test]
@@ -586,4 +576,12 @@ async fn weak_and_malformed_jwks_entries_are_skipped_not_fatal() {
         let t = mint(good, &json!({"alg": "RS256", "kid": kid}), &claims);
         assert_eq!(reason(&h, &t).await, Reason::UnknownKid, "{kid}");
     }
+}
+
+/// Every request the JWKS server saw was for the configured pool's JWKS path: nothing derived
+/// from a token's header reached the URL.
+fn assert_only_the_configured_jwks_was_fetched(h: &Harness) {
+    let expected = format!("/{POOL}/.well-known/jwks.json");
+    let paths = h.server.paths();
+    assert!(paths.iter().all(|p| *p == expected), "{paths:?}");
 }
