@@ -2,19 +2,23 @@
 //! authorizer events, detected from the event itself.
 //!
 //! Answers follow API Gateway's contract: an invalid token fails the invocation with exactly
-//! `Unauthorized` (401); a valid one gets a cache-safe policy (or an HTTP API simple response);
-//! missing keys or a malformed event fail with another message (500), never an Allow.
+//! `Unauthorized` (401); a valid one gets a cache-safe policy (or an HTTP API simple response),
+//! which denies the whole stage (403) when the token lacks a required scope or group; missing
+//! keys, a malformed event or a deployment that does not match the configuration fail with
+//! another message (500), never an Allow.
 
 use std::sync::Arc;
 
-use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerSimpleResponse;
 use serde_json::Value;
 
 use crate::config::{AuthorizerConfig, HttpApiResponse};
 pub use crate::event::{AuthorizerEvent, EventKind, UnsupportedEvent};
+use crate::identity_sources::IdentitySources;
 use crate::policy::{self, MethodArn};
 use crate::rejection::{Reason, Rejection};
-pub use crate::response::{AuthorizerResponse, IdentityContext, PolicyResponse};
+pub use crate::response::{
+    AuthorizerResponse, IdentityContext, PolicyResponse, SimpleResponse, groups_json,
+};
 use crate::route_rules::RouteRules;
 use crate::token::token_from_authorization;
 use crate::verifier::{Verifier, VerifyError};
@@ -38,13 +42,13 @@ pub enum AuthorizerError {
     /// The event's `methodArn`/`routeArn` cannot be parsed into a stage to authorize.
     #[error("Invalid method ARN in authorizer event")]
     InvalidMethodArn,
-    /// Route rules with HTTP API simple responses, but API Gateway caches the answer for every
-    /// route (`$context.routeKey` is not an identity source): answering would let an answer
-    /// for one route be reused on a protected one.
+    /// An HTTP API event whose `identitySource` does not have the shape `IDENTITY_SOURCES`
+    /// names: API Gateway would cache the answer under a key that does not determine it
+    /// (another caller's token, or another route), so no answer is given.
     #[error(
-        "Authorizer misconfigured: with ROUTE_RULES, add $context.routeKey to the identity sources or set HTTP_API_RESPONSE=iam"
+        "Authorizer misconfigured: the event's identitySource does not match IDENTITY_SOURCES; deploy the authorizer with exactly those identity sources"
     )]
-    RouteKeyNotInIdentitySource,
+    IdentitySourceMismatch,
 }
 
 impl AuthorizerError {
@@ -55,7 +59,7 @@ impl AuthorizerError {
             AuthorizerError::KeysUnavailable => "KeysUnavailable",
             AuthorizerError::UnsupportedEvent => "UnsupportedEvent",
             AuthorizerError::InvalidMethodArn => "InvalidMethodArn",
-            AuthorizerError::RouteKeyNotInIdentitySource => "RouteKeyNotInIdentitySource",
+            AuthorizerError::IdentitySourceMismatch => "IdentitySourceMismatch",
         }
     }
 
@@ -66,7 +70,7 @@ impl AuthorizerError {
             AuthorizerError::KeysUnavailable => "jwks_unavailable",
             AuthorizerError::UnsupportedEvent => "unsupported_event",
             AuthorizerError::InvalidMethodArn => "invalid_method_arn",
-            AuthorizerError::RouteKeyNotInIdentitySource => "route_key_not_in_identity_source",
+            AuthorizerError::IdentitySourceMismatch => "identity_source_mismatch",
         }
     }
 }
@@ -76,19 +80,32 @@ pub struct Authorizer {
     verifier: Verifier,
     route_rules: Arc<RouteRules>,
     http_api_response: HttpApiResponse,
+    identity_sources: IdentitySources,
 }
 
 impl Authorizer {
+    /// An authorizer whose HTTP API events must carry the identity sources the configuration
+    /// would default to (`Authorization`, plus `$context.routeKey` with route rules and simple
+    /// responses); see [`Authorizer::with_identity_sources`].
     pub fn new(
         verifier: Verifier,
         route_rules: RouteRules,
         http_api_response: HttpApiResponse,
     ) -> Self {
+        let route_key =
+            http_api_response == HttpApiResponse::Simple && !route_rules.is_empty();
         Authorizer {
             verifier,
             route_rules: Arc::new(route_rules),
             http_api_response,
+            identity_sources: IdentitySources::authorization(route_key),
         }
+    }
+
+    /// The identity sources HTTP API events must carry (`IDENTITY_SOURCES`).
+    pub fn with_identity_sources(mut self, identity_sources: IdentitySources) -> Self {
+        self.identity_sources = identity_sources;
+        self
     }
 
     /// Builds the production authorizer (HTTPS JWKS fetcher, system clock) from configuration.
@@ -102,7 +119,8 @@ impl Authorizer {
             verifier,
             config.route_rules,
             config.http_api_response,
-        ))
+        )
+        .with_identity_sources(config.identity_sources))
     }
 
     pub fn verifier(&self) -> &Verifier {
@@ -152,7 +170,7 @@ impl Authorizer {
     async fn decide(
         &self,
         event: &AuthorizerEvent,
-    ) -> Result<(AuthorizerResponse, String), AuthorizerError> {
+    ) -> Result<(AuthorizerResponse, Granted), AuthorizerError> {
         // The ARN is checked before the token so a malformed event never yields an Allow,
         // whatever the token.
         let arn = event
@@ -160,11 +178,6 @@ impl Authorizer {
             .as_deref()
             .and_then(MethodArn::parse)
             .ok_or(AuthorizerError::InvalidMethodArn)?;
-        let simple =
-            event.kind == EventKind::HttpV2 && self.http_api_response == HttpApiResponse::Simple;
-        if simple && !self.route_rules.is_empty() && !event.route_key_in_identity_source {
-            return Err(AuthorizerError::RouteKeyNotInIdentitySource);
-        }
         if event.several_authorization_values {
             return Err(unauthorized(
                 Reason::Malformed,
@@ -176,29 +189,69 @@ impl Authorizer {
             .as_deref()
             .and_then(token_from_authorization)
             .ok_or_else(|| unauthorized(Reason::MissingToken, "no token in the event"))?;
+        // Before the token is judged: an answer API Gateway would cache under a key that does
+        // not determine it must not be given at all (a 500 is not cached).
+        if event.kind == EventKind::HttpV2
+            && !self.identity_sources.match_event(&event.identity_source, |source| {
+                event.identity_source_value(source)
+            })
+        {
+            return Err(AuthorizerError::IdentitySourceMismatch);
+        }
 
-        let claims = self
-            .verifier
-            .verify(token)
-            .await
-            .map_err(|error| match error {
-                VerifyError::Rejected { rejection, sub } => {
-                    AuthorizerError::Unauthorized { rejection, sub }
-                }
-                VerifyError::KeysUnavailable => AuthorizerError::KeysUnavailable,
-            })?;
+        let simple =
+            event.kind == EventKind::HttpV2 && self.http_api_response == HttpApiResponse::Simple;
+        let claims = match self.verifier.verify(token).await {
+            Ok(claims) => claims,
+            Err(VerifyError::Rejected { rejection, sub }) => {
+                return Err(AuthorizerError::Unauthorized { rejection, sub });
+            }
+            Err(VerifyError::KeysUnavailable) => return Err(AuthorizerError::KeysUnavailable),
+            // Authentic but lacking a required scope or group: 403 on every route, so the
+            // answer is as cacheable as an Allow.
+            Err(VerifyError::Forbidden { rejection, sub }) => {
+                let granted = Granted::Denied {
+                    reason: rejection.reason.code(),
+                    sub: sub.clone(),
+                };
+                let response = if simple {
+                    AuthorizerResponse::HttpSimple(SimpleResponse {
+                        is_authorized: false,
+                        context: None,
+                    })
+                } else {
+                    let policy = PolicyResponse::deny_stage(&arn, sub);
+                    match event.kind {
+                        EventKind::HttpV2 => AuthorizerResponse::HttpIam(policy),
+                        EventKind::RestToken | EventKind::RestRequest => {
+                            AuthorizerResponse::Rest(policy)
+                        }
+                    }
+                };
+                return Ok((response, granted));
+            }
+        };
         let sub = claims.sub.clone();
         let response = match (event.kind, self.http_api_response) {
             (EventKind::HttpV2, HttpApiResponse::Simple) => {
-                let mut simple = ApiGatewayV2CustomAuthorizerSimpleResponse::default();
-                simple.is_authorized = policy::simple_request_allowed(
+                let is_authorized = policy::simple_request_allowed(
                     &arn,
                     event.route_key.as_deref(),
                     &self.route_rules,
                     &claims,
                 );
-                simple.context = IdentityContext::from(claims);
-                AuthorizerResponse::HttpSimple(simple)
+                let response = AuthorizerResponse::HttpSimple(SimpleResponse {
+                    is_authorized,
+                    context: Some(IdentityContext::from(claims)),
+                });
+                if !is_authorized {
+                    let granted = Granted::Denied {
+                        reason: "route_rule",
+                        sub,
+                    };
+                    return Ok((response, granted));
+                }
+                response
             }
             (EventKind::HttpV2, HttpApiResponse::Iam) => AuthorizerResponse::HttpIam(
                 PolicyResponse::new(&arn, Arc::clone(&self.route_rules), claims),
@@ -207,8 +260,16 @@ impl Authorizer {
                 PolicyResponse::new(&arn, Arc::clone(&self.route_rules), claims),
             ),
         };
-        Ok((response, sub))
+        Ok((response, Granted::Allowed { sub }))
     }
+}
+
+/// What a successful invocation decided, for the log line.
+enum Granted {
+    /// Allowed (a REST or IAM policy may still deny some routes: see its statements).
+    Allowed { sub: String },
+    /// 403 on this request: a required scope or group is missing, or a route rule fails.
+    Denied { reason: &'static str, sub: String },
 }
 
 fn unauthorized(reason: Reason, detail: &'static str) -> AuthorizerError {
@@ -227,14 +288,14 @@ pub fn detect(event: &Value) -> Option<EventKind> {
 /// Never the token, its signature or a header.
 fn log_decision(
     kind: Option<EventKind>,
-    outcome: &Result<(AuthorizerResponse, String), AuthorizerError>,
+    outcome: &Result<(AuthorizerResponse, Granted), AuthorizerError>,
 ) {
     let event = kind.map_or("unknown", EventKind::as_str);
     match outcome {
-        Ok((AuthorizerResponse::HttpSimple(simple), sub)) if !simple.is_authorized => {
-            tracing::info!(event, decision = "deny", reason = "route_rule", sub = %sub, "authorization decision");
+        Ok((_, Granted::Denied { reason, sub })) => {
+            tracing::info!(event, decision = "deny", reason, sub = %sub, "authorization decision");
         }
-        Ok((_, sub)) => {
+        Ok((_, Granted::Allowed { sub })) => {
             tracing::info!(event, decision = "allow", reason = "valid_token", sub = %sub, "authorization decision");
         }
         Err(AuthorizerError::Unauthorized { rejection, sub }) => {

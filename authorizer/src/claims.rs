@@ -33,6 +33,9 @@ pub struct VerifiedClaims {
     pub scopes: Vec<String>,
     pub groups: Vec<String>,
     pub email: Option<String>,
+    /// `email_verified` is the JSON boolean `true`. Users can change their own email; a
+    /// backend must not trust an email address that is not verified.
+    pub email_verified: bool,
     pub issuer: String,
     pub expires_at: u64,
     pub auth_time: Option<u64>,
@@ -170,6 +173,7 @@ pub fn validate(
             .map(|groups| groups.iter().map(|g| g.to_string()).collect())
             .unwrap_or_default(),
         email: claims.email.as_deref().map(str::to_owned),
+        email_verified: claims.email_verified,
         issuer: issuer.to_owned(),
         expires_at,
         auth_time: claims.auth_time.map(|t| t.0),

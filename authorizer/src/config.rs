@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::identity_sources::IdentitySources;
 use crate::jwks::JwkAlgorithm;
 use crate::route_rules::RouteRules;
 
@@ -134,6 +135,10 @@ pub struct AuthorizerConfig {
     pub verifier: VerifierConfig,
     pub route_rules: RouteRules,
     pub http_api_response: HttpApiResponse,
+    /// The identity sources the HTTP API authorizer is deployed with (`IDENTITY_SOURCES`);
+    /// every HTTP API event's `identitySource` must have exactly this shape. Defaults to the
+    /// `Authorization` header, plus `$context.routeKey` with route rules and simple responses.
+    pub identity_sources: IdentitySources,
     pub jwks_timeout: Duration,
     pub jwks_refresh_cooldown: Duration,
 }
@@ -150,9 +155,21 @@ const ROUTE_RULES: &str = "ROUTE_RULES";
 const JWKS_TIMEOUT_MS: &str = "JWKS_TIMEOUT_MS";
 const JWKS_REFRESH_COOLDOWN_SECONDS: &str = "JWKS_REFRESH_COOLDOWN_SECONDS";
 const HTTP_API_RESPONSE: &str = "HTTP_API_RESPONSE";
+const IDENTITY_SOURCES: &str = "IDENTITY_SOURCES";
+
+/// A long stage prefix of a method ARN, for sizing the policy at init: the longest partition
+/// and region, a 10-character API ID and a 32-character stage.
+const NOMINAL_STAGE_PREFIX: &str =
+    "arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:abcdefghij/stage-name-of-32-characters-ab/";
+
+/// Room for the Deny list in an 8 KB answer (API Gateway's documented Lambda authorizer
+/// result size, <https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-execution-service-websocket-limits-table.html>;
+/// REST and HTTP APIs document no smaller one), leaving 2 KB for the principal, the Allow
+/// statement and the identity context.
+const MAX_DENY_BYTES: usize = 6 * 1024;
 
 /// Every variable this crate reads, for documentation and for the non-UTF-8 check.
-pub const VARIABLES: [&str; 12] = [
+pub const VARIABLES: [&str; 13] = [
     USER_POOL_ID,
     APP_CLIENT_ID,
     TOKEN_USE,
@@ -165,6 +182,7 @@ pub const VARIABLES: [&str; 12] = [
     JWKS_TIMEOUT_MS,
     JWKS_REFRESH_COOLDOWN_SECONDS,
     HTTP_API_RESPONSE,
+    IDENTITY_SOURCES,
 ];
 
 impl AuthorizerConfig {
@@ -247,6 +265,19 @@ impl AuthorizerConfig {
             Some(raw) => RouteRules::parse(&raw).map_err(|e| ConfigError::new(ROUTE_RULES, e))?,
         };
 
+        let deny_bytes = route_rules.worst_case_deny_bytes(NOMINAL_STAGE_PREFIX.len());
+        if deny_bytes > MAX_DENY_BYTES {
+            return Err(ConfigError::new(
+                ROUTE_RULES,
+                format!(
+                    "a caller who fails every rule would get a Deny list of about {deny_bytes} \
+                     bytes, over the {MAX_DENY_BYTES} this authorizer allows (API Gateway \
+                     documents 8 KB for an authorizer's result): each ANY rule adds 14 \
+                     resources, GET 4, other methods 2; use fewer or narrower rules"
+                ),
+            ));
+        }
+
         let jwks_timeout_ms = number(JWKS_TIMEOUT_MS, get(JWKS_TIMEOUT_MS), 2000, 1..=29_000)?;
         let cooldown_seconds = number(
             JWKS_REFRESH_COOLDOWN_SECONDS,
@@ -266,6 +297,23 @@ impl AuthorizerConfig {
             }
         };
 
+        let route_key_needed =
+            http_api_response == HttpApiResponse::Simple && !route_rules.is_empty();
+        let identity_sources = match get(IDENTITY_SOURCES) {
+            None => IdentitySources::authorization(route_key_needed),
+            Some(raw) => {
+                IdentitySources::parse(&raw).map_err(|e| ConfigError::new(IDENTITY_SOURCES, e))?
+            }
+        };
+        if route_key_needed && !identity_sources.includes_route_key() {
+            return Err(ConfigError::new(
+                IDENTITY_SOURCES,
+                "must include $context.routeKey when ROUTE_RULES are set and \
+                 HTTP_API_RESPONSE is simple: API Gateway would reuse one route's answer on \
+                 every route (or set HTTP_API_RESPONSE=iam)",
+            ));
+        }
+
         Ok(AuthorizerConfig {
             verifier: VerifierConfig {
                 pools,
@@ -279,6 +327,7 @@ impl AuthorizerConfig {
             },
             route_rules,
             http_api_response,
+            identity_sources,
             jwks_timeout: Duration::from_millis(jwks_timeout_ms),
             jwks_refresh_cooldown: Duration::from_secs(cooldown_seconds),
         })
@@ -589,6 +638,70 @@ mod tests {
                 .starts_with("https://cognito.example.com/base/")
         );
         assert!(!c.route_rules.is_empty());
+    }
+
+    #[test]
+    fn identity_sources_default_to_what_the_decision_depends_on() {
+        use crate::identity_sources::IdentitySources;
+        let rules = ("ROUTE_RULES", r#"{"GET /admin": {"groups": ["admin"]}}"#);
+        let cases: &[(&[(&str, &str)], IdentitySources)] = &[
+            (&[], IdentitySources::authorization(false)),
+            (&[rules], IdentitySources::authorization(true)),
+            (
+                &[rules, ("HTTP_API_RESPONSE", "iam")],
+                IdentitySources::authorization(false),
+            ),
+            (
+                &[
+                    rules,
+                    (
+                        "IDENTITY_SOURCES",
+                        "$request.header.Authorization,$context.routeKey,$request.header.X-Tenant",
+                    ),
+                ],
+                IdentitySources::parse(
+                    "$request.header.Authorization,$context.routeKey,$request.header.x-tenant",
+                )
+                .unwrap(),
+            ),
+        ];
+        for (vars, expected) in cases {
+            assert_eq!(&with(vars).unwrap().identity_sources, expected, "{vars:?}");
+        }
+        for vars in [
+            &[rules, ("IDENTITY_SOURCES", "$request.header.Authorization")][..],
+            &[("IDENTITY_SOURCES", "$context.routeKey")],
+            &[("IDENTITY_SOURCES", "$request.header.X-Tenant,$context.routeKey")],
+        ] {
+            let error = with(vars).unwrap_err();
+            assert_eq!(error.variable, "IDENTITY_SOURCES", "{vars:?}");
+        }
+    }
+
+    #[test]
+    fn route_rules_whose_deny_list_could_not_fit_an_answer_are_refused() {
+        let any_rules = |count: usize| {
+            let rules: Vec<String> = (0..count)
+                .map(|i| format!(r#""ANY /section-{i:02}": {{"groups": ["g"]}}"#))
+                .collect();
+            format!("{{{}}}", rules.join(","))
+        };
+        // 14 resources of about 115 bytes each per ANY rule: three fit, four do not.
+        assert!(with(&[("ROUTE_RULES", any_rules(3).leak())]).is_ok());
+        let error = with(&[("ROUTE_RULES", any_rules(4).leak())]).unwrap_err();
+        assert_eq!(error.variable, "ROUTE_RULES");
+        assert!(error.message.contains("Deny list"), "{error}");
+    }
+
+    #[test]
+    fn duplicate_json_members_name_the_variable() {
+        let error = with(&[(
+            "ROUTE_RULES",
+            r#"{"GET /admin":{"groups":["admin"],"groups":["staff"]}}"#,
+        )])
+        .unwrap_err();
+        assert_eq!(error.variable, "ROUTE_RULES");
+        assert!(error.message.contains("duplicate member name \"groups\""), "{error}");
     }
 
     #[test]

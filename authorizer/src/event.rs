@@ -1,14 +1,18 @@
 //! The authorizer event shapes, read for exactly what the decision needs: the kind of event,
 //! the token (or the `Authorization` header values), and the method or route ARN.
 //!
-//! REST `REQUEST` and HTTP API events carry every request header; only `Authorization`
-//! (matched case-insensitively) is kept, every other header is skipped unparsed. Fields of the
-//! wrong JSON type make the event unsupported rather than being treated as absent.
+//! REST `REQUEST` and HTTP API events carry every request header. `Authorization` (matched
+//! case-insensitively) is kept apart; the other single-value headers, the query string
+//! parameters and the stage variables are kept as they came, because an HTTP API's identity
+//! sources may name them ([`crate::identity_sources`]). Fields of the wrong JSON type make the
+//! event unsupported rather than being treated as absent.
 
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+
+use crate::identity_sources::IdentitySource;
 
 /// The kinds of event handled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,9 +47,15 @@ pub struct AuthorizerEvent {
     pub arn: Option<String>,
     /// HTTP API 2.0: the route API Gateway matched, e.g. `GET /admin` or `$default`.
     pub route_key: Option<String>,
-    /// HTTP API 2.0: whether `routeKey` is one of the identity source values, i.e. whether
-    /// API Gateway caches this answer per route.
-    pub route_key_in_identity_source: bool,
+    /// The `identitySource` values (payload 2.0: an array, in the configured order; 1.0: one
+    /// comma-joined string). Empty when absent.
+    pub identity_source: Vec<String>,
+    /// `headers` other than `Authorization`: lowercased names, values as sent.
+    pub other_headers: Vec<(String, String)>,
+    /// `queryStringParameters`, as sent.
+    pub query_string: Vec<(String, String)>,
+    /// `stageVariables`, as sent.
+    pub stage_variables: Vec<(String, String)>,
 }
 
 /// Why an event is not an authorizer event this function handles.
@@ -79,18 +89,55 @@ impl AuthorizerEvent {
                 (raw.headers.0.into_iter().next(), several, raw.route_arn)
             }
         };
-        let route_key_in_identity_source = raw
-            .route_key
-            .as_ref()
-            .is_some_and(|key| raw.identity_source.0.contains(key));
         Ok(AuthorizerEvent {
             kind,
             authorization,
             several_authorization_values: several,
             arn,
             route_key: raw.route_key,
-            route_key_in_identity_source,
+            identity_source: raw.identity_source.0,
+            other_headers: raw.headers.1,
+            query_string: raw.query_string_parameters.0,
+            stage_variables: raw.stage_variables.0,
         })
+    }
+
+    /// What `source` says about this request: the value API Gateway would put in
+    /// `identitySource` for it. `None` when the request has no such value, or has it twice
+    /// (ambiguous, so it can match nothing).
+    pub fn identity_source_value(&self, source: &IdentitySource) -> Option<&str> {
+        fn only<'a>(mut values: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+            let first = values.next()?;
+            values.next().is_none().then_some(first)
+        }
+        match source {
+            IdentitySource::Header(name) if name == "authorization" => {
+                if self.several_authorization_values {
+                    None
+                } else {
+                    self.authorization.as_deref()
+                }
+            }
+            IdentitySource::Header(name) => only(
+                self.other_headers
+                    .iter()
+                    .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.as_str()),
+            ),
+            IdentitySource::QueryString(name) => only(
+                self.query_string
+                    .iter()
+                    .filter(|(n, _)| n == name)
+                    .map(|(_, v)| v.as_str()),
+            ),
+            IdentitySource::StageVariable(name) => only(
+                self.stage_variables
+                    .iter()
+                    .filter(|(n, _)| n == name)
+                    .map(|(_, v)| v.as_str()),
+            ),
+            IdentitySource::RouteKey => self.route_key.as_deref(),
+        }
     }
 }
 
@@ -104,29 +151,45 @@ struct RawEvent {
     method_arn: Option<String>,
     route_arn: Option<String>,
     route_key: Option<String>,
-    identity_source: IdentitySource,
+    identity_source: IdentitySourceValues,
     headers: AuthorizationValues,
     multi_value_headers: AuthorizationValues,
+    query_string_parameters: StringMap,
+    stage_variables: StringMap,
 }
 
 /// `identitySource`: an array of values (payload 2.0), a comma-joined string (1.0), or null.
 #[derive(Default)]
-struct IdentitySource(Vec<String>);
+struct IdentitySourceValues(Vec<String>);
 
-impl<'de> Deserialize<'de> for IdentitySource {
+impl<'de> Deserialize<'de> for IdentitySourceValues {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Ok(match HeaderValue::deserialize(deserializer)? {
-            HeaderValue::One(value) => IdentitySource(vec![value]),
-            HeaderValue::Many(values) => IdentitySource(values),
-            HeaderValue::Null => IdentitySource::default(),
+            HeaderValue::One(value) => IdentitySourceValues(vec![value]),
+            HeaderValue::Many(values) => IdentitySourceValues(values),
+            HeaderValue::Null => IdentitySourceValues::default(),
         })
     }
 }
 
-/// The values of the `Authorization` header found in a header map, whichever its letter case.
-/// Accepts `{"name": "value"}` and `{"name": ["value", ...]}` maps, and `null`.
+/// A map of strings to strings (`queryStringParameters`, `stageVariables`), or null.
 #[derive(Default)]
-struct AuthorizationValues(Vec<String>);
+struct StringMap(Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for StringMap {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map: Option<Vec<(String, String)>> =
+            Option::<std::collections::BTreeMap<String, String>>::deserialize(deserializer)?
+                .map(|map| map.into_iter().collect());
+        Ok(StringMap(map.unwrap_or_default()))
+    }
+}
+
+/// The values of the `Authorization` header found in a header map, whichever its letter case,
+/// and the other headers' single values (lowercased names). Accepts `{"name": "value"}` and
+/// `{"name": ["value", ...]}` maps, and `null`.
+#[derive(Default)]
+struct AuthorizationValues(Vec<String>, Vec<(String, String)>);
 
 impl<'de> Deserialize<'de> for AuthorizationValues {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -153,6 +216,7 @@ impl<'de> Visitor<'de> for HeadersVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut values = Vec::new();
+        let mut others = Vec::new();
         while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if name.eq_ignore_ascii_case("authorization") {
                 match map.next_value::<HeaderValue>()? {
@@ -161,10 +225,14 @@ impl<'de> Visitor<'de> for HeadersVisitor {
                     HeaderValue::Null => {}
                 }
             } else {
-                map.next_value::<IgnoredAny>()?;
+                match map.next_value::<HeaderValue>()? {
+                    HeaderValue::One(value) => others.push((name.to_ascii_lowercase(), value)),
+                    // Multi-value maps (REST) are not identity sources of an HTTP API.
+                    HeaderValue::Many(_) | HeaderValue::Null => {}
+                }
             }
         }
-        Ok(AuthorizationValues(values))
+        Ok(AuthorizationValues(values, others))
     }
 }
 
@@ -233,8 +301,18 @@ mod tests {
             (EventKind::RestRequest, Some("t"), false)
         );
 
-        let v2 = read(json!({"version": "2.0", "type": "REQUEST", "routeArn": "r", "routeKey": "GET /x", "identitySource": ["t", "GET /x"], "headers": {"authorization": "t"}})).unwrap();
-        assert!(v2.route_key_in_identity_source);
+        let v2 = read(json!({"version": "2.0", "type": "REQUEST", "routeArn": "r", "routeKey": "GET /x", "identitySource": ["t", "GET /x"], "headers": {"authorization": "t", "X-Tenant": "a"}, "queryStringParameters": {"q": "1"}, "stageVariables": null})).unwrap();
+        assert_eq!(v2.identity_source, ["t", "GET /x"]);
+        let value = |source: &str| {
+            v2.identity_source_value(&IdentitySource::parse(source).unwrap())
+                .map(str::to_owned)
+        };
+        assert_eq!(value("$request.header.Authorization").as_deref(), Some("t"));
+        assert_eq!(value("$request.header.x-TENANT").as_deref(), Some("a"));
+        assert_eq!(value("$request.querystring.q").as_deref(), Some("1"));
+        assert_eq!(value("$request.querystring.Q"), None);
+        assert_eq!(value("$stageVariables.q"), None);
+        assert_eq!(value("$context.routeKey").as_deref(), Some("GET /x"));
         assert_eq!(v2.route_key.as_deref(), Some("GET /x"));
         assert_eq!(
             (v2.kind, v2.authorization.as_deref(), v2.arn.as_deref()),

@@ -18,6 +18,7 @@ pub mod claims;
 pub mod clock;
 pub mod config;
 pub mod event;
+pub mod identity_sources;
 pub mod jwks;
 pub mod key_store;
 pub mod policy;
@@ -25,6 +26,7 @@ pub mod raw_claims;
 pub mod rejection;
 pub mod response;
 pub mod route_rules;
+mod strict_json;
 pub mod token;
 pub mod verifier;
 

@@ -134,12 +134,14 @@ fn is_token(s: &str, extra: &[char]) -> bool {
 }
 
 /// Whether an HTTP API simple response may say `isAuthorized: true` for this request, which
-/// API Gateway then caches for this token and route.
+/// API Gateway then caches for this token and route key.
 ///
-/// With route rules, the request must be unambiguous — a concrete method and a plain path —
-/// and neither its ARN's `METHOD/path` nor the matched `routeKey` may fall under a rule the
-/// caller fails. A `$default` or `ANY /{proxy+}` route, an encoded or dot-segment path are
-/// refused rather than guessed at: the backend may route them to a protected handler.
+/// With route rules, the answer is cached per `routeKey`, so the route key must name exactly
+/// one method and one literal path: `$default`, `ANY /x`, `GET /items/{id}` and
+/// `GET /{proxy+}` each stand for many requests, and an answer for one of them (`/hello`)
+/// would be reused for another (`/admin`). Such routes are refused outright, whatever the
+/// request. The request itself must be unambiguous too — a concrete method and a plain path
+/// that is the route key's own path — and neither may fall under a rule the caller fails.
 pub fn simple_request_allowed(
     arn: &MethodArn,
     route_key: Option<&str>,
@@ -149,15 +151,28 @@ pub fn simple_request_allowed(
     if rules.is_empty() {
         return true;
     }
+    let Some(route) = route_key.and_then(literal_route) else {
+        return false;
+    };
     let request = arn.method_and_path();
-    if is_ambiguous(request) {
+    if is_ambiguous(request) || !same_route(&route, request) {
         return false;
     }
-    let route = route_key
-        .and_then(|key| key.split_once(' '))
-        .map(|(m, p)| format!("{m}{p}"));
     let mut failed = rules.failed_by(claims);
-    !failed.any(|rule| rule.covers(request) || route.as_deref().is_some_and(|r| rule.covers(r)))
+    !failed.any(|rule| rule.covers(request) || rule.covers(&route))
+}
+
+/// `GET /me` → `GET/me` when the route key names one method and a literal path; `None` for
+/// `$default`, `ANY`, templated (`{id}`) and greedy (`{proxy+}`) routes.
+fn literal_route(route_key: &str) -> Option<String> {
+    let (method, path) = route_key.split_once(' ')?;
+    let route = format!("{method}{path}");
+    (path.starts_with('/') && !is_ambiguous(&route)).then_some(route)
+}
+
+/// Whether the request (`GET/me` or `GET/me/`) is the literal route (`GET/me`).
+fn same_route(route: &str, request: &str) -> bool {
+    request == route || request.strip_suffix('/') == Some(route)
 }
 
 /// A `METHOD/path` whose rule coverage cannot be decided literally.
@@ -283,6 +298,36 @@ mod tests {
             "OPTIONS/a.b/c",
         ] {
             assert!(!is_ambiguous(plain), "{plain}");
+        }
+    }
+
+    #[test]
+    fn only_literal_route_keys_can_be_judged() {
+        for (key, literal) in [
+            ("GET /me", Some("GET/me")),
+            ("DELETE /items/42", Some("DELETE/items/42")),
+            ("GET /", Some("GET/")),
+            ("$default", None),
+            ("ANY /admin", None),
+            ("GET /{proxy+}", None),
+            ("ANY /{proxy+}", None),
+            ("GET /items/{id}", None),
+            ("GET admin", None),
+            ("get /admin", None),
+            ("GET /a%2Fb", None),
+            ("GET //admin", None),
+        ] {
+            assert_eq!(literal_route(key).as_deref(), literal, "{key}");
+        }
+        for (route, request, same) in [
+            ("GET/me", "GET/me", true),
+            ("GET/me", "GET/me/", true),
+            ("GET/me", "GET/Admin", false),
+            ("GET/me", "POST/me", false),
+            ("GET/me", "GET/me//", false),
+            ("GET/", "GET/", true),
+        ] {
+            assert_eq!(same_route(route, request), same, "{route} vs {request}");
         }
     }
 

@@ -43,6 +43,11 @@ pub struct RawClaims<'a> {
     pub groups: Option<Vec<Cow<'a, str>>>,
     #[serde(default, borrow, deserialize_with = "present_str")]
     pub email: Option<Cow<'a, str>>,
+    /// True only for the JSON boolean `true`. Passed on, never checked: a string `"true"`
+    /// (which federated identity providers' attribute mappings can produce) or anything else
+    /// counts as not verified rather than refusing the token.
+    #[serde(default, deserialize_with = "only_true")]
+    pub email_verified: bool,
     #[serde(default, borrow, deserialize_with = "present_str")]
     pub scope: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "present")]
@@ -96,6 +101,47 @@ fn present_str_list<'de, D: Deserializer<'de>>(
 ) -> Result<Option<Vec<Cow<'de, str>>>, D::Error> {
     Vec::<BorrowedStr<'de>>::deserialize(deserializer)
         .map(|all| Some(all.into_iter().map(|s| s.0).collect()))
+}
+
+/// Any JSON value; `true` only for the boolean `true`.
+fn only_true<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    struct TrueVisitor;
+    impl<'de> Visitor<'de> for TrueVisitor {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+            while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+            Ok(false)
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+            while map
+                .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                .is_some()
+            {}
+            Ok(false)
+        }
+    }
+    deserializer.deserialize_any(TrueVisitor)
 }
 
 /// `aud`: a string, or an array of strings (RFC 7519 §4.1.3).
@@ -191,6 +237,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn email_is_verified_only_by_the_boolean_true() {
+        for (payload, verified) in [
+            (&br#"{"email_verified":true}"#[..], true),
+            (br#"{"email_verified":false}"#, false),
+            (br#"{"email_verified":"true"}"#, false),
+            (br#"{"email_verified":1}"#, false),
+            (br#"{"email_verified":null}"#, false),
+            (br#"{"email_verified":[true]}"#, false),
+            (br#"{"email_verified":{"v":true}}"#, false),
+            (br#"{}"#, false),
+        ] {
+            let claims = RawClaims::parse(payload).unwrap();
+            assert_eq!(claims.email_verified, verified, "{}", String::from_utf8_lossy(payload));
+        }
+        assert!(RawClaims::parse(br#"{"email_verified":true,"email_verified":true}"#).is_err());
+    }
+
+    #[test]
     fn reads_known_claims_and_skips_the_rest() {
         let payload = br#"{"iss":"i","sub":"s","aud":"c","exp":10,"nbf":1.5,"cognito:groups":["a","b\u0041"],"jti":{"deep":[1,2,{"x":null}]},"email_verified":true}"#;
         let claims = RawClaims::parse(payload).unwrap();
@@ -198,6 +262,7 @@ mod tests {
         assert_eq!(claims.aud, Some(Audience::One("c".into())));
         assert_eq!(claims.exp, Some(NumericDate(10)));
         assert_eq!(claims.nbf, Some(NumericDate(1)));
+        assert!(claims.email_verified);
         assert_eq!(claims.groups.unwrap(), vec!["a", "bA"]);
         assert!(
             matches!(claims.sub, Some(Cow::Borrowed("s"))),

@@ -9,7 +9,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerSimpleResponse;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
@@ -20,6 +19,10 @@ use crate::route_rules::RouteRules;
 
 /// The identity passed on to the API as authorizer context. Flat values only, as API Gateway
 /// requires; absent values are left out rather than sent as null.
+///
+/// `groups` is a JSON array encoded as a string (`["admin","ops,eu"]`): Cognito group names may
+/// contain `,`, `[`, `]` and `"`, so any joined form would let a group named `ops,admin` pass
+/// for `admin`. A backend reads it with a JSON parser and nothing else.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityContext {
     pub sub: String,
@@ -30,10 +33,14 @@ pub struct IdentityContext {
     /// Space-separated, as in the token.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
-    /// Comma-separated; empty when the caller is in no group.
+    /// A JSON array of strings, as text; `[]` when the caller is in no group.
     pub groups: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Sent with `email`: whether the token says the address is verified. Users can change
+    /// their own email, so a backend must not trust one that is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
     pub iss: String,
     pub exp: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -44,7 +51,8 @@ impl From<VerifiedClaims> for IdentityContext {
     fn from(claims: VerifiedClaims) -> Self {
         IdentityContext {
             scope: (!claims.scopes.is_empty()).then(|| claims.scopes.join(" ")),
-            groups: claims.groups.join(","),
+            groups: groups_json(&claims.groups),
+            email_verified: claims.email.is_some().then_some(claims.email_verified),
             token_use: claims.token_use.as_str().to_owned(),
             sub: claims.sub,
             username: claims.username,
@@ -57,6 +65,12 @@ impl From<VerifiedClaims> for IdentityContext {
     }
 }
 
+/// `["a","b"]`: the unambiguous text form of a group list.
+pub fn groups_json(groups: &[String]) -> String {
+    // Serializing strings cannot fail.
+    serde_json::to_string(groups).unwrap_or_else(|_| "[]".to_owned())
+}
+
 /// What the authorizer answers, in the shape the event asked for.
 #[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
@@ -66,7 +80,19 @@ pub enum AuthorizerResponse {
     /// HTTP API payload 2.0 with `HTTP_API_RESPONSE=iam`.
     HttpIam(PolicyResponse),
     /// HTTP API payload 2.0 simple response (the default).
-    HttpSimple(ApiGatewayV2CustomAuthorizerSimpleResponse<IdentityContext>),
+    HttpSimple(SimpleResponse),
+}
+
+/// An HTTP API simple response: `{"isAuthorized": bool, "context": {...}}`, the shape of
+/// `aws_lambda_events`' `ApiGatewayV2CustomAuthorizerSimpleResponse` (a test holds it to
+/// that). The context is left out when the caller is refused for lacking a required scope or
+/// group.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SimpleResponse {
+    pub is_authorized: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<IdentityContext>,
 }
 
 impl AuthorizerResponse {
@@ -76,11 +102,14 @@ impl AuthorizerResponse {
 }
 
 /// `{"principalId", "policyDocument", "context"}`: Allow on the whole stage, Deny on each
-/// route whose rule the caller fails.
+/// route whose rule the caller fails; or, for a caller who lacks a required scope or group,
+/// Deny on the whole stage and no context. Either is right for every route of the stage, so
+/// API Gateway may cache it by token.
 #[derive(Clone, Debug)]
 pub struct PolicyResponse {
     pub principal_id: String,
-    pub context: IdentityContext,
+    /// `None` for a whole-stage Deny.
+    pub context: Option<IdentityContext>,
     stage_prefix: String,
     rules: Arc<RouteRules>,
     /// Indices into `rules` of the rules the caller fails.
@@ -98,17 +127,38 @@ impl PolicyResponse {
             .collect();
         PolicyResponse {
             principal_id: claims.sub.clone(),
-            context: IdentityContext::from(claims),
+            context: Some(IdentityContext::from(claims)),
             stage_prefix: arn.stage_prefix().to_owned(),
             rules,
             failed,
         }
     }
 
+    /// Deny on the whole stage for `sub`, who lacks a required scope or group.
+    pub fn deny_stage(arn: &MethodArn, sub: String) -> Self {
+        PolicyResponse {
+            principal_id: sub,
+            context: None,
+            stage_prefix: arn.stage_prefix().to_owned(),
+            rules: Arc::default(),
+            failed: Vec::new(),
+        }
+    }
+
+    /// Whether this policy allows anything (it denies the whole stage otherwise).
+    pub fn allows_stage(&self) -> bool {
+        self.context.is_some()
+    }
+
     /// The policy's statements, as plain data.
     pub fn statements(&self) -> Vec<Statement> {
+        let effect = if self.allows_stage() {
+            Effect::Allow
+        } else {
+            Effect::Deny
+        };
         let mut statements = vec![Statement {
-            effect: Effect::Allow,
+            effect,
             resources: vec![format!("{}*/*", self.stage_prefix)],
         }];
         if !self.failed.is_empty() {
@@ -134,10 +184,12 @@ impl PolicyResponse {
 
 impl Serialize for PolicyResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(3))?;
+        let mut map = serializer.serialize_map(Some(2 + usize::from(self.context.is_some())))?;
         map.serialize_entry("principalId", &self.principal_id)?;
         map.serialize_entry("policyDocument", &Document(self))?;
-        map.serialize_entry("context", &self.context)?;
+        if let Some(context) = &self.context {
+            map.serialize_entry("context", context)?;
+        }
         map.end()
     }
 }
@@ -161,7 +213,11 @@ impl Serialize for Statements<'_> {
         let deny = !response.failed.is_empty();
         let mut seq = serializer.serialize_seq(Some(1 + usize::from(deny)))?;
         seq.serialize_element(&StatementJson {
-            effect: "Allow",
+            effect: if response.allows_stage() {
+                "Allow"
+            } else {
+                "Deny"
+            },
             resources: Resources::WholeStage(&response.stage_prefix),
         })?;
         if deny {

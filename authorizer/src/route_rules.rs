@@ -96,6 +96,17 @@ impl RouteRules {
         &self.rules
     }
 
+    /// The bytes the Deny statement's resources take, as JSON, for a caller who fails every
+    /// rule, with resource ARNs `stage_prefix_len` bytes before `METHOD/path`.
+    pub fn worst_case_deny_bytes(&self, stage_prefix_len: usize) -> usize {
+        self.rules
+            .iter()
+            .flat_map(|rule| rule.resource_suffixes())
+            // `"<prefix><suffix>",`
+            .map(|suffix| stage_prefix_len + suffix.len() + 3)
+            .sum()
+    }
+
     /// The rules this caller does not satisfy.
     pub fn failed_by<'a>(
         &'a self,
@@ -107,8 +118,13 @@ impl RouteRules {
     /// Parses the JSON form. Every mistake is an error: a rule that silently matched nothing
     /// would leave a route unguarded.
     pub fn parse(json: &str) -> Result<Self, String> {
-        let document = crate::token::parse_object(json.as_bytes())
-            .ok_or("must be a JSON object of \"METHOD /path\": {\"groups\": [...], \"scopes\": [...]} without duplicate routes")?;
+        const SHAPE: &str = "must be a JSON object of \"METHOD /path\": {\"groups\": [...], \"scopes\": [...]}";
+        let document = match crate::strict_json::parse_value(json.as_bytes()) {
+            Ok(Value::Object(document)) => document,
+            Ok(_) => return Err(SHAPE.to_owned()),
+            // Names the duplicate (`duplicate member name "groups"`) or the syntax error.
+            Err(error) => return Err(format!("{SHAPE}: {error}")),
+        };
         let mut rules = Vec::with_capacity(document.len());
         for (route, requirement) in &document {
             let (method, path) = parse_route(route)?;
@@ -222,6 +238,38 @@ mod tests {
         for json in bad {
             assert!(RouteRules::parse(json).is_err(), "{json}");
         }
+    }
+
+    #[test]
+    fn duplicates_are_refused_at_every_level_and_named() {
+        let cases = [
+            (r#"{"GET /admin":{"groups":["admin"],"groups":["staff"]}}"#, "groups"),
+            (r#"{"GET /a":{"scopes":["x"],"scopes":["y"]}}"#, "scopes"),
+            (r#"{"GET /a":{"groups":["x"]},"GET /a":{"groups":["x"]}}"#, "GET /a"),
+        ];
+        for (json, named) in cases {
+            let error = RouteRules::parse(json).unwrap_err();
+            assert!(
+                error.contains("duplicate member name") && error.contains(named),
+                "{json}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn worst_case_deny_size_counts_every_resource() {
+        let rules = RouteRules::parse(r#"{"GET /a": {"groups": ["x"]}, "ANY /bb": {"groups": ["x"]}}"#)
+            .unwrap();
+        // GET /a: GET/a GET/a/ HEAD/a HEAD/a/ = 5+6+6+7; ANY /bb: 7 methods x (m/bb, m/bb/).
+        let any: usize = METHODS.iter().map(|m| 2 * (m.len() + 3) + 1).sum();
+        let suffix_bytes = 5 + 6 + 6 + 7 + any;
+        let resources = 4 + 14;
+        assert_eq!(rules.worst_case_deny_bytes(0), suffix_bytes + 3 * resources);
+        assert_eq!(
+            rules.worst_case_deny_bytes(100),
+            suffix_bytes + 103 * resources
+        );
+        assert_eq!(RouteRules::default().worst_case_deny_bytes(100), 0);
     }
 
     #[test]

@@ -4,7 +4,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::rejection::{Reason, Rejection};
@@ -132,35 +131,9 @@ fn decode_segment(segment: &str) -> Option<Vec<u8>> {
 
 /// Parses a JSON object, refusing duplicate top-level member names: with duplicates, two
 /// parsers could read two different tokens out of the same bytes.
+/// A JSON object without duplicate member names at any depth (see [`crate::strict_json`]).
 pub(crate) fn parse_object(json: &[u8]) -> Option<Map<String, Value>> {
-    serde_json::from_slice::<StrictObject>(json)
-        .ok()
-        .map(|o| o.0)
-}
-
-struct StrictObject(Map<String, Value>);
-
-impl<'de> Deserialize<'de> for StrictObject {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ObjectVisitor;
-        impl<'de> Visitor<'de> for ObjectVisitor {
-            type Value = StrictObject;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object without duplicate member names")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<StrictObject, A::Error> {
-                let mut map = Map::new();
-                while let Some(key) = access.next_key::<String>()? {
-                    let value: Value = access.next_value()?;
-                    if map.insert(key, value).is_some() {
-                        return Err(serde::de::Error::custom("duplicate member name"));
-                    }
-                }
-                Ok(StrictObject(map))
-            }
-        }
-        deserializer.deserialize_map(ObjectVisitor)
-    }
+    crate::strict_json::parse_object(json)
 }
 
 #[cfg(test)]

@@ -28,6 +28,14 @@ pub enum VerifyError {
         /// (safe to log: it comes from an authentic token). `None` otherwise.
         sub: Option<String>,
     },
+    /// The token is authentic and valid, but lacks what `REQUIRED_SCOPES` or
+    /// `REQUIRED_GROUPS` ask for: a permission problem, not a credential problem. Answer 403.
+    #[error("{rejection}")]
+    Forbidden {
+        rejection: Rejection,
+        /// The token's `sub` (it comes from an authentic token, so it is safe to log).
+        sub: String,
+    },
     /// The signing keys cannot be had right now; the token may well be fine. Answer 5xx.
     #[error("signing keys are unavailable")]
     KeysUnavailable,
@@ -137,7 +145,13 @@ impl Verifier {
         claims::validate(&claims, issuer, &self.config, self.clock.unix_seconds()).map_err(
             |rejection| {
                 let sub = claims.sub.as_deref().map(str::to_owned);
-                VerifyError::Rejected { rejection, sub }
+                match (rejection.reason, sub) {
+                    // Only reached once every other claim passed, `sub` included.
+                    (Reason::MissingScope | Reason::MissingGroup, Some(sub)) => {
+                        VerifyError::Forbidden { rejection, sub }
+                    }
+                    (_, sub) => VerifyError::Rejected { rejection, sub },
+                }
             },
         )
     }

@@ -14,6 +14,7 @@ use aws_lambda_events::iam::IamPolicyEffect;
 use cognito_authorizer::HttpApiResponse;
 use cognito_authorizer::apigw::{Authorizer, AuthorizerError};
 use cognito_authorizer::apigw::{AuthorizerResponse, IdentityContext};
+use cognito_authorizer::identity_sources::IdentitySources;
 use cognito_authorizer::policy::Effect;
 use cognito_authorizer::route_rules::RouteRules;
 use common::*;
@@ -93,8 +94,9 @@ async fn aws_token_fixture_gets_a_stage_wide_allow() {
     assert_eq!(context["username"], "testuser");
     assert_eq!(context["token_use"], "id");
     assert_eq!(context["client_id"], CLIENT);
-    assert_eq!(context["groups"], "users");
+    assert_eq!(context["groups"], r#"["users"]"#);
     assert_eq!(context["email"], "testuser@example.com");
+    assert_eq!(context["email_verified"], true);
     assert!(context["exp"].is_u64() && context["auth_time"].is_u64());
     assert!(context.get("scope").is_none(), "ID tokens have no scope");
     for (key, value) in context.as_object().unwrap() {
@@ -152,7 +154,14 @@ async fn aws_http_v2_fixture_simple_and_iam_responses() {
     event["headers"]["authorization"] = json!(format!("Bearer {token}"));
     let _: ApiGatewayV2CustomAuthorizerV2Request = serde_json::from_value(event.clone()).unwrap();
 
+    // AWS's sample names two identity sources whose values are no header of the request:
+    // not the shape this authorizer is deployed with (the Authorization header), so no answer.
     let (simple, _h) = authorizer("", HttpApiResponse::Simple).await;
+    assert_eq!(
+        simple.handle(&event).await.unwrap_err(),
+        AuthorizerError::IdentitySourceMismatch
+    );
+    event["identitySource"] = json!([format!("Bearer {token}")]);
     let response = simple.handle(&event).await.unwrap().to_json();
     assert_eq!(response["isAuthorized"], true);
     assert_eq!(
@@ -219,7 +228,7 @@ async fn route_rules_become_denies_in_a_cacheable_policy() {
         Some("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
     );
     assert_eq!(typed.policy_document.version.as_deref(), Some("2012-10-17"));
-    assert_eq!(typed.context.groups, "users");
+    assert_eq!(typed.context.groups, r#"["users"]"#);
     let AuthorizerResponse::Rest(policy) = authorizer.handle(&event(&id_token(key))).await.unwrap()
     else {
         panic!("a TOKEN event gets a REST policy")
@@ -276,6 +285,20 @@ async fn simple_responses_apply_route_rules_to_the_route_called() {
         (&user, "GET//admin", "$default", false),
         (&user, "GET/%61dmin", "$default", false),
         (&user, "GET/ADMIN", "GET /ADMIN", true),
+        // Routes that stand for many requests are refused, whatever the request and caller:
+        // the answer is cached per route key and reused for every request the route matches.
+        // AWS's documented 2.0 event has routeKey $default and the request path in routeArn.
+        (&user, "GET/Admin", "$default", false),
+        (&user, "GET/hello", "$default", false),
+        (&admin, "GET/admin", "$default", false),
+        (&user, "GET/hello", "ANY /{proxy+}", false),
+        (&user, "GET/hello", "GET /{proxy+}", false),
+        (&user, "GET/items/1", "GET /items/{id}", false),
+        (&user, "GET/hello", "ANY /hello", false),
+        (&admin, "GET/admin", "ANY /admin", false),
+        // The request must be the route key's own route.
+        (&user, "GET/admin", "GET /hello", false),
+        (&user, "POST/hello", "GET /hello", false),
     ];
     for (token, route, route_key, allowed) in cases {
         let event = http_v2_event(token, route, route_key, &[token.as_str(), route_key]);
@@ -287,12 +310,132 @@ async fn simple_responses_apply_route_rules_to_the_route_called() {
     // for every route: refused as a configuration error (500), whatever the token.
     let event = http_v2_event(&admin, "GET/hello", "GET /hello", &[admin.as_str()]);
     let error = authorizer.handle(&event).await.unwrap_err();
-    assert_eq!(error, AuthorizerError::RouteKeyNotInIdentitySource);
+    assert_eq!(error, AuthorizerError::IdentitySourceMismatch);
     assert_ne!(error.to_string(), "Unauthorized");
 
-    // Without route rules there is nothing route-specific to cache.
+    // Without route rules there is nothing route-specific to cache: the token alone is the
+    // configured identity source.
     let response = no_rules.handle(&event).await.unwrap().to_json();
     assert_eq!(response["isAuthorized"], true);
+}
+
+/// The identity-source guard is structural: every value of `identitySource` must be what its
+/// configured source says about this request, so values that merely look right never pass.
+#[tokio::test]
+async fn identity_sources_must_have_the_configured_shape() {
+    let rules = r#"{"GET /admin": {"groups": ["admin"]}}"#;
+    let (plain, _h) = authorizer(rules, HttpApiResponse::Simple).await;
+    let (tenant, _h2) = authorizer(rules, HttpApiResponse::Simple).await;
+    let tenant = tenant.with_identity_sources(
+        IdentitySources::parse(
+            "$request.header.Authorization,$request.header.X-Tenant,$context.routeKey",
+        )
+        .unwrap(),
+    );
+    let token = id_token(TestKey::shared(0));
+    let event = |sources: &[&str], tenant_header: Option<&str>| {
+        let mut event = http_v2_event(&token, "GET/hello", "GET /hello", sources);
+        if let Some(value) = tenant_header {
+            event["headers"]["x-tenant"] = json!(value);
+        }
+        event
+    };
+    let t = token.as_str();
+    // (authorizer, identitySource values, X-Tenant header, answered)
+    let cases: &[(&Authorizer, &[&str], Option<&str>, bool)] = &[
+        (&plain, &[t, "GET /hello"], None, true),
+        // A client header that says the route is not the route key source.
+        (&plain, &[t, "GET /hello"], Some("GET /hello"), true),
+        (&plain, &["GET /hello", t], None, false),
+        (&plain, &[t], Some("GET /hello"), false),
+        (&plain, &[t, "GET /hello", "GET /hello"], Some("GET /hello"), false),
+        // Deployed as [X-Tenant, routeKey]: the token is not part of the cache key.
+        (&plain, &["GET /hello", "GET /hello"], Some("GET /hello"), false),
+        (&plain, &["acme", "GET /hello"], Some("acme"), false),
+        (&plain, &[t, "GET /admin"], None, false),
+        (&tenant, &[t, "acme", "GET /hello"], Some("acme"), true),
+        (&tenant, &[t, "acme", "GET /hello"], Some("other"), false),
+        (&tenant, &[t, "acme", "GET /hello"], None, false),
+        (&tenant, &[t, "GET /hello"], Some("GET /hello"), false),
+        (&tenant, &[t, "GET /hello", "acme"], Some("acme"), false),
+    ];
+    for (index, (authorizer, sources, header, answered)) in cases.iter().enumerate() {
+        let outcome = authorizer.handle(&event(sources, *header)).await;
+        if *answered {
+            assert_eq!(outcome.unwrap().to_json()["isAuthorized"], true, "case {index}");
+        } else {
+            assert_eq!(
+                outcome.unwrap_err(),
+                AuthorizerError::IdentitySourceMismatch,
+                "case {index}"
+            );
+        }
+    }
+}
+
+/// A valid token that lacks `REQUIRED_SCOPES` or `REQUIRED_GROUPS` is a permission problem:
+/// 403 on every route (a whole-stage Deny, or `isAuthorized: false`), not 401.
+#[tokio::test]
+async fn missing_required_scope_or_group_is_forbidden_not_unauthorized() {
+    let key = TestKey::shared(0);
+    let arn = "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/GET/hello";
+    let stage = "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/*/*";
+    for (requirement, reason) in [("scope", "missing_scope"), ("group", "missing_group")] {
+        let lacking = access_token(key);
+        let holding = token_with(key, "access", |c| {
+            c.insert("scope".into(), json!("items/read"));
+            c.insert("cognito:groups".into(), json!(["admin"]));
+        });
+        for http in [HttpApiResponse::Simple, HttpApiResponse::Iam] {
+            let Harness {
+                verifier,
+                server: _server,
+                ..
+            } = harness(&[key], |config| match requirement {
+                "scope" => config.required_scopes = vec!["items/read".into()],
+                _ => config.required_groups = vec!["admin".into()],
+            })
+            .await;
+            let authorizer = Authorizer::new(verifier, RouteRules::default(), http);
+            let rest = json!({"type": "TOKEN", "authorizationToken": lacking, "methodArn": arn});
+            let denied = authorizer.handle(&rest).await.unwrap().to_json();
+            assert_eq!(
+                statements(&denied),
+                vec![("Deny".to_owned(), vec![stage.to_owned()])],
+                "{reason}"
+            );
+            assert_eq!(denied["principalId"], "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+            assert!(denied.get("context").is_none(), "{denied}");
+            let typed: ApiGatewayCustomAuthorizerResponse<Option<Value>> =
+                serde_json::from_value(denied).unwrap();
+            assert_eq!(typed.policy_document.statement[0].effect, IamPolicyEffect::Deny);
+
+            let v2 = http_v2_event(&lacking, "GET/hello", "GET /hello", &[lacking.as_str()]);
+            let answer = authorizer.handle(&v2).await.unwrap().to_json();
+            match http {
+                HttpApiResponse::Simple => {
+                    assert_eq!(answer, json!({"isAuthorized": false}), "{reason}");
+                }
+                HttpApiResponse::Iam => assert_eq!(
+                    statements(&answer),
+                    vec![(
+                        "Deny".to_owned(),
+                        vec![
+                            "arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/*/*"
+                                .to_owned()
+                        ]
+                    )]
+                ),
+            }
+
+            let rest = json!({"type": "TOKEN", "authorizationToken": holding, "methodArn": arn});
+            let allowed = authorizer.handle(&rest).await.unwrap().to_json();
+            assert_eq!(
+                statements(&allowed),
+                vec![("Allow".to_owned(), vec![stage.to_owned()])]
+            );
+        }
+    }
 }
 
 fn http_v2_event(token: &str, route: &str, route_key: &str, identity_source: &[&str]) -> Value {

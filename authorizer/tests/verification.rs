@@ -13,6 +13,15 @@ use testkit::{JwksServer, TestKey, b64url, cognito_claims, mint, mint_unsigned};
 async fn reason(h: &Harness, token: &str) -> Reason {
     match h.verifier.verify(token).await {
         Err(VerifyError::Rejected { rejection, .. }) => rejection.reason,
+        // Only a missing required scope or group is Forbidden, and only for an authentic token.
+        Err(VerifyError::Forbidden { rejection, sub }) => {
+            assert!(
+                matches!(rejection.reason, Reason::MissingScope | Reason::MissingGroup)
+                    && !sub.is_empty(),
+                "{rejection:?}"
+            );
+            rejection.reason
+        }
         other => panic!("expected a rejection, got {other:?}"),
     }
 }
@@ -511,6 +520,20 @@ async fn required_scopes_and_groups_are_any_of() {
         Reason::MissingScope,
         "ID tokens carry no scope"
     );
+    // A permission problem (403), not a bad credential (401).
+    assert!(matches!(
+        scoped.verifier.verify(&with_scope("openid")).await,
+        Err(VerifyError::Forbidden { sub, .. }) if sub == "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+    ));
+    // An invalid token that also lacks the scope is still just invalid.
+    let expired_without_scope = token_with(key, "access", |c| {
+        c.insert("scope".into(), json!("openid"));
+        c.insert("exp".into(), json!(testkit::now() - 10));
+    });
+    assert!(matches!(
+        scoped.verifier.verify(&expired_without_scope).await,
+        Err(VerifyError::Rejected { .. })
+    ));
 
     let grouped = harness(&[key], |c| {
         c.required_groups = vec!["admin".into(), "ops".into()]

@@ -1,0 +1,229 @@
+//! `IDENTITY_SOURCES`: the identity sources an HTTP API authorizer is deployed with, and the
+//! check that an event's `identitySource` has exactly that shape.
+//!
+//! API Gateway caches an HTTP API authorizer's answer under the values of its identity
+//! sources, and reuses it for every request with the same values. The answer is only safe to
+//! reuse if those values determine it: the token, and with simple responses and route rules,
+//! the route. An event carries the values but not their names, so a check on values alone
+//! (`is "GET /hello" among them?`) is fooled by a header a client sets to that text. Instead
+//! the configuration names the sources, in order, and every value of the event must equal
+//! what its source says about this request: position 0 is the `Authorization` header's value,
+//! position 1 the `routeKey`, and so on. Then the cache key is (a function of) exactly the
+//! inputs of the decision, however the deployed sources and the configuration differ.
+//!
+//! REST `REQUEST` events carry no `identitySource`; for them the cache-safe policy, which
+//! depends on the token alone, is what keeps caching safe (see the README).
+//!
+//! Reference: "Working with AWS Lambda authorizers for HTTP APIs", identity sources and
+//! caching (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html>).
+
+use std::fmt;
+
+/// One identity source, as written in API Gateway's configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdentitySource {
+    /// `$request.header.NAME` (matched without regard to letter case, as HTTP header names).
+    Header(String),
+    /// `$request.querystring.NAME`.
+    QueryString(String),
+    /// `$context.routeKey`.
+    RouteKey,
+    /// `$stageVariables.NAME`.
+    StageVariable(String),
+}
+
+impl IdentitySource {
+    /// Parses one source. Only the forms whose value the event lets us check are accepted.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let named = |prefix: &str| {
+            text.strip_prefix(prefix)
+                .filter(|name| is_source_name(name))
+                .map(str::to_owned)
+        };
+        if text == "$context.routeKey" {
+            Ok(IdentitySource::RouteKey)
+        } else if let Some(name) = named("$request.header.") {
+            Ok(IdentitySource::Header(name.to_ascii_lowercase()))
+        } else if let Some(name) = named("$request.querystring.") {
+            Ok(IdentitySource::QueryString(name))
+        } else if let Some(name) = named("$stageVariables.") {
+            Ok(IdentitySource::StageVariable(name))
+        } else {
+            Err(format!(
+                "{text:?} is not one of $request.header.NAME, $request.querystring.NAME, \
+                 $context.routeKey, $stageVariables.NAME"
+            ))
+        }
+    }
+
+    /// Whether this is the `Authorization` header, where the token is.
+    pub fn is_authorization(&self) -> bool {
+        matches!(self, IdentitySource::Header(name) if name == "authorization")
+    }
+}
+
+impl fmt::Display for IdentitySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IdentitySource::Header(name) => write!(f, "$request.header.{name}"),
+            IdentitySource::QueryString(name) => write!(f, "$request.querystring.{name}"),
+            IdentitySource::RouteKey => f.write_str("$context.routeKey"),
+            IdentitySource::StageVariable(name) => write!(f, "$stageVariables.{name}"),
+        }
+    }
+}
+
+fn is_source_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// The configured identity sources, in API Gateway's order. Always includes the
+/// `Authorization` header, and never names a source twice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentitySources(Vec<IdentitySource>);
+
+impl IdentitySources {
+    /// Parses a comma-separated list such as `$request.header.Authorization,$context.routeKey`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut sources: Vec<IdentitySource> = Vec::new();
+        for item in text.split(',').map(str::trim) {
+            let source = IdentitySource::parse(item)?;
+            if sources.contains(&source) {
+                return Err(format!("{item:?} is named twice"));
+            }
+            sources.push(source);
+        }
+        let sources = IdentitySources(sources);
+        if !sources.0.iter().any(IdentitySource::is_authorization) {
+            return Err(
+                "must include $request.header.Authorization: without the token among the \
+                 identity sources, API Gateway would hand one caller's cached answer to another"
+                    .to_owned(),
+            );
+        }
+        Ok(sources)
+    }
+
+    /// `$request.header.Authorization`, plus `$context.routeKey` when `with_route_key`.
+    pub fn authorization(with_route_key: bool) -> Self {
+        let mut sources = vec![IdentitySource::Header("authorization".to_owned())];
+        if with_route_key {
+            sources.push(IdentitySource::RouteKey);
+        }
+        IdentitySources(sources)
+    }
+
+    pub fn sources(&self) -> &[IdentitySource] {
+        &self.0
+    }
+
+    pub fn includes_route_key(&self) -> bool {
+        self.0.contains(&IdentitySource::RouteKey)
+    }
+
+    /// Whether `values` (an event's `identitySource`) is exactly what these sources say about
+    /// the request: one value per source, in order, each equal to `lookup(source)`.
+    pub fn match_event<'a>(
+        &self,
+        values: &[String],
+        lookup: impl Fn(&IdentitySource) -> Option<&'a str>,
+    ) -> bool {
+        values.len() == self.0.len()
+            && self
+                .0
+                .iter()
+                .zip(values)
+                .all(|(source, value)| lookup(source) == Some(value.as_str()))
+    }
+}
+
+impl fmt::Display for IdentitySources {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, source) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{source}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_template_sources_and_refuses_every_mistake() {
+        let sources = IdentitySources::parse("$request.header.Authorization, $context.routeKey")
+            .unwrap();
+        assert_eq!(
+            sources.sources(),
+            [
+                IdentitySource::Header("authorization".into()),
+                IdentitySource::RouteKey
+            ]
+        );
+        assert!(sources.includes_route_key());
+        assert_eq!(
+            sources.to_string(),
+            "$request.header.authorization,$context.routeKey"
+        );
+        let parsed = IdentitySources::parse(
+            "$stageVariables.v,$request.querystring.q,$request.header.AUTHORIZATION",
+        )
+        .unwrap();
+        assert_eq!(parsed.sources().len(), 3);
+        assert!(!parsed.includes_route_key());
+
+        for (bad, says) in [
+            ("", "is not one of"),
+            ("$context.routeKey", "must include $request.header.Authorization"),
+            ("$request.header.X-Tenant", "must include"),
+            ("$request.header.Authorization,$request.header.authorization", "named twice"),
+            ("$request.header.Authorization,$context.stage", "is not one of"),
+            ("$request.header.", "is not one of"),
+            ("$request.header.a b", "is not one of"),
+            ("$request.header.Authorization,,$context.routeKey", "is not one of"),
+            ("request.header.Authorization", "is not one of"),
+        ] {
+            let error = IdentitySources::parse(bad).unwrap_err();
+            assert!(error.contains(says), "{bad:?}: {error}");
+        }
+    }
+
+    /// Every way the values of an event could line up with the configured sources by
+    /// accident: only the exact shape passes.
+    #[test]
+    fn an_event_matches_only_value_for_value() {
+        let sources = IdentitySources::authorization(true);
+        let request = |source: &IdentitySource| match source {
+            IdentitySource::Header(name) if name == "authorization" => Some("Bearer t"),
+            IdentitySource::Header(name) if name == "x-tenant" => Some("GET /hello"),
+            IdentitySource::RouteKey => Some("GET /hello"),
+            _ => None,
+        };
+        let values = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert!(sources.match_event(&values(&["Bearer t", "GET /hello"]), request));
+        for (case, event) in [
+            ("swapped", values(&["GET /hello", "Bearer t"])),
+            ("token only", values(&["Bearer t"])),
+            ("route only", values(&["GET /hello"])),
+            ("extra header that says the route", values(&["Bearer t", "GET /hello", "GET /hello"])),
+            ("header instead of token", values(&["GET /hello", "GET /hello"])),
+            ("other route", values(&["Bearer t", "GET /admin"])),
+            ("other token", values(&["Bearer u", "GET /hello"])),
+            ("none", values(&[])),
+        ] {
+            assert!(!sources.match_event(&event, request), "{case}");
+        }
+        // A source the request does not have never matches, not even an empty value.
+        let tenant = IdentitySources::parse("$request.header.Authorization,$request.querystring.t")
+            .unwrap();
+        assert!(!tenant.match_event(&values(&["Bearer t", ""]), request));
+    }
+}
