@@ -55,8 +55,24 @@ impl Api {
     pub async fn handle(&self, event: Value) -> Result<Value, ApiError> {
         let incoming = payload::decode(event)?;
         let method = incoming.request.method.clone();
-        let sub = incoming.caller.as_ref().map(|caller| caller.sub.clone());
-        let (response, route) = self.route(incoming.caller, incoming.request).await;
+        let (response, route, sub) = match incoming.caller {
+            Ok(caller) => {
+                let sub = caller.as_ref().map(|caller| caller.sub.clone());
+                let (response, route) = self.route(caller, incoming.request).await;
+                (response, route, sub)
+            }
+            Err(error) => {
+                // A deployment problem (an authorizer of another version or kind in front of
+                // this API), not the caller's: no guess at who they are.
+                tracing::error!(reason = %error, "authorizer context cannot be read");
+                let mut response =
+                    ApiResponse::error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+                if let Some(cors) = &self.cors {
+                    cors.decorate(&mut response);
+                }
+                (response, UNMATCHED_ROUTE.to_owned(), None)
+            }
+        };
         // The one log line per request: no tokens, headers or bodies.
         tracing::info!(
             method = %method,
@@ -80,7 +96,7 @@ impl Api {
         mut request: ApiRequest,
     ) -> (ApiResponse, String) {
         let (mut response, route) =
-            match router::find(&self.routes, &request.method, &request.route_paths) {
+            match router::find(&self.routes, &request.method, &request.route) {
                 RouteMatch::Found {
                     route,
                     path_parameters,

@@ -3,8 +3,18 @@
 //! Request headers, query strings and bodies are never consulted: anything there is written
 //! by the caller, while the authorizer context is written by API Gateway after the token was
 //! verified. A request without authorizer context is anonymous, whatever its headers say.
+//!
+//! Each source is read in its own format, exactly; none is read loosely, because a loose
+//! reader turns a group named `ops,admin` or `[admin]` into membership of `admin`:
+//! - our Lambda authorizer: `groups` is a JSON array as text (`["admin","ops,eu"]`);
+//! - API Gateway's REST Cognito authorizer (`claims`): `cognito:groups` joined with `,`;
+//! - API Gateway's HTTP API JWT authorizer (`jwt.claims`): `cognito:groups` as `[a b]`.
+//!
+//! The two built-in formats are API Gateway's own and are ambiguous for group names that
+//! contain their separator; use our authorizer where such names exist (see the README).
 
 use std::collections::HashMap;
+use std::fmt;
 
 use aws_lambda_events::apigw::ApiGatewayRequestAuthorizer;
 use serde::Serialize;
@@ -17,10 +27,37 @@ pub struct Identity {
     pub username: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Whether the authorizer said the email is verified. Users can change their own email;
+    /// do not trust one that is not verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
     pub groups: Vec<String>,
     pub scopes: Vec<String>,
     pub token_use: Option<String>,
     pub client_id: Option<String>,
+}
+
+/// An authorizer context that names a caller but cannot be read exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextError(&'static str);
+
+impl fmt::Display for ContextError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for ContextError {}
+
+/// The group-list format of a context source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GroupFormat {
+    /// Our authorizer: a JSON array of strings, as text.
+    JsonText,
+    /// REST Cognito authorizer claims: names joined with `,`.
+    Commas,
+    /// HTTP API JWT authorizer claims: `[a b]`.
+    Brackets,
 }
 
 impl Identity {
@@ -31,6 +68,7 @@ impl Identity {
             username: sub.clone(),
             sub,
             email: None,
+            email_verified: None,
             groups: Vec::new(),
             scopes: Vec::new(),
             token_use: None,
@@ -52,19 +90,26 @@ impl Identity {
     ///
     /// HTTP APIs sending payload 1.0 nest `lambda` / `jwt` the same way; both are read too.
     ///
-    /// `None` (anonymous) when no source has a non-empty `sub` or `principalId`.
-    pub fn from_authorizer(authorizer: &ApiGatewayRequestAuthorizer) -> Option<Self> {
-        if let Some(identity) = Self::from_claims(&authorizer.fields, None) {
-            return Some(identity);
+    /// `Ok(None)` (anonymous) when no source has a non-empty `sub` or `principalId`; an error
+    /// when a source names a caller but its groups are not in that source's format.
+    pub fn from_authorizer(
+        authorizer: &ApiGatewayRequestAuthorizer,
+    ) -> Result<Option<Self>, ContextError> {
+        if let Some(identity) = Self::from_claims(&authorizer.fields, None, GroupFormat::JsonText)?
+        {
+            return Ok(Some(identity));
         }
         // A REST-shaped event keeps every authorizer key in `fields`, so nested sources show up
         // there: `claims` (REST Cognito authorizer) and, for HTTP APIs sending payload 1.0,
         // `lambda` and `jwt`.
-        for key in ["lambda", "claims"] {
-            if let Some(identity) = nested_object(&authorizer.fields, key)
-                .and_then(|context| Self::from_claims(&context, None))
+        for (key, format) in [
+            ("lambda", GroupFormat::JsonText),
+            ("claims", GroupFormat::Commas),
+        ] {
+            if let Some(context) = nested_object(&authorizer.fields, key)
+                && let Some(identity) = Self::from_claims(&context, None, format)?
             {
-                return Some(identity);
+                return Ok(Some(identity));
             }
         }
         if let Some(Value::Object(jwt)) = authorizer.fields.get("jwt") {
@@ -72,52 +117,70 @@ impl Identity {
                 .get("scopes")
                 .and_then(Value::as_array)
                 .map(|scopes| scopes.iter().filter_map(scalar_text).collect());
-            if let Some(identity) = jwt
-                .get("claims")
-                .and_then(Value::as_object)
-                .map(|claims| claims.clone().into_iter().collect::<HashMap<_, _>>())
-                .and_then(|claims| Self::from_claims(&claims, scopes.as_deref()))
-            {
-                return Some(identity);
+            if let Some(claims) = jwt.get("claims").and_then(Value::as_object) {
+                let claims = claims.clone().into_iter().collect::<HashMap<_, _>>();
+                if let Some(identity) =
+                    Self::from_claims(&claims, scopes.as_deref(), GroupFormat::Brackets)?
+                {
+                    return Ok(Some(identity));
+                }
             }
         }
-        let jwt = authorizer.jwt.as_ref()?;
+        let Some(jwt) = authorizer.jwt.as_ref() else {
+            return Ok(None);
+        };
         let claims: HashMap<String, Value> = jwt
             .claims
             .iter()
             .map(|(key, value)| (key.clone(), Value::String(value.clone())))
             .collect();
-        Self::from_claims(&claims, jwt.scopes.as_deref())
+        Self::from_claims(&claims, jwt.scopes.as_deref(), GroupFormat::Brackets)
     }
 
     /// Builds an identity from one flat map of claims or context keys.
-    fn from_claims(claims: &HashMap<String, Value>, scopes: Option<&[String]>) -> Option<Self> {
+    fn from_claims(
+        claims: &HashMap<String, Value>,
+        scopes: Option<&[String]>,
+        format: GroupFormat,
+    ) -> Result<Option<Self>, ContextError> {
         let text = |key: &str| claims.get(key).and_then(scalar_text);
-        let sub = text("sub").or_else(|| text("principalId"))?;
+        let Some(sub) = text("sub").or_else(|| text("principalId")) else {
+            return Ok(None);
+        };
         let username = text("username")
             .or_else(|| text("cognito:username"))
             .unwrap_or_else(|| sub.clone());
-        let groups = claims
-            .get("groups")
-            .or_else(|| claims.get("cognito:groups"))
-            .map(split_groups)
-            .unwrap_or_default();
+        // Our context says `groups`; the built-in authorizers pass the claim's own name.
+        let groups_key = match format {
+            GroupFormat::JsonText => "groups",
+            GroupFormat::Commas | GroupFormat::Brackets => "cognito:groups",
+        };
+        let groups = match claims.get(groups_key) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(value) => read_groups(value, format)?,
+        };
         let scopes = match scopes {
             Some(scopes) if !scopes.is_empty() => scopes.to_vec(),
             _ => text("scope")
                 .map(|scope| scope.split_whitespace().map(str::to_owned).collect())
                 .unwrap_or_default(),
         };
-        Some(Self {
+        let email = text("email");
+        let email_verified = email.as_ref().map(|_| {
+            matches!(claims.get("email_verified"), Some(Value::Bool(true)))
+                || text("email_verified").as_deref() == Some("true")
+        });
+        Ok(Some(Self {
             sub,
             username,
-            email: text("email"),
+            email,
+            email_verified,
             groups,
             scopes,
             token_use: text("token_use"),
             // ID tokens carry the app client in `aud`; access tokens in `client_id`.
             client_id: text("client_id").or_else(|| text("aud")),
-        })
+        }))
     }
 }
 
@@ -141,26 +204,37 @@ fn scalar_text(value: &Value) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-/// Group lists arrive as `"admin,users"` (our authorizer, REST Cognito authorizer),
-/// `"[admin users]"` (HTTP API JWT authorizer), or a JSON array. Cognito group names
-/// contain no whitespace, so commas and whitespace both separate names.
-fn split_groups(value: &Value) -> Vec<String> {
+/// Reads a group list in exactly the format of its source. A JSON array of strings is
+/// unambiguous whatever the source; a string must be in the source's own format.
+fn read_groups(value: &Value, format: GroupFormat) -> Result<Vec<String>, ContextError> {
+    const NOT_STRINGS: ContextError =
+        ContextError("a group list holds something other than strings");
     match value {
-        Value::Array(items) => items.iter().filter_map(scalar_text).collect(),
-        Value::String(text) => {
-            let text = text.trim();
-            let inner = text
-                .strip_prefix('[')
-                .and_then(|rest| rest.strip_suffix(']'))
-                .unwrap_or(text);
-            inner
-                .split(|c: char| c == ',' || c.is_whitespace())
-                .map(|name| name.trim_matches('"'))
-                .filter(|name| !name.is_empty())
-                .map(str::to_owned)
-                .collect()
-        }
-        _ => Vec::new(),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_owned).ok_or(NOT_STRINGS))
+            .collect(),
+        Value::String(text) => match format {
+            GroupFormat::JsonText => serde_json::from_str::<Vec<String>>(text).map_err(|_| {
+                ContextError("the authorizer's groups are not a JSON array of strings")
+            }),
+            GroupFormat::Commas if text.is_empty() => Ok(Vec::new()),
+            GroupFormat::Commas => Ok(text.split(',').map(str::to_owned).collect()),
+            GroupFormat::Brackets => {
+                let inner = text
+                    .strip_prefix('[')
+                    .and_then(|rest| rest.strip_suffix(']'))
+                    .ok_or(ContextError(
+                        "the JWT authorizer's groups are not in [a b] form",
+                    ))?;
+                Ok(if inner.is_empty() {
+                    Vec::new()
+                } else {
+                    inner.split(' ').map(str::to_owned).collect()
+                })
+            }
+        },
+        _ => Err(NOT_STRINGS),
     }
 }
 
@@ -189,11 +263,13 @@ mod tests {
             "token_use": "access",
             "client_id": "app-client",
             "scope": "openid  profile api/read",
-            "groups": "admin, users",
+            "groups": r#"["admin","users"]"#,
             "email": "alice@example.com",
+            "email_verified": "true",
             "exp": 1700000000,
             "auth_time": "1699990000"
         })))
+        .unwrap()
         .unwrap();
         assert_eq!(
             identity,
@@ -201,6 +277,7 @@ mod tests {
                 sub: "11111111-2222".into(),
                 username: "alice".into(),
                 email: Some("alice@example.com".into()),
+                email_verified: Some(true),
                 groups: vec!["admin".into(), "users".into()],
                 scopes: vec!["openid".into(), "profile".into(), "api/read".into()],
                 token_use: Some("access".into()),
@@ -214,6 +291,7 @@ mod tests {
         let identity = Identity::from_authorizer(&rest_authorizer(json!({
             "principalId": 42, "clientId": 1
         })))
+        .unwrap()
         .unwrap();
         assert_eq!(identity, Identity::new("42"));
     }
@@ -231,7 +309,7 @@ mod tests {
         for case in cases {
             assert_eq!(
                 Identity::from_authorizer(&rest_authorizer(case.clone())),
-                None,
+                Ok(None),
                 "{case}"
             );
         }
@@ -240,8 +318,9 @@ mod tests {
     #[test]
     fn reads_http_api_lambda_context() {
         let identity = Identity::from_authorizer(&authorizer(json!({
-            "lambda": {"sub": "abc", "username": "bob", "groups": "users", "token_use": "id"}
+            "lambda": {"sub": "abc", "username": "bob", "groups": "[\"users\"]", "token_use": "id"}
         })))
+        .unwrap()
         .unwrap();
         assert_eq!(identity.username, "bob");
         assert_eq!(identity.groups, vec!["users"]);
@@ -262,6 +341,7 @@ mod tests {
                 "scopes": ["api/read", "api/write"]
             }
         })))
+        .unwrap()
         .unwrap();
         assert_eq!(identity.username, "carol");
         assert_eq!(identity.groups, vec!["admin", "users"]);
@@ -280,6 +360,7 @@ mod tests {
                 "client_id": "app-client"
             }
         })))
+        .unwrap()
         .unwrap();
         assert_eq!(identity.username, "dave");
         assert_eq!(identity.groups, vec!["admin", "users"]);
@@ -291,31 +372,87 @@ mod tests {
         let lambda = Identity::from_authorizer(&rest_authorizer(json!({
             "lambda": {"sub": "abc", "username": "erin"}
         })))
+        .unwrap()
         .unwrap();
         assert_eq!(lambda.username, "erin");
         let jwt = Identity::from_authorizer(&rest_authorizer(json!({
             "jwt": {"claims": {"sub": "abc", "cognito:groups": "[admin]"}, "scopes": ["a", "b"]}
         })))
+        .unwrap()
         .unwrap();
         assert_eq!(jwt.groups, vec!["admin"]);
         assert_eq!(jwt.scopes, vec!["a", "b"]);
     }
 
+    /// Each source in its own format, exactly: the review's group names that a loose reader
+    /// took for `admin` stay what they are.
     #[test]
-    fn group_formats() {
-        let cases = [
-            (json!("admin,users"), vec!["admin", "users"]),
-            (json!("[admin users]"), vec!["admin", "users"]),
-            (json!("[\"admin\",\"users\"]"), vec!["admin", "users"]),
-            (json!(["admin", "users"]), vec!["admin", "users"]),
-            (json!("admin"), vec!["admin"]),
-            (json!("[]"), vec![]),
-            (json!(""), vec![]),
-            (json!(7), vec![]),
+    fn group_formats_are_read_exactly_per_source() {
+        use GroupFormat::*;
+        let ok: &[(GroupFormat, Value, &[&str])] = &[
+            (JsonText, json!(r#"["admin","users"]"#), &["admin", "users"]),
+            (JsonText, json!(r#"["ops,admin"]"#), &["ops,admin"]),
+            (JsonText, json!(r#"["[admin]"]"#), &["[admin]"]),
+            (JsonText, json!(r#"["\"admin\""]"#), &["\"admin\""]),
+            (JsonText, json!(r#"["x admin"]"#), &["x admin"]),
+            (JsonText, json!("[]"), &[]),
+            (JsonText, json!(["admin", "users"]), &["admin", "users"]),
+            (Commas, json!("admin,users"), &["admin", "users"]),
+            (Commas, json!("admin, users"), &["admin", " users"]),
+            (Commas, json!("[admin]"), &["[admin]"]),
+            (Commas, json!(""), &[]),
+            (Brackets, json!("[admin users]"), &["admin", "users"]),
+            (Brackets, json!("[\"admin\"]"), &["\"admin\""]),
+            (Brackets, json!("[]"), &[]),
         ];
-        for (value, expected) in cases {
-            assert_eq!(split_groups(&value), expected, "{value}");
+        for (format, value, expected) in ok {
+            assert_eq!(
+                read_groups(value, *format).unwrap(),
+                expected.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                "{format:?} {value}"
+            );
         }
+        let bad: &[(GroupFormat, Value)] = &[
+            (JsonText, json!("admin")),
+            (JsonText, json!("admin,users")),
+            (JsonText, json!("[admin users]")),
+            (JsonText, json!(r#"["admin",1]"#)),
+            (JsonText, json!(r#"{"admin":true}"#)),
+            (JsonText, json!(7)),
+            (Brackets, json!("admin users")),
+            (Commas, json!(["admin", 1])),
+        ];
+        for (format, value) in bad {
+            assert!(read_groups(value, *format).is_err(), "{format:?} {value}");
+        }
+    }
+
+    #[test]
+    fn a_context_that_names_a_caller_in_the_wrong_format_is_an_error_not_a_guess() {
+        for context in [
+            json!({"principalId": "abc", "groups": "admin"}),
+            json!({"principalId": "abc", "groups": "ops,admin"}),
+            json!({"lambda": {"sub": "abc", "groups": "[admin]"}}),
+            json!({"jwt": {"claims": {"sub": "abc", "cognito:groups": "admin"}}}),
+        ] {
+            assert!(
+                Identity::from_authorizer(&rest_authorizer(context.clone())).is_err(),
+                "{context}"
+            );
+        }
+        // Our context ignores `cognito:groups`; the built-ins ignore `groups`.
+        let ours = Identity::from_authorizer(&rest_authorizer(
+            json!({"principalId": "abc", "cognito:groups": "admin"}),
+        ))
+        .unwrap()
+        .unwrap();
+        assert!(ours.groups.is_empty());
+        let claims = Identity::from_authorizer(&rest_authorizer(
+            json!({"claims": {"sub": "abc", "groups": "admin"}}),
+        ))
+        .unwrap()
+        .unwrap();
+        assert!(claims.groups.is_empty());
     }
 
     #[test]

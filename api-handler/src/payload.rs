@@ -10,8 +10,8 @@ use aws_lambda_events::encodings::Body;
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::identity::Identity;
-use crate::request::{ApiRequest, PathHints, route_paths};
+use crate::identity::{ContextError, Identity};
+use crate::request::{ApiRequest, http_route, rest_route};
 use crate::response::ApiResponse;
 
 /// The two event formats API Gateway uses to invoke a Lambda proxy integration.
@@ -58,11 +58,15 @@ impl PayloadVersion {
     }
 }
 
+/// Who the authorizer context says the caller is: nobody, someone, or a context that cannot
+/// be read (answered 500: guessing could make a caller someone they are not).
+pub(crate) type Caller = Result<Option<Identity>, ContextError>;
+
 /// An event read into the caller and the payload-independent request.
 #[derive(Debug)]
 pub(crate) struct Incoming {
     pub version: PayloadVersion,
-    pub caller: Option<Identity>,
+    pub caller: Caller,
     pub request: ApiRequest,
 }
 
@@ -80,22 +84,17 @@ pub(crate) fn decode(event: Value) -> Result<Incoming, ApiError> {
     })
 }
 
-fn decode_rest(event: ApiGatewayProxyRequest) -> (Option<Identity>, ApiRequest) {
+fn decode_rest(event: ApiGatewayProxyRequest) -> (Caller, ApiRequest) {
     let context = &event.request_context;
     let caller = Identity::from_authorizer(&context.authorizer);
-    let resource = event.resource.as_deref();
-    let hints = PathHints {
-        template: resource,
-        proxy: resource.zip(event.path_parameters.get("proxy").map(String::as_str)),
-        paths: [event.path.as_deref(), context.path.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect(),
-        stage: context.stage.as_deref(),
-    };
+    let route = rest_route(
+        event.resource.as_deref(),
+        event.path_parameters.get("proxy").map(String::as_str),
+        event.path.as_deref(),
+    );
     let request = ApiRequest {
         method: event.http_method.clone(),
-        route_paths: route_paths(&hints),
+        route,
         // The multi-value maps are supersets of the single-value ones when present.
         headers: if event.multi_value_headers.is_empty() {
             event.headers
@@ -114,31 +113,21 @@ fn decode_rest(event: ApiGatewayProxyRequest) -> (Option<Identity>, ApiRequest) 
     (caller, request)
 }
 
-fn decode_http(event: ApiGatewayV2httpRequest) -> (Option<Identity>, ApiRequest) {
+fn decode_http(event: ApiGatewayV2httpRequest) -> (Caller, ApiRequest) {
     let context = &event.request_context;
-    let caller = context
-        .authorizer
-        .as_ref()
-        .and_then(Identity::from_authorizer);
-    // `GET /me` → `/me`; `$default` has no path part.
-    let template = event
-        .route_key
-        .as_deref()
-        .and_then(|key| key.split_once(' '))
-        .map(|(_method, path)| path);
-    let hints = PathHints {
-        template,
-        proxy: template.zip(event.path_parameters.get("proxy").map(String::as_str)),
-        paths: [event.raw_path.as_deref(), context.http.path.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect(),
-        stage: context.stage.as_deref(),
+    let caller = match context.authorizer.as_ref() {
+        Some(authorizer) => Identity::from_authorizer(authorizer),
+        None => Ok(None),
     };
+    let route = http_route(
+        event.route_key.as_deref(),
+        event.raw_path.as_deref(),
+        context.stage.as_deref(),
+    );
     let request = ApiRequest {
         // HTTP API puts the method in requestContext.http; the top-level field is for authorizers.
         method: context.http.method.clone(),
-        route_paths: route_paths(&hints),
+        route,
         headers: event.headers,
         query: event.query_string_parameters,
         path_parameters: event.path_parameters,

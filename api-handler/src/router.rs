@@ -8,7 +8,7 @@ use std::pin::Pin;
 use aws_lambda_events::http::Method;
 
 use crate::identity::Identity;
-use crate::request::ApiRequest;
+use crate::request::{ApiRequest, RouteTarget};
 use crate::response::ApiResponse;
 
 /// The future a handler returns, boxed so that routes of different handlers fit in one table.
@@ -152,31 +152,41 @@ pub(crate) enum RouteMatch<'r> {
     NotFound,
 }
 
-/// Finds the route for `method` and the first of `paths` that names any route.
-pub(crate) fn find<'r>(routes: &'r [Route], method: &Method, paths: &[String]) -> RouteMatch<'r> {
-    for path in paths {
-        let mut allowed = Vec::new();
-        let mut template = None;
-        for route in routes {
-            let Some(path_parameters) = match_template(route.template, path) else {
-                continue;
-            };
-            if route.method == *method {
-                return RouteMatch::Found {
-                    route,
-                    path_parameters,
-                };
-            }
-            template.get_or_insert(route.template);
-            if !allowed.contains(&route.method) {
-                allowed.push(route.method.clone());
-            }
+/// Finds the route for `method` and `target`: a template API Gateway matched names its route
+/// verbatim; a path is matched segment by segment; anything else names no route.
+pub(crate) fn find<'r>(
+    routes: &'r [Route],
+    method: &Method,
+    target: &RouteTarget,
+) -> RouteMatch<'r> {
+    let matches = |route: &Route| -> Option<HashMap<String, String>> {
+        match target {
+            RouteTarget::Template(template) => (route.template == template).then(HashMap::new),
+            RouteTarget::Path(path) => match_template(route.template, path),
+            RouteTarget::Unroutable => None,
         }
-        if let Some(template) = template {
-            return RouteMatch::MethodNotAllowed { template, allowed };
+    };
+    let mut allowed = Vec::new();
+    let mut template = None;
+    for route in routes {
+        let Some(path_parameters) = matches(route) else {
+            continue;
+        };
+        if route.method == *method {
+            return RouteMatch::Found {
+                route,
+                path_parameters,
+            };
+        }
+        template.get_or_insert(route.template);
+        if !allowed.contains(&route.method) {
+            allowed.push(route.method.clone());
         }
     }
-    RouteMatch::NotFound
+    match template {
+        Some(template) => RouteMatch::MethodNotAllowed { template, allowed },
+        None => RouteMatch::NotFound,
+    }
 }
 
 /// The `{name}` parameters if `path` matches `template` segment by segment.
@@ -217,18 +227,18 @@ mod tests {
         ]
     }
 
-    fn paths(paths: &[&str]) -> Vec<String> {
-        paths.iter().map(|p| p.to_string()).collect()
+    fn path(path: &str) -> RouteTarget {
+        RouteTarget::Path(path.to_owned())
     }
 
     #[test]
     fn finds_exact_and_templated_routes() {
         let routes = table();
-        match find(&routes, &Method::GET, &paths(&["/health"])) {
+        match find(&routes, &Method::GET, &path("/health")) {
             RouteMatch::Found { route, .. } => assert_eq!(route.template(), "/health"),
             other => panic!("{other:?}"),
         }
-        match find(&routes, &Method::DELETE, &paths(&["/items/42"])) {
+        match find(&routes, &Method::DELETE, &path("/items/42")) {
             RouteMatch::Found {
                 route,
                 path_parameters,
@@ -241,16 +251,38 @@ mod tests {
     }
 
     #[test]
-    fn first_candidate_naming_a_route_wins() {
+    fn a_matched_template_names_its_route_verbatim() {
         let routes = table();
-        let found = find(&routes, &Method::GET, &paths(&["/prod/health", "/health"]));
-        assert!(matches!(found, RouteMatch::Found { route, .. } if route.template() == "/health"));
+        let template = |t: &str| RouteTarget::Template(t.to_owned());
+        let found = find(&routes, &Method::GET, &template("/items/{id}"));
+        assert!(
+            matches!(found, RouteMatch::Found { route, ref path_parameters } if route.template() == "/items/{id}" && path_parameters.is_empty())
+        );
+        for other in [
+            "/items/42",
+            "/items/{other}",
+            "/health/",
+            "/Health",
+            "health",
+        ] {
+            assert!(
+                matches!(
+                    find(&routes, &Method::GET, &template(other)),
+                    RouteMatch::NotFound
+                ),
+                "{other}"
+            );
+        }
+        assert!(matches!(
+            find(&routes, &Method::GET, &RouteTarget::Unroutable),
+            RouteMatch::NotFound
+        ));
     }
 
     #[test]
     fn other_method_lists_the_allowed_ones() {
         let routes = table();
-        match find(&routes, &Method::POST, &paths(&["/items/1"])) {
+        match find(&routes, &Method::POST, &path("/items/1")) {
             RouteMatch::MethodNotAllowed { template, allowed } => {
                 assert_eq!(template, "/items/{id}");
                 assert_eq!(allowed, vec![Method::GET, Method::DELETE]);
@@ -262,13 +294,20 @@ mod tests {
     #[test]
     fn unknown_paths_are_not_found() {
         let routes = table();
-        for path in ["/", "/healthz", "/health/x", "/items", "/items/1/2"] {
+        for unknown in [
+            "/",
+            "/healthz",
+            "/health/x",
+            "/items",
+            "/items/1/2",
+            "/prod/health",
+        ] {
             assert!(
                 matches!(
-                    find(&routes, &Method::GET, &paths(&[path])),
+                    find(&routes, &Method::GET, &path(unknown)),
                     RouteMatch::NotFound
                 ),
-                "{path}"
+                "{unknown}"
             );
         }
     }

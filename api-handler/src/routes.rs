@@ -65,6 +65,7 @@ mod tests {
             sub: "sub-1".into(),
             username: "alice".into(),
             email: None,
+            email_verified: None,
             groups: vec!["users".into()],
             scopes: vec!["openid".into()],
             token_use: Some("access".into()),

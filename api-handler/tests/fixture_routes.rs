@@ -31,10 +31,14 @@ enum Source {
 
 /// The fixture for `source`, sent to `method path` on behalf of `caller`.
 fn event(source: Source, caller: Caller, method: &str, path: &str) -> Value {
-    let groups = match caller {
-        Caller::Admin => "admin,users",
-        _ => "users",
+    let names: &[&str] = match caller {
+        Caller::Admin => &["admin", "users"],
+        _ => &["users"],
     };
+    // Each authorizer's own format: ours a JSON array as text, the REST Cognito authorizer
+    // comma-joined, the HTTP API JWT authorizer `[a b]`.
+    let groups = serde_json::to_string(names).unwrap();
+    let cognito_groups = names.join(",");
     let mut event: Value = match (source, caller) {
         (Source::RestLambda | Source::RestCognito, _) => serde_json::from_str(REST),
         (_, Caller::Anonymous) => serde_json::from_str(HTTP_NO_AUTHORIZER),
@@ -57,7 +61,7 @@ fn event(source: Source, caller: Caller, method: &str, path: &str) -> Value {
                     "scope": "api/read", "token_use": "access", "client_id": 1
                 }),
                 _ => json!({ "claims": {
-                    "sub": "sub-1", "cognito:username": "alice", "cognito:groups": groups,
+                    "sub": "sub-1", "cognito:username": "alice", "cognito:groups": cognito_groups,
                     "scope": "api/read", "token_use": "access", "client_id": "1"
                 }}),
             };
@@ -75,7 +79,7 @@ fn event(source: Source, caller: Caller, method: &str, path: &str) -> Value {
                     });
                 }
                 _ => {
-                    let jwt_groups = format!("[{}]", groups.replace(',', " "));
+                    let jwt_groups = format!("[{}]", names.join(" "));
                     event["requestContext"]["authorizer"]["jwt"] = json!({
                         "claims": {
                             "sub": "sub-1", "username": "alice", "cognito:groups": jwt_groups,
@@ -196,4 +200,80 @@ async fn fixture_lambda_context_with_only_an_unrelated_key_is_anonymous() {
     event["rawPath"] = json!("/me");
     let response = api.handle(event).await.unwrap();
     assert_eq!(response["statusCode"], 401, "{response}");
+}
+
+/// The review's bypasses (issue "route-rule bypasses"): a REST API whose resource is
+/// `/{proxy+}` on stage `prod`. The authorizer judges the method ARN's literal path
+/// (`GET/prod/me`, `GET/me//`); the handler must route by the same path, so a spelling that
+/// is not literally `/me` or `/admin` is never served as one, and a group name that merely
+/// contains `admin` is not `admin`.
+#[tokio::test]
+async fn path_spellings_and_group_names_cannot_reach_a_protected_route() {
+    let api = Api::new(Settings::default());
+    let proxy_event = |proxy: &str, groups: &[&str]| {
+        let mut event = event(Source::RestLambda, Caller::Member, "GET", "/x");
+        event["path"] = json!(format!("/{proxy}"));
+        event["pathParameters"] = json!({ "proxy": proxy });
+        event["requestContext"]["path"] = json!(format!("/prod/{proxy}"));
+        event["requestContext"]["stage"] = json!("prod");
+        event["requestContext"]["authorizer"]["groups"] =
+            json!(serde_json::to_string(groups).unwrap());
+        event
+    };
+    // (proxy parameter, groups, status)
+    let cases: &[(&str, &[&str], u16)] = &[
+        ("me", &["staff"], 200),
+        ("prod/me", &["staff"], 404),
+        ("/me", &["staff"], 404),
+        ("me/", &["staff"], 404),
+        ("me//", &["staff"], 404),
+        ("./me", &["staff"], 404),
+        ("x/../me", &["staff"], 404),
+        ("admin", &["admin"], 200),
+        ("admin", &["ops,admin"], 403),
+        ("admin", &["[admin]"], 403),
+        ("admin", &["\"admin\""], 403),
+        ("admin", &["x admin"], 403),
+        ("admin", &["Admin"], 403),
+        ("prod/admin", &["ops,admin"], 404),
+    ];
+    for (proxy, groups, status) in cases {
+        let response = api.handle(proxy_event(proxy, groups)).await.unwrap();
+        assert_eq!(
+            response["statusCode"], *status,
+            "{proxy} {groups:?}: {response}"
+        );
+    }
+
+    // HTTP API `$default` route on a named stage: the stage is stripped from rawPath once,
+    // where API Gateway put it, and nothing else is rewritten.
+    let http_event = |raw_path: &str| {
+        let mut event = event(Source::HttpLambda, Caller::Member, "GET", raw_path);
+        event["routeKey"] = json!("$default");
+        event["requestContext"]["routeKey"] = json!("$default");
+        event["requestContext"]["stage"] = json!("prod");
+        event
+    };
+    for (raw_path, status) in [
+        ("/prod/me", 200),
+        ("/prod/prod/me", 404),
+        ("/prod//me", 404),
+        ("/prod/me/", 404),
+        ("/me", 404),
+    ] {
+        let response = api.handle(http_event(raw_path)).await.unwrap();
+        assert_eq!(response["statusCode"], status, "{raw_path}: {response}");
+    }
+}
+
+/// `/me` shows group names exactly as Cognito holds them, separators and all.
+#[tokio::test]
+async fn me_shows_group_names_exactly() {
+    let api = Api::new(Settings::default());
+    let names = ["ops,eu", "[beta]", "say \"hi\"", "admin"];
+    let mut event = event(Source::HttpLambda, Caller::Member, "GET", "/me");
+    event["requestContext"]["authorizer"]["lambda"]["groups"] =
+        json!(serde_json::to_string(&names).unwrap());
+    let response = api.handle(event).await.unwrap();
+    assert_eq!(body(&response)["groups"], json!(names));
 }

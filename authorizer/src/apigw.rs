@@ -92,8 +92,7 @@ impl Authorizer {
         route_rules: RouteRules,
         http_api_response: HttpApiResponse,
     ) -> Self {
-        let route_key =
-            http_api_response == HttpApiResponse::Simple && !route_rules.is_empty();
+        let route_key = http_api_response == HttpApiResponse::Simple && !route_rules.is_empty();
         Authorizer {
             verifier,
             route_rules: Arc::new(route_rules),
@@ -115,12 +114,10 @@ impl Authorizer {
             config.jwks_timeout,
             config.jwks_refresh_cooldown,
         )?;
-        Ok(Authorizer::new(
-            verifier,
-            config.route_rules,
-            config.http_api_response,
+        Ok(
+            Authorizer::new(verifier, config.route_rules, config.http_api_response)
+                .with_identity_sources(config.identity_sources),
         )
-        .with_identity_sources(config.identity_sources))
     }
 
     pub fn verifier(&self) -> &Verifier {
@@ -192,9 +189,11 @@ impl Authorizer {
         // Before the token is judged: an answer API Gateway would cache under a key that does
         // not determine it must not be given at all (a 500 is not cached).
         if event.kind == EventKind::HttpV2
-            && !self.identity_sources.match_event(&event.identity_source, |source| {
-                event.identity_source_value(source)
-            })
+            && !self
+                .identity_sources
+                .match_event(&event.identity_source, |source| {
+                    event.identity_source_value(source)
+                })
         {
             return Err(AuthorizerError::IdentitySourceMismatch);
         }

@@ -159,8 +159,7 @@ const IDENTITY_SOURCES: &str = "IDENTITY_SOURCES";
 
 /// A long stage prefix of a method ARN, for sizing the policy at init: the longest partition
 /// and region, a 10-character API ID and a 32-character stage.
-const NOMINAL_STAGE_PREFIX: &str =
-    "arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:abcdefghij/stage-name-of-32-characters-ab/";
+const NOMINAL_STAGE_PREFIX: &str = "arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:abcdefghij/stage-name-of-32-characters-ab/";
 
 /// Room for the Deny list in an 8 KB answer (API Gateway's documented Lambda authorizer
 /// result size, <https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-execution-service-websocket-limits-table.html>;
@@ -671,7 +670,10 @@ mod tests {
         for vars in [
             &[rules, ("IDENTITY_SOURCES", "$request.header.Authorization")][..],
             &[("IDENTITY_SOURCES", "$context.routeKey")],
-            &[("IDENTITY_SOURCES", "$request.header.X-Tenant,$context.routeKey")],
+            &[(
+                "IDENTITY_SOURCES",
+                "$request.header.X-Tenant,$context.routeKey",
+            )],
         ] {
             let error = with(vars).unwrap_err();
             assert_eq!(error.variable, "IDENTITY_SOURCES", "{vars:?}");
@@ -701,7 +703,10 @@ mod tests {
         )])
         .unwrap_err();
         assert_eq!(error.variable, "ROUTE_RULES");
-        assert!(error.message.contains("duplicate member name \"groups\""), "{error}");
+        assert!(
+            error.message.contains("duplicate member name \"groups\""),
+            "{error}"
+        );
     }
 
     #[test]

@@ -159,8 +159,8 @@ mod tests {
 
     #[test]
     fn parses_the_template_sources_and_refuses_every_mistake() {
-        let sources = IdentitySources::parse("$request.header.Authorization, $context.routeKey")
-            .unwrap();
+        let sources =
+            IdentitySources::parse("$request.header.Authorization, $context.routeKey").unwrap();
         assert_eq!(
             sources.sources(),
             [
@@ -182,13 +182,25 @@ mod tests {
 
         for (bad, says) in [
             ("", "is not one of"),
-            ("$context.routeKey", "must include $request.header.Authorization"),
+            (
+                "$context.routeKey",
+                "must include $request.header.Authorization",
+            ),
             ("$request.header.X-Tenant", "must include"),
-            ("$request.header.Authorization,$request.header.authorization", "named twice"),
-            ("$request.header.Authorization,$context.stage", "is not one of"),
+            (
+                "$request.header.Authorization,$request.header.authorization",
+                "named twice",
+            ),
+            (
+                "$request.header.Authorization,$context.stage",
+                "is not one of",
+            ),
             ("$request.header.", "is not one of"),
             ("$request.header.a b", "is not one of"),
-            ("$request.header.Authorization,,$context.routeKey", "is not one of"),
+            (
+                "$request.header.Authorization,,$context.routeKey",
+                "is not one of",
+            ),
             ("request.header.Authorization", "is not one of"),
         ] {
             let error = IdentitySources::parse(bad).unwrap_err();
@@ -213,8 +225,14 @@ mod tests {
             ("swapped", values(&["GET /hello", "Bearer t"])),
             ("token only", values(&["Bearer t"])),
             ("route only", values(&["GET /hello"])),
-            ("extra header that says the route", values(&["Bearer t", "GET /hello", "GET /hello"])),
-            ("header instead of token", values(&["GET /hello", "GET /hello"])),
+            (
+                "extra header that says the route",
+                values(&["Bearer t", "GET /hello", "GET /hello"]),
+            ),
+            (
+                "header instead of token",
+                values(&["GET /hello", "GET /hello"]),
+            ),
             ("other route", values(&["Bearer t", "GET /admin"])),
             ("other token", values(&["Bearer u", "GET /hello"])),
             ("none", values(&[])),
@@ -222,8 +240,8 @@ mod tests {
             assert!(!sources.match_event(&event, request), "{case}");
         }
         // A source the request does not have never matches, not even an empty value.
-        let tenant = IdentitySources::parse("$request.header.Authorization,$request.querystring.t")
-            .unwrap();
+        let tenant =
+            IdentitySources::parse("$request.header.Authorization,$request.querystring.t").unwrap();
         assert!(!tenant.match_event(&values(&["Bearer t", ""]), request));
     }
 }

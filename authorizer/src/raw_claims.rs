@@ -249,7 +249,12 @@ mod tests {
             (br#"{}"#, false),
         ] {
             let claims = RawClaims::parse(payload).unwrap();
-            assert_eq!(claims.email_verified, verified, "{}", String::from_utf8_lossy(payload));
+            assert_eq!(
+                claims.email_verified,
+                verified,
+                "{}",
+                String::from_utf8_lossy(payload)
+            );
         }
         assert!(RawClaims::parse(br#"{"email_verified":true,"email_verified":true}"#).is_err());
     }

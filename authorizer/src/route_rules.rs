@@ -118,7 +118,8 @@ impl RouteRules {
     /// Parses the JSON form. Every mistake is an error: a rule that silently matched nothing
     /// would leave a route unguarded.
     pub fn parse(json: &str) -> Result<Self, String> {
-        const SHAPE: &str = "must be a JSON object of \"METHOD /path\": {\"groups\": [...], \"scopes\": [...]}";
+        const SHAPE: &str =
+            "must be a JSON object of \"METHOD /path\": {\"groups\": [...], \"scopes\": [...]}";
         let document = match crate::strict_json::parse_value(json.as_bytes()) {
             Ok(Value::Object(document)) => document,
             Ok(_) => return Err(SHAPE.to_owned()),
@@ -243,9 +244,15 @@ mod tests {
     #[test]
     fn duplicates_are_refused_at_every_level_and_named() {
         let cases = [
-            (r#"{"GET /admin":{"groups":["admin"],"groups":["staff"]}}"#, "groups"),
+            (
+                r#"{"GET /admin":{"groups":["admin"],"groups":["staff"]}}"#,
+                "groups",
+            ),
             (r#"{"GET /a":{"scopes":["x"],"scopes":["y"]}}"#, "scopes"),
-            (r#"{"GET /a":{"groups":["x"]},"GET /a":{"groups":["x"]}}"#, "GET /a"),
+            (
+                r#"{"GET /a":{"groups":["x"]},"GET /a":{"groups":["x"]}}"#,
+                "GET /a",
+            ),
         ];
         for (json, named) in cases {
             let error = RouteRules::parse(json).unwrap_err();
@@ -258,8 +265,9 @@ mod tests {
 
     #[test]
     fn worst_case_deny_size_counts_every_resource() {
-        let rules = RouteRules::parse(r#"{"GET /a": {"groups": ["x"]}, "ANY /bb": {"groups": ["x"]}}"#)
-            .unwrap();
+        let rules =
+            RouteRules::parse(r#"{"GET /a": {"groups": ["x"]}, "ANY /bb": {"groups": ["x"]}}"#)
+                .unwrap();
         // GET /a: GET/a GET/a/ HEAD/a HEAD/a/ = 5+6+6+7; ANY /bb: 7 methods x (m/bb, m/bb/).
         let any: usize = METHODS.iter().map(|m| 2 * (m.len() + 3) + 1).sum();
         let suffix_bytes = 5 + 6 + 6 + 7 + any;

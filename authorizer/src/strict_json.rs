@@ -108,7 +108,10 @@ mod tests {
         ];
         for json in duplicated {
             let error = parse_value(json.as_bytes()).unwrap_err();
-            assert!(error.to_string().contains("duplicate member name"), "{json}: {error}");
+            assert!(
+                error.to_string().contains("duplicate member name"),
+                "{json}: {error}"
+            );
         }
     }
 

@@ -348,9 +348,19 @@ async fn identity_sources_must_have_the_configured_shape() {
         (&plain, &[t, "GET /hello"], Some("GET /hello"), true),
         (&plain, &["GET /hello", t], None, false),
         (&plain, &[t], Some("GET /hello"), false),
-        (&plain, &[t, "GET /hello", "GET /hello"], Some("GET /hello"), false),
+        (
+            &plain,
+            &[t, "GET /hello", "GET /hello"],
+            Some("GET /hello"),
+            false,
+        ),
         // Deployed as [X-Tenant, routeKey]: the token is not part of the cache key.
-        (&plain, &["GET /hello", "GET /hello"], Some("GET /hello"), false),
+        (
+            &plain,
+            &["GET /hello", "GET /hello"],
+            Some("GET /hello"),
+            false,
+        ),
         (&plain, &["acme", "GET /hello"], Some("acme"), false),
         (&plain, &[t, "GET /admin"], None, false),
         (&tenant, &[t, "acme", "GET /hello"], Some("acme"), true),
@@ -362,7 +372,11 @@ async fn identity_sources_must_have_the_configured_shape() {
     for (index, (authorizer, sources, header, answered)) in cases.iter().enumerate() {
         let outcome = authorizer.handle(&event(sources, *header)).await;
         if *answered {
-            assert_eq!(outcome.unwrap().to_json()["isAuthorized"], true, "case {index}");
+            assert_eq!(
+                outcome.unwrap().to_json()["isAuthorized"],
+                true,
+                "case {index}"
+            );
         } else {
             assert_eq!(
                 outcome.unwrap_err(),
@@ -404,11 +418,17 @@ async fn missing_required_scope_or_group_is_forbidden_not_unauthorized() {
                 vec![("Deny".to_owned(), vec![stage.to_owned()])],
                 "{reason}"
             );
-            assert_eq!(denied["principalId"], "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+            assert_eq!(
+                denied["principalId"],
+                "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+            );
             assert!(denied.get("context").is_none(), "{denied}");
             let typed: ApiGatewayCustomAuthorizerResponse<Option<Value>> =
                 serde_json::from_value(denied).unwrap();
-            assert_eq!(typed.policy_document.statement[0].effect, IamPolicyEffect::Deny);
+            assert_eq!(
+                typed.policy_document.statement[0].effect,
+                IamPolicyEffect::Deny
+            );
 
             let v2 = http_v2_event(&lacking, "GET/hello", "GET /hello", &[lacking.as_str()]);
             let answer = authorizer.handle(&v2).await.unwrap().to_json();

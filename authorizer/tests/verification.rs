@@ -16,8 +16,10 @@ async fn reason(h: &Harness, token: &str) -> Reason {
         // Only a missing required scope or group is Forbidden, and only for an authentic token.
         Err(VerifyError::Forbidden { rejection, sub }) => {
             assert!(
-                matches!(rejection.reason, Reason::MissingScope | Reason::MissingGroup)
-                    && !sub.is_empty(),
+                matches!(
+                    rejection.reason,
+                    Reason::MissingScope | Reason::MissingGroup
+                ) && !sub.is_empty(),
                 "{rejection:?}"
             );
             rejection.reason

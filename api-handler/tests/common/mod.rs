@@ -59,7 +59,7 @@ pub fn expectations() -> Vec<Expected> {
             200,
             Some(json!({
                 "sub": ALICE_SUB, "username": "alice", "email": "alice@example.com",
-                "groups": ["admin", "users"], "scopes": [], "token_use": "id", "client_id": CLIENT_ID
+                "email_verified": true, "groups": ["admin", "users"], "scopes": [], "token_use": "id", "client_id": CLIENT_ID
             })),
         ),
         expect("api-rest-me-anonymous.json", 401, unauthorized.clone()),
@@ -73,7 +73,7 @@ pub fn expectations() -> Vec<Expected> {
             200,
             Some(json!({
                 "sub": BOB_SUB, "username": "bob", "email": "bob@example.com",
-                "groups": ["admin", "users"], "scopes": [], "token_use": "id", "client_id": CLIENT_ID
+                "email_verified": true, "groups": ["admin", "users"], "scopes": [], "token_use": "id", "client_id": CLIENT_ID
             })),
         ),
         expect("api-rest-admin.json", 200, welcome_alice.clone()),
