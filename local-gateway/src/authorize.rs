@@ -11,6 +11,7 @@ use crate::invoke::InvokeError;
 use crate::policy::{self, Decision};
 use crate::proxy_event;
 use crate::request::{ApiContext, IncomingRequest};
+use crate::routes::Route;
 
 /// Which authorizer API Gateway is configured with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +49,7 @@ pub fn authorizer_event(
     kind: AuthorizerKind,
     request: &IncomingRequest,
     api: &ApiContext,
-    resource: &str,
+    route: &Route,
     method_arn: &str,
 ) -> Value {
     match kind {
@@ -59,7 +60,7 @@ pub fn authorizer_event(
         }),
         AuthorizerKind::Request => {
             // A REQUEST authorizer gets the proxy event's request fields, without the body.
-            let mut event = proxy_event::rest_event(request, api, resource, None);
+            let mut event = proxy_event::rest_event(request, api, route, None);
             let map = event.as_object_mut().expect("an object");
             map.remove("body");
             map.remove("isBase64Encoded");
@@ -68,7 +69,7 @@ pub fn authorizer_event(
             event
         }
         AuthorizerKind::Http => {
-            let route_key = format!("{} {resource}", request.method);
+            let route_key = route.key();
             let mut event = proxy_event::http_event(request, api, &route_key, None);
             let map = event.as_object_mut().expect("an object");
             map.remove("body");
@@ -255,19 +256,37 @@ mod tests {
     #[test]
     fn builds_each_authorizer_event() {
         let request = IncomingRequest::new("GET", "/me").with_header("Authorization", "Bearer t");
-        let token = authorizer_event(AuthorizerKind::Token, &request, &api(), "/me", ARN);
+        let token = authorizer_event(
+            AuthorizerKind::Token,
+            &request,
+            &api(),
+            crate::routes::find("GET", "/me").unwrap(),
+            ARN,
+        );
         assert_eq!(
             token,
             json!({"type": "TOKEN", "authorizationToken": "Bearer t", "methodArn": ARN})
         );
-        let rest = authorizer_event(AuthorizerKind::Request, &request, &api(), "/me", ARN);
+        let rest = authorizer_event(
+            AuthorizerKind::Request,
+            &request,
+            &api(),
+            crate::routes::find("GET", "/me").unwrap(),
+            ARN,
+        );
         assert_eq!(
             (rest["type"].as_str(), rest["methodArn"].as_str()),
             (Some("REQUEST"), Some(ARN))
         );
         assert_eq!(rest["headers"]["authorization"], "Bearer t");
         assert!(rest.get("body").is_none());
-        let http = authorizer_event(AuthorizerKind::Http, &request, &api(), "/me", ARN);
+        let http = authorizer_event(
+            AuthorizerKind::Http,
+            &request,
+            &api(),
+            crate::routes::find("GET", "/me").unwrap(),
+            ARN,
+        );
         assert_eq!(http["version"], "2.0");
         assert_eq!(http["routeArn"], ARN);
         assert_eq!(http["identitySource"], json!(["Bearer t", "GET /me"]));

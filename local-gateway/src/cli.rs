@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::authorize::AuthorizerKind;
+use crate::routes::RouteLayout;
 
 pub const USAGE: &str = "\
 Usage: local-gateway [options]
@@ -16,6 +17,9 @@ Options:
   --port PORT                 port on 127.0.0.1 (default 3000; 0 picks a free one)
   --authorizer KIND           token (REST TOKEN authorizer, the default), request (REST
                               REQUEST authorizer) or http (HTTP API, payload 2.0)
+  --routes LAYOUT             template (the template's routes, the default) or greedy (every
+                              path behind the authorizer through one REST ANY /{proxy+}
+                              resource or the HTTP API $default route)
   --ttl SECONDS               authorizer result cache TTL (default 300, as the template;
                               0 disables caching)
   --stage NAME                stage in method ARNs (default prod; $default for --authorizer http)
@@ -43,6 +47,7 @@ pub enum Command {
 pub struct Options {
     pub port: u16,
     pub authorizer: AuthorizerKind,
+    pub routes: RouteLayout,
     pub ttl: Duration,
     pub stage: String,
     pub lambda_endpoint: Option<String>,
@@ -56,6 +61,7 @@ impl Default for Options {
         Options {
             port: 3000,
             authorizer: AuthorizerKind::Token,
+            routes: RouteLayout::Template,
             ttl: Duration::from_secs(300),
             stage: "prod".to_owned(),
             lambda_endpoint: None,
@@ -90,6 +96,17 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                     other => {
                         return Err(format!(
                             "--authorizer: {other:?} is not one of token, request, http"
+                        ));
+                    }
+                }
+            }
+            "--routes" => {
+                options.routes = match value()?.as_str() {
+                    "template" => RouteLayout::Template,
+                    "greedy" => RouteLayout::Greedy,
+                    other => {
+                        return Err(format!(
+                            "--routes: {other:?} is not one of template, greedy"
                         ));
                     }
                 }
@@ -167,8 +184,11 @@ mod tests {
             "b",
             "--lambda-timeout",
             "5",
+            "--routes",
+            "greedy",
         ])
         .unwrap();
+        assert_eq!(options.routes, RouteLayout::Greedy);
         assert_eq!(options.port, 0);
         assert_eq!(options.authorizer, AuthorizerKind::Http);
         assert_eq!(options.stage, "$default");
@@ -201,6 +221,7 @@ mod tests {
             &["--ttl", "3601"],
             &["--ttl", "-1"],
             &["--authorizer", "jwt"],
+            &["--routes", "proxy"],
             &["--lambda-endpoint", "127.0.0.1:9000"],
             &["--nope"],
         ] {

@@ -14,10 +14,15 @@ use crate::invoke::{Functions, LambdaClient};
 use crate::request::ApiContext;
 
 /// The template's environment for the authorizer function, used when a variable is unset.
-pub const TEMPLATE_DEFAULTS: [(&str, &str); 3] = [
+pub const TEMPLATE_DEFAULTS: [(&str, &str); 4] = [
     ("ROUTE_RULES", r#"{"GET /admin": {"groups": ["admin"]}}"#),
     ("TOKEN_USE", "any"),
     ("HTTP_API_RESPONSE", "simple"),
+    // The HTTP API's identity sources in the template, which this gateway sends too.
+    (
+        "IDENTITY_SOURCES",
+        "$request.header.Authorization,$context.routeKey",
+    ),
 ];
 
 /// Account and API ID in method ARNs: fixed placeholders, as nothing is deployed.
@@ -85,6 +90,7 @@ pub fn gateway_config(options: &Options, lookup: impl Fn(&str) -> Option<String>
         .unwrap_or_else(|| "us-east-1".to_owned());
     GatewayConfig {
         kind: options.authorizer,
+        routes: options.routes,
         ttl: options.ttl,
         api: ApiContext {
             region,

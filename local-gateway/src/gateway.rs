@@ -9,12 +9,14 @@ use crate::authorize::{self, AuthCache, AuthorizerKind, Verdict};
 use crate::invoke::{Function, Functions};
 use crate::proxy_event;
 use crate::request::{ApiContext, IncomingRequest};
-use crate::routes;
+use crate::routes::{self, RouteLayout};
 
 /// How the gateway is set up (the template's values by default).
 #[derive(Clone, Debug)]
 pub struct GatewayConfig {
     pub kind: AuthorizerKind,
+    /// The template's routes, or one catch-all (`/{proxy+}`, `$default`).
+    pub routes: RouteLayout,
     /// Authorizer result cache TTL; zero disables the cache.
     pub ttl: Duration,
     pub api: ApiContext,
@@ -92,9 +94,15 @@ impl Gateway {
     }
 
     pub async fn handle(&self, request: IncomingRequest) -> GatewayResponse {
-        let Some(route) = routes::find(&request.method, &request.path) else {
+        let Some(route) = routes::route_for(
+            self.config.routes,
+            self.http_api(),
+            &request.method,
+            &request.path,
+        ) else {
             return self.no_route();
         };
+        let route = &route;
         let method_arn = self.config.api.method_arn(&request.method, &request.path);
         let mut auth = AuthTrace::NotNeeded;
         let mut identity = None;
@@ -114,7 +122,7 @@ impl Gateway {
                         self.config.kind,
                         &request,
                         &self.config.api,
-                        route.path,
+                        route,
                         &method_arn,
                     );
                     self.authorizer_invocations.fetch_add(1, Ordering::SeqCst);
@@ -166,7 +174,7 @@ impl Gateway {
                 context.insert("integrationLatency".into(), json!(0));
                 context
             });
-            proxy_event::rest_event(request, &self.config.api, route.path, authorizer)
+            proxy_event::rest_event(request, &self.config.api, route, authorizer)
         };
         self.api_invocations.fetch_add(1, Ordering::SeqCst);
         let answer = self.functions.invoke(Function::Api, &event).await;

@@ -6,15 +6,21 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
 use crate::request::{ApiContext, IncomingRequest};
+use crate::routes::Route;
 
 /// REST API proxy event (payload 1.0). `authorizer` is `requestContext.authorizer`:
 /// `principalId` plus the authorizer's context keys.
 pub fn rest_event(
     request: &IncomingRequest,
     api: &ApiContext,
-    resource: &str,
+    route: &Route,
     authorizer: Option<Map<String, Value>>,
 ) -> Value {
+    let resource = route.path;
+    let path_parameters = match route.proxy_parameter(&request.path) {
+        Some(proxy) => json!({ "proxy": proxy }),
+        None => Value::Null,
+    };
     let mut single = Map::new();
     let mut multi = Map::new();
     for (name, value) in &request.headers {
@@ -53,7 +59,7 @@ pub fn rest_event(
         "multiValueHeaders": multi,
         "queryStringParameters": query,
         "multiValueQueryStringParameters": multi_query,
-        "pathParameters": null,
+        "pathParameters": path_parameters,
         "stageVariables": null,
         "requestContext": context,
         "body": body,
@@ -69,6 +75,12 @@ pub fn http_event(
     route_key: &str,
     lambda_context: Option<Map<String, Value>>,
 ) -> Value {
+    // A named stage is the first segment of the URL, and of rawPath; `$default` is not.
+    let raw_path = if api.stage == "$default" {
+        request.path.clone()
+    } else {
+        format!("/{}{}", api.stage, request.path)
+    };
     // Payload 2.0 joins repeated headers and query parameters with commas; cookies are apart.
     let mut headers = Map::new();
     let mut cookies = Vec::new();
@@ -95,7 +107,7 @@ pub fn http_event(
         "domainPrefix": api.api_id,
         "http": {
             "method": request.method,
-            "path": request.path,
+            "path": raw_path,
             "protocol": "HTTP/1.1",
             "sourceIp": request.source_ip,
             "userAgent": request.header_values("user-agent").first().copied().unwrap_or_default(),
@@ -112,7 +124,7 @@ pub fn http_event(
     let mut event = json!({
         "version": "2.0",
         "routeKey": route_key,
-        "rawPath": request.path,
+        "rawPath": raw_path,
         "rawQueryString": request.raw_query,
         "headers": headers,
         "requestContext": context,
@@ -287,8 +299,9 @@ mod tests {
     fn rest_events_carry_the_authorizer_and_both_header_forms() {
         let mut authorizer = Map::new();
         authorizer.insert("principalId".into(), json!("sub-1"));
-        authorizer.insert("groups".into(), json!("admin"));
-        let event = rest_event(&request(), &api(), "/me", Some(authorizer));
+        authorizer.insert("groups".into(), json!(r#"["admin"]"#));
+        let me = crate::routes::find("GET", "/me").unwrap();
+        let event = rest_event(&request(), &api(), me, Some(authorizer));
         assert_eq!(event["httpMethod"], "GET");
         assert_eq!(event["resource"], "/me");
         assert_eq!(event["headers"]["accept"], "b");
@@ -301,13 +314,23 @@ mod tests {
         assert_eq!(event["requestContext"]["path"], "/prod/me");
         assert_eq!(
             event["requestContext"]["authorizer"],
-            json!({"principalId": "sub-1", "groups": "admin"})
+            json!({"principalId": "sub-1", "groups": r#"["admin"]"#})
         );
+        assert_eq!(event["pathParameters"], Value::Null);
         assert_eq!(event["body"], Value::Null);
+        let greedy = rest_event(
+            &IncomingRequest::new("GET", "/prod/me"),
+            &api(),
+            &crate::routes::GREEDY_RESOURCE,
+            None,
+        );
+        assert_eq!(greedy["resource"], "/{proxy+}");
+        assert_eq!(greedy["path"], "/prod/me");
+        assert_eq!(greedy["pathParameters"], json!({"proxy": "prod/me"}));
         let anonymous = rest_event(
             &IncomingRequest::new("GET", "/health"),
             &api(),
-            "/health",
+            crate::routes::find("GET", "/health").unwrap(),
             None,
         );
         assert!(anonymous["requestContext"].get("authorizer").is_none());

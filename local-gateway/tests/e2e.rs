@@ -55,6 +55,7 @@ fn config(kind: AuthorizerKind, ttl: u64) -> GatewayConfig {
         .to_owned();
     GatewayConfig {
         kind,
+        routes: local_gateway::routes::RouteLayout::Template,
         ttl: Duration::from_secs(ttl),
         api: ApiContext {
             region,

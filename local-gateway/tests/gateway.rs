@@ -15,6 +15,7 @@ use local_gateway::authorize::AuthorizerKind;
 use local_gateway::config::{API_ID, in_process};
 use local_gateway::invoke::{Function, Functions, InvokeError, LambdaClient};
 use local_gateway::request::ApiContext;
+use local_gateway::routes::RouteLayout;
 use local_gateway::{Gateway, GatewayConfig, server};
 use serde_json::{Value, json};
 use testkit::{JwksServer, Mode, TestKey, cognito_claims, mint};
@@ -51,6 +52,7 @@ fn lookup(jwks: &JwksServer) -> impl Fn(&str) -> Option<String> + Clone + use<> 
 fn config(kind: AuthorizerKind, ttl: u64) -> GatewayConfig {
     GatewayConfig {
         kind,
+        routes: RouteLayout::Template,
         ttl: Duration::from_secs(ttl),
         api: ApiContext {
             region: "ap-northeast-1".into(),
@@ -348,4 +350,88 @@ async fn functions_behind_the_lambda_invoke_api() {
         get(&base, "/health", None).await,
         (502, json!({"message": "Internal server error"}))
     );
+}
+
+/// The review's reproductions, end to end: every path behind one catch-all (a REST
+/// `ANY /{proxy+}` resource on stage `prod`, or the HTTP API `$default` route), with
+/// `GET /admin` for `admin` and `GET /me` for the `profile/read` scope. A caller in group
+/// `staff` without the scope, or in a group whose name merely contains `admin`, never gets
+/// a 200 from a protected handler, whatever the spelling of the path.
+#[tokio::test]
+async fn greedy_routes_cannot_be_spelled_around_the_rules() {
+    const RULES: &str =
+        r#"{"GET /admin":{"groups":["admin"]},"GET /me":{"scopes":["profile/read"]}}"#;
+    let staff = token("access", &["staff"]);
+    let mut scoped_claims = cognito_claims(POOL, CLIENT, "access");
+    scoped_claims["cognito:groups"] = json!(["staff"]);
+    scoped_claims["scope"] = json!("profile/read");
+    let scoped = mint(
+        key(),
+        &json!({"kid": key().kid, "alg": "RS256"}),
+        &scoped_claims,
+    );
+    let admin = token("access", &["admin"]);
+
+    for (kind, response) in [
+        (AuthorizerKind::Token, "simple"),
+        (AuthorizerKind::Http, "iam"),
+        (AuthorizerKind::Http, "simple"),
+    ] {
+        let jwks = JwksServer::start(TestKey::jwks(&[key()]).to_string()).await;
+        let base_lookup = lookup(&jwks);
+        let functions = in_process(move |name: &str| match name {
+            "ROUTE_RULES" => Some(RULES.to_owned()),
+            "HTTP_API_RESPONSE" => Some(response.to_owned()),
+            other => base_lookup(other),
+        })
+        .await
+        .expect("in-process functions");
+        let mut config = config(kind, 0);
+        config.routes = RouteLayout::Greedy;
+        let gateway = Arc::new(Gateway::new(config, functions));
+        let base = format!("http://{}", server::spawn(gateway).await.unwrap());
+
+        let what = format!("{kind:?} {response}");
+        let simple_with_rules = kind == AuthorizerKind::Http && response == "simple";
+        // (path, token, status): what a greedy REST API or an HTTP API with IAM policies
+        // answers. Simple responses with rules refuse every `$default` request (403): the
+        // answer would be cached for the route key, which stands for every path.
+        let cases: &[(&str, &str, u16)] = &[
+            ("/me", &scoped, 200),
+            ("/admin", &admin, 200),
+            ("/me", &staff, 403),
+            ("/admin", &staff, 403),
+            ("/prod/me", &staff, 404),
+            ("/prod//me", &staff, 404),
+            ("/me//", &staff, 404),
+            ("/me/", &staff, 403),
+            ("/prod/prod/admin", &staff, 404),
+            ("/admin/", &staff, 403),
+            ("/Admin", &staff, 404),
+        ];
+        for (path, token, status) in cases {
+            let expected = if simple_with_rules { 403 } else { *status };
+            let (got, body) = get(&base, path, Some(token)).await;
+            assert_eq!(got, expected, "{what} {path}: {body}");
+        }
+        drop(jwks);
+    }
+
+    // A group named like a list that contains `admin` is not `admin`, here or downstream.
+    for groups in [
+        &["ops,admin"][..],
+        &["[admin]"],
+        &["\"admin\""],
+        &["x admin"],
+    ] {
+        let s = stack(AuthorizerKind::Token, 0).await;
+        let tricky = token("access", groups);
+        assert_eq!(
+            get(&s.base, "/admin", Some(&tricky)).await.0,
+            403,
+            "{groups:?}"
+        );
+        let (status, me) = get(&s.base, "/me", Some(&tricky)).await;
+        assert_eq!((status, &me["groups"]), (200, &json!(groups)), "{groups:?}");
+    }
 }
