@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use cognito_authorizer::config::IssuerPolicy;
 use cognito_authorizer::{Reason, VerifiedClaims, VerifyError};
+use common::issuers::*;
 use common::*;
 use serde_json::json;
 use testkit::{Mode, TestKey};

@@ -7,6 +7,7 @@ mod common;
 use aws_lc_rs::hmac;
 use cognito_authorizer::config::IssuerPolicy;
 use cognito_authorizer::{JwkAlgorithm, Reason, TokenUse, TokenUsePolicy, VerifyError};
+use common::issuers::*;
 use common::*;
 use serde_json::{Value, json};
 use testkit::{JwksServer, TestKey, b64url, cognito_claims, mint, mint_unsigned};

@@ -11,8 +11,7 @@ use cognito_authorizer::{Clock, HttpJwksFetcher, KeyStore, Verifier, VerifierCon
 use serde_json::{Value, json};
 use testkit::{JwksServer, TestKey, cognito_claims, mint};
 
-mod issuers;
-pub use issuers::*;
+pub mod issuers;
 
 pub const POOL: &str = "ap-northeast-1_TestPool1";
 pub const OTHER_POOL: &str = "ap-northeast-1_OtherPool";
