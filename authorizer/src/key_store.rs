@@ -138,8 +138,8 @@ struct IssuerKeys {
     keys: RwLock<Arc<KeySet>>,
     refresh: tokio::sync::Mutex<RefreshState>,
     /// Fetches begun so far, bumped under `refresh` just before each request goes out. Read
-    /// without the lock by a request about to wait for it, to tell afterwards whether a fetch
-    /// began after it missed its `kid`.
+    /// without the lock by a request about to wait for it, to tell afterwards (from
+    /// [`RefreshState::last_finished_fetch`]) whether a fetch began after it missed its `kid`.
     fetches_started: AtomicU64,
 }
 
@@ -150,6 +150,9 @@ struct RefreshState {
     /// refresh that found its `kid`.
     cooldown_from: Option<Duration>,
     last_failed: bool,
+    /// The number (in `fetches_started`) of the last fetch that finished. A fetch abandoned
+    /// midway (the prefetch's time limit) never sets it, so nobody takes it for an answer.
+    last_finished_fetch: u64,
 }
 
 impl RefreshState {
@@ -236,18 +239,16 @@ impl KeyStore {
         self.refresh_for_kid(entry, kid).await
     }
 
+    /// A fetch no token asked for, so no flood can drive it: it runs whatever the cooldown, and
+    /// only a failure starts one.
     async fn planned_fetch(&self, entry: &IssuerKeys) {
         let mut state = entry.refresh.lock().await;
-        // Only a failed fetch can have started a cooldown before init's prefetch; a later
-        // caller gets no more fetches out of this than the cooldown allows.
-        if state.cooling_down(self.clock.monotonic(), self.cooldown) {
-            return;
-        }
         self.fetch_and_store(entry, &mut state).await;
     }
 
     /// Looks `kid` up again under the entry's refresh lock and fetches the JWKS if it is still
-    /// missing, no fetch began since the caller missed it, and no cooldown is running.
+    /// missing, no fetch that began after the caller missed it has finished meanwhile, and no
+    /// cooldown is running.
     async fn refresh_for_kid(
         &self,
         entry: &IssuerKeys,
@@ -260,7 +261,7 @@ impl KeyStore {
         if let Some(key) = current(entry).get(kid) {
             return Ok(Arc::clone(key));
         }
-        if entry.fetches_started.load(Ordering::Acquire) != fetches_seen {
+        if state.last_finished_fetch > fetches_seen {
             // A fetch began after this caller missed its kid and has finished (it held the
             // lock): its answer is as fresh as a new one. It did not have the kid, so it counts
             // as this caller's refresh that did not find it.
@@ -291,8 +292,9 @@ impl KeyStore {
     /// Fetches `entry`'s JWKS and installs it; a failure keeps the keys and starts the cooldown.
     /// Called with the entry's refresh lock held (`state`).
     async fn fetch_and_store(&self, entry: &IssuerKeys, state: &mut RefreshState) {
-        entry.fetches_started.fetch_add(1, Ordering::AcqRel);
+        let number = entry.fetches_started.fetch_add(1, Ordering::AcqRel) + 1;
         let outcome = self.fetch(entry).await;
+        state.last_finished_fetch = number;
         match outcome {
             Ok(keys) => {
                 tracing::info!(issuer = %entry.issuer, jwks_url = %entry.jwks_url, kids = ?keys.kids(), "JWKS fetched");

@@ -4,8 +4,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use cognito_authorizer::config::IssuerPolicy;
-use cognito_authorizer::{Reason, VerifiedClaims, VerifyError};
+use cognito_authorizer::config::{IssuerPolicy, PoolConfig};
+use cognito_authorizer::{JwkAlgorithm, KeyStore, Reason, VerifiedClaims, VerifyError};
 use common::issuers::*;
 use common::*;
 use serde_json::json;
@@ -490,4 +490,45 @@ async fn a_failed_fetch_starts_the_cooldown_per_issuer_form() {
             .is_ok()
     );
     assert_eq!(h.fetcher.fetches(&jwks_url(&original)), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prefetch_abandoned_at_its_time_limit_is_nobodys_answer() {
+    let k0 = TestKey::shared(0);
+    let k1 = TestKey::shared(1);
+    let issuer = original_issuer();
+    let url = jwks_url(&issuer);
+    let fetcher = std::sync::Arc::new(TableFetcher::default());
+    fetcher.serve(&url, &[k0]);
+    fetcher.set_delay(Duration::from_millis(400));
+    let store = std::sync::Arc::new(KeyStore::new(
+        &[PoolConfig::with_issuer_policy(POOL, None, IssuerPolicy::Original).unwrap()],
+        &[JwkAlgorithm::RS256],
+        fetcher.clone(),
+        ManualClock::new(),
+        COOLDOWN,
+    ));
+    // H fetches for k0 (0-400 ms); a prefetch queues behind it, gets the lock at 400 ms and is
+    // abandoned mid-fetch at 700 ms; R misses k1 at 200 ms and queues behind the prefetch.
+    let h = {
+        let (store, issuer) = (store.clone(), issuer.clone());
+        tokio::spawn(async move { store.key(&issuer, &k0.kid).await.map(|_| ()) })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let prefetch = {
+        let store = store.clone();
+        tokio::spawn(async move { store.prefetch(Duration::from_millis(600)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let r = {
+        let (store, issuer) = (store.clone(), issuer.clone());
+        tokio::spawn(async move { store.key(&issuer, &k1.kid).await.map(|_| ()) })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    fetcher.serve(&url, &[k0, k1]);
+    assert_eq!(h.await.unwrap(), Ok(()));
+    prefetch.await.unwrap();
+    // R does not take the abandoned fetch for an answer: it fetches and finds k1.
+    assert_eq!(r.await.unwrap(), Ok(()));
+    assert_eq!(fetcher.fetches(&url), 3);
 }
