@@ -12,10 +12,12 @@
 //!   fetch failed; while it runs, unknown `kid`s are answered from the keys already known without
 //!   fetching. A successful planned fetch, or a refresh that found its `kid`, starts none: a key
 //!   Cognito starts signing with right after a cold start is fetched on first sight. Under a
-//!   flood of unknown `kid`s an entry is therefore fetched at most once per cooldown.
-//! - Refreshes of one entry run one at a time. A request that waited for a fetch which began
-//!   after it missed its `kid` takes that fetch's answer instead of fetching again, so concurrent
-//!   refreshes share a single request.
+//!   flood of unknown `kid`s an entry is therefore fetched at most once per cooldown (plus once
+//!   per key Cognito really publishes meanwhile: only a real key can be found).
+//! - Refreshes of one entry run one at a time. A request that waited while a fetch which began
+//!   after it missed its `kid` ran to the end takes that fetch's answer instead of fetching
+//!   again, so concurrent refreshes share a single request; a fetch abandoned midway (the
+//!   prefetch's time limit) is nobody's answer.
 //! - A failed fetch, or one that yields no usable key, keeps the keys already known.
 
 use std::collections::HashMap;
