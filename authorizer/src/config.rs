@@ -82,14 +82,6 @@ impl IssuerForm {
             IssuerForm::Updated => format!("https://issuer-cognito-idp.{region}.amazonaws.com"),
         }
     }
-
-    /// `original` or `updated`, as `USER_POOL_ISSUER` spells it.
-    pub fn name(self) -> &'static str {
-        match self {
-            IssuerForm::Original => "original",
-            IssuerForm::Updated => "updated",
-        }
-    }
 }
 
 /// Which issuer forms are accepted (`USER_POOL_ISSUER`): a pool that has moved to `UPDATED` can
@@ -197,8 +189,8 @@ pub struct VerifierConfig {
 }
 
 impl VerifierConfig {
-    /// A configuration with the defaults: any token use, RS256 only, no clock skew, no scope or
-    /// group requirements, keys fetched from AWS.
+    /// A configuration with the defaults: both issuer forms of each pool, any token use, RS256
+    /// only, no clock skew, no scope or group requirements, keys fetched from AWS.
     pub fn new(pool_ids: &[&str], client_ids: &[&str]) -> Result<Self, ConfigError> {
         let pools = pool_ids
             .iter()
