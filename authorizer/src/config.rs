@@ -49,33 +49,126 @@ pub enum HttpApiResponse {
     Iam,
 }
 
+/// The two forms of a user pool's issuer URL, chosen per pool by Cognito's issuer configuration
+/// (`IssuerConfiguration.Type` in CreateUserPool/UpdateUserPool, `AWS::Cognito::UserPool
+/// IssuerConfiguration` in CloudFormation). From AWS's documentation:
+/// - "IssuerConfigurationType", Amazon Cognito API Reference,
+///   <https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_IssuerConfigurationType.html>:
+///   `ORIGINAL` issuers are `https://cognito-idp.[region].amazonaws.com/[userPoolId]`; `UPDATED`
+///   issuers, "recommended for all user pools, including for multi-Region replication", are
+///   `https://issuer-cognito-idp.[region].amazonaws.com/[userPoolId]` "where region is the primary
+///   AWS Region of your user pool", and "host the same JWKS content in multiple regions".
+/// - "Multi-Region replication for user pools", Amazon Cognito Developer Guide,
+///   <https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-multi-region.html>:
+///   replicas are "separate user pools with a shared user pool ID", and replication needs the
+///   updated (multi-Region) issuer so tokens verify the same way in every Region.
+///
+/// A pool ID's prefix is the Region the pool was created in, which stays its primary Region, so
+/// both forms are derived from the configured pool ID alone, never from a token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IssuerForm {
+    /// `https://cognito-idp.<region>.amazonaws.com/<pool id>`.
+    Original,
+    /// `https://issuer-cognito-idp.<primary region>.amazonaws.com/<pool id>`.
+    Updated,
+}
+
+impl IssuerForm {
+    pub const ALL: [IssuerForm; 2] = [IssuerForm::Original, IssuerForm::Updated];
+
+    /// The issuer's AWS origin for a pool in `region`. The only two hosts this crate ever builds.
+    fn aws_base(self, region: &str) -> String {
+        match self {
+            IssuerForm::Original => format!("https://cognito-idp.{region}.amazonaws.com"),
+            IssuerForm::Updated => format!("https://issuer-cognito-idp.{region}.amazonaws.com"),
+        }
+    }
+}
+
+/// Which issuer forms are accepted (`USER_POOL_ISSUER`): a pool that has moved to `UPDATED` can
+/// stop accepting (and fetching keys for) its `ORIGINAL` issuer, and the other way round.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IssuerPolicy {
+    Original,
+    Updated,
+    /// Both forms: a pool can switch its issuer configuration without a window where either
+    /// form's tokens fail.
+    #[default]
+    Any,
+}
+
+impl IssuerPolicy {
+    pub fn accepts(self, form: IssuerForm) -> bool {
+        match self {
+            IssuerPolicy::Original => form == IssuerForm::Original,
+            IssuerPolicy::Updated => form == IssuerForm::Updated,
+            IssuerPolicy::Any => true,
+        }
+    }
+}
+
+/// One accepted issuer of a pool: the exact `iss` and where that issuer's keys are fetched.
+/// The key cache keeps one entry per issuer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolIssuer {
+    pub form: IssuerForm,
+    /// The exact `iss` accepted, always the AWS form whatever endpoint the keys come from.
+    pub issuer: String,
+    /// Where this issuer's JWKS is fetched from: `<issuer>/.well-known/jwks.json`, or
+    /// `<COGNITO_ENDPOINT>/<pool id>/.well-known/jwks.json` for an emulator.
+    pub jwks_url: String,
+}
+
 /// One Cognito user pool the verifier trusts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PoolConfig {
     /// e.g. `ap-northeast-1_abcdefgh`.
     pub pool_id: String,
-    /// The part of the pool ID before `_`.
+    /// The part of the pool ID before `_`: the pool's primary Region.
     pub region: String,
-    /// `https://cognito-idp.<region>.amazonaws.com/<pool id>`: the only `iss` accepted for
-    /// this pool, whatever endpoint the keys are fetched from.
-    pub issuer: String,
-    /// Where the pool's JWKS is fetched from.
-    pub jwks_url: String,
+    /// The issuers accepted for this pool (one or both forms, in [`IssuerForm::ALL`] order).
+    pub issuers: Vec<PoolIssuer>,
 }
 
 impl PoolConfig {
-    /// Builds the pool from its ID; `endpoint` replaces `https://cognito-idp.<region>.amazonaws.com`
-    /// for fetching the JWKS only (a local Cognito emulator).
+    /// Builds the pool from its ID, accepting both issuer forms; `endpoint` replaces the AWS
+    /// hosts for fetching the JWKS only (a local Cognito emulator).
     pub fn new(pool_id: &str, endpoint: Option<&str>) -> Result<Self, String> {
+        Self::with_issuer_policy(pool_id, endpoint, IssuerPolicy::Any)
+    }
+
+    /// Builds the pool from its ID, accepting the issuer forms `policy` allows.
+    pub fn with_issuer_policy(
+        pool_id: &str,
+        endpoint: Option<&str>,
+        policy: IssuerPolicy,
+    ) -> Result<Self, String> {
         let region = parse_pool_id(pool_id)?;
-        let aws_base = format!("https://cognito-idp.{region}.amazonaws.com");
-        let jwks_base = endpoint.unwrap_or(&aws_base);
+        let issuers = IssuerForm::ALL
+            .into_iter()
+            .filter(|form| policy.accepts(*form))
+            .map(|form| {
+                let issuer = format!("{}/{pool_id}", form.aws_base(region));
+                // An emulator serves one JWKS per pool, at the path it has always used.
+                let jwks_base =
+                    endpoint.map_or_else(|| issuer.clone(), |e| format!("{e}/{pool_id}"));
+                PoolIssuer {
+                    form,
+                    issuer,
+                    jwks_url: format!("{jwks_base}/.well-known/jwks.json"),
+                }
+            })
+            .collect();
         Ok(PoolConfig {
             pool_id: pool_id.to_owned(),
             region: region.to_owned(),
-            issuer: format!("{aws_base}/{pool_id}"),
-            jwks_url: format!("{jwks_base}/{pool_id}/.well-known/jwks.json"),
+            issuers,
         })
+    }
+
+    /// The `iss` this pool's tokens carry in `form`, whether or not that form is accepted.
+    pub fn issuer_in_form(&self, form: IssuerForm) -> String {
+        format!("{}/{}", form.aws_base(&self.region), self.pool_id)
     }
 }
 
@@ -97,8 +190,8 @@ pub struct VerifierConfig {
 }
 
 impl VerifierConfig {
-    /// A configuration with the defaults: any token use, RS256 only, no clock skew, no scope or
-    /// group requirements, keys fetched from AWS.
+    /// A configuration with the defaults: both issuer forms of each pool, any token use, RS256
+    /// only, no clock skew, no scope or group requirements, keys fetched from AWS.
     pub fn new(pool_ids: &[&str], client_ids: &[&str]) -> Result<Self, ConfigError> {
         let pools = pool_ids
             .iter()
@@ -144,6 +237,7 @@ pub struct AuthorizerConfig {
 }
 
 const USER_POOL_ID: &str = "USER_POOL_ID";
+const USER_POOL_ISSUER: &str = "USER_POOL_ISSUER";
 const APP_CLIENT_ID: &str = "APP_CLIENT_ID";
 const TOKEN_USE: &str = "TOKEN_USE";
 const COGNITO_ENDPOINT: &str = "COGNITO_ENDPOINT";
@@ -170,6 +264,7 @@ const MAX_DENY_BYTES: usize = 6 * 1024;
 /// Every variable this crate reads, for documentation and for the non-UTF-8 check.
 pub const VARIABLES: [&str; 13] = [
     USER_POOL_ID,
+    USER_POOL_ISSUER,
     APP_CLIENT_ID,
     TOKEN_USE,
     COGNITO_ENDPOINT,
@@ -205,11 +300,23 @@ impl AuthorizerConfig {
             .map(|raw| parse_endpoint(&raw).map_err(|e| ConfigError::new(COGNITO_ENDPOINT, e)))
             .transpose()?;
 
+        let issuer_policy = match get(USER_POOL_ISSUER).as_deref().map(str::trim) {
+            None | Some("any") => IssuerPolicy::Any,
+            Some("original") => IssuerPolicy::Original,
+            Some("updated") => IssuerPolicy::Updated,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    USER_POOL_ISSUER,
+                    format!("{other:?} is not one of original, updated, any"),
+                ));
+            }
+        };
+
         let pool_ids = required_list(USER_POOL_ID, get(USER_POOL_ID))?;
         let pools = pool_ids
             .iter()
             .map(|id| {
-                PoolConfig::new(id, endpoint.as_deref())
+                PoolConfig::with_issuer_policy(id, endpoint.as_deref(), issuer_policy)
                     .map_err(|e| ConfigError::new(USER_POOL_ID, format!("{id:?}: {e}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -475,13 +582,21 @@ mod tests {
         let c = with(&[]).unwrap();
         let pool = &c.verifier.pools[0];
         assert_eq!(pool.region, "ap-northeast-1");
+        // Both issuer forms by default, each with the JWKS at its own host.
         assert_eq!(
-            pool.issuer,
-            "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_abcdefgh"
-        );
-        assert_eq!(
-            pool.jwks_url,
-            "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_abcdefgh/.well-known/jwks.json"
+            pool.issuers,
+            vec![
+                PoolIssuer {
+                    form: IssuerForm::Original,
+                    issuer: "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_abcdefgh".into(),
+                    jwks_url: "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_abcdefgh/.well-known/jwks.json".into(),
+                },
+                PoolIssuer {
+                    form: IssuerForm::Updated,
+                    issuer: "https://issuer-cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_abcdefgh".into(),
+                    jwks_url: "https://issuer-cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_abcdefgh/.well-known/jwks.json".into(),
+                },
+            ]
         );
         assert_eq!(c.verifier.token_use, TokenUsePolicy::Any);
         assert_eq!(c.verifier.algorithms, vec![JwkAlgorithm::RS256]);
@@ -504,13 +619,64 @@ mod tests {
         .unwrap();
         assert_eq!(c.verifier.pools.len(), 2);
         let pool = &c.verifier.pools[1];
+        let issuers: Vec<(&str, &str)> = pool
+            .issuers
+            .iter()
+            .map(|i| (i.issuer.as_str(), i.jwks_url.as_str()))
+            .collect();
+        // Both forms keep their AWS `iss`; the emulator serves one JWKS path for both.
         assert_eq!(
-            pool.issuer,
-            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_XyZ"
+            issuers,
+            vec![
+                (
+                    "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_XyZ",
+                    "http://127.0.0.1:5000/eu-west-1_XyZ/.well-known/jwks.json"
+                ),
+                (
+                    "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_XyZ",
+                    "http://127.0.0.1:5000/eu-west-1_XyZ/.well-known/jwks.json"
+                ),
+            ]
         );
+    }
+
+    #[test]
+    fn user_pool_issuer_pins_one_form() {
+        let forms = |c: &AuthorizerConfig| -> Vec<Vec<IssuerForm>> {
+            c.verifier
+                .pools
+                .iter()
+                .map(|p| p.issuers.iter().map(|i| i.form).collect())
+                .collect()
+        };
+        let two_pools = ("USER_POOL_ID", "ap-northeast-1_abc,us-east-1_def");
+        let cases = [
+            ("original", vec![IssuerForm::Original]),
+            (" updated ", vec![IssuerForm::Updated]),
+            ("any", vec![IssuerForm::Original, IssuerForm::Updated]),
+            ("", vec![IssuerForm::Original, IssuerForm::Updated]),
+        ];
+        for (value, expected) in cases {
+            let c = with(&[two_pools, ("USER_POOL_ISSUER", value)]).unwrap();
+            assert_eq!(forms(&c), vec![expected.clone(), expected], "{value:?}");
+        }
+        let updated = with(&[
+            ("USER_POOL_ISSUER", "updated"),
+            ("COGNITO_ENDPOINT", "http://localhost:9229"),
+        ])
+        .unwrap();
         assert_eq!(
-            pool.jwks_url,
-            "http://127.0.0.1:5000/eu-west-1_XyZ/.well-known/jwks.json"
+            updated.verifier.pools[0].issuers,
+            vec![PoolIssuer {
+                form: IssuerForm::Updated,
+                issuer: "https://issuer-cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_abcdefgh".into(),
+                jwks_url: "http://localhost:9229/ap-northeast-1_abcdefgh/.well-known/jwks.json".into(),
+            }]
+        );
+        // The excluded form is still known, to explain a rejection.
+        assert_eq!(
+            updated.verifier.pools[0].issuer_in_form(IssuerForm::Original),
+            "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_abcdefgh"
         );
     }
 
@@ -562,6 +728,10 @@ mod tests {
         }
         let single: &[(&'static str, &'static str, &str)] = &[
             ("TOKEN_USE", "both", "TOKEN_USE"),
+            ("USER_POOL_ISSUER", "both", "USER_POOL_ISSUER"),
+            ("USER_POOL_ISSUER", "UPDATED", "USER_POOL_ISSUER"),
+            ("USER_POOL_ISSUER", "issuer-cognito-idp", "USER_POOL_ISSUER"),
+            ("USER_POOL_ISSUER", "original,updated", "USER_POOL_ISSUER"),
             ("COGNITO_ENDPOINT", "ftp://127.0.0.1", "COGNITO_ENDPOINT"),
             (
                 "COGNITO_ENDPOINT",
@@ -633,8 +803,9 @@ mod tests {
         assert_eq!(c.http_api_response, HttpApiResponse::Iam);
         assert!(
             c.verifier.pools[0]
-                .jwks_url
-                .starts_with("https://cognito.example.com/base/")
+                .issuers
+                .iter()
+                .all(|i| i.jwks_url.starts_with("https://cognito.example.com/base/"))
         );
         assert!(!c.route_rules.is_empty());
     }

@@ -1,13 +1,29 @@
 //! The process-wide JWKS cache shared by every invocation of a warm function.
 //!
-//! Keys are fetched on first need (and best-effort at start-up), kept parsed, and refreshed
-//! only when a token names a `kid` the cache does not know, at most once per cooldown per pool.
-//! Concurrent refreshes of one pool share a single request. A failed refresh keeps the keys
-//! already known. Only URLs from the configuration are ever fetched.
+//! Invariants:
+//! - One cache entry per accepted issuer URL (a pool accepting both issuer forms has two), each
+//!   with its own keys, refresh lock and cooldown. A token's `iss` only ever selects an entry by
+//!   exact match; only the JWKS URLs built from the configuration are ever fetched.
+//! - Keys are fetched on first need, and best-effort at start-up ([`KeyStore::prefetch`], a
+//!   *planned* fetch). After that they are refreshed only when a token names a `kid` the entry
+//!   does not know.
+//! - The cooldown bounds fetches caused by unknown `kid`s (aws-jwt-verify's "penalty box"). It
+//!   starts when a refresh triggered by an unknown `kid` finished without finding it, or when a
+//!   fetch failed; while it runs, unknown `kid`s are answered from the keys already known without
+//!   fetching. A successful planned fetch, or a refresh that found its `kid`, starts none: a key
+//!   Cognito starts signing with right after a cold start is fetched on first sight. Under a
+//!   flood of unknown `kid`s an entry is therefore fetched at most once per cooldown (plus once
+//!   per key Cognito really publishes meanwhile: only a real key can be found).
+//! - Refreshes of one entry run one at a time. A request that waited while a fetch which began
+//!   after it missed its `kid` ran to the end takes that fetch's answer instead of fetching
+//!   again, so concurrent refreshes share a single request; a fetch abandoned midway (the
+//!   prefetch's time limit) is nobody's answer.
+//! - A failed fetch, or one that yields no usable key, keeps the keys already known.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -110,29 +126,47 @@ impl JwksFetcher for HttpJwksFetcher {
 /// What a key lookup can come to besides a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyLookupError {
-    /// The pool's keys are known and none has this `kid`.
+    /// The issuer's keys are known and none has this `kid`.
     UnknownKid,
-    /// The pool's keys cannot be had right now (never fetched, or the last fetch failed and the
-    /// `kid` is not among the keys kept): the token might be fine.
+    /// The issuer's keys cannot be had right now (never fetched, or the last fetch failed and
+    /// the `kid` is not among the keys kept): the token might be fine.
     Unavailable,
 }
 
-struct PoolKeys {
+/// The cache entry of one issuer.
+struct IssuerKeys {
+    issuer: String,
     jwks_url: String,
     keys: RwLock<Arc<KeySet>>,
     refresh: tokio::sync::Mutex<RefreshState>,
+    /// Fetches begun so far, bumped under `refresh` just before each request goes out. Read
+    /// without the lock by a request about to wait for it, to tell afterwards (from
+    /// [`RefreshState::last_finished_fetch`]) whether a fetch began after it missed its `kid`.
+    fetches_started: AtomicU64,
 }
 
 #[derive(Default)]
 struct RefreshState {
-    /// Monotonic time of the last fetch attempt, successful or not.
-    last_attempt: Option<Duration>,
+    /// Monotonic time the running cooldown started at: a refresh for an unknown `kid` that did
+    /// not find it, or a failed fetch. `None` when no cooldown was started since the last
+    /// refresh that found its `kid`.
+    cooldown_from: Option<Duration>,
     last_failed: bool,
+    /// The number (in `fetches_started`) of the last fetch that finished. A fetch abandoned
+    /// midway (the prefetch's time limit) never sets it, so nobody takes it for an answer.
+    last_finished_fetch: u64,
 }
 
-/// The JWKS cache for the configured pools, keyed by issuer.
+impl RefreshState {
+    fn cooling_down(&self, now: Duration, cooldown: Duration) -> bool {
+        self.cooldown_from
+            .is_some_and(|from| now.saturating_sub(from) < cooldown)
+    }
+}
+
+/// The JWKS cache for the configured pools, one entry per accepted issuer.
 pub struct KeyStore {
-    pools: HashMap<String, PoolKeys>,
+    issuers: HashMap<String, IssuerKeys>,
     fetcher: Arc<dyn JwksFetcher>,
     clock: Arc<dyn Clock>,
     cooldown: Duration,
@@ -147,19 +181,22 @@ impl KeyStore {
         clock: Arc<dyn Clock>,
         cooldown: Duration,
     ) -> Self {
-        let pools = pools
+        let issuers = pools
             .iter()
-            .map(|pool| {
-                let keys = PoolKeys {
-                    jwks_url: pool.jwks_url.clone(),
+            .flat_map(|pool| &pool.issuers)
+            .map(|accepted| {
+                let entry = IssuerKeys {
+                    issuer: accepted.issuer.clone(),
+                    jwks_url: accepted.jwks_url.clone(),
                     keys: RwLock::new(Arc::new(KeySet::default())),
                     refresh: tokio::sync::Mutex::new(RefreshState::default()),
+                    fetches_started: AtomicU64::new(0),
                 };
-                (pool.issuer.clone(), keys)
+                (accepted.issuer.clone(), entry)
             })
             .collect();
         KeyStore {
-            pools,
+            issuers,
             fetcher,
             clock,
             cooldown,
@@ -167,17 +204,18 @@ impl KeyStore {
         }
     }
 
-    /// Whether `issuer` is one of the configured pools.
+    /// Whether `issuer` is exactly one of the accepted issuers of the configured pools.
     pub fn knows_issuer(&self, issuer: &str) -> bool {
-        self.pools.contains_key(issuer)
+        self.issuers.contains_key(issuer)
     }
 
-    /// Fetches every pool's keys once, concurrently, giving up after `within`; failures are
-    /// logged and left for the first request to retry after the cooldown. Used during init so
+    /// Fetches every accepted issuer's keys once, concurrently, giving up after `within`.
+    /// Failures are logged and start the cooldown; a success starts none, so a token signed
+    /// with a key published just after this fetch still gets its refresh. Used during init so
     /// the first request is fast, bounded so a JWKS that cannot be reached (a VPC without a
     /// route out) cannot run the init phase past Lambda's limit.
     pub async fn prefetch(&self, within: Duration) {
-        let fetches = self.pools.values().map(|pool| self.refresh(pool, None));
+        let fetches = self.issuers.values().map(|entry| self.planned_fetch(entry));
         if tokio::time::timeout(within, join_all(fetches))
             .await
             .is_err()
@@ -189,67 +227,96 @@ impl KeyStore {
         }
     }
 
-    /// The key for `kid` in the pool that issued `issuer`, refreshing the pool's JWKS when the
-    /// `kid` is unknown and the cooldown allows.
+    /// The key for `kid` of the issuer `issuer`, refreshing that issuer's JWKS when the `kid`
+    /// is unknown and no cooldown is running.
     pub async fn key(
         &self,
         issuer: &str,
         kid: &str,
     ) -> Result<Arc<VerificationKey>, KeyLookupError> {
-        let pool = self.pools.get(issuer).ok_or(KeyLookupError::UnknownKid)?;
-        if let Some(key) = current(pool).get(kid) {
+        let entry = self.issuers.get(issuer).ok_or(KeyLookupError::UnknownKid)?;
+        if let Some(key) = current(entry).get(kid) {
             return Ok(Arc::clone(key));
         }
-        self.refresh(pool, Some(kid)).await
+        self.refresh_for_kid(entry, kid).await
     }
 
-    /// Refreshes `pool` unless the cooldown forbids it, then looks `kid` up. With `kid` = `None`
-    /// (prefetch) the lookup result is meaningless.
-    async fn refresh(
+    /// A fetch no token asked for, so no flood can drive it: it runs whatever the cooldown, and
+    /// only a failure starts one.
+    async fn planned_fetch(&self, entry: &IssuerKeys) {
+        let mut state = entry.refresh.lock().await;
+        self.fetch_and_store(entry, &mut state).await;
+    }
+
+    /// Looks `kid` up again under the entry's refresh lock and fetches the JWKS if it is still
+    /// missing, no fetch that began after the caller missed it has finished meanwhile, and no
+    /// cooldown is running.
+    async fn refresh_for_kid(
         &self,
-        pool: &PoolKeys,
-        kid: Option<&str>,
+        entry: &IssuerKeys,
+        kid: &str,
     ) -> Result<Arc<VerificationKey>, KeyLookupError> {
-        // One refresh at a time per pool: later callers wait here, then find the keys the
-        // first one fetched (or the cooldown closed) and do not fetch again.
-        let mut state = pool.refresh.lock().await;
-        let lookup = |state: &RefreshState| -> Result<Arc<VerificationKey>, KeyLookupError> {
-            let keys = current(pool);
-            match kid.and_then(|kid| keys.get(kid)) {
-                Some(key) => Ok(Arc::clone(key)),
-                None if keys.is_empty() || state.last_failed => Err(KeyLookupError::Unavailable),
-                None => Err(KeyLookupError::UnknownKid),
+        let fetches_seen = entry.fetches_started.load(Ordering::Acquire);
+        // One refresh at a time per issuer: later callers wait here, then find the keys the
+        // first one fetched (or the cooldown it started) and do not fetch again.
+        let mut state = entry.refresh.lock().await;
+        if let Some(key) = current(entry).get(kid) {
+            return Ok(Arc::clone(key));
+        }
+        if state.last_finished_fetch > fetches_seen {
+            // A fetch began after this caller missed its kid and has finished (it held the
+            // lock): its answer is as fresh as a new one. It did not have the kid, so it counts
+            // as this caller's refresh that did not find it.
+            let now = self.clock.monotonic();
+            if !state.cooling_down(now, self.cooldown) {
+                state.cooldown_from = Some(now);
             }
-        };
-        if let Ok(key) = lookup(&state) {
-            return Ok(key);
+            return Err(missing(entry, &state));
         }
-        let now = self.clock.monotonic();
-        if let Some(last) = state.last_attempt
-            && now.saturating_sub(last) < self.cooldown
-        {
-            return lookup(&state);
+        if state.cooling_down(self.clock.monotonic(), self.cooldown) {
+            return Err(missing(entry, &state));
         }
-        state.last_attempt = Some(now);
-        match self.fetch(pool).await {
+        self.fetch_and_store(entry, &mut state).await;
+        match current(entry).get(kid) {
+            Some(key) => {
+                state.cooldown_from = None;
+                Ok(Arc::clone(key))
+            }
+            None => {
+                // The penalty box: whoever sent this kid waits out the cooldown, and so does
+                // every other unknown kid for this issuer.
+                state.cooldown_from = Some(self.clock.monotonic());
+                Err(missing(entry, &state))
+            }
+        }
+    }
+
+    /// Fetches `entry`'s JWKS and installs it; a failure keeps the keys and starts the cooldown.
+    /// Called with the entry's refresh lock held (`state`).
+    async fn fetch_and_store(&self, entry: &IssuerKeys, state: &mut RefreshState) {
+        let number = entry.fetches_started.fetch_add(1, Ordering::AcqRel) + 1;
+        let outcome = self.fetch(entry).await;
+        state.last_finished_fetch = number;
+        match outcome {
             Ok(keys) => {
-                tracing::info!(jwks_url = %pool.jwks_url, kids = ?keys.kids(), "JWKS fetched");
-                *pool
+                tracing::info!(issuer = %entry.issuer, jwks_url = %entry.jwks_url, kids = ?keys.kids(), "JWKS fetched");
+                *entry
                     .keys
                     .write()
                     .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(keys);
                 state.last_failed = false;
             }
             Err(error) => {
-                tracing::warn!(jwks_url = %pool.jwks_url, %error, "JWKS fetch failed; keeping the keys already known");
+                tracing::warn!(issuer = %entry.issuer, jwks_url = %entry.jwks_url, %error, "JWKS fetch failed; keeping the keys already known");
                 state.last_failed = true;
+                // Read after the attempt: a slow failure still leaves a full cooldown.
+                state.cooldown_from = Some(self.clock.monotonic());
             }
         }
-        lookup(&state)
     }
 
-    async fn fetch(&self, pool: &PoolKeys) -> Result<KeySet, JwksFetchError> {
-        let body = self.fetcher.fetch(&pool.jwks_url).await?;
+    async fn fetch(&self, entry: &IssuerKeys) -> Result<KeySet, JwksFetchError> {
+        let body = self.fetcher.fetch(&entry.jwks_url).await?;
         let keys = jwks::parse_jwks(&body, &self.algorithms)?;
         // A set with no usable key would replace the keys we have with nothing: whatever
         // broke the endpoint's answer, keep verifying with the keys already known.
@@ -260,18 +327,28 @@ impl KeyStore {
     }
 }
 
-fn current(pool: &PoolKeys) -> Arc<KeySet> {
+/// Why a `kid` the entry does not have was not found: the keys are known and lack it, or they
+/// cannot be had right now.
+fn missing(entry: &IssuerKeys, state: &RefreshState) -> KeyLookupError {
+    if state.last_failed || current(entry).is_empty() {
+        KeyLookupError::Unavailable
+    } else {
+        KeyLookupError::UnknownKid
+    }
+}
+
+fn current(entry: &IssuerKeys) -> Arc<KeySet> {
     // A poisoned lock only means a writer panicked mid-assignment of an Arc, which cannot leave
     // it half-written; keep serving.
     Arc::clone(
-        &pool
+        &entry
             .keys
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner()),
     )
 }
 
-/// Runs futures concurrently on the current task (no extra dependency for the handful of pools).
+/// Runs futures concurrently on the current task (no extra dependency for the handful of issuers).
 async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
     let mut set: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
     let mut outputs: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();

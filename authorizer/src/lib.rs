@@ -32,7 +32,10 @@ pub mod verifier;
 
 pub use claims::{TokenUse, VerifiedClaims};
 pub use clock::{Clock, SystemClock};
-pub use config::{AuthorizerConfig, ConfigError, HttpApiResponse, TokenUsePolicy, VerifierConfig};
+pub use config::{
+    AuthorizerConfig, ConfigError, HttpApiResponse, IssuerForm, IssuerPolicy, TokenUsePolicy,
+    VerifierConfig,
+};
 pub use jwks::{JwkAlgorithm, KeySet};
 pub use key_store::{HttpJwksFetcher, JwksFetchError, JwksFetcher, KeyStore};
 pub use rejection::{Reason, Rejection};

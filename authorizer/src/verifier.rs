@@ -1,12 +1,13 @@
-//! The verification pipeline: structure, algorithm allowlist, issuer → pool, key from that
-//! pool's JWKS, signature, then claims. Each step fails closed.
+//! The verification pipeline: structure, algorithm allowlist, issuer → one of the configured
+//! pools' accepted issuers, key from that issuer's JWKS, signature, then claims. Each step fails
+//! closed.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::claims::{self, VerifiedClaims};
 use crate::clock::{Clock, SystemClock};
-use crate::config::VerifierConfig;
+use crate::config::{IssuerForm, VerifierConfig};
 use crate::jwks::JwkAlgorithm;
 use crate::key_store::{HttpJwksFetcher, KeyLookupError, KeyStore};
 use crate::raw_claims::RawClaims;
@@ -108,8 +109,9 @@ impl Verifier {
                 "alg is not allowed",
             ))?;
 
-        // The issuer picks the pool, and only configured pools have keys: a token cannot
-        // point us at keys of its choosing.
+        // The issuer picks the key cache entry by exact match with an issuer built from the
+        // configuration, and only those have keys: a token cannot point us at keys of its
+        // choosing, and a token of one issuer form is checked only against that form's JWKS.
         let claims = RawClaims::parse(&token.payload)?;
         let issuer = claims
             .iss
@@ -117,7 +119,7 @@ impl Verifier {
             .ok_or(Rejection::new(Reason::UnknownIssuer, "iss is missing"))?;
         if !self.keys.knows_issuer(issuer) {
             return Err(
-                Rejection::new(Reason::UnknownIssuer, "iss is not a configured user pool").into(),
+                Rejection::new(Reason::UnknownIssuer, self.unknown_issuer_detail(issuer)).into(),
             );
         }
 
@@ -154,5 +156,19 @@ impl Verifier {
                 }
             },
         )
+    }
+
+    /// Tells an operator pinning `USER_POOL_ISSUER` apart from a token of a foreign pool.
+    fn unknown_issuer_detail(&self, issuer: &str) -> &'static str {
+        let excluded_form_of_a_pool = self.config.pools.iter().any(|pool| {
+            IssuerForm::ALL
+                .into_iter()
+                .any(|form| pool.issuer_in_form(form) == issuer)
+        });
+        if excluded_form_of_a_pool {
+            "iss is the issuer form of a configured pool that USER_POOL_ISSUER excludes"
+        } else {
+            "iss is not a configured user pool"
+        }
     }
 }

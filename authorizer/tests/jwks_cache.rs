@@ -4,7 +4,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use cognito_authorizer::{Reason, VerifyError};
+use cognito_authorizer::config::{IssuerPolicy, PoolConfig};
+use cognito_authorizer::{JwkAlgorithm, KeyStore, Reason, VerifiedClaims, VerifyError};
+use common::issuers::*;
 use common::*;
 use serde_json::json;
 use testkit::{Mode, TestKey};
@@ -30,20 +32,30 @@ async fn key_rotation_triggers_exactly_one_refetch() {
 }
 
 #[tokio::test]
-async fn rotation_within_the_cooldown_waits_for_it() {
+async fn rotation_within_the_cooldown_of_a_missed_kid_waits_for_it() {
     let old = TestKey::shared(0);
     let new = TestKey::shared(1);
     let h = harness(&[old], |_| {}).await;
     assert!(h.verifier.verify(&id_token(old)).await.is_ok());
+    // A kid the fresh JWKS does not have starts the cooldown...
+    let unknown = testkit::mint(
+        old,
+        &json!({"alg": "RS256", "kid": "no-such-kid"}),
+        &testkit::cognito_claims(POOL, CLIENT, "id"),
+    );
+    assert!(h.verifier.verify(&unknown).await.is_err());
+    assert_eq!(h.server.hits(), 2);
+    // ...so a key published inside it waits for it to run out.
     h.server.set_body(TestKey::jwks(&[new]).to_string());
+    h.clock.advance(COOLDOWN - Duration::from_secs(1));
     let refused = h.verifier.verify(&id_token(new)).await.unwrap_err();
     assert!(
         matches!(refused, VerifyError::Rejected { rejection, .. } if rejection.reason == Reason::UnknownKid)
     );
-    assert_eq!(h.server.hits(), 1, "no fetch inside the cooldown");
-    h.clock.advance(COOLDOWN);
+    assert_eq!(h.server.hits(), 2, "no fetch inside the cooldown");
+    h.clock.advance(Duration::from_secs(1));
     assert!(h.verifier.verify(&id_token(new)).await.is_ok());
-    assert_eq!(h.server.hits(), 2);
+    assert_eq!(h.server.hits(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,6 +168,8 @@ async fn endpoint_down_at_cold_start_is_an_error_then_recovers() {
     let h = harness(&[key], |_| {}).await;
     h.server.set_mode(Mode::Down);
     h.verifier.prefetch_keys().await; // must not panic or hang
+    // One failed fetch per issuer form (the emulator serves both from one path).
+    assert_eq!(h.server.hits(), 2);
     for _ in 0..5 {
         assert_eq!(
             h.verifier.verify(&id_token(key)).await.unwrap_err(),
@@ -164,8 +178,8 @@ async fn endpoint_down_at_cold_start_is_an_error_then_recovers() {
     }
     assert_eq!(
         h.server.hits(),
-        1,
-        "the failed prefetch counts toward the cooldown"
+        2,
+        "the failed prefetch starts the cooldown"
     );
     h.server.set_body(TestKey::jwks(&[key]).to_string());
     assert_eq!(
@@ -177,7 +191,7 @@ async fn endpoint_down_at_cold_start_is_an_error_then_recovers() {
         h.verifier.verify(&id_token(key)).await.is_ok(),
         "recovered once the endpoint is back"
     );
-    assert_eq!(h.server.hits(), 2);
+    assert_eq!(h.server.hits(), 3);
 }
 
 #[tokio::test]
@@ -284,4 +298,237 @@ async fn oversize_and_garbage_responses_are_errors() {
         body: padded.to_string().into_bytes(),
     });
     assert!(h.verifier.verify(&id_token(key)).await.is_ok());
+}
+
+// Key rotation right after a cold start: the cooldown starts only from a refresh for an unknown
+// kid that did not find it, or from a failed fetch, never from the planned fetch at init.
+
+#[tokio::test]
+async fn a_key_published_one_second_after_init_verifies_at_once() {
+    let old = TestKey::shared(0);
+    let new = TestKey::shared(1);
+    let h = issuer_harness(IssuerPolicy::Any);
+    for issuer in [original_issuer(), updated_issuer()] {
+        h.fetcher.serve(&jwks_url(&issuer), &[old]);
+    }
+    h.verifier.prefetch_keys().await;
+    for issuer in [original_issuer(), updated_issuer()] {
+        assert_eq!(h.fetcher.fetches(&jwks_url(&issuer)), 1, "{issuer}");
+    }
+
+    // One second later Cognito publishes a key and signs with it.
+    h.clock.advance(Duration::from_secs(1));
+    for issuer in [original_issuer(), updated_issuer()] {
+        h.fetcher.serve(&jwks_url(&issuer), &[old, new]);
+        let verified = h.verifier.verify(&id_token_of(&issuer, new)).await;
+        assert_eq!(verified.unwrap().issuer, issuer);
+        assert_eq!(h.fetcher.fetches(&jwks_url(&issuer)), 2, "{issuer}");
+        assert!(h.verifier.verify(&id_token_of(&issuer, old)).await.is_ok());
+    }
+    // A refresh that found its kid starts no cooldown: a second rotation a second later is
+    // fetched too.
+    let newest = TestKey::shared(2);
+    h.clock.advance(Duration::from_secs(1));
+    h.fetcher
+        .serve(&jwks_url(&original_issuer()), &[old, new, newest]);
+    assert!(
+        h.verifier
+            .verify(&id_token_of(&original_issuer(), newest))
+            .await
+            .is_ok()
+    );
+    assert_eq!(h.fetcher.fetches(&jwks_url(&original_issuer())), 3);
+    assert_eq!(h.fetcher.fetches(&jwks_url(&updated_issuer())), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_right_after_init_fetches_once_per_cooldown_per_issuer_form() {
+    let key = TestKey::shared(0);
+    let new = TestKey::shared(1);
+    let h = std::sync::Arc::new(issuer_harness(IssuerPolicy::Any));
+    let issuers = [original_issuer(), updated_issuer()];
+    for issuer in &issuers {
+        h.fetcher.serve(&jwks_url(issuer), &[key]);
+    }
+    h.verifier.prefetch_keys().await;
+    // Requests take a while, so the flood's first refreshes overlap.
+    h.fetcher.set_delay(Duration::from_millis(50));
+
+    let flood = |round: &str| {
+        let mut tasks = Vec::new();
+        for issuer in &issuers {
+            for i in 0..40 {
+                let h = h.clone();
+                let token = token_of(issuer, key, &format!("{round}-{i}"), "id");
+                tasks.push(tokio::spawn(async move { h.verifier.verify(&token).await }));
+            }
+        }
+        tasks
+    };
+    let expect_unknown_kids = |outcomes: Vec<Result<VerifiedClaims, VerifyError>>| {
+        for outcome in outcomes {
+            assert!(
+                matches!(&outcome, Err(VerifyError::Rejected { rejection, .. }) if rejection.reason == Reason::UnknownKid),
+                "{outcome:?}"
+            );
+        }
+    };
+    let mut outcomes = Vec::new();
+    for task in flood("init") {
+        outcomes.push(task.await.unwrap());
+    }
+    expect_unknown_kids(outcomes);
+    for issuer in &issuers {
+        assert_eq!(
+            h.fetcher.fetches(&jwks_url(issuer)),
+            2,
+            "the prefetch, then one refresh for the flood: {issuer}"
+        );
+    }
+
+    // Inside the cooldown the flood fetches nothing, and neither does a genuine new key.
+    h.clock.advance(COOLDOWN - Duration::from_secs(1));
+    for issuer in &issuers {
+        h.fetcher.serve(&jwks_url(issuer), &[key, new]);
+    }
+    let mut outcomes = Vec::new();
+    for task in flood("inside") {
+        outcomes.push(task.await.unwrap());
+    }
+    expect_unknown_kids(outcomes);
+    for issuer in &issuers {
+        assert!(h.verifier.verify(&id_token_of(issuer, new)).await.is_err());
+        assert_eq!(h.fetcher.fetches(&jwks_url(issuer)), 2, "{issuer}");
+    }
+
+    // Once it has run out, one refresh per issuer again: the new key is found, then the flood
+    // starts the next cooldown with at most one more fetch.
+    h.clock.advance(Duration::from_secs(1));
+    for issuer in &issuers {
+        assert!(h.verifier.verify(&id_token_of(issuer, new)).await.is_ok());
+        assert_eq!(h.fetcher.fetches(&jwks_url(issuer)), 3, "{issuer}");
+    }
+    let mut outcomes = Vec::new();
+    for task in flood("after") {
+        outcomes.push(task.await.unwrap());
+    }
+    expect_unknown_kids(outcomes);
+    for issuer in &issuers {
+        assert_eq!(h.fetcher.fetches(&jwks_url(issuer)), 4, "{issuer}");
+    }
+    assert_eq!(h.fetcher.requests().len(), 8, "no other URL was fetched");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_waited_through_a_newer_fetch_takes_its_answer() {
+    let k0 = TestKey::shared(0);
+    let k1 = TestKey::shared(1);
+    let k2 = TestKey::shared(2);
+    let h = std::sync::Arc::new(issuer_harness(IssuerPolicy::Original));
+    let url = jwks_url(&original_issuer());
+    h.fetcher.serve(&url, &[k0]);
+    h.verifier.prefetch_keys().await;
+    h.fetcher.set_delay(Duration::from_millis(400));
+    h.fetcher.serve(&url, &[k0, k1]);
+
+    let spawn = |token: String| {
+        let h = h.clone();
+        tokio::spawn(async move { h.verifier.verify(&token).await })
+    };
+    // A's refresh for k1 is in flight when B (k2) and then C (a kid nobody has) queue behind it.
+    let a = spawn(id_token_of(&original_issuer(), k1));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    h.fetcher.serve(&url, &[k0, k1, k2]);
+    let b = spawn(id_token_of(&original_issuer(), k2));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let c = spawn(token_of(&original_issuer(), k0, "nobody-has-this", "id"));
+
+    assert!(a.await.unwrap().is_ok());
+    // A found its kid and started no cooldown, so B fetched for k2 and found it.
+    assert!(b.await.unwrap().is_ok());
+    // C missed its kid before B's fetch began: B's answer is as fresh as C's own would be.
+    let refused = c.await.unwrap().unwrap_err();
+    assert!(
+        matches!(&refused, VerifyError::Rejected { rejection, .. } if rejection.reason == Reason::UnknownKid),
+        "{refused:?}"
+    );
+    assert_eq!(h.fetcher.fetches(&url), 3, "prefetch, A's and B's fetches");
+    // C's miss started the cooldown.
+    h.fetcher.set_delay(Duration::ZERO);
+    let d = token_of(&original_issuer(), k0, "nor-this", "id");
+    assert!(h.verifier.verify(&d).await.is_err());
+    assert_eq!(h.fetcher.fetches(&url), 3);
+}
+
+#[tokio::test]
+async fn a_failed_fetch_starts_the_cooldown_per_issuer_form() {
+    let key = TestKey::shared(0);
+    let h = issuer_harness(IssuerPolicy::Any);
+    let (original, updated) = (original_issuer(), updated_issuer());
+    h.fetcher.fail(&jwks_url(&original));
+    h.fetcher.serve(&jwks_url(&updated), &[key]);
+    h.verifier.prefetch_keys().await;
+    h.clock.advance(Duration::from_secs(1));
+    h.fetcher.serve(&jwks_url(&original), &[key]);
+    // The original form's failed prefetch holds its refreshes for the cooldown...
+    assert_eq!(
+        h.verifier
+            .verify(&id_token_of(&original, key))
+            .await
+            .unwrap_err(),
+        VerifyError::KeysUnavailable
+    );
+    assert_eq!(h.fetcher.fetches(&jwks_url(&original)), 1);
+    // ...and leaves the updated form's entry alone.
+    assert!(h.verifier.verify(&id_token_of(&updated, key)).await.is_ok());
+    assert_eq!(h.fetcher.fetches(&jwks_url(&updated)), 1);
+    h.clock.advance(COOLDOWN);
+    assert!(
+        h.verifier
+            .verify(&id_token_of(&original, key))
+            .await
+            .is_ok()
+    );
+    assert_eq!(h.fetcher.fetches(&jwks_url(&original)), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prefetch_abandoned_at_its_time_limit_is_nobodys_answer() {
+    let k0 = TestKey::shared(0);
+    let k1 = TestKey::shared(1);
+    let issuer = original_issuer();
+    let url = jwks_url(&issuer);
+    let fetcher = std::sync::Arc::new(TableFetcher::default());
+    fetcher.serve(&url, &[k0]);
+    fetcher.set_delay(Duration::from_millis(400));
+    let store = std::sync::Arc::new(KeyStore::new(
+        &[PoolConfig::with_issuer_policy(POOL, None, IssuerPolicy::Original).unwrap()],
+        &[JwkAlgorithm::RS256],
+        fetcher.clone(),
+        ManualClock::new(),
+        COOLDOWN,
+    ));
+    // H fetches for k0 (0-400 ms); a prefetch queues behind it, gets the lock at 400 ms and is
+    // abandoned mid-fetch at 700 ms; R misses k1 at 200 ms and queues behind the prefetch.
+    let h = {
+        let (store, issuer) = (store.clone(), issuer.clone());
+        tokio::spawn(async move { store.key(&issuer, &k0.kid).await.map(|_| ()) })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let prefetch = {
+        let store = store.clone();
+        tokio::spawn(async move { store.prefetch(Duration::from_millis(600)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let r = {
+        let (store, issuer) = (store.clone(), issuer.clone());
+        tokio::spawn(async move { store.key(&issuer, &k1.kid).await.map(|_| ()) })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    fetcher.serve(&url, &[k0, k1]);
+    assert_eq!(h.await.unwrap(), Ok(()));
+    prefetch.await.unwrap();
+    // R does not take the abandoned fetch for an answer: it fetches and finds k1.
+    assert_eq!(r.await.unwrap(), Ok(()));
+    assert_eq!(fetcher.fetches(&url), 3);
 }

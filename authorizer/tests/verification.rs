@@ -5,7 +5,9 @@
 mod common;
 
 use aws_lc_rs::hmac;
+use cognito_authorizer::config::IssuerPolicy;
 use cognito_authorizer::{JwkAlgorithm, Reason, TokenUse, TokenUsePolicy, VerifyError};
+use common::issuers::*;
 use common::*;
 use serde_json::{Value, json};
 use testkit::{JwksServer, TestKey, b64url, cognito_claims, mint, mint_unsigned};
@@ -214,6 +216,43 @@ async fn issuer_selects_only_configured_pools() {
             json!(h.server.base_url() + "/" + POOL),
             Reason::UnknownIssuer,
         ),
+        // The updated form: only the pool's own primary Region, exactly.
+        (
+            json!(format!(
+                "https://issuer-cognito-idp.ap-northeast-1.amazonaws.com/{OTHER_POOL}"
+            )),
+            Reason::UnknownIssuer,
+        ),
+        (
+            json!(format!(
+                "https://issuer-cognito-idp.us-east-1.amazonaws.com/{POOL}"
+            )),
+            Reason::UnknownIssuer,
+        ),
+        (
+            json!(format!(
+                "http://issuer-cognito-idp.ap-northeast-1.amazonaws.com/{POOL}"
+            )),
+            Reason::UnknownIssuer,
+        ),
+        (
+            json!(format!(
+                "https://issuer-cognito-idp.ap-northeast-1.amazonaws.com/{POOL}/"
+            )),
+            Reason::UnknownIssuer,
+        ),
+        (
+            json!(format!(
+                "https://ISSUER-cognito-idp.ap-northeast-1.amazonaws.com/{POOL}"
+            )),
+            Reason::UnknownIssuer,
+        ),
+        (
+            json!(format!(
+                "https://issuer-cognito-idp.ap-northeast-1.amazonaws.com.evil.example/{POOL}"
+            )),
+            Reason::UnknownIssuer,
+        ),
         (json!(42), Reason::InvalidClaim),
         (
             json!([format!(
@@ -235,6 +274,163 @@ async fn issuer_selects_only_configured_pools() {
     // A genuine token of another pool, signed by that pool's own key.
     let other_pool_token = mint(key, &header(key), &cognito_claims(OTHER_POOL, CLIENT, "id"));
     assert_eq!(reason(&h, &other_pool_token).await, Reason::UnknownIssuer);
+    assert_only_the_configured_jwks_was_fetched(&h);
+}
+
+#[tokio::test]
+async fn each_issuer_form_verifies_with_the_keys_at_its_own_host() {
+    let original_key = TestKey::shared(0);
+    let updated_key = TestKey::shared(1);
+    let h = issuer_harness(IssuerPolicy::Any);
+    let (original, updated) = (original_issuer(), updated_issuer());
+    h.fetcher.serve(&jwks_url(&original), &[original_key]);
+    h.fetcher.serve(&jwks_url(&updated), &[updated_key]);
+    for (issuer, key) in [(&original, original_key), (&updated, updated_key)] {
+        for token_use in ["id", "access"] {
+            let verified = h
+                .verifier
+                .verify(&token_of(issuer, key, &key.kid, token_use))
+                .await
+                .unwrap();
+            assert_eq!(&verified.issuer, issuer);
+            assert_eq!(verified.token_use.as_str(), token_use);
+        }
+    }
+    // One cache entry per issuer, each fetched once from AWS's URL for that issuer, and
+    // nothing else fetched.
+    assert_eq!(
+        h.fetcher.requests(),
+        vec![
+            "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_TestPool1/.well-known/jwks.json",
+            "https://issuer-cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_TestPool1/.well-known/jwks.json",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_token_of_one_form_signed_with_the_other_forms_keys_is_refused() {
+    let original_key = TestKey::shared(0);
+    let updated_key = TestKey::shared(1);
+    let h = issuer_harness(IssuerPolicy::Any);
+    let (original, updated) = (original_issuer(), updated_issuer());
+    h.fetcher.serve(&jwks_url(&original), &[original_key]);
+    h.fetcher.serve(&jwks_url(&updated), &[updated_key]);
+    assert!(
+        h.verifier
+            .verify(&id_token_of(&original, original_key))
+            .await
+            .is_ok()
+    );
+    assert!(
+        h.verifier
+            .verify(&id_token_of(&updated, updated_key))
+            .await
+            .is_ok()
+    );
+    let refused = |t: String| {
+        let h = &h;
+        async move {
+            match h.verifier.verify(&t).await {
+                Err(VerifyError::Rejected { rejection, .. }) => rejection.reason,
+                other => panic!("expected a rejection, got {other:?}"),
+            }
+        }
+    };
+    // Each form's kid is unknown to the other form's key set.
+    assert_eq!(
+        refused(id_token_of(&updated, original_key)).await,
+        Reason::UnknownKid
+    );
+    assert_eq!(
+        refused(id_token_of(&original, updated_key)).await,
+        Reason::UnknownKid
+    );
+
+    // The same kid in both sets with different keys: the signature only verifies with the
+    // key of the token's own issuer form.
+    h.clock.advance(COOLDOWN);
+    let mut impostor = updated_key.jwk();
+    impostor["kid"] = json!(original_key.kid);
+    h.fetcher
+        .serve_json(&jwks_url(&updated), &json!({"keys": [impostor]}));
+    assert_eq!(
+        refused(id_token_of(&updated, original_key)).await,
+        Reason::BadSignature
+    );
+    assert!(
+        h.verifier
+            .verify(&id_token_of(&original, original_key))
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn user_pool_issuer_pins_one_form_and_never_fetches_the_other() {
+    let key = TestKey::shared(0);
+    for (policy, accepted, excluded) in [
+        (IssuerPolicy::Original, original_issuer(), updated_issuer()),
+        (IssuerPolicy::Updated, updated_issuer(), original_issuer()),
+    ] {
+        let h = issuer_harness(policy);
+        // Both hosts would answer with the right keys.
+        h.fetcher.serve(&jwks_url(&accepted), &[key]);
+        h.fetcher.serve(&jwks_url(&excluded), &[key]);
+        h.verifier.prefetch_keys().await;
+        assert!(
+            h.verifier
+                .verify(&id_token_of(&accepted, key))
+                .await
+                .is_ok()
+        );
+        for round in 0..3 {
+            h.clock.advance(COOLDOWN);
+            for token in [
+                id_token_of(&excluded, key),
+                token_of(&excluded, key, &format!("unknown-{round}"), "access"),
+            ] {
+                match h.verifier.verify(&token).await {
+                    Err(VerifyError::Rejected { rejection, .. }) => {
+                        assert_eq!(rejection.reason, Reason::UnknownIssuer, "{policy:?}");
+                        assert!(
+                            rejection.detail.contains("USER_POOL_ISSUER"),
+                            "{}",
+                            rejection.detail
+                        );
+                    }
+                    other => panic!("{policy:?}: expected a rejection, got {other:?}"),
+                }
+            }
+        }
+        assert_eq!(
+            h.fetcher.requests(),
+            vec![jwks_url(&accepted)],
+            "{policy:?}: only the accepted form's JWKS, once, at init"
+        );
+    }
+}
+
+#[tokio::test]
+async fn with_an_emulator_endpoint_each_form_keeps_its_own_cache_entry() {
+    let key = TestKey::shared(0);
+    let h = harness(&[key], |_| {}).await;
+    let updated = format!("https://issuer-cognito-idp.ap-northeast-1.amazonaws.com/{POOL}");
+    let updated_token = token_with(key, "id", |c| {
+        c.insert("iss".into(), json!(updated));
+    });
+    for _ in 0..3 {
+        assert!(h.verifier.verify(&id_token(key)).await.is_ok());
+        assert_eq!(
+            h.verifier.verify(&updated_token).await.unwrap().issuer,
+            updated
+        );
+    }
+    assert_eq!(
+        h.server.hits(),
+        2,
+        "one fetch per issuer entry, then cached"
+    );
+    assert_only_the_configured_jwks_was_fetched(&h);
 }
 
 #[tokio::test]

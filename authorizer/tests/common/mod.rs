@@ -11,6 +11,8 @@ use cognito_authorizer::{Clock, HttpJwksFetcher, KeyStore, Verifier, VerifierCon
 use serde_json::{Value, json};
 use testkit::{JwksServer, TestKey, cognito_claims, mint};
 
+pub mod issuers;
+
 pub const POOL: &str = "ap-northeast-1_TestPool1";
 pub const OTHER_POOL: &str = "ap-northeast-1_OtherPool";
 pub const CLIENT: &str = "190d8ar0cc5pc1isoec2s5ncvb";
