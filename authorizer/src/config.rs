@@ -262,7 +262,7 @@ const NOMINAL_STAGE_PREFIX: &str = "arn:aws-us-gov:execute-api:us-gov-west-1:123
 const MAX_DENY_BYTES: usize = 6 * 1024;
 
 /// Every variable this crate reads, for documentation and for the non-UTF-8 check.
-pub const VARIABLES: [&str; 13] = [
+pub const VARIABLES: [&str; 14] = [
     USER_POOL_ID,
     USER_POOL_ISSUER,
     APP_CLIENT_ID,
