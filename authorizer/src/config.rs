@@ -1,238 +1,33 @@
-//! Configuration, read once at start-up from environment variables and validated completely:
-//! a bad value stops the function during init with an error naming the variable, so no
-//! invocation ever runs with a half-understood configuration.
+//! The Lambda authorizer's configuration, read once at start-up from environment variables and
+//! validated completely: a bad value stops the function during init with an error naming the
+//! variable, so no invocation ever runs with a half-understood configuration.
 
 use std::collections::HashSet;
-use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::identity_sources::IdentitySources;
-use crate::jwks::JwkAlgorithm;
-use crate::route_rules::RouteRules;
+use cognito_verifier::{
+    ConfigError, DEFAULT_MAX_TOKEN_BYTES, IssuerPolicy, JwkAlgorithm, JwksFetchError, PoolConfig,
+    TokenUsePolicy, Verifier, VerifierConfig, parse_endpoint,
+};
 
-/// Upper bound on a token's length, checked before anything is decoded. Cognito tokens are
-/// 1–4 KiB; 8 KiB leaves room for many groups and custom attributes.
-pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
-
-/// A configuration problem, naming the environment variable at fault.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid configuration: {variable}: {message}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub message: String,
-}
-
-impl ConfigError {
-    fn new(variable: &'static str, message: impl Into<String>) -> Self {
-        ConfigError {
-            variable,
-            message: message.into(),
-        }
-    }
-}
-
-/// Which kinds of Cognito token are accepted (`TOKEN_USE`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TokenUsePolicy {
-    Id,
-    Access,
-    Any,
-}
-
-/// What an HTTP API (payload 2.0) authorizer answers with (`HTTP_API_RESPONSE`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HttpApiResponse {
-    /// `{"isAuthorized": bool, "context": {...}}`; needs `$context.routeKey` among the identity
-    /// sources when route rules are used (API Gateway caches the answer for every route).
-    Simple,
-    /// The same IAM policy a REST API gets: safe to cache per token across routes.
-    Iam,
-}
-
-/// The two forms of a user pool's issuer URL, chosen per pool by Cognito's issuer configuration
-/// (`IssuerConfiguration.Type` in CreateUserPool/UpdateUserPool, `AWS::Cognito::UserPool
-/// IssuerConfiguration` in CloudFormation). From AWS's documentation:
-/// - "IssuerConfigurationType", Amazon Cognito API Reference,
-///   <https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_IssuerConfigurationType.html>:
-///   `ORIGINAL` issuers are `https://cognito-idp.[region].amazonaws.com/[userPoolId]`; `UPDATED`
-///   issuers, "recommended for all user pools, including for multi-Region replication", are
-///   `https://issuer-cognito-idp.[region].amazonaws.com/[userPoolId]` "where region is the primary
-///   AWS Region of your user pool", and "host the same JWKS content in multiple regions".
-/// - "Multi-Region replication for user pools", Amazon Cognito Developer Guide,
-///   <https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-multi-region.html>:
-///   replicas are "separate user pools with a shared user pool ID", and replication needs the
-///   updated (multi-Region) issuer so tokens verify the same way in every Region.
-///
-/// A pool ID's prefix is the Region the pool was created in, which stays its primary Region, so
-/// both forms are derived from the configured pool ID alone, never from a token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum IssuerForm {
-    /// `https://cognito-idp.<region>.amazonaws.com/<pool id>`.
-    Original,
-    /// `https://issuer-cognito-idp.<primary region>.amazonaws.com/<pool id>`.
-    Updated,
-}
-
-impl IssuerForm {
-    pub const ALL: [IssuerForm; 2] = [IssuerForm::Original, IssuerForm::Updated];
-
-    /// The issuer's AWS origin for a pool in `region`. The only two hosts this crate ever builds.
-    fn aws_base(self, region: &str) -> String {
-        match self {
-            IssuerForm::Original => format!("https://cognito-idp.{region}.amazonaws.com"),
-            IssuerForm::Updated => format!("https://issuer-cognito-idp.{region}.amazonaws.com"),
-        }
-    }
-}
-
-/// Which issuer forms are accepted (`USER_POOL_ISSUER`): a pool that has moved to `UPDATED` can
-/// stop accepting (and fetching keys for) its `ORIGINAL` issuer, and the other way round.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum IssuerPolicy {
-    Original,
-    Updated,
-    /// Both forms: a pool can switch its issuer configuration without a window where either
-    /// form's tokens fail.
-    #[default]
-    Any,
-}
-
-impl IssuerPolicy {
-    pub fn accepts(self, form: IssuerForm) -> bool {
-        match self {
-            IssuerPolicy::Original => form == IssuerForm::Original,
-            IssuerPolicy::Updated => form == IssuerForm::Updated,
-            IssuerPolicy::Any => true,
-        }
-    }
-}
-
-/// One accepted issuer of a pool: the exact `iss` and where that issuer's keys are fetched.
-/// The key cache keeps one entry per issuer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PoolIssuer {
-    pub form: IssuerForm,
-    /// The exact `iss` accepted, always the AWS form whatever endpoint the keys come from.
-    pub issuer: String,
-    /// Where this issuer's JWKS is fetched from: `<issuer>/.well-known/jwks.json`, or
-    /// `<COGNITO_ENDPOINT>/<pool id>/.well-known/jwks.json` for an emulator.
-    pub jwks_url: String,
-}
-
-/// One Cognito user pool the verifier trusts.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PoolConfig {
-    /// e.g. `ap-northeast-1_abcdefgh`.
-    pub pool_id: String,
-    /// The part of the pool ID before `_`: the pool's primary Region.
-    pub region: String,
-    /// The issuers accepted for this pool (one or both forms, in [`IssuerForm::ALL`] order).
-    pub issuers: Vec<PoolIssuer>,
-}
-
-impl PoolConfig {
-    /// Builds the pool from its ID, accepting both issuer forms; `endpoint` replaces the AWS
-    /// hosts for fetching the JWKS only (a local Cognito emulator).
-    pub fn new(pool_id: &str, endpoint: Option<&str>) -> Result<Self, String> {
-        Self::with_issuer_policy(pool_id, endpoint, IssuerPolicy::Any)
-    }
-
-    /// Builds the pool from its ID, accepting the issuer forms `policy` allows.
-    pub fn with_issuer_policy(
-        pool_id: &str,
-        endpoint: Option<&str>,
-        policy: IssuerPolicy,
-    ) -> Result<Self, String> {
-        let region = parse_pool_id(pool_id)?;
-        let issuers = IssuerForm::ALL
-            .into_iter()
-            .filter(|form| policy.accepts(*form))
-            .map(|form| {
-                let issuer = format!("{}/{pool_id}", form.aws_base(region));
-                // An emulator serves one JWKS per pool, at the path it has always used.
-                let jwks_base =
-                    endpoint.map_or_else(|| issuer.clone(), |e| format!("{e}/{pool_id}"));
-                PoolIssuer {
-                    form,
-                    issuer,
-                    jwks_url: format!("{jwks_base}/.well-known/jwks.json"),
-                }
-            })
-            .collect();
-        Ok(PoolConfig {
-            pool_id: pool_id.to_owned(),
-            region: region.to_owned(),
-            issuers,
-        })
-    }
-
-    /// The `iss` this pool's tokens carry in `form`, whether or not that form is accepted.
-    pub fn issuer_in_form(&self, form: IssuerForm) -> String {
-        format!("{}/{}", form.aws_base(&self.region), self.pool_id)
-    }
-}
-
-/// What the verifier checks; independent of Lambda.
-#[derive(Clone, Debug)]
-pub struct VerifierConfig {
-    pub pools: Vec<PoolConfig>,
-    /// An ID token's `aud`, or an access token's `client_id`, must be one of these.
-    pub client_ids: Vec<String>,
-    pub token_use: TokenUsePolicy,
-    /// Header `alg` values accepted (RS256 by default).
-    pub algorithms: Vec<JwkAlgorithm>,
-    pub clock_skew_seconds: u64,
-    /// Any one of these in `scope` is enough; empty means no scope is required.
-    pub required_scopes: Vec<String>,
-    /// Any one of these in `cognito:groups` is enough; empty means no group is required.
-    pub required_groups: Vec<String>,
-    pub max_token_bytes: usize,
-}
-
-impl VerifierConfig {
-    /// A configuration with the defaults: both issuer forms of each pool, any token use, RS256
-    /// only, no clock skew, no scope or group requirements, keys fetched from AWS.
-    pub fn new(pool_ids: &[&str], client_ids: &[&str]) -> Result<Self, ConfigError> {
-        let pools = pool_ids
-            .iter()
-            .map(|id| PoolConfig::new(id, None).map_err(|e| ConfigError::new(USER_POOL_ID, e)))
-            .collect::<Result<Vec<_>, _>>()?;
-        if pools.is_empty() {
-            return Err(ConfigError::new(
-                USER_POOL_ID,
-                "at least one pool ID is required",
-            ));
-        }
-        if client_ids.is_empty() {
-            return Err(ConfigError::new(
-                APP_CLIENT_ID,
-                "at least one app client ID is required",
-            ));
-        }
-        Ok(VerifierConfig {
-            pools,
-            client_ids: client_ids.iter().map(|s| (*s).to_owned()).collect(),
-            token_use: TokenUsePolicy::Any,
-            algorithms: vec![JwkAlgorithm::RS256],
-            clock_skew_seconds: 0,
-            required_scopes: Vec::new(),
-            required_groups: Vec::new(),
-            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
-        })
-    }
-}
+use crate::apigw::{Authorizer, HttpApiResponse, IdentitySources, RouteRules};
 
 /// Everything the Lambda authorizer needs.
 #[derive(Clone, Debug)]
 pub struct AuthorizerConfig {
+    /// What the verifier checks.
     pub verifier: VerifierConfig,
+    /// `ROUTE_RULES`; defaults to none.
     pub route_rules: RouteRules,
+    /// `HTTP_API_RESPONSE`; defaults to simple responses.
     pub http_api_response: HttpApiResponse,
     /// The identity sources the HTTP API authorizer is deployed with (`IDENTITY_SOURCES`);
     /// every HTTP API event's `identitySource` must have exactly this shape. Defaults to the
     /// `Authorization` header, plus `$context.routeKey` with route rules and simple responses.
     pub identity_sources: IdentitySources,
+    /// `JWKS_TIMEOUT_MS`; defaults to 2 s.
     pub jwks_timeout: Duration,
+    /// `JWKS_REFRESH_COOLDOWN_SECONDS`; defaults to 10 s.
     pub jwks_refresh_cooldown: Duration,
 }
 
@@ -280,6 +75,17 @@ pub const VARIABLES: [&str; 14] = [
 ];
 
 impl AuthorizerConfig {
+    /// Builds the production authorizer: HTTPS JWKS fetcher, system clock. Fails only when
+    /// the TLS stack cannot be set up.
+    pub fn build(self) -> Result<Authorizer, JwksFetchError> {
+        let verifier =
+            Verifier::with_http(self.verifier, self.jwks_timeout, self.jwks_refresh_cooldown)?;
+        Ok(
+            Authorizer::new(verifier, self.route_rules, self.http_api_response)
+                .with_identity_sources(self.identity_sources),
+        )
+    }
+
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         for variable in VARIABLES {
@@ -440,65 +246,6 @@ impl AuthorizerConfig {
     }
 }
 
-/// Checks `<region>_<id>` and returns the region. The region looks like `ap-northeast-1` or
-/// `us-gov-west-1`; the ID part is alphanumeric, 9 characters at AWS but longer in emulators.
-fn parse_pool_id(pool_id: &str) -> Result<&str, String> {
-    let (region, id) = pool_id
-        .split_once('_')
-        .ok_or_else(|| "expected <region>_<id>, e.g. ap-northeast-1_abcdefgh".to_owned())?;
-    let parts: Vec<&str> = region.split('-').collect();
-    let region_ok = parts.len() >= 3
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-        && parts
-            .last()
-            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
-    if !region_ok {
-        return Err(format!("{region:?} is not an AWS region name"));
-    }
-    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err("the part after '_' must be 1 to 64 letters or digits".to_owned());
-    }
-    Ok(region)
-}
-
-/// Validates `COGNITO_ENDPOINT` and returns it without a trailing slash.
-fn parse_endpoint(raw: &str) -> Result<String, String> {
-    let trimmed = raw.trim().trim_end_matches('/');
-    let url = reqwest::Url::parse(trimmed).map_err(|e| format!("not a URL: {e}"))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("must not contain credentials".to_owned());
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err("must not have a query or fragment".to_owned());
-    }
-    match url.scheme() {
-        "https" => {}
-        // Plain HTTP lets anyone on the path swap the keys, so it is only for a local emulator.
-        "http" if is_loopback_host(&url) => {}
-        "http" => {
-            return Err("plain http is only allowed for a loopback host (a local emulator)".into());
-        }
-        other => return Err(format!("scheme {other:?} is not http or https")),
-    }
-    Ok(trimmed.to_owned())
-}
-
-fn is_loopback_host(url: &reqwest::Url) -> bool {
-    match url.host_str() {
-        Some("localhost") => true,
-        Some(host) => host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback()),
-        None => false,
-    }
-}
-
 /// A comma-separated list: entries are trimmed; empty entries and duplicates are errors, since
 /// they usually mean a typo that would otherwise be silently ignored.
 fn list(variable: &'static str, raw: &str) -> Result<Vec<String>, ConfigError> {
@@ -556,6 +303,7 @@ fn number(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cognito_verifier::{IssuerForm, PoolIssuer};
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<AuthorizerConfig, ConfigError> {
@@ -812,7 +560,7 @@ mod tests {
 
     #[test]
     fn identity_sources_default_to_what_the_decision_depends_on() {
-        use crate::identity_sources::IdentitySources;
+        use crate::apigw::IdentitySources;
         let rules = ("ROUTE_RULES", r#"{"GET /admin": {"groups": ["admin"]}}"#);
         let cases: &[(&[(&str, &str)], IdentitySources)] = &[
             (&[], IdentitySources::authorization(false)),
@@ -891,26 +639,5 @@ mod tests {
         assert_eq!(c.verifier.token_use, TokenUsePolicy::Any);
         assert!(c.route_rules.is_empty());
         assert!(c.verifier.required_scopes.is_empty());
-    }
-
-    #[test]
-    fn library_constructor_validates_too() {
-        assert!(VerifierConfig::new(&["us-east-1_abc"], &["client"]).is_ok());
-        assert_eq!(
-            VerifierConfig::new(&[], &["client"]).unwrap_err().variable,
-            "USER_POOL_ID"
-        );
-        assert_eq!(
-            VerifierConfig::new(&["bad"], &["client"])
-                .unwrap_err()
-                .variable,
-            "USER_POOL_ID"
-        );
-        assert_eq!(
-            VerifierConfig::new(&["us-east-1_abc"], &[])
-                .unwrap_err()
-                .variable,
-            "APP_CLIENT_ID"
-        );
     }
 }

@@ -1,42 +1,33 @@
-//! A strict verifier for Amazon Cognito ID and access tokens, and the API Gateway Lambda
-//! authorizer built on it.
+//! The API Gateway Lambda authorizer for Amazon Cognito tokens, on the [`cognito_verifier`]
+//! crate.
 //!
-//! The verifier ([`Verifier`]) has no Lambda types in its API and can be used from any Rust
-//! service: give it a [`VerifierConfig`], a [`KeyStore`] (the process-wide JWKS cache) and a
-//! [`Clock`], then call [`Verifier::verify`] with the token a client sent.
+//! [`Authorizer`] answers REST `TOKEN`, REST `REQUEST` and HTTP API payload 2.0 authorizer
+//! events, given as JSON, with cache-safe IAM policies or simple responses; [`AuthorizerConfig`]
+//! reads its configuration from the environment. The verifier underneath never sees a Lambda
+//! or API Gateway type: this crate imports it, never the other way round.
 //!
-//! The [`apigw`] module turns API Gateway authorizer events (REST `TOKEN`, REST `REQUEST` and
-//! HTTP API payload 2.0) into IAM policies or simple responses. Its API takes and returns plain
-//! JSON values, so a local API Gateway stand-in or a fuzzer can drive it with the exact JSON API
-//! Gateway sends.
-//!
-//! Everything fails closed: anything unexpected in a token, an event, a JWKS document or the
-//! configuration is an error, never a silent default.
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let authorizer = authorizer::AuthorizerConfig::from_env()?.build()?;
+//! authorizer.verifier().prefetch_keys().await;
+//! let event = r#"{"type":"TOKEN","authorizationToken":"Bearer eyJ...","methodArn":"arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/GET/me"}"#;
+//! match authorizer.handle_json(event).await {
+//!     Ok(answer) => println!("{}", answer.to_json()),
+//!     Err(error) => println!("{error}"), // `Unauthorized` → 401, anything else → 500
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
-pub mod apigw;
-pub mod claims;
-pub mod clock;
-pub mod config;
-pub mod event;
-pub mod identity_sources;
-pub mod jwks;
-pub mod key_store;
-pub mod policy;
-pub mod raw_claims;
-pub mod rejection;
-pub mod response;
-pub mod route_rules;
-mod strict_json;
-pub mod token;
-pub mod verifier;
+#![warn(missing_docs)]
 
-pub use claims::{TokenUse, VerifiedClaims};
-pub use clock::{Clock, SystemClock};
-pub use config::{
-    AuthorizerConfig, ConfigError, HttpApiResponse, IssuerForm, IssuerPolicy, TokenUsePolicy,
-    VerifierConfig,
+mod apigw;
+mod config;
+
+pub use apigw::{
+    Authorizer, AuthorizerError, AuthorizerEvent, AuthorizerResponse, Effect, EventKind,
+    HttpApiResponse, IdentityContext, IdentitySource, IdentitySources, MethodArn, PolicyResponse,
+    RouteRule, RouteRules, SimpleResponse, Statement, UnsupportedEvent, detect, groups_json,
+    wildcard_match,
 };
-pub use jwks::{JwkAlgorithm, KeySet};
-pub use key_store::{HttpJwksFetcher, JwksFetchError, JwksFetcher, KeyStore};
-pub use rejection::{Reason, Rejection};
-pub use verifier::{Verifier, VerifyError};
+pub use config::{AuthorizerConfig, VARIABLES};

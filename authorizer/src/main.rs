@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use cognito_authorizer::AuthorizerConfig;
-use cognito_authorizer::apigw::{Authorizer, AuthorizerError};
+use authorizer::AuthorizerConfig;
+use authorizer::AuthorizerError;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
 
@@ -25,7 +25,8 @@ async fn serve() -> Result<(), Error> {
     let authorizer = match AuthorizerConfig::from_env()
         .map_err(|e| e.to_string())
         .and_then(|config| {
-            Authorizer::from_config(config)
+            config
+                .build()
                 .map_err(|e| format!("cannot build the HTTP client: {e}"))
         }) {
         Ok(authorizer) => Arc::new(authorizer),

@@ -2,23 +2,21 @@
 //! aws_lambda_events crate's source (tests/fixtures/, MIT licence) and our own events/, each
 //! with a freshly minted token in place of the sample one.
 
-mod common;
-
 use std::path::Path;
 
+use authorizer::Effect;
+use authorizer::HttpApiResponse;
+use authorizer::IdentitySources;
+use authorizer::RouteRules;
+use authorizer::{Authorizer, AuthorizerError};
+use authorizer::{AuthorizerResponse, IdentityContext};
 use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
     ApiGatewayCustomAuthorizerResponse, ApiGatewayV2CustomAuthorizerV2Request,
 };
 use aws_lambda_events::iam::IamPolicyEffect;
-use cognito_authorizer::HttpApiResponse;
-use cognito_authorizer::apigw::{Authorizer, AuthorizerError};
-use cognito_authorizer::apigw::{AuthorizerResponse, IdentityContext};
-use cognito_authorizer::identity_sources::IdentitySources;
-use cognito_authorizer::policy::Effect;
-use cognito_authorizer::route_rules::RouteRules;
-use common::*;
 use serde_json::{Value, json};
+use testkit::harness::*;
 use testkit::{JwksServer, TestKey};
 
 const PLACEHOLDER: &str = "REPLACE_WITH_ID_TOKEN";

@@ -4,18 +4,16 @@
 //! `handle_json` (the text Lambda delivers). Neither may panic or allow an event that does not
 //! carry a genuine token, and both must reach the same decision on the same event.
 
-mod common;
-
 use std::path::Path;
 
-use cognito_authorizer::HttpApiResponse;
-use cognito_authorizer::apigw::{Authorizer, AuthorizerResponse};
-use cognito_authorizer::route_rules::RouteRules;
-use common::*;
+use authorizer::HttpApiResponse;
+use authorizer::RouteRules;
+use authorizer::{Authorizer, AuthorizerResponse};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::Value;
 use testkit::TestKey;
+use testkit::harness::*;
 
 const PLACEHOLDER: &str = "REPLACE_WITH_ID_TOKEN";
 

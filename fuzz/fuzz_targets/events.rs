@@ -14,7 +14,7 @@
 use std::sync::OnceLock;
 
 use api_handler::{Api, Settings};
-use cognito_authorizer::apigw::{Authorizer, AuthorizerResponse};
+use authorizer::{Authorizer, AuthorizerResponse};
 use cognito_fuzz as h;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;

@@ -13,8 +13,8 @@
 
 use std::sync::OnceLock;
 
-use cognito_authorizer::Verifier;
-use cognito_authorizer::token::{parse, token_from_authorization};
+use cognito_verifier::Verifier;
+use cognito_verifier::{dangerous::parse_unverified as parse, token_from_authorization};
 use cognito_fuzz as h;
 use libfuzzer_sys::fuzz_target;
 

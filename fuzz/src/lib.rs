@@ -13,9 +13,10 @@ use aws_lc_rs::rsa::{KeyPair, PublicKeyComponents};
 use aws_lc_rs::signature::{self, KeyPair as _};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cognito_authorizer::apigw::Authorizer;
-use cognito_authorizer::key_store::FetchFuture;
-use cognito_authorizer::{AuthorizerConfig, Clock, JwksFetcher, KeyStore, Verifier};
+use authorizer::Authorizer;
+use cognito_verifier::FetchFuture;
+use authorizer::{AuthorizerConfig};
+use cognito_verifier::{Clock, JwksFetcher, KeyStore, Verifier};
 use serde_json::{Value, json};
 
 pub const POOL: &str = "ap-northeast-1_FuzzPool1";

@@ -292,11 +292,11 @@ mod tests {
         assert_eq!(http["identitySource"], json!(["Bearer t", "GET /me"]));
         // The authorizer itself recognises all three.
         assert_eq!(
-            [&token, &rest, &http].map(cognito_authorizer::apigw::detect),
+            [&token, &rest, &http].map(authorizer::detect),
             [
-                Some(cognito_authorizer::apigw::EventKind::RestToken),
-                Some(cognito_authorizer::apigw::EventKind::RestRequest),
-                Some(cognito_authorizer::apigw::EventKind::HttpV2)
+                Some(authorizer::EventKind::RestToken),
+                Some(authorizer::EventKind::RestRequest),
+                Some(authorizer::EventKind::HttpV2)
             ]
         );
     }

@@ -5,8 +5,7 @@ use std::ffi::OsString;
 use std::sync::Arc;
 
 use api_handler::{Api, Settings};
-use cognito_authorizer::AuthorizerConfig;
-use cognito_authorizer::apigw::Authorizer;
+use authorizer::AuthorizerConfig;
 
 use crate::cli::Options;
 use crate::gateway::GatewayConfig;
@@ -51,7 +50,8 @@ pub async fn in_process(
 ) -> Result<Functions, String> {
     let config = AuthorizerConfig::from_lookup(with_template_defaults(lookup.clone()))
         .map_err(|e| e.to_string())?;
-    let authorizer = Authorizer::from_config(config)
+    let authorizer = config
+        .build()
         .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
     authorizer.verifier().prefetch_keys().await;
     let settings = Settings::from_lookup(|name| lookup(name).map(OsString::from))

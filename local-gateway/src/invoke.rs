@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use api_handler::Api;
-use cognito_authorizer::apigw::Authorizer;
+use authorizer::Authorizer;
 use serde_json::Value;
 
 /// Which of the two functions.

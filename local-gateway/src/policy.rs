@@ -3,7 +3,7 @@
 //! request is implicitly denied. Resources use IAM's `*`/`?` wildcards (case-sensitive);
 //! actions are matched case-insensitively, as IAM does.
 
-use cognito_authorizer::policy::wildcard_match;
+use authorizer::wildcard_match;
 use serde_json::Value;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

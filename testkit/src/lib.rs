@@ -1,8 +1,11 @@
 //! Test helpers shared by the workspace's tests, benchmarks and fuzz targets: RSA test keys
 //! and their JWKs, Cognito-shaped tokens signed with them, and a tiny JWKS server on
 //! 127.0.0.1 whose answers a test can change (status, body, delay, outage) and whose hits it
-//! can count, and a minimal Lambda Runtime API to run the real function binaries under. Never used by the deployed functions.
+//! can count, a minimal Lambda Runtime API to run the real function binaries under, and a
+//! verifier harness ([`harness`], [`issuers`]) wired to them. Never used by the deployed functions.
 
+pub mod harness;
+pub mod issuers;
 mod jwks_server;
 mod keys;
 mod runtime_api;

@@ -4,13 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use authorizer::Authorizer;
+use authorizer::HttpApiResponse;
+use authorizer::RouteRules;
 use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
-use cognito_authorizer::apigw::Authorizer;
-use cognito_authorizer::config::PoolConfig;
-use cognito_authorizer::route_rules::RouteRules;
-use cognito_authorizer::{
-    HttpApiResponse, HttpJwksFetcher, KeyStore, SystemClock, Verifier, VerifierConfig,
-};
+use cognito_verifier::PoolConfig;
+use cognito_verifier::{HttpJwksFetcher, KeyStore, SystemClock, Verifier, VerifierConfig};
 use serde_json::json;
 use testkit::{JwksServer, TestKey, cognito_claims, mint};
 
@@ -104,7 +103,7 @@ impl Fixture {
     }
 
     /// Token verification with a warm cache.
-    pub fn verify(&self, token: &str) -> cognito_authorizer::VerifiedClaims {
+    pub fn verify(&self, token: &str) -> cognito_verifier::VerifiedClaims {
         ready(&self.runtime, self.authorizer.verifier().verify(token)).unwrap()
     }
 

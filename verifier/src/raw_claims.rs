@@ -54,7 +54,10 @@ pub struct RawClaims<'a> {
     pub exp: Option<NumericDate>,
     #[serde(default, deserialize_with = "present")]
     pub nbf: Option<NumericDate>,
+    /// Parsed for its type only: a mistyped `iat` makes the token invalid, like any claim the
+    /// verifier knows. Its value is not used.
     #[serde(default, deserialize_with = "present")]
+    #[allow(dead_code)]
     pub iat: Option<NumericDate>,
     #[serde(default, deserialize_with = "present")]
     pub auth_time: Option<NumericDate>,

@@ -9,7 +9,7 @@ use crate::claims::{self, VerifiedClaims};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{IssuerForm, VerifierConfig};
 use crate::jwks::JwkAlgorithm;
-use crate::key_store::{HttpJwksFetcher, KeyLookupError, KeyStore};
+use crate::jwks::{HttpJwksFetcher, JwksFetchError, KeyLookupError, KeyStore};
 use crate::raw_claims::RawClaims;
 use crate::rejection::{Reason, Rejection};
 use crate::token;
@@ -24,6 +24,7 @@ pub enum VerifyError {
     /// The token is not acceptable. Answer 401.
     #[error("{rejection}")]
     Rejected {
+        /// Why, as a stable reason code and a fixed description.
         rejection: Rejection,
         /// The token's `sub` when its signature verified and a claim check failed afterwards
         /// (safe to log: it comes from an authentic token). `None` otherwise.
@@ -33,6 +34,7 @@ pub enum VerifyError {
     /// `REQUIRED_GROUPS` ask for: a permission problem, not a credential problem. Answer 403.
     #[error("{rejection}")]
     Forbidden {
+        /// Which requirement is missing (`missing_scope` or `missing_group`).
         rejection: Rejection,
         /// The token's `sub` (it comes from an authentic token, so it is safe to log).
         sub: String,
@@ -73,7 +75,7 @@ impl Verifier {
         config: VerifierConfig,
         jwks_timeout: Duration,
         refresh_cooldown: Duration,
-    ) -> Result<Self, reqwest::Error> {
+    ) -> Result<Self, JwksFetchError> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let fetcher = Arc::new(HttpJwksFetcher::new(jwks_timeout)?);
         let keys = KeyStore::new(
@@ -86,6 +88,7 @@ impl Verifier {
         Ok(Verifier::new(config, keys, clock))
     }
 
+    /// The configuration this verifier checks against.
     pub fn config(&self) -> &VerifierConfig {
         &self.config
     }

@@ -27,24 +27,30 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use super::key_set::{self, JwkAlgorithm, KeySet, MAX_JWKS_BYTES, VerificationKey};
 use crate::clock::Clock;
 use crate::config::PoolConfig;
-use crate::jwks::{self, JwkAlgorithm, KeySet, MAX_JWKS_BYTES, VerificationKey};
 
 /// Why fetching a JWKS failed. Messages name the URL's kind of failure, never a response body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JwksFetchError {
     #[error("JWKS request timed out")]
+    /// No complete answer within the timeout.
     Timeout,
     #[error("JWKS request failed: {0}")]
+    /// The connection or TLS failed (the message names how, never the body).
     Transport(String),
     #[error("JWKS endpoint answered HTTP {0}")]
+    /// An HTTP status other than 200 (redirects included: none is followed).
     Status(u16),
     #[error("JWKS response is larger than {MAX_JWKS_BYTES} bytes")]
+    /// The body is larger than [`MAX_JWKS_BYTES`].
     TooLarge,
     #[error("JWKS response is not a key set: {0}")]
-    Invalid(#[from] jwks::JwksError),
+    /// The body is not a key set.
+    Invalid(#[from] key_set::JwksError),
     #[error("JWKS has no usable key")]
+    /// The key set has no key this verifier can use.
     NoUsableKey,
 }
 
@@ -55,6 +61,7 @@ pub type FetchFuture<'a> =
 /// The HTTP seam: fetches a JWKS body. Implementations must enforce the body size limit and
 /// answer non-200 statuses with [`JwksFetchError::Status`].
 pub trait JwksFetcher: Send + Sync + 'static {
+    /// Fetches the JWKS document at `url`.
     fn fetch<'a>(&'a self, url: &'a str) -> FetchFuture<'a>;
 }
 
@@ -67,13 +74,16 @@ pub struct HttpJwksFetcher {
 }
 
 impl HttpJwksFetcher {
-    pub fn new(timeout: Duration) -> Result<Self, reqwest::Error> {
+    /// A fetcher whose every request (connection and body) ends within `timeout`. Fails only
+    /// when the TLS stack cannot be set up.
+    pub fn new(timeout: Duration) -> Result<Self, JwksFetchError> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("cognito-authorizer/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+            .user_agent(concat!("cognito-verifier/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(transport_error)?;
         Ok(HttpJwksFetcher { client, timeout })
     }
 
@@ -174,6 +184,9 @@ pub struct KeyStore {
 }
 
 impl KeyStore {
+    /// A key store for `pools`' issuers, keeping keys for `algorithms`, fetching through `fetcher`;
+    /// after a refresh that still misses a `kid` (or a failed fetch) an issuer waits
+    /// `refresh_cooldown` before the next.
     pub fn new(
         pools: &[PoolConfig],
         algorithms: &[JwkAlgorithm],
@@ -317,7 +330,7 @@ impl KeyStore {
 
     async fn fetch(&self, entry: &IssuerKeys) -> Result<KeySet, JwksFetchError> {
         let body = self.fetcher.fetch(&entry.jwks_url).await?;
-        let keys = jwks::parse_jwks(&body, &self.algorithms)?;
+        let keys = key_set::parse_jwks(&body, &self.algorithms)?;
         // A set with no usable key would replace the keys we have with nothing: whatever
         // broke the endpoint's answer, keep verifying with the keys already known.
         if keys.is_empty() {

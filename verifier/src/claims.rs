@@ -8,11 +8,14 @@ use crate::rejection::{Reason, Rejection};
 /// Cognito's two token kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenUse {
+    /// An ID token (`token_use` = `id`).
     Id,
+    /// An access token (`token_use` = `access`).
     Access,
 }
 
 impl TokenUse {
+    /// The `token_use` value: `id` or `access`.
     pub fn as_str(self) -> &'static str {
         match self {
             TokenUse::Id => "id",
@@ -24,20 +27,28 @@ impl TokenUse {
 /// What a verified token says about its holder.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedClaims {
+    /// The `sub` claim: the user (or, for client-credentials tokens, the app client).
     pub sub: String,
     /// `cognito:username` (ID token) or `username` (access token).
     pub username: Option<String>,
+    /// Which kind of token this is.
     pub token_use: TokenUse,
     /// The app client: `aud` of an ID token, `client_id` of an access token.
     pub client_id: String,
+    /// The scopes of `scope`, in order (access tokens; empty for ID tokens).
     pub scopes: Vec<String>,
+    /// `cognito:groups`, exactly as the token lists them.
     pub groups: Vec<String>,
+    /// `email`, when the token has one (ID tokens).
     pub email: Option<String>,
     /// `email_verified` is the JSON boolean `true`. Users can change their own email; a
     /// backend must not trust an email address that is not verified.
     pub email_verified: bool,
+    /// The exact `iss`, one of a configured pool's issuers.
     pub issuer: String,
+    /// `exp`, in seconds since the epoch.
     pub expires_at: u64,
+    /// `auth_time`, when present: when the user last signed in.
     pub auth_time: Option<u64>,
 }
 

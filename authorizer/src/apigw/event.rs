@@ -4,7 +4,7 @@
 //! REST `REQUEST` and HTTP API events carry every request header. `Authorization` (matched
 //! case-insensitively) is kept apart; the other single-value headers, the query string
 //! parameters and the stage variables are kept as they came, because an HTTP API's identity
-//! sources may name them ([`crate::identity_sources`]). Fields of the wrong JSON type make the
+//! sources may name them (see the identity sources module). Fields of the wrong JSON type make the
 //! event unsupported rather than being treated as absent.
 
 use std::fmt;
@@ -12,7 +12,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-use crate::identity_sources::IdentitySource;
+use super::identity_sources::IdentitySource;
 
 /// The kinds of event handled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +26,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The name used in logs: `rest_token`, `rest_request` or `http_v2`.
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::RestToken => "rest_token",
@@ -38,6 +39,7 @@ impl EventKind {
 /// An authorizer event reduced to what the authorizer reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthorizerEvent {
+    /// Which shape the event has.
     pub kind: EventKind,
     /// The raw `Authorization` value (or `authorizationToken`), `Bearer ` prefix and all.
     pub authorization: Option<String>,

@@ -80,11 +80,14 @@ impl fmt::Display for Reason {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("token rejected ({reason}): {detail}")]
 pub struct Rejection {
+    /// The stable reason code.
     pub reason: Reason,
+    /// A fixed description for logs; never any part of the token.
     pub detail: &'static str,
 }
 
 impl Rejection {
+    /// A rejection for `reason`, described by `detail`.
     pub const fn new(reason: Reason, detail: &'static str) -> Self {
         Rejection { reason, detail }
     }

@@ -13,12 +13,12 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// Parses `json` into a tree, refusing duplicate member names at any depth.
-pub(crate) fn parse_value(json: &[u8]) -> Result<Value, serde_json::Error> {
+pub fn parse_value(json: &[u8]) -> Result<Value, serde_json::Error> {
     serde_json::from_slice::<StrictValue>(json).map(|value| value.0)
 }
 
 /// Parses `json`, which must be an object, refusing duplicate member names at any depth.
-pub(crate) fn parse_object(json: &[u8]) -> Option<Map<String, Value>> {
+pub fn parse_object(json: &[u8]) -> Option<Map<String, Value>> {
     match parse_value(json) {
         Ok(Value::Object(map)) => Some(map),
         _ => None,

@@ -2,14 +2,12 @@
 //! authorizer must resist. Tokens are minted with test RSA keys; the JWKS is served on
 //! 127.0.0.1.
 
-mod common;
-
 use aws_lc_rs::hmac;
-use cognito_authorizer::config::IssuerPolicy;
-use cognito_authorizer::{JwkAlgorithm, Reason, TokenUse, TokenUsePolicy, VerifyError};
-use common::issuers::*;
-use common::*;
+use cognito_verifier::IssuerPolicy;
+use cognito_verifier::{JwkAlgorithm, Reason, TokenUse, TokenUsePolicy, VerifyError};
 use serde_json::{Value, json};
+use testkit::harness::*;
+use testkit::issuers::*;
 use testkit::{JwksServer, TestKey, b64url, cognito_claims, mint, mint_unsigned};
 
 async fn reason(h: &Harness, token: &str) -> Reason {

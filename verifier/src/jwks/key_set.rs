@@ -21,8 +21,11 @@ pub const MAX_RSA_BITS: usize = 8192;
 /// The signature algorithms this verifier can check. Cognito signs with RS256.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum JwkAlgorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (what Cognito signs with).
     RS256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
     RS384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
     RS512,
 }
 
@@ -37,6 +40,7 @@ impl JwkAlgorithm {
         }
     }
 
+    /// The JOSE name, e.g. `RS256`.
     pub fn name(self) -> &'static str {
         match self {
             JwkAlgorithm::RS256 => "RS256",
@@ -58,6 +62,7 @@ impl JwkAlgorithm {
 pub struct VerificationKey {
     /// The JWK's own `alg`, when it names one: a token must then use exactly that algorithm.
     pub declared_alg: Option<JwkAlgorithm>,
+    /// The RSA modulus size.
     pub modulus_bits: usize,
     parsed: Vec<(JwkAlgorithm, ParsedPublicKey)>,
 }
@@ -89,14 +94,17 @@ pub struct KeySet {
 }
 
 impl KeySet {
+    /// The key with this `kid`.
     pub fn get(&self, kid: &str) -> Option<&Arc<VerificationKey>> {
         self.keys.get(kid)
     }
 
+    /// How many usable keys the set holds.
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
+    /// Whether the set holds no usable key.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
@@ -113,8 +121,10 @@ impl KeySet {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JwksError {
     #[error("JWKS is larger than {MAX_JWKS_BYTES} bytes")]
+    /// The document is larger than [`MAX_JWKS_BYTES`].
     TooLarge,
     #[error("JWKS is not a JSON object with a \"keys\" array")]
+    /// The document is not a JSON object with a `keys` array.
     NotAKeySet,
 }
 
@@ -124,7 +134,7 @@ pub fn parse_jwks(body: &[u8], allowed: &[JwkAlgorithm]) -> Result<KeySet, JwksE
     if body.len() > MAX_JWKS_BYTES {
         return Err(JwksError::TooLarge);
     }
-    let document = crate::token::parse_object(body).ok_or(JwksError::NotAKeySet)?;
+    let document = crate::strict_json::parse_object(body).ok_or(JwksError::NotAKeySet)?;
     let Some(Value::Array(entries)) = document.get("keys") else {
         return Err(JwksError::NotAKeySet);
     };

@@ -1,14 +1,12 @@
 //! The JWKS cache under rotation, floods, outages, slowness and hostile responses.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use cognito_authorizer::config::{IssuerPolicy, PoolConfig};
-use cognito_authorizer::{JwkAlgorithm, KeyStore, Reason, VerifiedClaims, VerifyError};
-use common::issuers::*;
-use common::*;
+use cognito_verifier::{IssuerPolicy, PoolConfig};
+use cognito_verifier::{JwkAlgorithm, KeyStore, Reason, VerifiedClaims, VerifyError};
 use serde_json::json;
+use testkit::harness::*;
+use testkit::issuers::*;
 use testkit::{Mode, TestKey};
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Taking a token apart before anything is trusted: where it comes from in an `Authorization`
 //! value, its size, its three base64url segments, and its header and payload as JSON objects.
-//! Nothing here checks a signature; [`crate::verifier`] does that with keys from the JWKS only.
+//! Nothing here checks a signature; the verifier does that, with keys from the JWKS only.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,18 +12,22 @@ use crate::rejection::{Reason, Rejection};
 /// `x5u` and `x5c`, is ignored: keys come only from the configured pools' JWKS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JwtHeader {
+    /// The header `alg`, as written.
     pub alg: String,
+    /// The header `kid`, as written.
     pub kid: String,
 }
 
 /// A structurally valid but not yet verified token.
 #[derive(Debug)]
 pub struct UnverifiedToken<'a> {
+    /// The header fields the verifier reads.
     pub header: JwtHeader,
     /// The decoded payload; [`crate::raw_claims::RawClaims::parse`] reads it.
     pub payload: Vec<u8>,
     /// `base64url(header) "." base64url(payload)`, the bytes the signature covers.
     pub signing_input: &'a [u8],
+    /// The decoded signature bytes.
     pub signature: Vec<u8>,
 }
 
@@ -72,7 +76,8 @@ pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Rejec
     }
 
     let header_json = decode_segment(header_b64).ok_or(malformed("header is not base64url"))?;
-    let header = parse_object(&header_json).ok_or(malformed("header is not a JSON object"))?;
+    let header = crate::strict_json::parse_object(&header_json)
+        .ok_or(malformed("header is not a JSON object"))?;
     let payload = decode_segment(payload_b64).ok_or(malformed("payload is not base64url"))?;
     let signature = decode_segment(signature_b64).ok_or(malformed("signature is not base64url"))?;
 
@@ -131,11 +136,6 @@ fn decode_segment(segment: &str) -> Option<Vec<u8>> {
 
 /// Parses a JSON object, refusing duplicate top-level member names: with duplicates, two
 /// parsers could read two different tokens out of the same bytes.
-/// A JSON object without duplicate member names at any depth (see [`crate::strict_json`]).
-pub(crate) fn parse_object(json: &[u8]) -> Option<Map<String, Value>> {
-    crate::strict_json::parse_object(json)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

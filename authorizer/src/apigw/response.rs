@@ -13,9 +13,28 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
-use crate::claims::VerifiedClaims;
-use crate::policy::{Effect, MethodArn, Statement};
-use crate::route_rules::RouteRules;
+use cognito_verifier::VerifiedClaims;
+
+use super::arn::MethodArn;
+use super::route_rules::RouteRules;
+
+/// Effect of a policy statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Allows the resources.
+    Allow,
+    /// Denies the resources, whatever else allows them.
+    Deny,
+}
+
+/// One `execute-api:Invoke` statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Statement {
+    /// Allow or Deny.
+    pub effect: Effect,
+    /// The resource ARNs, possibly with IAM wildcards.
+    pub resources: Vec<String>,
+}
 
 /// The identity passed on to the API as authorizer context. Flat values only, as API Gateway
 /// requires; absent values are left out rather than sent as null.
@@ -25,10 +44,14 @@ use crate::route_rules::RouteRules;
 /// for `admin`. A backend reads it with a JSON parser and nothing else.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityContext {
+    /// The token's `sub`.
     pub sub: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// `cognito:username` (ID token) or `username` (access token), when present.
     pub username: Option<String>,
+    /// `id` or `access`.
     pub token_use: String,
+    /// The app client: `aud` of an ID token, `client_id` of an access token.
     pub client_id: String,
     /// Space-separated, as in the token.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -36,14 +59,18 @@ pub struct IdentityContext {
     /// A JSON array of strings, as text; `[]` when the caller is in no group.
     pub groups: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// `email`, when the token has one.
     pub email: Option<String>,
     /// Sent with `email`: whether the token says the address is verified. Users can change
     /// their own email, so a backend must not trust one that is not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
+    /// The token's exact issuer.
     pub iss: String,
+    /// `exp`, seconds since the epoch.
     pub exp: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// `auth_time`, when present.
     pub auth_time: Option<u64>,
 }
 
@@ -90,12 +117,15 @@ pub enum AuthorizerResponse {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SimpleResponse {
+    /// Whether API Gateway lets the request through (`false` is a 403).
     pub is_authorized: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The caller, passed on to the integration as `requestContext.authorizer.lambda`.
     pub context: Option<IdentityContext>,
 }
 
 impl AuthorizerResponse {
+    /// The answer as JSON, exactly as API Gateway reads it.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
@@ -107,6 +137,7 @@ impl AuthorizerResponse {
 /// API Gateway may cache it by token.
 #[derive(Clone, Debug)]
 pub struct PolicyResponse {
+    /// The token's `sub`.
     pub principal_id: String,
     /// `None` for a whole-stage Deny.
     pub context: Option<IdentityContext>,
@@ -117,6 +148,7 @@ pub struct PolicyResponse {
 }
 
 impl PolicyResponse {
+    /// Allow on the stage of `arn`, Deny on each of `rules` that `claims` fails.
     pub fn new(arn: &MethodArn, rules: Arc<RouteRules>, claims: VerifiedClaims) -> Self {
         let failed = rules
             .rules()

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cognito_authorizer::config::{IssuerPolicy, PoolConfig};
-use cognito_authorizer::key_store::FetchFuture;
-use cognito_authorizer::{JwksFetchError, JwksFetcher, KeyStore, Verifier, VerifierConfig};
+use crate::{TestKey, cognito_claims, mint};
+use cognito_verifier::FetchFuture;
+use cognito_verifier::{IssuerPolicy, PoolConfig};
+use cognito_verifier::{JwksFetchError, JwksFetcher, KeyStore, Verifier, VerifierConfig};
 use serde_json::{Value, json};
-use testkit::{TestKey, cognito_claims, mint};
 
-use super::{CLIENT, COOLDOWN, ManualClock, POOL, header};
+use crate::harness::{CLIENT, COOLDOWN, ManualClock, POOL, header};
 
 /// `https://cognito-idp.ap-northeast-1.amazonaws.com/<POOL>`.
 pub fn original_issuer() -> String {

@@ -117,10 +117,12 @@ impl IdentitySources {
         IdentitySources(sources)
     }
 
+    /// The sources, in API Gateway's order.
     pub fn sources(&self) -> &[IdentitySource] {
         &self.0
     }
 
+    /// Whether `$context.routeKey` is one of them (answers are then cached per route).
     pub fn includes_route_key(&self) -> bool {
         self.0.contains(&IdentitySource::RouteKey)
     }

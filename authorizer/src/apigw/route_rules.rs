@@ -6,8 +6,9 @@
 
 use serde_json::Value;
 
-use crate::claims::VerifiedClaims;
-use crate::policy::wildcard_match;
+use cognito_verifier::VerifiedClaims;
+
+use super::wildcard::wildcard_match;
 
 /// Methods a rule may name. `ANY` and `*` mean every method.
 pub(crate) const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -20,7 +21,9 @@ pub struct RouteRule {
     /// The path as written, starting with `/`; `*` matches any run of characters, `/` included,
     /// as in IAM resources.
     pub path: String,
+    /// Any one of these groups satisfies the rule; empty means no group is required.
     pub groups: Vec<String>,
+    /// Any one of these scopes satisfies the rule; empty means no scope is required.
     pub scopes: Vec<String>,
     /// `METHOD/path` resource patterns, computed once: see [`RouteRule::resource_suffixes`].
     suffixes: Vec<String>,
@@ -84,14 +87,17 @@ pub struct RouteRules {
 }
 
 impl RouteRules {
+    /// These rules, in this order.
     pub fn new(rules: Vec<RouteRule>) -> Self {
         RouteRules { rules }
     }
 
+    /// Whether there are no rules (every valid token may call every route).
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
     }
 
+    /// The rules.
     pub fn rules(&self) -> &[RouteRule] {
         &self.rules
     }
@@ -120,7 +126,7 @@ impl RouteRules {
     pub fn parse(json: &str) -> Result<Self, String> {
         const SHAPE: &str =
             "must be a JSON object of \"METHOD /path\": {\"groups\": [...], \"scopes\": [...]}";
-        let document = match crate::strict_json::parse_value(json.as_bytes()) {
+        let document = match cognito_verifier::strict_json::parse_value(json.as_bytes()) {
             Ok(Value::Object(document)) => document,
             Ok(_) => return Err(SHAPE.to_owned()),
             // Names the duplicate (`duplicate member name "groups"`) or the syntax error.

@@ -1,17 +1,14 @@
-//! Shared set-up for the authorizer's integration tests: a verifier wired to a loopback JWKS
-//! server and a manual clock.
-#![allow(dead_code)]
+//! A verifier wired to a loopback JWKS server and a manual clock, with Cognito-shaped tokens
+//! for it: the set-up of the verifier's and the authorizer's integration tests.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use cognito_authorizer::config::PoolConfig;
-use cognito_authorizer::{Clock, HttpJwksFetcher, KeyStore, Verifier, VerifierConfig};
+use crate::{JwksServer, TestKey, cognito_claims, mint};
+use cognito_verifier::PoolConfig;
+use cognito_verifier::{Clock, HttpJwksFetcher, KeyStore, Verifier, VerifierConfig};
 use serde_json::{Value, json};
-use testkit::{JwksServer, TestKey, cognito_claims, mint};
-
-pub mod issuers;
 
 pub const POOL: &str = "ap-northeast-1_TestPool1";
 pub const OTHER_POOL: &str = "ap-northeast-1_OtherPool";
@@ -27,7 +24,7 @@ pub struct ManualClock {
 impl ManualClock {
     pub fn new() -> Arc<Self> {
         Arc::new(ManualClock {
-            unix: AtomicU64::new(testkit::now()),
+            unix: AtomicU64::new(crate::now()),
             monotonic_ms: AtomicU64::new(1_000_000),
         })
     }

@@ -11,17 +11,36 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::config::{AuthorizerConfig, HttpApiResponse};
-pub use crate::event::{AuthorizerEvent, EventKind, UnsupportedEvent};
-use crate::identity_sources::IdentitySources;
-use crate::policy::{self, MethodArn};
-use crate::rejection::{Reason, Rejection};
-pub use crate::response::{
-    AuthorizerResponse, IdentityContext, PolicyResponse, SimpleResponse, groups_json,
+use cognito_verifier::{Reason, Rejection, Verifier, VerifyError, token_from_authorization};
+
+mod arn;
+mod event;
+mod identity_sources;
+mod policy;
+mod response;
+mod route_rules;
+mod wildcard;
+
+pub use arn::MethodArn;
+pub use event::{AuthorizerEvent, EventKind, UnsupportedEvent};
+pub use identity_sources::{IdentitySource, IdentitySources};
+pub use response::{
+    AuthorizerResponse, Effect, IdentityContext, PolicyResponse, SimpleResponse, Statement,
+    groups_json,
 };
-use crate::route_rules::RouteRules;
-use crate::token::token_from_authorization;
-use crate::verifier::{Verifier, VerifyError};
+pub use route_rules::{RouteRule, RouteRules};
+pub use wildcard::wildcard_match;
+
+/// What an HTTP API (payload 2.0) authorizer answers with (`HTTP_API_RESPONSE`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HttpApiResponse {
+    /// `{"isAuthorized": bool, "context": {...}}`; needs `$context.routeKey` among the identity
+    /// sources when route rules are used (API Gateway caches the answer for every route).
+    #[default]
+    Simple,
+    /// The same IAM policy a REST API gets: safe to cache per token across routes.
+    Iam,
+}
 
 /// Why an invocation failed. The `Display` form is the Lambda error message API Gateway reads.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,6 +48,7 @@ pub enum AuthorizerError {
     /// The token is missing or invalid: API Gateway answers 401.
     #[error("Unauthorized")]
     Unauthorized {
+        /// Why, as a stable reason code and a fixed description.
         rejection: Rejection,
         /// The `sub` of an authentic token that failed a claim check, for the log line.
         sub: Option<String>,
@@ -107,19 +127,7 @@ impl Authorizer {
         self
     }
 
-    /// Builds the production authorizer (HTTPS JWKS fetcher, system clock) from configuration.
-    pub fn from_config(config: AuthorizerConfig) -> Result<Self, reqwest::Error> {
-        let verifier = Verifier::with_http(
-            config.verifier,
-            config.jwks_timeout,
-            config.jwks_refresh_cooldown,
-        )?;
-        Ok(
-            Authorizer::new(verifier, config.route_rules, config.http_api_response)
-                .with_identity_sources(config.identity_sources),
-        )
-    }
-
+    /// The verifier underneath (to prefetch its keys at start-up).
     pub fn verifier(&self) -> &Verifier {
         &self.verifier
     }

@@ -5,13 +5,11 @@
 //! Case counts are kept small so the whole file runs in a few seconds; PROPTEST_CASES raises
 //! them for a longer local run.
 
-mod common;
-
-use cognito_authorizer::token::{parse, token_from_authorization};
-use common::*;
+use cognito_verifier::{dangerous::parse_unverified as parse, token_from_authorization};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{Value, json};
+use testkit::harness::*;
 use testkit::{TestKey, b64url, mint};
 use tokio::runtime::Runtime;
 

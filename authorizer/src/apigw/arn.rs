@@ -1,0 +1,179 @@
+//! Method and route ARNs as API Gateway sends them (`methodArn`, `routeArn`), checked before
+//! anything is built from them: a hostile `*` in an account or API ID must never turn into a
+//! policy for other APIs.
+
+/// `arn:<partition>:execute-api:<region>:<account>:<api id>/<stage>/<method>/<path>`, as API
+/// Gateway sends it in `methodArn` (REST) or `routeArn` (HTTP API).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MethodArn {
+    text: String,
+    /// Length of `arn:...:<api id>/<stage>/`, the part every resource of the stage shares.
+    stage_prefix_len: usize,
+}
+
+impl MethodArn {
+    /// Parses and checks a method ARN. Wildcards are refused everywhere except as the whole
+    /// stage (API Gateway's console test sends `*` there): a hostile `*` in the API ID or
+    /// account must not turn into a policy for other APIs.
+    pub fn parse(arn: &str) -> Option<Self> {
+        let mut fields = arn.splitn(6, ':');
+        let (
+            Some("arn"),
+            Some(partition),
+            Some("execute-api"),
+            Some(region),
+            Some(account),
+            Some(resource),
+        ) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        )
+        else {
+            return None;
+        };
+        let mut parts = resource.splitn(3, '/');
+        let (Some(api_id), Some(stage), Some(method_and_path)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let method = method_and_path.split('/').next().unwrap_or_default();
+        let valid = partition.starts_with("aws")
+            && is_token(partition, &['-'])
+            && is_token(region, &['-'])
+            && account.len() == 12
+            && account.bytes().all(|b| b.is_ascii_digit())
+            && is_token(api_id, &[])
+            && (stage == "*" || is_token(stage, &['-', '_', '$']))
+            && (is_token(method, &['$']) || method == "*")
+            && !method_and_path.contains(['?', '*'])
+            && method_and_path.len() <= 4096
+            && !method_and_path.contains(char::is_whitespace);
+        valid.then(|| MethodArn {
+            text: arn.to_owned(),
+            stage_prefix_len: arn.len() - method_and_path.len(),
+        })
+    }
+
+    fn resource_part(&self, index: usize) -> &str {
+        let resource = self.text.splitn(6, ':').nth(5).unwrap_or_default();
+        resource.split('/').nth(index).unwrap_or_default()
+    }
+
+    /// The Region, e.g. `ap-northeast-1`.
+    pub fn region(&self) -> &str {
+        self.text.split(':').nth(3).unwrap_or_default()
+    }
+
+    /// The 12-digit account ID.
+    pub fn account(&self) -> &str {
+        self.text.split(':').nth(4).unwrap_or_default()
+    }
+
+    /// The API ID.
+    pub fn api_id(&self) -> &str {
+        self.resource_part(0)
+    }
+
+    /// The stage name (`*` from the console's test button).
+    pub fn stage(&self) -> &str {
+        self.resource_part(1)
+    }
+
+    /// `arn:...:<api id>/<stage>/`, the part every resource of the stage shares.
+    pub fn stage_prefix(&self) -> &str {
+        &self.text[..self.stage_prefix_len]
+    }
+
+    /// Everything after the stage: `GET/items/42`.
+    pub fn method_and_path(&self) -> &str {
+        &self.text[self.stage_prefix_len..]
+    }
+
+    /// The ARN of `suffix` (`METHOD/path`) in this ARN's stage.
+    pub fn in_stage(&self, suffix: &str) -> String {
+        let prefix = &self.text[..self.stage_prefix_len];
+        let mut arn = String::with_capacity(prefix.len() + suffix.len());
+        arn.push_str(prefix);
+        arn.push_str(suffix);
+        arn
+    }
+
+    /// Every method and path of this stage.
+    pub fn whole_stage(&self) -> String {
+        self.in_stage("*/*")
+    }
+}
+
+fn is_token(s: &str, extra: &[char]) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARN: &str =
+        "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/GET/items/42";
+
+    #[test]
+    fn parses_method_arns() {
+        let arn = MethodArn::parse(ARN).unwrap();
+        assert_eq!(arn.region(), "ap-northeast-1");
+        assert_eq!(arn.account(), "123456789012");
+        assert_eq!(arn.api_id(), "abcdef1234");
+        assert_eq!(arn.stage(), "prod");
+        assert_eq!(arn.method_and_path(), "GET/items/42");
+        assert_eq!(
+            arn.whole_stage(),
+            "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/*/*"
+        );
+        let console =
+            MethodArn::parse("arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/*/GET/")
+                .unwrap();
+        assert_eq!(
+            console.whole_stage(),
+            "arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/*/*/*"
+        );
+        let http = MethodArn::parse(
+            "arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/GET/me",
+        )
+        .unwrap();
+        assert_eq!(http.stage(), "$default");
+        assert!(
+            MethodArn::parse("arn:aws-cn:execute-api:cn-north-1:123456789012:a1/s/GET/").is_some()
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_or_wildcarded_arns() {
+        let bad = [
+            "",
+            "arn",
+            "arn:aws:execute-api:us-east-1:123456789012",
+            "arn:aws:execute-api:us-east-1:123456789012:api",
+            "arn:aws:execute-api:us-east-1:123456789012:api/stage",
+            "arn:aws:lambda:us-east-1:123456789012:api/stage/GET/",
+            "arn:aws:execute-api:us-east-1:*:api/stage/GET/",
+            "arn:aws:execute-api:us-east-1:12345:api/stage/GET/",
+            "arn:aws:execute-api:*:123456789012:api/stage/GET/",
+            "arn:aws:execute-api:us-east-1:123456789012:*/stage/GET/",
+            "arn:aws:execute-api:us-east-1:123456789012:api/st*/GET/",
+            "arn:aws:execute-api:us-east-1:123456789012:api/stage/GET/a*",
+            "arn:aws:execute-api:us-east-1:123456789012:api/stage/GET/a?b",
+            "arn:aws:execute-api:us-east-1:123456789012:api/stage/GET/a b",
+            "arn:aws:execute-api:us-east-1:123456789012:api/stage//x",
+            "arn:gcp:execute-api:us-east-1:123456789012:api/stage/GET/",
+        ];
+        for arn in bad {
+            assert!(MethodArn::parse(arn).is_none(), "{arn}");
+        }
+    }
+}
