@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::identity::{ContextError, Identity};
-use crate::request::{ApiRequest, http_route, rest_route};
+use crate::request::{ApiRequest, HttpStage, http_route, rest_route};
 use crate::response::ApiResponse;
 
 /// The two event formats API Gateway uses to invoke a Lambda proxy integration.
@@ -122,7 +122,11 @@ fn decode_http(event: ApiGatewayV2httpRequest) -> (Caller, ApiRequest) {
     let route = http_route(
         event.route_key.as_deref(),
         event.raw_path.as_deref(),
-        context.stage.as_deref(),
+        HttpStage {
+            stage: context.stage.as_deref(),
+            domain_name: context.domain_name.as_deref(),
+            api_id: context.apiid.as_deref(),
+        },
     );
     let request = ApiRequest {
         // HTTP API puts the method in requestContext.http; the top-level field is for authorizers.

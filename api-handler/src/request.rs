@@ -6,8 +6,12 @@
 //! see. So a request is routed by what API Gateway matched — the REST `resource` (with its
 //! `{proxy+}` parameter) or the HTTP API `routeKey` — and never by a path cleaned up here. A
 //! stage prefix is removed only where API Gateway puts one (`rawPath` on a named HTTP API
-//! stage), and a path spelled in any way that is not canonical (`//`, a trailing `/`, `.` or
-//! `..` segments) matches no route: 404, never the route it resembles.
+//! stage reached through the API's own `execute-api` host: on a custom domain the API mapping
+//! picks the stage and the path carries none), and a path spelled in any way that is not
+//! canonical (`//`, a trailing `/`, `.` or `..` segments) matches no route: 404, never the
+//! route it resembles. That holds for routes matched by template too: the path delivered with
+//! them must be canonical (one trailing `/` aside), since that spelling is what the authorizer
+//! judged.
 
 use std::collections::HashMap;
 
@@ -71,9 +75,10 @@ impl ApiRequest {
     }
 }
 
-/// A REST API (payload 1.0) request's route: its `resource` as matched, or for a greedy
-/// resource (`/api/{proxy+}`) the resource prefix plus the `proxy` parameter. Without a
-/// `resource` (not something API Gateway sends), `path` as it is.
+/// A REST API (payload 1.0) request's route: its `resource` as matched (when the delivered
+/// `path` is canonical), or for a greedy resource (`/api/{proxy+}`) the resource prefix plus
+/// the `proxy` parameter. Without a `resource` (not something API Gateway sends), `path` as it
+/// is.
 pub fn rest_route(resource: Option<&str>, proxy: Option<&str>, path: Option<&str>) -> RouteTarget {
     match resource {
         Some(resource) => match resource.strip_suffix("{proxy+}") {
@@ -81,32 +86,73 @@ pub fn rest_route(resource: Option<&str>, proxy: Option<&str>, path: Option<&str
                 Some(proxy) => RouteTarget::path(&format!("{prefix}{proxy}")),
                 None => RouteTarget::Unroutable,
             },
-            None if resource.starts_with('/') => RouteTarget::Template(resource.to_owned()),
-            None => RouteTarget::Unroutable,
+            None => template_route(resource, path),
         },
         None => path.map_or(RouteTarget::Unroutable, RouteTarget::path),
     }
 }
 
+/// The matched `template`, when the path delivered with it is spelled canonically (a trailing
+/// `/` allowed: API Gateway routes `/me/` to `/me`, and the route rules cover both).
+fn template_route(template: &str, path: Option<&str>) -> RouteTarget {
+    let spelled_plainly = path
+        .is_none_or(|path| is_canonical(path) || path.strip_suffix('/').is_some_and(is_canonical));
+    if template.starts_with('/') && spelled_plainly {
+        RouteTarget::Template(template.to_owned())
+    } else {
+        RouteTarget::Unroutable
+    }
+}
+
+/// Where an HTTP API request arrived: its stage, and whether through the API's own
+/// `execute-api` host (where a named stage is the path's first segment).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HttpStage<'a> {
+    /// `requestContext.stage`.
+    pub stage: Option<&'a str>,
+    /// `requestContext.domainName`.
+    pub domain_name: Option<&'a str>,
+    /// `requestContext.apiId`.
+    pub api_id: Option<&'a str>,
+}
+
+impl HttpStage<'_> {
+    /// The stage whose name prefixes `rawPath`: a named stage reached through
+    /// `<api id>.execute-api.<region>.amazonaws.com` (or `.com.cn`). On a custom domain the API
+    /// mapping selects the stage and the path never carries it ("API mappings for HTTP APIs",
+    /// <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-mappings.html>).
+    fn prefix(&self) -> Option<&str> {
+        let stage = self.stage.filter(|stage| *stage != "$default")?;
+        let host = self.domain_name?.to_ascii_lowercase();
+        let api_id = self
+            .api_id
+            .filter(|id| !id.is_empty())?
+            .to_ascii_lowercase();
+        let rest = host.strip_prefix(&api_id)?.strip_prefix(".execute-api.")?;
+        let (_region, suffix) = rest.split_once('.')?;
+        matches!(suffix, "amazonaws.com" | "amazonaws.com.cn").then_some(stage)
+    }
+}
+
 /// An HTTP API (payload 2.0) request's route: the path of its `routeKey` (`GET /me` → `/me`)
 /// when that names a route; for `$default` and greedy (`{proxy+}`) routes, `rawPath` without
-/// the stage prefix a named stage puts there.
+/// the stage prefix a named stage puts there on the API's own host.
 pub fn http_route(
     route_key: Option<&str>,
     raw_path: Option<&str>,
-    stage: Option<&str>,
+    stage: HttpStage<'_>,
 ) -> RouteTarget {
     let template = route_key
         .and_then(|key| key.split_once(' '))
         .map(|(_method, path)| path)
         .filter(|path| path.starts_with('/') && !path.contains('+'));
     if let Some(template) = template {
-        return RouteTarget::Template(template.to_owned());
+        return template_route(template, raw_path);
     }
     let Some(raw_path) = raw_path else {
         return RouteTarget::Unroutable;
     };
-    match stage.filter(|stage| *stage != "$default") {
+    match stage.prefix() {
         None => RouteTarget::path(raw_path),
         Some(stage) => match strip_stage(raw_path, stage) {
             Some(path) => RouteTarget::path(path),
@@ -212,6 +258,11 @@ mod tests {
                 RouteTarget::Unroutable,
             ),
             (Some("me"), None, Some("/me"), RouteTarget::Unroutable),
+            // A literal resource delivered with a path spelled otherwise (review R5).
+            (Some("/me"), None, Some("//me"), RouteTarget::Unroutable),
+            (Some("/me"), None, Some("/me//"), RouteTarget::Unroutable),
+            (Some("/me"), None, Some("/x/../me"), RouteTarget::Unroutable),
+            (Some("/me"), None, Some("/me/"), template("/me")),
             (None, None, Some("/me"), path("/me")),
             (None, None, Some("/me/"), RouteTarget::Unroutable),
             (None, None, None, RouteTarget::Unroutable),
@@ -227,84 +278,147 @@ mod tests {
 
     #[test]
     fn http_routes_by_route_key_or_stage_stripped_raw_path() {
+        let api = |stage| HttpStage {
+            stage: Some(stage),
+            domain_name: Some("abc123.execute-api.ap-northeast-1.amazonaws.com"),
+            api_id: Some("abc123"),
+        };
+        let on = |domain, stage| HttpStage {
+            domain_name: Some(domain),
+            ..api(stage)
+        };
         let cases = [
-            // (routeKey, rawPath, stage, route)
+            // (routeKey, rawPath, where, route)
             (
                 Some("GET /me"),
                 Some("/me"),
-                Some("$default"),
+                api("$default"),
                 template("/me"),
             ),
             (
                 Some("GET /me"),
                 Some("/prod/me"),
-                Some("prod"),
+                api("prod"),
+                template("/me"),
+            ),
+            (
+                Some("GET /me"),
+                Some("/me/"),
+                api("$default"),
                 template("/me"),
             ),
             (
                 Some("ANY /items/{id}"),
                 Some("/items/1"),
-                Some("$default"),
+                api("$default"),
                 template("/items/{id}"),
             ),
-            (Some("$default"), Some("/me"), Some("$default"), path("/me")),
-            (
-                Some("$default"),
-                Some("/prod/me"),
-                Some("prod"),
-                path("/me"),
-            ),
-            (Some("$default"), Some("/prod"), Some("prod"), path("/")),
+            (Some("$default"), Some("/me"), api("$default"), path("/me")),
+            (Some("$default"), Some("/prod/me"), api("prod"), path("/me")),
+            (Some("$default"), Some("/prod"), api("prod"), path("/")),
             (
                 Some("ANY /{proxy+}"),
                 Some("/me"),
-                Some("$default"),
+                api("$default"),
                 path("/me"),
             ),
             // The stage is stripped once, and only where a named stage puts it.
             (
                 Some("$default"),
                 Some("/prod/prod/me"),
-                Some("prod"),
+                api("prod"),
                 path("/prod/me"),
             ),
             (
                 Some("$default"),
                 Some("/prod/me"),
-                Some("$default"),
+                api("$default"),
                 path("/prod/me"),
             ),
             (
                 Some("$default"),
                 Some("/production/me"),
-                Some("prod"),
+                api("prod"),
                 RouteTarget::Unroutable,
+            ),
+            // A custom domain's API mapping picks the stage: the path carries none (review R1).
+            (
+                Some("$default"),
+                Some("/prod/me"),
+                on("api.example.com", "prod"),
+                path("/prod/me"),
+            ),
+            (
+                Some("$default"),
+                Some("/me"),
+                on("api.example.com", "prod"),
+                path("/me"),
+            ),
+            (
+                Some("$default"),
+                Some("/prod/me"),
+                on(
+                    "abc123.execute-api.ap-northeast-1.amazonaws.com.evil.example",
+                    "prod",
+                ),
+                path("/prod/me"),
+            ),
+            (
+                Some("$default"),
+                Some("/prod/me"),
+                on("other1.execute-api.ap-northeast-1.amazonaws.com", "prod"),
+                path("/prod/me"),
+            ),
+            (
+                Some("$default"),
+                Some("/prod/me"),
+                on("ABC123.execute-api.cn-north-1.amazonaws.com.cn", "prod"),
+                path("/me"),
             ),
             (
                 Some("$default"),
                 Some("/me//"),
-                Some("$default"),
+                api("$default"),
                 RouteTarget::Unroutable,
             ),
             (
                 Some("$default"),
                 Some("//me"),
-                Some("$default"),
+                api("$default"),
                 RouteTarget::Unroutable,
             ),
             (
                 Some("$default"),
                 Some("/prod//me"),
-                Some("prod"),
+                api("prod"),
                 RouteTarget::Unroutable,
             ),
             (
                 Some("$default"),
                 None,
-                Some("$default"),
+                api("$default"),
                 RouteTarget::Unroutable,
             ),
-            (None, Some("/me"), None, path("/me")),
+            // A literal route delivered with a path spelled otherwise (review R5).
+            (
+                Some("GET /me"),
+                Some("//me"),
+                api("$default"),
+                RouteTarget::Unroutable,
+            ),
+            (
+                Some("GET /me"),
+                Some("/me//"),
+                api("$default"),
+                RouteTarget::Unroutable,
+            ),
+            (
+                Some("GET /me"),
+                Some("/./me"),
+                api("$default"),
+                RouteTarget::Unroutable,
+            ),
+            (None, Some("/me"), HttpStage::default(), path("/me")),
         ];
         for (key, raw, stage, expected) in cases {
             assert_eq!(

@@ -246,23 +246,32 @@ async fn path_spellings_and_group_names_cannot_reach_a_protected_route() {
     }
 
     // HTTP API `$default` route on a named stage: the stage is stripped from rawPath once,
-    // where API Gateway put it, and nothing else is rewritten.
-    let http_event = |raw_path: &str| {
+    // where API Gateway put it (the API's own execute-api host), and nothing else is
+    // rewritten. On a custom domain the API mapping picks the stage and the path has none.
+    let http_event = |domain: &str, raw_path: &str| {
         let mut event = event(Source::HttpLambda, Caller::Member, "GET", raw_path);
         event["routeKey"] = json!("$default");
         event["requestContext"]["routeKey"] = json!("$default");
         event["requestContext"]["stage"] = json!("prod");
+        event["requestContext"]["apiId"] = json!("abc123");
+        event["requestContext"]["domainName"] = json!(domain);
         event
     };
-    for (raw_path, status) in [
-        ("/prod/me", 200),
-        ("/prod/prod/me", 404),
-        ("/prod//me", 404),
-        ("/prod/me/", 404),
-        ("/me", 404),
+    let execute_api = "abc123.execute-api.ap-northeast-1.amazonaws.com";
+    for (domain, raw_path, status) in [
+        (execute_api, "/prod/me", 200),
+        (execute_api, "/prod/prod/me", 404),
+        (execute_api, "/prod//me", 404),
+        (execute_api, "/prod/me/", 404),
+        (execute_api, "/me", 404),
+        ("api.example.com", "/me", 200),
+        ("api.example.com", "/prod/me", 404),
     ] {
-        let response = api.handle(http_event(raw_path)).await.unwrap();
-        assert_eq!(response["statusCode"], status, "{raw_path}: {response}");
+        let response = api.handle(http_event(domain, raw_path)).await.unwrap();
+        assert_eq!(
+            response["statusCode"], status,
+            "{domain}{raw_path}: {response}"
+        );
     }
 }
 

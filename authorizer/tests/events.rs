@@ -342,8 +342,9 @@ async fn identity_sources_must_have_the_configured_shape() {
     // (authorizer, identitySource values, X-Tenant header, answered)
     let cases: &[(&Authorizer, &[&str], Option<&str>, bool)] = &[
         (&plain, &[t, "GET /hello"], None, true),
-        // A client header that says the route is not the route key source.
-        (&plain, &[t, "GET /hello"], Some("GET /hello"), true),
+        // A client header that says the route could be standing in for the route key in a
+        // deployment that differs from the configuration (review R2): refused.
+        (&plain, &[t, "GET /hello"], Some("GET /hello"), false),
         (&plain, &["GET /hello", t], None, false),
         (&plain, &[t], Some("GET /hello"), false),
         (
@@ -383,6 +384,84 @@ async fn identity_sources_must_have_the_configured_shape() {
             );
         }
     }
+}
+
+/// Review R2: a deployment whose second identity source is a client header instead of the
+/// route key sends the very event a correct one would, when the client sets that header to
+/// the route key's text. Such an event is refused (500, not cached), whether the text arrives
+/// in a header, a query parameter or a cookie.
+#[tokio::test]
+async fn a_route_key_the_client_could_have_sent_is_refused() {
+    let rules = r#"{"GET /admin": {"groups": ["admin"]}}"#;
+    let (authorizer, _h) = authorizer(rules, HttpApiResponse::Simple).await;
+    let token = id_token(TestKey::shared(0));
+    let sources = [token.as_str(), "GET /hello"];
+    let plain = http_v2_event(&token, "GET/hello", "GET /hello", &sources);
+    assert_eq!(
+        authorizer.handle(&plain).await.unwrap().to_json()["isAuthorized"],
+        true
+    );
+    let mut header = plain.clone();
+    header["headers"]["x-tenant"] = json!("GET /hello");
+    let mut query = plain.clone();
+    query["queryStringParameters"] = json!({"t": "GET /hello"});
+    let mut cookie = plain.clone();
+    cookie["cookies"] = json!(["t=GET /hello"]);
+    for (case, event) in [("header", header), ("query", query), ("cookie", cookie)] {
+        assert_eq!(
+            authorizer.handle(&event).await.unwrap_err(),
+            AuthorizerError::IdentitySourceMismatch,
+            "{case}"
+        );
+    }
+    // Harmless other values still pass.
+    let mut other = plain.clone();
+    other["headers"]["x-tenant"] = json!("acme");
+    other["cookies"] = json!(["session=abc"]);
+    assert_eq!(
+        authorizer.handle(&other).await.unwrap().to_json()["isAuthorized"],
+        true
+    );
+}
+
+/// Review R3: HTTP API payload 1.0 events carry `identitySource` as one comma-joined string,
+/// and are cached by it like 2.0 events: they are checked the same way.
+#[tokio::test]
+async fn http_api_payload_1_0_identity_sources_are_checked_too() {
+    let (authorizer, _h) = authorizer("", HttpApiResponse::Iam).await;
+    let token = format!("Bearer {}", id_token(TestKey::shared(0)));
+    let event = |identity_source: &str| {
+        json!({
+            "version": "1.0", "type": "REQUEST",
+            "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/GET/me",
+            "identitySource": identity_source,
+            "headers": {"Authorization": token, "X-Tenant": "tenant-a"},
+        })
+    };
+    let allowed = authorizer.handle(&event(&token)).await.unwrap().to_json();
+    assert_eq!(statements(&allowed)[0].0, "Allow");
+    for wrong in ["tenant-a", "", "tenant-a,Bearer x"] {
+        assert_eq!(
+            authorizer.handle(&event(wrong)).await.unwrap_err(),
+            AuthorizerError::IdentitySourceMismatch,
+            "{wrong}"
+        );
+    }
+    let mut no_source = event(&token);
+    no_source.as_object_mut().unwrap().remove("identitySource");
+    assert_eq!(
+        authorizer.handle(&no_source).await.unwrap_err(),
+        AuthorizerError::IdentitySourceMismatch
+    );
+    // REST REQUEST events (no `version`) carry no identitySource and are not checked.
+    let mut rest = event(&token);
+    let rest_map = rest.as_object_mut().unwrap();
+    rest_map.remove("version");
+    rest_map.remove("identitySource");
+    assert_eq!(
+        statements(&authorizer.handle(&rest).await.unwrap().to_json())[0].0,
+        "Allow"
+    );
 }
 
 /// A valid token that lacks `REQUIRED_SCOPES` or `REQUIRED_GROUPS` is a permission problem:

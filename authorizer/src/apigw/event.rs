@@ -58,6 +58,11 @@ pub struct AuthorizerEvent {
     pub query_string: Vec<(String, String)>,
     /// `stageVariables`, as sent.
     pub stage_variables: Vec<(String, String)>,
+    /// `cookies` (payload 2.0 moves the `Cookie` header there), as sent.
+    pub cookies: Vec<String>,
+    /// An HTTP API event in payload format 1.0 (`version: "1.0"`): shaped like a REST
+    /// `REQUEST` event, but cached by its identity sources like any HTTP API event.
+    pub http_api_v1: bool,
 }
 
 /// Why an event is not an authorizer event this function handles.
@@ -101,6 +106,8 @@ impl AuthorizerEvent {
             other_headers: raw.headers.1,
             query_string: raw.query_string_parameters.0,
             stage_variables: raw.stage_variables.0,
+            cookies: raw.cookies.unwrap_or_default(),
+            http_api_v1: raw.version.as_deref() == Some("1.0"),
         })
     }
 
@@ -158,6 +165,7 @@ struct RawEvent {
     multi_value_headers: AuthorizationValues,
     query_string_parameters: StringMap,
     stage_variables: StringMap,
+    cookies: Option<Vec<String>>,
 }
 
 /// `identitySource`: an array of values (payload 2.0), a comma-joined string (1.0), or null.

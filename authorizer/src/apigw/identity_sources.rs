@@ -8,11 +8,20 @@
 //! (`is "GET /hello" among them?`) is fooled by a header a client sets to that text. Instead
 //! the configuration names the sources, in order, and every value of the event must equal
 //! what its source says about this request: position 0 is the `Authorization` header's value,
-//! position 1 the `routeKey`, and so on. Then the cache key is (a function of) exactly the
-//! inputs of the decision, however the deployed sources and the configuration differ.
+//! position 1 the `routeKey`, and so on.
 //!
-//! REST `REQUEST` events carry no `identitySource`; for them the cache-safe policy, which
-//! depends on the token alone, is what keeps caching safe (see the README).
+//! Values are all an event carries, so a deployment whose sources differ from the
+//! configuration can still send a matching event when a client-chosen value equals the
+//! expected one: a header `X-Tenant: GET /hello` where the route key was expected. The
+//! authorizer therefore also refuses a route-key value that any header, query parameter or
+//! cookie of the request holds. The template derives `IDENTITY_SOURCES` and the API's identity
+//! sources from one definition, and CI checks they agree: the runtime checks are the second
+//! line, not the first.
+//!
+//! HTTP API payload 1.0 events carry the values as one comma-joined string and are checked
+//! the same way. REST `REQUEST` events carry no `identitySource`; for them the cache-safe
+//! policy, which depends on the token alone, keeps caching safe only if the authorizer's
+//! identity sources include the `Authorization` header (see the README).
 //!
 //! Reference: "Working with AWS Lambda authorizers for HTTP APIs", identity sources and
 //! caching (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html>).
@@ -143,6 +152,29 @@ impl IdentitySources {
     }
 }
 
+impl IdentitySources {
+    /// Payload 1.0: whether `joined` (the event's comma-joined `identitySource`) is exactly the
+    /// sources' values joined with `,`. A value that itself holds a `,` would make the joined
+    /// form ambiguous, so it never matches.
+    pub fn match_joined<'a>(
+        &self,
+        joined: &str,
+        lookup: impl Fn(&IdentitySource) -> Option<&'a str>,
+    ) -> bool {
+        let mut expected = String::new();
+        for (index, source) in self.0.iter().enumerate() {
+            let Some(value) = lookup(source).filter(|value| !value.contains(',')) else {
+                return false;
+            };
+            if index > 0 {
+                expected.push(',');
+            }
+            expected.push_str(value);
+        }
+        expected == joined
+    }
+}
+
 impl fmt::Display for IdentitySources {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (index, source) in self.0.iter().enumerate() {
@@ -208,6 +240,27 @@ mod tests {
             let error = IdentitySources::parse(bad).unwrap_err();
             assert!(error.contains(says), "{bad:?}: {error}");
         }
+    }
+
+    #[test]
+    fn joined_values_match_only_exactly() {
+        let sources =
+            IdentitySources::parse("$request.header.Authorization,$request.header.X-T").unwrap();
+        let request = |source: &IdentitySource| match source {
+            IdentitySource::Header(name) if name == "authorization" => Some("Bearer t"),
+            IdentitySource::Header(name) if name == "x-t" => Some("a"),
+            _ => None,
+        };
+        assert!(sources.match_joined("Bearer t,a", request));
+        for wrong in ["Bearer t", "a,Bearer t", "Bearer t,a,", "Bearer t, a", ""] {
+            assert!(!sources.match_joined(wrong, request), "{wrong:?}");
+        }
+        // A value holding the separator makes the joined form ambiguous.
+        let comma = |source: &IdentitySource| match source {
+            IdentitySource::Header(name) if name == "authorization" => Some("Bearer t"),
+            _ => Some("a,b"),
+        };
+        assert!(!sources.match_joined("Bearer t,a,b", comma));
     }
 
     /// Every way the values of an event could line up with the configured sources by

@@ -172,6 +172,41 @@ impl Authorizer {
         outcome.map(|(response, _)| response)
     }
 
+    /// Whether API Gateway caches this answer under exactly the configured identity sources
+    /// (HTTP API events; REST events carry no `identitySource`). Value for value, each equal to
+    /// what its source says about this request; and a `$context.routeKey` value that a header,
+    /// query parameter or cookie of the request also holds is refused, since a deployment
+    /// using that input instead of the route key would send the very same event.
+    fn identity_source_matches(&self, event: &AuthorizerEvent) -> bool {
+        let lookup = |source: &IdentitySource| event.identity_source_value(source);
+        let shape_matches = match (event.kind, event.http_api_v1) {
+            (EventKind::HttpV2, _) => self
+                .identity_sources
+                .match_event(&event.identity_source, lookup),
+            (EventKind::RestRequest, true) => match event.identity_source.as_slice() {
+                [joined] => self.identity_sources.match_joined(joined, lookup),
+                _ => false,
+            },
+            (EventKind::RestToken | EventKind::RestRequest, _) => return true,
+        };
+        let route_key_spoofable = self.identity_sources.includes_route_key()
+            && event.route_key.as_deref().is_some_and(|route_key| {
+                event
+                    .other_headers
+                    .iter()
+                    .any(|(_, value)| value == route_key)
+                    || event
+                        .query_string
+                        .iter()
+                        .any(|(_, value)| value == route_key)
+                    || event.cookies.iter().any(|cookie| {
+                        cookie == route_key
+                            || cookie.split_once('=').is_some_and(|(_, v)| v == route_key)
+                    })
+            });
+        shape_matches && !route_key_spoofable
+    }
+
     async fn decide(
         &self,
         event: &AuthorizerEvent,
@@ -196,13 +231,7 @@ impl Authorizer {
             .ok_or_else(|| unauthorized(Reason::MissingToken, "no token in the event"))?;
         // Before the token is judged: an answer API Gateway would cache under a key that does
         // not determine it must not be given at all (a 500 is not cached).
-        if event.kind == EventKind::HttpV2
-            && !self
-                .identity_sources
-                .match_event(&event.identity_source, |source| {
-                    event.identity_source_value(source)
-                })
-        {
+        if !self.identity_source_matches(event) {
             return Err(AuthorizerError::IdentitySourceMismatch);
         }
 
