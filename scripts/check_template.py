@@ -8,7 +8,8 @@ defaults, CORS with the HTTP API and the non-default choices, and an external us
 
 The AdminGroup parameter's AllowedPattern is also checked against Cognito's group-name rule
 and against the api-handler binary itself (--api-handler): for every sample name, the
-template must accept exactly what both accept.
+template must accept exactly what both accept. CorsAllowOrigin must accept only single
+origins the api-handler accepts too.
 
 Runs with the project's .venv Python (samtranslator and the `regex` module come with
 aws-sam-cli and cfn-lint). Exit status 1 when any check fails.
