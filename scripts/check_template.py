@@ -340,6 +340,9 @@ def check_http_api(check: Checks, s: Scenario, cors_origin: str | None) -> None:
           and hext["enableSimpleResponses"] is True)
     check(f"{label}: identity sources = Authorization header + $context.routeKey (ROUTE_RULES caching)",
           hext["identitySource"] == ["$request.header.Authorization", "$context.routeKey"])
+    env = res["AuthorizerFunction"]["Properties"]["Environment"]["Variables"]
+    check(f"{label}: the authorizer's IDENTITY_SOURCES are the API's identity sources, in order",
+          env.get("IDENTITY_SOURCES", "").split(",") == hext["identitySource"])
     check(f"{label}: GET /health is public", "security" not in body["paths"]["/health"]["get"])
     for path in ("/hello", "/me", "/admin"):
         check(f"{label}: GET {path} uses the authorizer",

@@ -94,7 +94,7 @@ fn replace_somewhere(event: &mut Value, mut choice: usize, replacement: Value) {
             Value::Array(items) => items.len(),
             _ => 0,
         };
-        if children == 0 || choice % 3 == 0 {
+        if children == 0 || choice.is_multiple_of(3) {
             *slot = replacement;
             return;
         }

@@ -92,8 +92,8 @@ pub enum Verdict {
         principal_id: Option<String>,
         context: Map<String, Value>,
     },
-    /// 403.
-    Deny,
+    /// 403; `explicit` when a Deny statement matched (REST says so in its message).
+    Deny { explicit: bool },
     /// 401.
     Unauthorized,
     /// 500, with the reason for the log.
@@ -129,7 +129,7 @@ pub fn verdict(
                 principal_id: None,
                 context,
             },
-            Some(false) => Verdict::Deny,
+            Some(false) => Verdict::Deny { explicit: false },
             None => Verdict::Error("isAuthorized is not a boolean".into()),
         };
     }
@@ -146,7 +146,8 @@ pub fn verdict(
             principal_id: Some(principal_id).filter(|id| !id.is_empty()),
             context,
         },
-        Ok(Decision::ExplicitDeny | Decision::ImplicitDeny) => Verdict::Deny,
+        Ok(Decision::ExplicitDeny) => Verdict::Deny { explicit: true },
+        Ok(Decision::ImplicitDeny) => Verdict::Deny { explicit: false },
         Err(error) => Verdict::Error(error.to_string()),
     }
 }
@@ -314,7 +315,10 @@ mod tests {
         assert_eq!(principal_id.as_deref(), Some("sub-1"));
         assert_eq!(context["exp"], 1);
         let other_stage = ARN.replace("/prod/", "/dev/");
-        assert_eq!(verdict(kind, &Ok(allow_all()), &other_stage), Verdict::Deny);
+        assert_eq!(
+            verdict(kind, &Ok(allow_all()), &other_stage),
+            Verdict::Deny { explicit: false }
+        );
         let unauthorized = InvokeError::Function {
             error_type: "Unauthorized".into(),
             error_message: "Unauthorized".into(),
@@ -349,7 +353,7 @@ mod tests {
         ));
         assert_eq!(
             verdict(http, &Ok(json!({"isAuthorized": false})), ARN),
-            Verdict::Deny
+            Verdict::Deny { explicit: false }
         );
         assert!(matches!(
             verdict(http, &Ok(json!({"isAuthorized": "yes"})), ARN),

@@ -91,6 +91,8 @@ pub fn gateway_config(options: &Options, lookup: impl Fn(&str) -> Option<String>
     GatewayConfig {
         kind: options.authorizer,
         routes: options.routes,
+        // The same variable configures the api-handler's own CORS headers, as in the template.
+        cors_origin: lookup("CORS_ALLOW_ORIGIN").filter(|origin| !origin.trim().is_empty()),
         ttl: options.ttl,
         api: ApiContext {
             region,

@@ -17,6 +17,10 @@ pub struct GatewayConfig {
     pub kind: AuthorizerKind,
     /// The template's routes, or one catch-all (`/{proxy+}`, `$default`).
     pub routes: RouteLayout,
+    /// The template's `CorsAllowOrigin`: preflights answered by the gateway itself, and the
+    /// origin on the gateway's own answers (401, 403, 5xx), as the template's `Cors`,
+    /// `GatewayResponses` (REST) and `CorsConfiguration` (HTTP API) set them up.
+    pub cors_origin: Option<String>,
     /// Authorizer result cache TTL; zero disables the cache.
     pub ttl: Duration,
     pub api: ApiContext,
@@ -94,6 +98,53 @@ impl Gateway {
     }
 
     pub async fn handle(&self, request: IncomingRequest) -> GatewayResponse {
+        let mut response = self.route(request).await;
+        if let Some(origin) = &self.config.cors_origin {
+            // REST: the gateway responses carry the origin, the integration's answer is the
+            // backend's own. HTTP API: API Gateway sets the CORS headers on every answer.
+            let gateway_made = response.auth == AuthTrace::NotNeeded
+                || !response.headers.iter().any(|(n, _)| n == "access-control-allow-origin");
+            if self.http_api() || gateway_made {
+                response
+                    .headers
+                    .retain(|(name, _)| name != "access-control-allow-origin");
+                response
+                    .headers
+                    .push(("access-control-allow-origin".into(), origin.clone()));
+            }
+        }
+        response
+    }
+
+    /// A CORS preflight, answered without the authorizer or the backend: REST through the
+    /// template's `OPTIONS` mock integration on each path (200), HTTP API by its
+    /// `CorsConfiguration` (204).
+    fn preflight(&self, request: &IncomingRequest) -> Option<GatewayResponse> {
+        self.config.cors_origin.as_ref()?;
+        if request.method != "OPTIONS" {
+            return None;
+        }
+        let known_path = self.http_api()
+            || routes::route_for(self.config.routes, false, "GET", &request.path).is_some();
+        known_path.then(|| GatewayResponse {
+            status: if self.http_api() { 204 } else { 200 },
+            headers: vec![
+                ("access-control-allow-methods".into(), "GET,OPTIONS".into()),
+                (
+                    "access-control-allow-headers".into(),
+                    "authorization,content-type".into(),
+                ),
+                ("access-control-max-age".into(), "600".into()),
+            ],
+            body: Vec::new(),
+            auth: AuthTrace::NotNeeded,
+        })
+    }
+
+    async fn route(&self, request: IncomingRequest) -> GatewayResponse {
+        if let Some(preflight) = self.preflight(&request) {
+            return preflight;
+        }
         let Some(route) = routes::route_for(
             self.config.routes,
             self.http_api(),
@@ -132,7 +183,7 @@ impl Gateway {
             let verdict = authorize::verdict(self.config.kind, &outcome, &method_arn);
             // Policies are cached (Allow or Deny: each later request is evaluated against
             // them); failed invocations and malformed answers are not.
-            if let (AuthTrace::Invoked, Ok(answer), Verdict::Allow { .. } | Verdict::Deny) =
+            if let (AuthTrace::Invoked, Ok(answer), Verdict::Allow { .. } | Verdict::Deny { .. }) =
                 (auth, &outcome, &verdict)
             {
                 self.cache.insert(key, answer.clone());
@@ -142,7 +193,7 @@ impl Gateway {
                     principal_id,
                     context,
                 } => identity = Some((principal_id, context)),
-                Verdict::Deny => return self.forbidden(auth),
+                Verdict::Deny { explicit } => return self.forbidden(explicit, auth),
                 Verdict::Unauthorized => return self.unauthorized(auth),
                 Verdict::Error(reason) => {
                     tracing::warn!(reason = %reason, "authorizer failed");
@@ -227,17 +278,25 @@ impl Gateway {
         )
     }
 
-    fn forbidden(&self, auth: AuthTrace) -> GatewayResponse {
+    /// 403. REST bodies are the template's `ACCESS_DENIED` gateway response
+    /// (`{"message":$context.error.messageString}`) with API Gateway's messages for an explicit
+    /// Deny and for a policy that allows nothing for the request (knowledge center,
+    /// "api-gateway-403-error-lambda-authorizer"); HTTP API simple responses answer `Forbidden`.
+    fn forbidden(&self, explicit: bool, auth: AuthTrace) -> GatewayResponse {
         if self.http_api() {
-            error(403, json!({"message": "Forbidden"}), None, auth)
-        } else {
-            error(
-                403,
-                json!({"Message": "User is not authorized to access this resource"}),
-                Some("AccessDeniedException"),
-                auth,
-            )
+            return error(403, json!({"message": "Forbidden"}), None, auth);
         }
+        let message = if explicit {
+            "User is not authorized to access this resource with an explicit deny"
+        } else {
+            "User is not authorized to access this resource"
+        };
+        error(
+            403,
+            json!({ "message": message }),
+            Some("AccessDeniedException"),
+            auth,
+        )
     }
 
     fn authorizer_error(&self, auth: AuthTrace) -> GatewayResponse {

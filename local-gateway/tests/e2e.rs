@@ -56,6 +56,7 @@ fn config(kind: AuthorizerKind, ttl: u64) -> GatewayConfig {
     GatewayConfig {
         kind,
         routes: local_gateway::routes::RouteLayout::Template,
+        cors_origin: None,
         ttl: Duration::from_secs(ttl),
         api: ApiContext {
             region,
@@ -143,7 +144,7 @@ async fn guide_flow(base: &str) {
         get(base, "/me", Some(&tampered(&user_id))).await,
         (401, json!({"message": "Unauthorized"}))
     );
-    let denied = json!({"Message": "User is not authorized to access this resource"});
+    let denied = json!({"message": "User is not authorized to access this resource with an explicit deny"});
     assert_eq!(get(base, "/admin", Some(&user_id)).await, (403, denied));
     let (status, admin) = get(base, "/admin", Some(&admin_id)).await;
     assert_eq!(status, 200, "{admin}");
@@ -330,10 +331,10 @@ async fn the_local_gateway_binary_serves_the_flow() {
     std::thread::spawn(move || {
         let mut tx = Some(tx);
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("local-gateway listening on ") {
-                if let Some(tx) = tx.take() {
-                    let _ = tx.send(url.trim().to_owned());
-                }
+            if let Some(url) = line.strip_prefix("local-gateway listening on ")
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(url.trim().to_owned());
             }
         }
     });

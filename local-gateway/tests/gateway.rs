@@ -53,6 +53,7 @@ fn config(kind: AuthorizerKind, ttl: u64) -> GatewayConfig {
     GatewayConfig {
         kind,
         routes: RouteLayout::Template,
+        cors_origin: None,
         ttl: Duration::from_secs(ttl),
         api: ApiContext {
             region: "ap-northeast-1".into(),
@@ -138,7 +139,7 @@ async fn rest_token_flow_like_api_gateway() {
         (401, json!({"message": "Unauthorized"}))
     );
 
-    let denied = json!({"Message": "User is not authorized to access this resource"});
+    let denied = json!({"message": "User is not authorized to access this resource with an explicit deny"});
     assert_eq!(
         get(&s.base, "/admin", Some(&user)).await,
         (403, denied.clone())
@@ -433,5 +434,66 @@ async fn greedy_routes_cannot_be_spelled_around_the_rules() {
         );
         let (status, me) = get(&s.base, "/me", Some(&tricky)).await;
         assert_eq!((status, &me["groups"]), (200, &json!(groups)), "{groups:?}");
+    }
+}
+
+/// CORS as the template sets it up with `CorsAllowOrigin`: a browser on another origin gets a
+/// preflight without any authorizer, then can read the 401, the 403 and the 200 (each answer
+/// names its origin in `Access-Control-Allow-Origin`).
+#[tokio::test]
+async fn cors_answers_are_readable_from_the_allowed_origin() {
+    const ORIGIN: &str = "https://app.example.com";
+    for kind in [AuthorizerKind::Token, AuthorizerKind::Http] {
+        let jwks = JwksServer::start(TestKey::jwks(&[key()]).to_string()).await;
+        let base_lookup = lookup(&jwks);
+        let functions = in_process(move |name: &str| match name {
+            "CORS_ALLOW_ORIGIN" => Some(ORIGIN.to_owned()),
+            other => base_lookup(other),
+        })
+        .await
+        .expect("in-process functions");
+        let mut config = config(kind, 0);
+        config.cors_origin = Some(ORIGIN.to_owned());
+        let gateway = Arc::new(Gateway::new(config, functions));
+        let base = format!("http://{}", server::spawn(gateway.clone()).await.unwrap());
+        let client = reqwest::Client::new();
+        let send = |method: reqwest::Method, path: &str, token: Option<&str>| {
+            let mut request = client
+                .request(method, format!("{base}{path}"))
+                .header("origin", ORIGIN);
+            if let Some(token) = token {
+                request = request.header("authorization", format!("Bearer {token}"));
+            }
+            request.send()
+        };
+
+        let preflight = send(reqwest::Method::OPTIONS, "/me", None).await.unwrap();
+        let expected = if kind == AuthorizerKind::Http { 204 } else { 200 };
+        assert_eq!(preflight.status().as_u16(), expected, "{kind:?}");
+        let headers = preflight.headers();
+        assert_eq!(headers["access-control-allow-origin"], ORIGIN, "{kind:?}");
+        assert!(
+            headers["access-control-allow-headers"]
+                .to_str()
+                .unwrap()
+                .contains("authorization")
+        );
+        assert_eq!(gateway.authorizer_invocations(), 0, "preflights skip the authorizer");
+
+        let user = token("access", &["users"]);
+        for (path, token, status) in [
+            ("/me", None, 401),
+            ("/admin", Some(user.as_str()), 403),
+            ("/me", Some(user.as_str()), 200),
+        ] {
+            let response = send(reqwest::Method::GET, path, token).await.unwrap();
+            assert_eq!(response.status().as_u16(), status, "{kind:?} {path}");
+            assert_eq!(
+                response.headers()["access-control-allow-origin"],
+                ORIGIN,
+                "{kind:?} {path}: a browser could not read this answer"
+            );
+        }
+        drop(jwks);
     }
 }
