@@ -103,7 +103,10 @@ impl Gateway {
             // REST: the gateway responses carry the origin, the integration's answer is the
             // backend's own. HTTP API: API Gateway sets the CORS headers on every answer.
             let gateway_made = response.auth == AuthTrace::NotNeeded
-                || !response.headers.iter().any(|(n, _)| n == "access-control-allow-origin");
+                || !response
+                    .headers
+                    .iter()
+                    .any(|(n, _)| n == "access-control-allow-origin");
             if self.http_api() || gateway_made {
                 response
                     .headers

@@ -144,7 +144,8 @@ async fn guide_flow(base: &str) {
         get(base, "/me", Some(&tampered(&user_id))).await,
         (401, json!({"message": "Unauthorized"}))
     );
-    let denied = json!({"message": "User is not authorized to access this resource with an explicit deny"});
+    let denied =
+        json!({"message": "User is not authorized to access this resource with an explicit deny"});
     assert_eq!(get(base, "/admin", Some(&user_id)).await, (403, denied));
     let (status, admin) = get(base, "/admin", Some(&admin_id)).await;
     assert_eq!(status, 200, "{admin}");

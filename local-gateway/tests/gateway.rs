@@ -139,7 +139,8 @@ async fn rest_token_flow_like_api_gateway() {
         (401, json!({"message": "Unauthorized"}))
     );
 
-    let denied = json!({"message": "User is not authorized to access this resource with an explicit deny"});
+    let denied =
+        json!({"message": "User is not authorized to access this resource with an explicit deny"});
     assert_eq!(
         get(&s.base, "/admin", Some(&user)).await,
         (403, denied.clone())
@@ -468,7 +469,11 @@ async fn cors_answers_are_readable_from_the_allowed_origin() {
         };
 
         let preflight = send(reqwest::Method::OPTIONS, "/me", None).await.unwrap();
-        let expected = if kind == AuthorizerKind::Http { 204 } else { 200 };
+        let expected = if kind == AuthorizerKind::Http {
+            204
+        } else {
+            200
+        };
         assert_eq!(preflight.status().as_u16(), expected, "{kind:?}");
         let headers = preflight.headers();
         assert_eq!(headers["access-control-allow-origin"], ORIGIN, "{kind:?}");
@@ -478,7 +483,11 @@ async fn cors_answers_are_readable_from_the_allowed_origin() {
                 .unwrap()
                 .contains("authorization")
         );
-        assert_eq!(gateway.authorizer_invocations(), 0, "preflights skip the authorizer");
+        assert_eq!(
+            gateway.authorizer_invocations(),
+            0,
+            "preflights skip the authorizer"
+        );
 
         let user = token("access", &["users"]);
         for (path, token, status) in [
