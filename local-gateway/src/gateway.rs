@@ -281,7 +281,7 @@ impl Gateway {
         )
     }
 
-    /// 403. REST bodies follow the template's `ACCESS_DENIED` gateway response, whose template
+    /// The 403 answer. REST bodies follow the template's `ACCESS_DENIED` gateway response, whose template
     /// is `{"message":$context.error.messageString}`, with API Gateway's messages for an
     /// explicit Deny and for a policy that allows nothing for the request (knowledge center,
     /// "api-gateway-403-error-lambda-authorizer"); HTTP API simple responses answer `Forbidden`.
