@@ -246,7 +246,9 @@ class Aws:
     def __init__(self, region: str, secret_dir: Path, redact: List[str]):
         self.region = region
         self.secret_dir = secret_dir
-        self.redact = [r for r in redact if r]
+        # Each secret as given and as it reads inside JSON (an error may quote the input).
+        forms = {form for r in redact if r for form in (r, json.dumps(r, ensure_ascii=False)[1:-1], json.dumps(r)[1:-1])}
+        self.redact = sorted(forms, key=len, reverse=True)
         self.counter = 0
         self.env = dict(os.environ, AWS_PAGER="")
 

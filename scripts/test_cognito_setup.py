@@ -235,6 +235,11 @@ for arg in sys.argv[1:]:
         record["inputs"].append(info)
 with open(os.environ["AWS_SHIM_LOG"], "a", encoding="utf-8") as log:
     log.write(json.dumps(record) + "\\n")
+if os.environ.get("AWS_SHIM_FAIL_QUOTING_INPUT") and record["inputs"]:
+    # An AWS CLI error that quotes its input: the script must not pass the secret on.
+    with open(record["inputs"][0]["path"], encoding="utf-8") as f:
+        sys.stderr.write("An error occurred (ValidationException): bad input " + f.read() + "\\n")
+    sys.exit(255)
 os.execv({real!r}, [{real!r}] + sys.argv[1:])
 """
 
@@ -579,6 +584,17 @@ def scenarios(harness: Harness, moto: Moto) -> List[Run]:
     check("wrong password: AWS error shown", "NotAuthorizedException" in wrong.stderr, wrong.stderr[-300:])
     check("wrong password: not echoed", wrong_password not in wrong.text)
     check("wrong password: nothing left in TMPDIR", not any(wrong.tmpdir.iterdir()))
+
+    # 7b. An AWS error that quotes the input (the shim makes one up): the password, raw or as it
+    #     reads in JSON, is masked in what the script shows.
+    for quoted in ("Quoted-Pass-4711", SPECIAL_PASSWORD):
+        harness.secrets.add(quoted)
+        echoed = harness.run("an AWS error quoting the input", ["--user-pool-id", pool_id, "--client-id", client_id,
+                                                                  "--login-only"],
+                             harness.emulator_env(COGNITO_PASSWORD=quoted, AWS_SHIM_FAIL_QUOTING_INPUT="1"))
+        check(f"quoted input ({quoted!r}): error shown with the password masked",
+              echoed.rc != 0 and "ValidationException" in echoed.stderr and "****" in echoed.stderr
+              and quoted not in echoed.text and json.dumps(quoted)[1:-1] not in echoed.text, echoed.stderr[-300:])
 
     # 8. No password options: refused before any AWS call.
     option = harness.run("--password on the command line", ["--password", "Cmdline#Pass1"], harness.emulator_env())
