@@ -67,9 +67,11 @@ AWS_HOST_SUFFIXES = ("amazonaws.com", "amazonaws.com.cn", "api.aws")
 # newlines out so that names print on one line.
 NAME_PATTERN = re.compile(r"^[\w +=,.@-]{1,128}$")
 
-# --generate-password: letters, digits and symbols Cognito counts as special characters
-# (https://docs.aws.amazon.com/cognito/latest/developerguide/managing-users-passwords.html),
-# chosen to need no quoting in a shell. 24 of these carry about 147 bits.
+# --generate-password: letters, digits and symbols from the set Cognito counts as special
+# characters ("Adding user pool password requirements",
+# https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-policies.html),
+# chosen to need no quoting in a shell, so that it meets any pool's policy. 24 of these carry
+# about 147 bits.
 GENERATED_PASSWORD_LENGTH = 24
 GENERATED_PASSWORD_SYMBOLS = "%+-.:=@_^"
 
@@ -171,7 +173,7 @@ def has_control_character(value: str) -> bool:
 def generate_password() -> str:
     alphabet = string.ascii_letters + string.digits + GENERATED_PASSWORD_SYMBOLS
     classes = (string.ascii_uppercase, string.ascii_lowercase, string.digits, GENERATED_PASSWORD_SYMBOLS)
-    while True:  # each try has every class with probability > 0.7
+    while True:  # a try has all four classes with probability about 0.93
         candidate = "".join(secrets.choice(alphabet) for _ in range(GENERATED_PASSWORD_LENGTH))
         if all(any(c in cls for c in candidate) for cls in classes):
             return candidate
