@@ -34,11 +34,16 @@ bash scripts/cognito-setup.sh --pool-name OtherPool --client-name OtherClient --
   { cat "$STACK_DIR/setup-other.log" >&2; stack_die "cognito-setup.sh for the second pool failed"; }
 
 stack_step "initiate-auth REFRESH_TOKEN_AUTH for testuser"
-REFRESHED="$(aws cognito-idp initiate-auth --region ap-northeast-1 --auth-flow REFRESH_TOKEN_AUTH \
-  --client-id "$APP_CLIENT_ID" \
-  --auth-parameters "REFRESH_TOKEN=$(stack_env_value "$STACK_DIR/user.env" REFRESH_TOKEN)" \
+# The refresh token goes to the AWS CLI in a private input file, never in argv (printf is a
+# shell builtin). Refresh tokens are base64url and dots, so they need no JSON escaping.
+REFRESH_TOKEN="$(stack_env_value "$STACK_DIR/user.env" REFRESH_TOKEN)"
+[[ "$REFRESH_TOKEN" =~ ^[A-Za-z0-9._-]+$ ]] || stack_die "the refresh token in user.env is not base64url"
+(umask 077 && printf '{"AuthFlow": "REFRESH_TOKEN_AUTH", "ClientId": "%s", "AuthParameters": {"REFRESH_TOKEN": "%s"}}\n' \
+  "$APP_CLIENT_ID" "$REFRESH_TOKEN" >"$STACK_DIR/refresh-auth.json")
+REFRESHED="$(aws cognito-idp initiate-auth --region ap-northeast-1 --cli-input-json "file://$STACK_DIR/refresh-auth.json" \
   --query '[AuthenticationResult.IdToken, AuthenticationResult.AccessToken]' --output text)" ||
   stack_die "REFRESH_TOKEN_AUTH failed"
+rm -f "$STACK_DIR/refresh-auth.json"
 IFS=$'\t' read -r E2E_REFRESHED_ID_TOKEN E2E_REFRESHED_ACCESS_TOKEN <<<"$REFRESHED"
 
 export E2E_COGNITO_ENDPOINT="$MOTO_URL"
