@@ -27,6 +27,7 @@
 
 #![warn(missing_docs)]
 
+mod algorithm;
 mod claims;
 mod clock;
 mod config;
@@ -37,6 +38,7 @@ pub mod strict_json;
 mod token;
 mod verifier;
 
+pub use algorithm::JwkAlgorithm;
 pub use claims::{TokenUse, VerifiedClaims};
 pub use clock::{Clock, SystemClock};
 pub use config::{
@@ -44,8 +46,8 @@ pub use config::{
     TokenUsePolicy, VerifierConfig, parse_endpoint, parse_pool_id,
 };
 pub use jwks::{
-    FetchFuture, HttpJwksFetcher, JwkAlgorithm, JwksError, JwksFetchError, JwksFetcher, KeySet,
-    KeyStore, MAX_JWKS_BYTES, MAX_RSA_BITS, MIN_RSA_BITS, VerificationKey, parse_jwks,
+    FetchFuture, HttpJwksFetcher, JwksError, JwksFetchError, JwksFetcher, KeySet, KeyStore,
+    MAX_JWKS_BYTES, MAX_RSA_BITS, MIN_RSA_BITS, VerificationKey, parse_jwks,
 };
 pub use rejection::{Reason, Rejection};
 pub use token::token_from_authorization;
