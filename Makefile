@@ -59,3 +59,8 @@ perf:
 	bash scripts/perf-startup.sh
 	bash scripts/load.sh
 	bash scripts/soak.sh
+
+.PHONY: mutants
+## make mutants: mutation testing of the access-deciding code (tens of minutes; not in make test)
+mutants:
+	bash scripts/mutants.sh $(ARGS)
