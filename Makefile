@@ -24,6 +24,7 @@ lint:
 	cargo fmt --all --check
 	python3 scripts/check_msrv.py
 	python3 scripts/check_imports.py
+	python3 scripts/check_links.py
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	# bench/ and fuzz/ are separate workspaces; clippy there enforces the same MSRV lint.
 	cargo clippy --manifest-path bench/Cargo.toml --all-targets --locked --target-dir target -- -D warnings
