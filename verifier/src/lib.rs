@@ -1,30 +1,4 @@
-//! A strict verifier for Amazon Cognito ID and access tokens, with no Lambda or API Gateway
-//! types in its API: usable from any Rust service.
-//!
-//! Give a [`Verifier`] a [`VerifierConfig`] (the trusted pools and app clients), a [`KeyStore`]
-//! (the process-wide JWKS cache) and a [`Clock`], then call [`Verifier::verify`] with the token
-//! a client sent. Everything fails closed: anything unexpected in a token, a JWKS document or
-//! the configuration is an error with a stable [`Reason`], never a silent default.
-//!
-//! ```no_run
-//! use cognito_verifier::{Verifier, VerifierConfig, VerifyError};
-//! use std::time::Duration;
-//!
-//! # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
-//! let config = VerifierConfig::new(&["ap-northeast-1_abcdefgh"], &["1example23456789"])?;
-//! let verifier = Verifier::with_http(config, Duration::from_secs(2), Duration::from_secs(10))?;
-//! match verifier.verify(token).await {
-//!     Ok(claims) => println!("caller {} in groups {:?}", claims.sub, claims.groups),
-//!     Err(VerifyError::Rejected { rejection, .. }) => println!("401: {}", rejection.reason.code()),
-//!     Err(VerifyError::Forbidden { rejection, .. }) => println!("403: {}", rejection.reason.code()),
-//!     Err(VerifyError::KeysUnavailable) => println!("500: no signing keys"),
-//! }
-//! # Ok(())
-//! # }
-//! ```
-//!
-//! Reading a token without verifying it is possible only through [`dangerous`].
-
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
 mod algorithm;
