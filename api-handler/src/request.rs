@@ -92,12 +92,32 @@ pub fn rest_route(resource: Option<&str>, proxy: Option<&str>, path: Option<&str
     }
 }
 
-/// The matched `template`, when the path delivered with it is spelled canonically (a trailing
-/// `/` allowed: API Gateway routes `/me/` to `/me`, and the route rules cover both).
+/// The matched `template`, when the path delivered with it spells that very route: canonical
+/// (a trailing `/` allowed: API Gateway routes `/me/` to `/me`, and the route rules cover both),
+/// and ending in the template segment by segment — literal segments byte for byte, a `{name}`
+/// segment any one segment — after any prefix (a custom domain's base path, a stage). So
+/// `/%6De`, `/ME` or `/admin` delivered with the template `/me` route nowhere: the authorizer
+/// judged the path API Gateway put in the method ARN, not the template.
 fn template_route(template: &str, path: Option<&str>) -> RouteTarget {
-    let spelled_plainly = path
-        .is_none_or(|path| is_canonical(path) || path.strip_suffix('/').is_some_and(is_canonical));
-    if template.starts_with('/') && spelled_plainly {
+    let spells_template = |path: &str| {
+        let path = match path.strip_suffix('/') {
+            Some(bare) if !bare.is_empty() => bare,
+            _ => path,
+        };
+        if !is_canonical(path) {
+            return false;
+        }
+        let delivered: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let expected: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
+        delivered.len() >= expected.len()
+            && delivered[delivered.len() - expected.len()..]
+                .iter()
+                .zip(&expected)
+                .all(|(actual, wanted)| {
+                    (wanted.starts_with('{') && wanted.ends_with('}')) || actual == wanted
+                })
+    };
+    if template.starts_with('/') && path.is_none_or(spells_template) {
         RouteTarget::Template(template.to_owned())
     } else {
         RouteTarget::Unroutable
@@ -263,6 +283,24 @@ mod tests {
             (Some("/me"), None, Some("/me//"), RouteTarget::Unroutable),
             (Some("/me"), None, Some("/x/../me"), RouteTarget::Unroutable),
             (Some("/me"), None, Some("/me/"), template("/me")),
+            // The delivered path must spell the template (second review, N1).
+            (Some("/me"), None, Some("/%6De"), RouteTarget::Unroutable),
+            (Some("/me"), None, Some("/ME"), RouteTarget::Unroutable),
+            (Some("/me"), None, Some("/admin"), RouteTarget::Unroutable),
+            (Some("/me"), None, Some("/me%2F"), RouteTarget::Unroutable),
+            (Some("/me"), None, Some("/"), RouteTarget::Unroutable),
+            (
+                Some("/items/{id}"),
+                None,
+                Some("/v1/items/42"),
+                template("/items/{id}"),
+            ),
+            (
+                Some("/items/{id}"),
+                None,
+                Some("/items/42/x"),
+                RouteTarget::Unroutable,
+            ),
             (None, None, Some("/me"), path("/me")),
             (None, None, Some("/me/"), RouteTarget::Unroutable),
             (None, None, None, RouteTarget::Unroutable),

@@ -345,11 +345,19 @@ fn format_line(
                 line.push_str(request_id);
             }
             line.push(' ');
-            line.push_str(&fields.message);
+            // One line whatever the text: control characters (a line break) are escaped.
+            if fields.message.contains(char::is_control) {
+                let _ = write!(line, "{}", fields.message.escape_debug());
+            } else {
+                line.push_str(&fields.message);
+            }
             for (name, value) in &fields.values {
                 let _ = write!(line, " {name}=");
                 match value {
-                    FieldValue::Text(text) if text.contains([' ', '"', '=']) || text.is_empty() => {
+                    FieldValue::Text(text)
+                        if text.is_empty()
+                            || text.contains(|c: char| c.is_control() || " \"=".contains(c)) =>
+                    {
                         let _ = write!(line, "{text:?}");
                     }
                     FieldValue::Text(text) => line.push_str(text),
@@ -729,6 +737,14 @@ mod tests {
             messages,
             ["kept", "authorization decision", "user handler panicked"]
         );
+    }
+
+    #[test]
+    fn text_lines_stay_one_line_whatever_the_values() {
+        let lines = capture(settings(LogFormat::Text), || {
+            tracing::info!(sub = "a\nb", detail = "x\ry", "two\nlines");
+        });
+        assert_eq!(lines, [r#"INFO two\nlines sub="a\nb" detail="x\ry""#]);
     }
 
     #[test]

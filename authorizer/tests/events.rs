@@ -407,7 +407,15 @@ async fn a_route_key_the_client_could_have_sent_is_refused() {
     query["queryStringParameters"] = json!({"t": "GET /hello"});
     let mut cookie = plain.clone();
     cookie["cookies"] = json!(["t=GET /hello"]);
-    for (case, event) in [("header", header), ("query", query), ("cookie", cookie)] {
+    // A repeated header arrives comma-joined; a value holding the route key is refused too.
+    let mut repeated = plain.clone();
+    repeated["headers"]["x-tenant"] = json!("GET /hello,acme");
+    for (case, event) in [
+        ("header", header),
+        ("query", query),
+        ("cookie", cookie),
+        ("repeated header", repeated),
+    ] {
         assert_eq!(
             authorizer.handle(&event).await.unwrap_err(),
             AuthorizerError::IdentitySourceMismatch,

@@ -186,8 +186,9 @@ impl Authorizer {
     /// Whether API Gateway caches this answer under exactly the configured identity sources
     /// (HTTP API events; REST events carry no `identitySource`). Value for value, each equal to
     /// what its source says about this request; and a `$context.routeKey` value that a header,
-    /// query parameter or cookie of the request also holds is refused, since a deployment
-    /// using that input instead of the route key would send the very same event.
+    /// query parameter or cookie of the request also holds (even within a longer value) is
+    /// refused, since a deployment using that input instead of the route key could send the
+    /// very same event.
     fn identity_source_matches(&self, event: &AuthorizerEvent) -> bool {
         let lookup = |source: &IdentitySource| event.identity_source_value(source);
         let shape_matches = match (event.kind, event.http_api_v1) {
@@ -200,20 +201,14 @@ impl Authorizer {
             },
             (EventKind::RestToken | EventKind::RestRequest, _) => return true,
         };
+        // Containment, not equality: a repeated header or parameter arrives comma-joined, and
+        // API Gateway does not document how it spells such a value as an identity source.
         let route_key_spoofable = self.identity_sources.includes_route_key()
             && event.route_key.as_deref().is_some_and(|route_key| {
-                event
-                    .other_headers
-                    .iter()
-                    .any(|(_, value)| value == route_key)
-                    || event
-                        .query_string
-                        .iter()
-                        .any(|(_, value)| value == route_key)
-                    || event.cookies.iter().any(|cookie| {
-                        cookie == route_key
-                            || cookie.split_once('=').is_some_and(|(_, v)| v == route_key)
-                    })
+                let holds = |value: &String| value.contains(route_key);
+                event.other_headers.iter().any(|(_, value)| holds(value))
+                    || event.query_string.iter().any(|(_, value)| holds(value))
+                    || event.cookies.iter().any(holds)
             });
         shape_matches && !route_key_spoofable
     }
