@@ -9,4 +9,6 @@
 //! - [`routes`] and the `print-routes` binary: the routes as the api-handler and the local
 //!   gateway know them, which `scripts/check_template.py` compares with `template.yaml`.
 
+#![warn(missing_docs)]
+
 pub mod routes;

@@ -41,8 +41,11 @@ impl Access {
 /// One route: method, path (a resource path such as `/me`) and access.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RouteEntry {
+    /// `GET`, `POST`, …
     pub method: String,
+    /// The resource path, e.g. `/me` (a `{name}` segment stands for any one segment).
     pub path: String,
+    /// Who may call it.
     pub access: Access,
 }
 
