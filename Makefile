@@ -27,6 +27,8 @@ lint: venv
 	# -x follows `source` (lib-stack.sh, perf-lib.sh) through their `shellcheck source=` lines.
 	$(SHELLCHECK) -x scripts/*.sh fuzz/run.sh
 	python3 scripts/check_msrv.py
+	python3 scripts/check_imports.py
+	python3 scripts/check_links.py
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	# bench/ and fuzz/ are separate workspaces; clippy there enforces the same MSRV lint.
 	cargo clippy --manifest-path bench/Cargo.toml --all-targets --locked --target-dir target -- -D warnings
@@ -62,3 +64,8 @@ perf:
 	bash scripts/perf-startup.sh
 	bash scripts/load.sh
 	bash scripts/soak.sh
+
+.PHONY: mutants
+## make mutants: mutation testing of the access-deciding code (tens of minutes; not in make test)
+mutants:
+	bash scripts/mutants.sh $(ARGS)

@@ -526,7 +526,9 @@ def check_admin_group(check: Checks, source: dict[str, Any], api_handler: Path) 
         return not handler_refuses(api_handler, "ADMIN_GROUP", name)
 
     check(f"AdminGroup: the api-handler binary accepts the default ({api_handler})", handler_accepts("admin"))
-    check("AdminGroup: the api-handler binary refuses an empty name", not handler_accepts(""))
+    check("AdminGroup: the template refuses an empty name (MinLength 1); the api-handler reads a "
+          "blank ADMIN_GROUP as its default, the project's rule for blank values",
+          not template_accepts("") and handler_accepts(""))
     disagreements = []
     for name in GROUP_NAME_SAMPLES:
         expected = COGNITO_GROUP_NAME.fullmatch(name) is not None and handler_accepts(name)
@@ -547,6 +549,33 @@ def check_cors_origin(check: Checks, source: dict[str, Any], api_handler: Path) 
               pattern.fullmatch(origin) is None)
 
 
+def check_logs_and_alarms(check: Checks, s: Scenario, topic: str | None) -> None:
+    """The authorizer logs JSON at the chosen level, and the two alarms watch what it and the
+    REST API publish (issue 15)."""
+    p = s.props("AuthorizerFunction")
+    logging_config = p["LoggingConfig"]
+    check("authorizer logs JSON at AuthorizerLogLevel (INFO by default)",
+          logging_config.get("LogFormat") == "JSON" and logging_config.get("ApplicationLogLevel") == "INFO")
+    namespace = p["Environment"]["Variables"].get("METRICS_NAMESPACE")
+    jwks = s.props("JwksUnavailableAlarm")
+    check("JwksUnavailableAlarm: Decisions with reason=jwks_unavailable above 0 over 5 minutes, "
+          "in the authorizer's METRICS_NAMESPACE",
+          jwks["Namespace"] == namespace and jwks["MetricName"] == "Decisions"
+          and jwks["Dimensions"] == [{"Name": "reason", "Value": "jwks_unavailable"}]
+          and jwks["Statistic"] == "Sum" and jwks["Period"] == 300 and jwks["Threshold"] == 0
+          and jwks["ComparisonOperator"] == "GreaterThanThreshold")
+    api = s.props("Api5xxAlarm")
+    rest_name = s.props("RestApi")["Name"]
+    check("Api5xxAlarm: the REST API's 5XXError average (its rate) over 5 minutes",
+          api["Namespace"] == "AWS/ApiGateway" and api["MetricName"] == "5XXError"
+          and {"Name": "ApiName", "Value": rest_name} in api["Dimensions"]
+          and api["Statistic"] == "Average" and api["Period"] == 300)
+    for name, props in (("JwksUnavailableAlarm", jwks), ("Api5xxAlarm", api)):
+        expected = [topic] if topic else None
+        check(f"{name}: notifies AlarmTopicArn when given, nothing otherwise",
+              props.get("AlarmActions") == expected and props.get("OKActions") == expected)
+
+
 def run_checks(template: Path, api_handler: Path, code: CodeRoutes) -> list[str]:
     check = Checks()
     source = yaml_parse(template.read_text())
@@ -564,6 +593,7 @@ def run_checks(template: Path, api_handler: Path, code: CodeRoutes) -> list[str]
     check.group(check_log_role, default, created=True)
     check.group(check_cognito, default, "UPDATED")
     check.group(check_pool_survives_switch, default.raw)
+    check.group(check_logs_and_alarms, default, None)
     check("Outputs: ApiUrl, UserPoolId, AppClientId, RestApiAccessLogGroup",
           {"ApiUrl", "UserPoolId", "AppClientId", "RestApiAccessLogGroup"} <= set(default.outputs))
 
@@ -576,6 +606,8 @@ def run_checks(template: Path, api_handler: Path, code: CodeRoutes) -> list[str]
     check.group(check_permissions, cors)
     check.group(check_log_role, cors, created=False)
     check.group(check_cognito, cors, "ORIGINAL")
+    topic = "arn:aws:sns:ap-northeast-1:123456789012:authorizer-alarms"
+    check.group(check_logs_and_alarms, Scenario(source, "alarms", {"AlarmTopicArn": topic}), topic)
     env = cors.props("AuthorizerFunction")["Environment"]["Variables"]
     check("authorizer env: USER_POOL_ISSUER from UserPoolIssuer", env.get("USER_POOL_ISSUER") == "original")
     check("Outputs: HttpApiUrl, HttpApiAccessLogGroup with the HTTP API",

@@ -6,9 +6,9 @@ use serde_json::Value;
 
 use crate::config::{ConfigError, Settings};
 use crate::cors::{CorsPolicy, method_list};
-use crate::error::ApiError;
 use crate::identity::Identity;
 use crate::payload;
+use crate::payload::ApiError;
 use crate::request::ApiRequest;
 use crate::response::ApiResponse;
 use crate::router::{self, Access, Route, RouteMatch};
@@ -131,7 +131,9 @@ impl Api {
     ) -> ApiResponse {
         match (route.access(), &caller) {
             (Access::Public, _) => {}
-            (Access::Authenticated | Access::AdminGroup, None) => return unauthorized(),
+            (Access::Authenticated | Access::AdminGroup, None) => {
+                return ApiResponse::unauthorized();
+            }
             (Access::Authenticated, Some(_)) => {}
             (Access::AdminGroup, Some(identity)) => {
                 if !identity.is_in_group(self.settings.admin_group()) {
@@ -159,10 +161,4 @@ impl Api {
             }
         }
     }
-}
-
-/// 401 for a protected route reached without identity (e.g. the route was left out of the
-/// authorizer, or the function is invoked directly).
-pub(crate) fn unauthorized() -> ApiResponse {
-    ApiResponse::error(StatusCode::UNAUTHORIZED, "Unauthorized")
 }

@@ -12,7 +12,6 @@
 mod api;
 pub mod config;
 mod cors;
-pub mod error;
 pub mod identity;
 pub mod payload;
 pub mod request;
@@ -22,8 +21,8 @@ pub mod routes;
 
 pub use api::Api;
 pub use config::{ConfigError, Settings};
-pub use error::ApiError;
 pub use identity::Identity;
+pub use payload::ApiError;
 pub use payload::PayloadVersion;
 pub use request::ApiRequest;
 pub use response::ApiResponse;

@@ -45,7 +45,7 @@ impl RouteTarget {
 /// A payload-independent view of the request.
 ///
 /// Headers are here for handlers that need them (content negotiation, ...); they are never a
-/// source of identity: see [`crate::identity`].
+/// source of identity: see the identity module.
 #[derive(Debug, Clone)]
 pub struct ApiRequest {
     pub method: Method,

@@ -37,6 +37,12 @@ impl ApiResponse {
         Self::json_text(status, json!({ "message": message }).to_string())
     }
 
+    /// 401 for a protected route reached without identity (e.g. the route was left out of the
+    /// authorizer, or the function is invoked directly).
+    pub fn unauthorized() -> Self {
+        Self::error(StatusCode::UNAUTHORIZED, "Unauthorized")
+    }
+
     /// A response without body (CORS preflights).
     pub fn no_content() -> Self {
         Self {

@@ -122,7 +122,7 @@ impl Route {
         match (&self.handler, caller) {
             (Handler::Public(handler), caller) => handler(caller, request).await,
             (Handler::Identified(handler), Some(identity)) => handler(identity, request).await,
-            (Handler::Identified(_), None) => crate::api::unauthorized(),
+            (Handler::Identified(_), None) => ApiResponse::unauthorized(),
         }
     }
 }

@@ -27,6 +27,19 @@ fn bench(c: &mut Criterion) {
     group.bench_function("step_token_parse", |b| {
         b.iter(|| cognito_verifier::dangerous::parse_unverified(black_box(&f.token), 8192).unwrap())
     });
+    // The one decision line a warm invocation writes (issue 15's target: a few µs), JSON with
+    // the EMF block and as text, formatting only (the write to stdout is a syscall apart).
+    let json = authorizer::lambda_log::LogSettings {
+        format: authorizer::lambda_log::LogFormat::Json,
+        ..Default::default()
+    };
+    group.bench_function("decision_line_json_emf", |b| {
+        b.iter(|| authorizer::lambda_log::format_decision_line_for_bench(black_box(&json)))
+    });
+    let text = authorizer::lambda_log::LogSettings::default();
+    group.bench_function("decision_line_text", |b| {
+        b.iter(|| authorizer::lambda_log::format_decision_line_for_bench(black_box(&text)))
+    });
     group.bench_function("step_event_json_parse", |b| {
         b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&f.event)).unwrap())
     });

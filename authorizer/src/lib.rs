@@ -23,6 +23,7 @@
 
 mod apigw;
 mod config;
+pub mod lambda_log;
 
 pub use apigw::{
     Authorizer, AuthorizerError, AuthorizerEvent, AuthorizerResponse, Effect, EventKind,

@@ -3,26 +3,32 @@
 
 use std::sync::Arc;
 
-use authorizer::AuthorizerConfig;
-use authorizer::AuthorizerError;
+use authorizer::lambda_log::{LambdaLogLayer, LogSettings};
+use authorizer::{AuthorizerConfig, AuthorizerError};
+use cognito_verifier::ConfigError;
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
+use tracing_subscriber::layer::SubscriberExt;
 
 mod init_error;
 
 fn main() -> Result<(), Error> {
-    // TRACE is compiled out (the workspace enables tracing's `max_level_debug`): at TRACE,
+    // One line per event, as Lambda's advanced logging controls ask (lambda_log.rs). TRACE is
+    // compiled out (the workspace enables tracing's `max_level_debug`): at TRACE,
     // lambda_runtime would log every raw event, the caller's token with it.
-    lambda_runtime::tracing::init_default_subscriber();
+    let log_settings = LogSettings::from_lookup(|name| std::env::var(name).ok());
+    let layer = LambdaLogLayer::new(log_settings.clone().unwrap_or_default(), std::io::stdout());
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))?;
     // One invocation at a time: a current-thread runtime starts faster and stays smaller.
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
-        .block_on(serve())
+        .block_on(serve(log_settings.map(|_| ())))
 }
 
-async fn serve() -> Result<(), Error> {
-    let authorizer = match AuthorizerConfig::from_env()
+async fn serve(log_settings: Result<(), ConfigError>) -> Result<(), Error> {
+    let authorizer = match log_settings
+        .and_then(|()| AuthorizerConfig::from_env())
         .map_err(|e| e.to_string())
         .and_then(|config| {
             config

@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use crate::jwks::JwkAlgorithm;
+use crate::algorithm::JwkAlgorithm;
 
 /// Upper bound on a token's length, checked before anything is decoded. Cognito tokens are
 /// 1–4 KiB; 8 KiB leaves room for many groups and custom attributes.

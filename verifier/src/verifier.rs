@@ -5,10 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::algorithm::JwkAlgorithm;
 use crate::claims::{self, VerifiedClaims};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{IssuerForm, VerifierConfig};
-use crate::jwks::JwkAlgorithm;
 use crate::jwks::{HttpJwksFetcher, JwksFetchError, KeyLookupError, KeyStore};
 use crate::raw_claims::RawClaims;
 use crate::rejection::{Reason, Rejection};

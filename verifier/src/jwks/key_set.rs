@@ -5,10 +5,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
+use aws_lc_rs::signature::{ParsedPublicKey, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
+
+use crate::algorithm::JwkAlgorithm;
 
 /// Largest JWKS body accepted, in bytes. Cognito's is about 1 KiB.
 pub const MAX_JWKS_BYTES: usize = 150 * 1024;
@@ -17,46 +19,6 @@ pub const MAX_JWKS_BYTES: usize = 150 * 1024;
 pub const MIN_RSA_BITS: usize = 2048;
 /// Strongest RSA modulus accepted, in bits (the verification library's own upper bound).
 pub const MAX_RSA_BITS: usize = 8192;
-
-/// The signature algorithms this verifier can check. Cognito signs with RS256.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum JwkAlgorithm {
-    /// RSASSA-PKCS1-v1_5 with SHA-256 (what Cognito signs with).
-    RS256,
-    /// RSASSA-PKCS1-v1_5 with SHA-384.
-    RS384,
-    /// RSASSA-PKCS1-v1_5 with SHA-512.
-    RS512,
-}
-
-impl JwkAlgorithm {
-    /// Parses an `alg` name. Exact match only: `rs256` or `none` are not algorithms here.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "RS256" => Some(JwkAlgorithm::RS256),
-            "RS384" => Some(JwkAlgorithm::RS384),
-            "RS512" => Some(JwkAlgorithm::RS512),
-            _ => None,
-        }
-    }
-
-    /// The JOSE name, e.g. `RS256`.
-    pub fn name(self) -> &'static str {
-        match self {
-            JwkAlgorithm::RS256 => "RS256",
-            JwkAlgorithm::RS384 => "RS384",
-            JwkAlgorithm::RS512 => "RS512",
-        }
-    }
-
-    fn parameters(self) -> &'static signature::RsaParameters {
-        match self {
-            JwkAlgorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
-            JwkAlgorithm::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
-            JwkAlgorithm::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
-        }
-    }
-}
 
 /// One key from the JWKS, parsed for each algorithm it may be used with.
 pub struct VerificationKey {

@@ -27,7 +27,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use super::key_set::{self, JwkAlgorithm, KeySet, MAX_JWKS_BYTES, VerificationKey};
+use super::key_set::{self, KeySet, MAX_JWKS_BYTES, VerificationKey};
+use crate::algorithm::JwkAlgorithm;
 use crate::clock::Clock;
 use crate::config::PoolConfig;
 
@@ -312,7 +313,7 @@ impl KeyStore {
         state.last_finished_fetch = number;
         match outcome {
             Ok(keys) => {
-                tracing::info!(issuer = %entry.issuer, jwks_url = %entry.jwks_url, kids = ?keys.kids(), "JWKS fetched");
+                tracing::info!(issuer = %entry.issuer, jwks_url = %entry.jwks_url, kids = ?keys.kids(), metric = "JwksFetches", "JWKS fetched");
                 *entry
                     .keys
                     .write()
@@ -320,7 +321,7 @@ impl KeyStore {
                 state.last_failed = false;
             }
             Err(error) => {
-                tracing::warn!(issuer = %entry.issuer, jwks_url = %entry.jwks_url, %error, "JWKS fetch failed; keeping the keys already known");
+                tracing::warn!(issuer = %entry.issuer, jwks_url = %entry.jwks_url, %error, metric = "JwksFetchFailures", "JWKS fetch failed; keeping the keys already known");
                 state.last_failed = true;
                 // Read after the attempt: a slow failure still leaves a full cooldown.
                 state.cooldown_from = Some(self.clock.monotonic());

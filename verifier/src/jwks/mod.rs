@@ -5,8 +5,7 @@ mod key_set;
 mod key_store;
 
 pub use key_set::{
-    JwkAlgorithm, JwksError, KeySet, MAX_JWKS_BYTES, MAX_RSA_BITS, MIN_RSA_BITS, VerificationKey,
-    parse_jwks,
+    JwksError, KeySet, MAX_JWKS_BYTES, MAX_RSA_BITS, MIN_RSA_BITS, VerificationKey, parse_jwks,
 };
 pub use key_store::{
     FetchFuture, HttpJwksFetcher, JwksFetchError, JwksFetcher, KeyLookupError, KeyStore,

@@ -1,0 +1,148 @@
+//! The binary's log under Lambda's JSON log format, run the way Lambda runs it: exactly one line
+//! per invocation whatever the answer, a valid CloudWatch EMF metric in that line, nothing at
+//! ERROR for an expected 401 or 403, one ERROR line for a 500, and never a token.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use testkit::{JwksServer, Outcome, RuntimeApi, TestKey, cognito_claims, mint};
+
+const POOL: &str = "ap-northeast-1_LogTest";
+const CLIENT: &str = "logclient";
+const WAIT: Duration = Duration::from_secs(20);
+const ARN: &str = "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/GET/hello";
+
+fn event(token: &str) -> Value {
+    json!({"type": "TOKEN", "authorizationToken": format!("Bearer {token}"), "methodArn": ARN})
+}
+
+fn token(key: &TestKey, groups: &[&str]) -> String {
+    let mut claims = cognito_claims(POOL, CLIENT, "id");
+    claims["cognito:groups"] = json!(groups);
+    mint(key, &json!({"kid": key.kid, "alg": "RS256"}), &claims)
+}
+
+fn env(endpoint: String) -> Vec<(&'static str, String)> {
+    vec![
+        ("USER_POOL_ID", POOL.to_owned()),
+        ("APP_CLIENT_ID", CLIENT.to_owned()),
+        ("COGNITO_ENDPOINT", endpoint),
+        ("REQUIRED_GROUPS", "staff,admin".to_owned()),
+        ("AWS_LAMBDA_LOG_FORMAT", "JSON".to_owned()),
+        ("AWS_LAMBDA_LOG_LEVEL", "INFO".to_owned()),
+    ]
+}
+
+/// Every line is one JSON object; returns them.
+fn json_lines(logs: &str) -> Vec<Value> {
+    logs.lines()
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not one JSON object ({e}): {line}"))
+        })
+        .collect()
+}
+
+fn decisions(lines: &[Value]) -> Vec<&Value> {
+    lines
+        .iter()
+        .filter(|line| line["message"] == "authorization decision")
+        .collect()
+}
+
+fn assert_valid_emf(line: &Value) {
+    let directive = &line["_aws"]["CloudWatchMetrics"][0];
+    assert!(line["_aws"]["Timestamp"].is_u64(), "{line}");
+    assert_eq!(directive["Namespace"], "CognitoAuthorizer", "{line}");
+    for set in directive["Dimensions"].as_array().unwrap() {
+        for name in set.as_array().unwrap() {
+            assert!(line[name.as_str().unwrap()].is_string(), "{line}");
+        }
+    }
+    let metric = directive["Metrics"][0]["Name"].as_str().unwrap();
+    assert_eq!(line[metric], 1, "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_json_line_per_decision_with_an_emf_metric_and_no_token() {
+    let key = TestKey::shared(0);
+    let jwks = JwksServer::start(TestKey::jwks(&[key]).to_string()).await;
+    let mut runtime = RuntimeApi::start().await;
+    let function = runtime.spawn_function(env!("CARGO_BIN_EXE_authorizer"), &env(jwks.base_url()));
+
+    let staff = token(key, &["staff"]);
+    let outsider = token(key, &["guests"]);
+    let tampered = format!("{staff}x");
+    // (token, decision, reason)
+    let cases = [
+        (&staff, "allow", "valid_token"),
+        (&outsider, "deny", "missing_group"),
+        (&tampered, "unauthorized", "malformed"),
+    ];
+    for (token, _, _) in &cases {
+        let outcome = runtime.invoke(event(token), WAIT).await;
+        assert!(outcome.is_some(), "no answer");
+    }
+    let (_, logs) = function.finish();
+    let lines = json_lines(&logs);
+    let decided = decisions(&lines);
+    assert_eq!(
+        decided.len(),
+        cases.len(),
+        "one line per invocation:\n{logs}"
+    );
+    for (line, (_, decision, reason)) in decided.iter().zip(cases) {
+        assert_eq!(
+            (line["decision"].as_str(), line["reason"].as_str()),
+            (Some(decision), Some(reason))
+        );
+        assert_eq!(line["level"], "INFO", "{line}");
+        assert!(
+            line["requestId"].is_string() && line["latency_us"].is_u64(),
+            "{line}"
+        );
+        assert_valid_emf(line);
+    }
+    assert!(
+        lines.iter().all(|line| line["level"] != "ERROR"),
+        "an expected 401 or 403 is logged at ERROR:\n{logs}"
+    );
+    let fetched: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["message"] == "JWKS fetched")
+        .collect();
+    assert_eq!(
+        fetched.len(),
+        2,
+        "one fetch per issuer form at init:\n{logs}"
+    );
+    for line in fetched {
+        assert_valid_emf(line);
+    }
+    for token in [&staff, &outsider, &tampered] {
+        let signature = token.rsplit_once('.').unwrap().1;
+        assert!(!logs.contains(signature), "a token reached the logs");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_500_is_one_error_line() {
+    let key = TestKey::shared(0);
+    // Nothing listens there: no key can be had, at init or later.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let mut runtime = RuntimeApi::start().await;
+    let function = runtime.spawn_function(env!("CARGO_BIN_EXE_authorizer"), &env(endpoint));
+    let outcome = runtime.invoke(event(&token(key, &["staff"])), WAIT).await;
+    assert!(matches!(outcome, Some(Outcome::Error(_))), "{outcome:?}");
+    let (_, logs) = function.finish();
+    let lines = json_lines(&logs);
+    let errors: Vec<&Value> = lines.iter().filter(|l| l["level"] == "ERROR").collect();
+    assert_eq!(errors.len(), 1, "exactly one ERROR line:\n{logs}");
+    assert_eq!(errors[0]["decision"], "error");
+    assert_eq!(errors[0]["reason"], "jwks_unavailable");
+    assert_valid_emf(errors[0]);
+    let failures = lines.iter().filter(|l| l["JwksFetchFailures"] == 1).count();
+    assert!(failures >= 1, "fetch failures are counted:\n{logs}");
+}
