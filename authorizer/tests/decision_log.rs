@@ -2,10 +2,11 @@
 //! per invocation whatever the answer, a valid CloudWatch EMF metric in that line, nothing at
 //! ERROR for an expected 401 or 403, one ERROR line for a 500, and never a token.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use testkit::{JwksServer, Outcome, RuntimeApi, TestKey, cognito_claims, mint};
+use testkit::{FunctionProcess, JwksServer, Outcome, RuntimeApi, TestKey, cognito_claims, mint};
 
 const POOL: &str = "ap-northeast-1_LogTest";
 const CLIENT: &str = "logclient";
@@ -31,6 +32,17 @@ fn env(endpoint: String) -> Vec<(&'static str, String)> {
         ("AWS_LAMBDA_LOG_FORMAT", "JSON".to_owned()),
         ("AWS_LAMBDA_LOG_LEVEL", "INFO".to_owned()),
     ]
+}
+
+/// The authorizer under `runtime` with `env`, its output in Cargo's temporary directory.
+fn spawn(
+    runtime: &RuntimeApi,
+    env: Vec<(&'static str, String)>,
+    log_name: &str,
+) -> FunctionProcess {
+    let binary = testkit::function_binary("AUTHORIZER_BINARY", env!("CARGO_BIN_EXE_authorizer"));
+    let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{log_name}.log"));
+    runtime.spawn_function(&binary, env, &log)
 }
 
 /// Every line is one JSON object; returns them.
@@ -68,7 +80,7 @@ async fn one_json_line_per_decision_with_an_emf_metric_and_no_token() {
     let key = TestKey::shared(0);
     let jwks = JwksServer::start(TestKey::jwks(&[key]).to_string()).await;
     let mut runtime = RuntimeApi::start().await;
-    let function = runtime.spawn_function(env!("CARGO_BIN_EXE_authorizer"), &env(jwks.base_url()));
+    let function = spawn(&runtime, env(jwks.base_url()), "decision-log-json");
 
     let staff = token(key, &["staff"]);
     let outsider = token(key, &["guests"]);
@@ -79,11 +91,13 @@ async fn one_json_line_per_decision_with_an_emf_metric_and_no_token() {
         (&outsider, "deny", "missing_group"),
         (&tampered, "unauthorized", "malformed"),
     ];
-    for (token, _, _) in &cases {
-        let outcome = runtime.invoke(event(token), WAIT).await;
-        assert!(outcome.is_some(), "no answer");
+    for (index, (token, _, _)) in cases.iter().enumerate() {
+        let reply = runtime
+            .invoke(&format!("req-{index}"), &event(token), WAIT)
+            .await;
+        assert!(reply.is_some(), "no answer");
     }
-    let (_, logs) = function.finish();
+    let logs = function.log();
     let lines = json_lines(&logs);
     let decided = decisions(&lines);
     assert_eq!(
@@ -133,10 +147,13 @@ async fn a_500_is_one_error_line() {
     let endpoint = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
     let mut runtime = RuntimeApi::start().await;
-    let function = runtime.spawn_function(env!("CARGO_BIN_EXE_authorizer"), &env(endpoint));
-    let outcome = runtime.invoke(event(&token(key, &["staff"])), WAIT).await;
+    let function = spawn(&runtime, env(endpoint), "decision-log-500");
+    let reply = runtime
+        .invoke("req-500", &event(&token(key, &["staff"])), WAIT)
+        .await;
+    let outcome = reply.map(|reply| reply.outcome);
     assert!(matches!(outcome, Some(Outcome::Error(_))), "{outcome:?}");
-    let (_, logs) = function.finish();
+    let logs = function.log();
     let lines = json_lines(&logs);
     let errors: Vec<&Value> = lines.iter().filter(|l| l["level"] == "ERROR").collect();
     assert_eq!(errors.len(), 1, "exactly one ERROR line:\n{logs}");

@@ -3,26 +3,15 @@
 //! with the token tampered with. Set `AUTHORIZER_BINARY=target/release/authorizer` to run the
 //! release build (the default is the binary Cargo built for this test).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use testkit::{JwksServer, Outcome, RuntimeApi, TestKey, cognito_claims, mint};
+use testkit::{FunctionProcess, JwksServer, Outcome, RuntimeApi, TestKey, cognito_claims, mint};
 
 const POOL: &str = "ap-northeast-1_RuntimeTest";
 const CLIENT: &str = "runtimeclient";
 const WAIT: Duration = Duration::from_secs(20);
-
-/// `AUTHORIZER_BINARY` (relative paths are taken from the workspace root), else Cargo's build.
-fn binary() -> String {
-    match std::env::var("AUTHORIZER_BINARY") {
-        Ok(path) => std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join(path)
-            .display()
-            .to_string(),
-        Err(_) => env!("CARGO_BIN_EXE_authorizer").to_owned(),
-    }
-}
 
 fn sample_event(token: &str) -> Value {
     let path = concat!(
@@ -34,22 +23,48 @@ fn sample_event(token: &str) -> Value {
     event
 }
 
+/// Hands `event` to the function as invocation `request_id`: what it answered, if it did
+/// within [`WAIT`].
+async fn invoke(runtime: &mut RuntimeApi, request_id: &str, event: &Value) -> Option<Outcome> {
+    let reply = runtime.invoke(request_id, event, WAIT).await;
+    reply.map(|reply| reply.outcome)
+}
+
+/// Starts the authorizer under `runtime` with `env`; its output goes to `<log_name>.log` in
+/// Cargo's temporary directory for this test target.
+fn spawn(runtime: &RuntimeApi, env: &[(&str, &str)], log_name: &str) -> FunctionProcess {
+    let binary = testkit::function_binary("AUTHORIZER_BINARY", env!("CARGO_BIN_EXE_authorizer"));
+    let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{log_name}.log"));
+    runtime.spawn_function(&binary, env.iter().copied(), &log)
+}
+
+/// The authorizer configured for [`POOL`] and [`CLIENT`] with keys from `jwks`.
+fn spawn_for_pool(
+    runtime: &RuntimeApi,
+    jwks: &JwksServer,
+    extra: &[(&str, &str)],
+    log_name: &str,
+) -> FunctionProcess {
+    let endpoint = jwks.base_url();
+    let mut env = vec![
+        ("USER_POOL_ID", POOL),
+        ("APP_CLIENT_ID", CLIENT),
+        ("COGNITO_ENDPOINT", endpoint.as_str()),
+    ];
+    env.extend_from_slice(extra);
+    spawn(runtime, &env, log_name)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binary_allows_a_fresh_token_and_refuses_a_tampered_one() {
     let key = TestKey::shared(0);
     let jwks = JwksServer::start(TestKey::jwks(&[key]).to_string()).await;
     let mut runtime = RuntimeApi::start().await;
-    let function = runtime.spawn_function(
-        &binary(),
-        &[
-            ("USER_POOL_ID", POOL.to_owned()),
-            ("APP_CLIENT_ID", CLIENT.to_owned()),
-            ("COGNITO_ENDPOINT", jwks.base_url()),
-            (
-                "ROUTE_RULES",
-                r#"{"GET /admin": {"groups": ["admin"]}}"#.to_owned(),
-            ),
-        ],
+    let function = spawn_for_pool(
+        &runtime,
+        &jwks,
+        &[("ROUTE_RULES", r#"{"GET /admin": {"groups": ["admin"]}}"#)],
+        "allow-and-refuse",
     );
 
     let token = mint(
@@ -57,7 +72,7 @@ async fn binary_allows_a_fresh_token_and_refuses_a_tampered_one() {
         &json!({"kid": key.kid, "alg": "RS256"}),
         &cognito_claims(POOL, CLIENT, "id"),
     );
-    let allowed = runtime.invoke(sample_event(&token), WAIT).await;
+    let allowed = invoke(&mut runtime, "allowed", &sample_event(&token)).await;
     let Some(Outcome::Response(response)) = allowed else {
         panic!("no policy: {allowed:?}")
     };
@@ -84,19 +99,19 @@ async fn binary_allows_a_fresh_token_and_refuses_a_tampered_one() {
         "{header}.{}.{signature}",
         testkit::b64url(claims.to_string())
     );
-    let refused = runtime.invoke(sample_event(&tampered), WAIT).await;
+    let refused = invoke(&mut runtime, "tampered", &sample_event(&tampered)).await;
     let Some(Outcome::Error(error)) = refused else {
         panic!("no error: {refused:?}")
     };
     assert_eq!(error["errorMessage"], "Unauthorized");
 
-    let garbage = runtime.invoke(json!({"hello": "world"}), WAIT).await;
+    let garbage = invoke(&mut runtime, "garbage", &json!({"hello": "world"})).await;
     let Some(Outcome::Error(error)) = garbage else {
         panic!("no error: {garbage:?}")
     };
     assert_ne!(error["errorMessage"], "Unauthorized");
 
-    let (_, logs) = function.finish();
+    let logs = function.stop();
     assert!(
         logs.contains("bad_signature"),
         "decision logs carry reason codes:\n{logs}"
@@ -118,23 +133,18 @@ async fn trace_logging_never_shows_the_token() {
         &cognito_claims(POOL, CLIENT, "id"),
     );
     let signature = token.rsplit_once('.').unwrap().1.to_owned();
-    for level in [
+    for (index, level) in [
         ("RUST_LOG", "trace"),
         ("RUST_LOG", "trace,lambda_runtime=trace"),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let mut runtime = RuntimeApi::start().await;
-        let function = runtime.spawn_function(
-            &binary(),
-            &[
-                ("USER_POOL_ID", POOL.to_owned()),
-                ("APP_CLIENT_ID", CLIENT.to_owned()),
-                ("COGNITO_ENDPOINT", jwks.base_url()),
-                (level.0, level.1.to_owned()),
-            ],
-        );
-        let outcome = runtime.invoke(sample_event(&token), WAIT).await;
-        assert!(matches!(outcome, Some(Outcome::Response(_))), "{outcome:?}");
-        let (_, logs) = function.finish();
+        let function = spawn_for_pool(&runtime, &jwks, &[level], &format!("trace-{index}"));
+        let answer = invoke(&mut runtime, "traced", &sample_event(&token)).await;
+        assert!(matches!(answer, Some(Outcome::Response(_))), "{answer:?}");
+        let logs = function.stop();
         assert!(
             logs.contains("DEBUG"),
             "{level:?} did not raise the level:\n{logs}"
@@ -150,39 +160,36 @@ async fn trace_logging_never_shows_the_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_configuration_is_an_init_error_naming_the_variable() {
     let mut runtime = RuntimeApi::start().await;
-    let cases = [
-        (vec![("APP_CLIENT_ID", "c".to_owned())], "USER_POOL_ID"),
+    let cases: [(&[(&str, &str)], &str); 3] = [
+        (&[("APP_CLIENT_ID", "c")], "USER_POOL_ID"),
         (
-            vec![
-                ("USER_POOL_ID", "tokyo".to_owned()),
-                ("APP_CLIENT_ID", "c".to_owned()),
-            ],
+            &[("USER_POOL_ID", "tokyo"), ("APP_CLIENT_ID", "c")],
             "USER_POOL_ID",
         ),
         (
-            vec![
-                ("USER_POOL_ID", POOL.to_owned()),
-                ("APP_CLIENT_ID", "c".to_owned()),
-                ("ROUTE_RULES", "{".to_owned()),
+            &[
+                ("USER_POOL_ID", POOL),
+                ("APP_CLIENT_ID", "c"),
+                ("ROUTE_RULES", "{"),
             ],
             "ROUTE_RULES",
         ),
     ];
-    for (env, variable) in cases {
-        let mut function = runtime.spawn_function(&binary(), &env);
-        let outcome = runtime.next_outcome(WAIT).await;
-        let Some(Outcome::InitError(error)) = outcome else {
-            panic!("no init error: {outcome:?}")
+    for (index, (env, variable)) in cases.into_iter().enumerate() {
+        let mut function = spawn(&runtime, env, &format!("bad-config-{index}"));
+        let answer = runtime.next_reply(WAIT).await.map(|reply| reply.outcome);
+        let Some(Outcome::InitError(error)) = answer else {
+            panic!("no init error: {answer:?}\n{}", function.describe())
         };
         let message = error["errorMessage"].as_str().unwrap();
         assert!(message.contains(variable), "{message}");
         assert_eq!(error["errorType"], "Runtime.InitError");
-        let status = function.wait_exit(WAIT);
+        let status = function.wait_exit(WAIT).await;
         assert!(
-            matches!(status, Some(code) if code != 0),
+            status.is_some_and(|status| !status.success()),
             "exit status {status:?}"
         );
-        let (_, logs) = function.finish();
+        let logs = function.stop();
         assert!(!logs.contains("panicked"), "{logs}");
     }
 }

@@ -2,7 +2,6 @@
 //! process, a bounded load loop, and latency statistics.
 
 use std::net::TcpListener;
-use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -10,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use testkit::{TestKey, b64url, cognito_claims, mint};
+use testkit::{TestKey, b64url, cognito_claims, die_with_parent, mint};
 
 pub const POOL: &str = "ap-northeast-1_PerfPool1";
 pub const CLIENT: &str = "perfclient0000000000000000";
@@ -147,20 +146,6 @@ pub fn random_kid_token(i: usize) -> String {
         b64url(claims(|_| {}).to_string()),
         b64url(vec![0x5a; 256])
     )
-}
-
-/// Makes `command`'s process die with this one, however this one ends (even SIGKILL), so a
-/// measuring run never leaves a gateway or a function behind.
-pub fn die_with_parent(command: &mut Command) -> &mut Command {
-    // SAFETY: prctl is async-signal-safe and touches no memory of ours.
-    unsafe {
-        command.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        })
-    }
 }
 
 /// A free port on 127.0.0.1 (free when this returns; the gateway binds it right after).

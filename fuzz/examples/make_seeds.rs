@@ -58,7 +58,7 @@ fn token_seeds(dir: &Path) {
     raw(dir, "raw-two-segments", &format!("Bearer {signing_input}"));
     raw(dir, "raw-empty-bearer", "Bearer ");
     raw(dir, "raw-basic", "Basic dXNlcjpwYXNz");
-    let none_header = h::b64(r#"{"alg":"none","kid":"fuzz-key-1"}"#);
+    let none_header = testkit::b64url(r#"{"alg":"none","kid":"fuzz-key-1"}"#);
     let payload = signing_input.split_once('.').unwrap().1;
     raw(dir, "raw-alg-none", &format!("{none_header}.{payload}."));
 

@@ -1,23 +1,19 @@
 //! Shared set-up for the fuzz targets: a verifier and an authorizer wired to a fixed, in-memory
 //! JWKS (no network, no wall clock), so that any crash reproduces from its input alone.
 //!
-//! The signing key is a fixed RSA-2048 test key committed in `keys/` (it protects nothing):
-//! RSASSA-PKCS1-v1_5 signatures are deterministic, so tokens signed with it can sit in the seed
-//! corpus and still verify in a later run, and the fuzzer starts from inputs that reach the
-//! claim checks and the policy code instead of stopping at the signature.
+//! The signing key is testkit's fixed RSA-2048 test key ([`TestKey::fixed`], committed in
+//! `testkit/keys/`; it protects nothing): RSASSA-PKCS1-v1_5 signatures are deterministic, so
+//! tokens signed with it can sit in the seed corpus and still verify in a later run, and the
+//! fuzzer starts from inputs that reach the claim checks and the policy code instead of
+//! stopping at the signature. Tokens and claims are testkit's, at the fuzzing clock's time.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use aws_lc_rs::rsa::{KeyPair, PublicKeyComponents};
-use aws_lc_rs::signature::{self, KeyPair as _};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use authorizer::Authorizer;
-use cognito_verifier::FetchFuture;
-use authorizer::{AuthorizerConfig};
-use cognito_verifier::{Clock, JwksFetcher, KeyStore, Verifier};
+use authorizer::{Authorizer, AuthorizerConfig};
+use cognito_verifier::{Clock, FetchFuture, JwksFetcher, KeyStore, Verifier};
 use serde_json::{Value, json};
+use testkit::TestKey;
 
 pub const POOL: &str = "ap-northeast-1_FuzzPool1";
 pub const CLIENT: &str = "fuzzclient0000000000000000";
@@ -31,60 +27,26 @@ pub const NOW: u64 = 1_800_000_000;
 pub const ID_PLACEHOLDER: &str = "REPLACE_WITH_ID_TOKEN";
 pub const ACCESS_PLACEHOLDER: &str = "REPLACE_WITH_ACCESS_TOKEN";
 
-static PKCS8: &[u8] = include_bytes!("../keys/fuzz-rsa2048.pk8");
-
-pub fn key() -> &'static KeyPair {
-    static KEY: OnceLock<KeyPair> = OnceLock::new();
-    KEY.get_or_init(|| KeyPair::from_pkcs8(PKCS8).expect("fixed fuzz key"))
-}
-
-pub fn b64(bytes: impl AsRef<[u8]>) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
+/// testkit's fixed key, under [`KID`].
+pub fn key() -> &'static TestKey {
+    static KEY: OnceLock<TestKey> = OnceLock::new();
+    KEY.get_or_init(|| TestKey::fixed(KID))
 }
 
 /// The JWKS holding the fixed key.
 pub fn jwks() -> Value {
-    let components: PublicKeyComponents<Vec<u8>> = key().public_key().into();
-    json!({"keys": [{"alg": "RS256", "e": b64(&components.e), "kid": KID, "kty": "RSA",
-        "n": b64(&components.n), "use": "sig"}]})
+    TestKey::jwks(&[key()])
 }
 
-/// `signing_input "." base64url(RS256 signature)` with the fixed key.
-pub fn sign(signing_input: &str) -> String {
-    let mut signature = vec![0; key().public_modulus_len()];
-    key()
-        .sign(
-            &signature::RSA_PKCS1_SHA256,
-            &aws_lc_rs::rand::SystemRandom::new(),
-            signing_input.as_bytes(),
-            &mut signature,
-        )
-        .expect("RSA signing");
-    format!("{signing_input}.{}", b64(signature))
-}
-
-/// A token whose header and payload are exactly these bytes, signed with the fixed key.
+/// A token whose header and payload are exactly these bytes, signed RS256 with the fixed key.
 pub fn mint_raw(header: &[u8], payload: &[u8]) -> String {
-    sign(&format!("{}.{}", b64(header), b64(payload)))
+    testkit::mint_raw(key(), header, payload)
 }
 
-/// Claims as Cognito issues them, valid at [`NOW`], in the `admin` group.
+/// Claims as Cognito issues them, valid at [`NOW`], in the `users` and `admin` groups.
 pub fn claims(token_use: &str) -> Value {
-    let mut claims = json!({
-        "sub": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", "iss": ISSUER, "token_use": token_use,
-        "auth_time": NOW - 10, "iat": NOW - 10, "exp": NOW + 3600,
-        "jti": "11111111-2222-3333-4444-555555555555", "cognito:groups": ["users", "admin"],
-    });
-    let map = claims.as_object_mut().unwrap();
-    if token_use == "id" {
-        map.insert("aud".into(), json!(CLIENT));
-        map.insert("cognito:username".into(), json!("fuzzuser"));
-        map.insert("email".into(), json!("fuzzuser@example.com"));
-    } else {
-        map.insert("client_id".into(), json!(CLIENT));
-        map.insert("username".into(), json!("fuzzuser"));
-        map.insert("scope".into(), json!("aws.cognito.signin.user.admin"));
-    }
+    let mut claims = testkit::cognito_claims_at(POOL, CLIENT, token_use, NOW);
+    claims["cognito:groups"] = json!(["users", "admin"]);
     claims
 }
 
@@ -92,46 +54,25 @@ pub fn header() -> Value {
     json!({"kid": KID, "alg": "RS256"})
 }
 
+/// A genuine token for the fuzzing pool, client and clock.
+fn valid_token(token_use: &str) -> String {
+    testkit::mint(key(), &header(), &claims(token_use))
+}
+
 pub fn valid_id_token() -> &'static str {
     static TOKEN: OnceLock<String> = OnceLock::new();
-    TOKEN.get_or_init(|| {
-        mint_raw(
-            header().to_string().as_bytes(),
-            claims("id").to_string().as_bytes(),
-        )
-    })
+    TOKEN.get_or_init(|| valid_token("id"))
 }
 
 pub fn valid_access_token() -> &'static str {
     static TOKEN: OnceLock<String> = OnceLock::new();
-    TOKEN.get_or_init(|| {
-        mint_raw(
-            header().to_string().as_bytes(),
-            claims("access").to_string().as_bytes(),
-        )
-    })
+    TOKEN.get_or_init(|| valid_token("access"))
 }
 
 /// Independent oracle: whether `token`'s last segment is a valid RS256 signature by the fixed
 /// key over everything before the last dot. The verifier may only accept tokens where it is.
 pub fn signature_is_genuine(token: &str) -> bool {
-    let Some((signing_input, signature)) = token.rsplit_once('.') else {
-        return false;
-    };
-    let Ok(signature) = URL_SAFE_NO_PAD.decode(signature) else {
-        return false;
-    };
-    let components: PublicKeyComponents<Vec<u8>> = key().public_key().into();
-    signature::RsaPublicKeyComponents {
-        n: &components.n,
-        e: &components.e,
-    }
-    .verify(
-        &signature::RSA_PKCS1_2048_8192_SHA256,
-        signing_input.as_bytes(),
-        &signature,
-    )
-    .is_ok()
+    key().signed(token)
 }
 
 /// Serves the fixed JWKS from memory.
@@ -198,4 +139,29 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .enable_time()
         .build()
         .expect("tokio runtime")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The seeds only lead the fuzzer past the signature if these tokens verify: a change to
+    /// the key, the claims or the configuration that broke that would otherwise go unnoticed.
+    #[test]
+    fn the_seed_tokens_verify_and_a_tampered_one_does_not() {
+        let verifier = verifier(&config("simple"));
+        let runtime = runtime();
+        for token in [valid_id_token(), valid_access_token()] {
+            assert!(signature_is_genuine(token));
+            let claims = runtime.block_on(verifier.verify(token)).expect("verifies");
+            assert_eq!(claims.issuer, ISSUER);
+            assert_eq!(claims.client_id, CLIENT);
+        }
+        let (head, signature) = valid_id_token().rsplit_once('.').unwrap();
+        let (kept, last) = head.split_at(head.len() - 1);
+        let other = if last == "A" { "B" } else { "A" };
+        let tampered = format!("{kept}{other}.{signature}");
+        assert!(!signature_is_genuine(&tampered));
+        assert!(runtime.block_on(verifier.verify(&tampered)).is_err());
+    }
 }

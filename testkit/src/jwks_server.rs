@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -25,6 +25,7 @@ struct Shared {
     mode: Mutex<Mode>,
     hits: AtomicUsize,
     paths: Mutex<Vec<String>>,
+    arrivals: Mutex<Vec<Instant>>,
 }
 
 /// A running JWKS server. Dropping it does not stop the task; it ends with the test runtime.
@@ -49,6 +50,7 @@ impl JwksServer {
             }),
             hits: AtomicUsize::new(0),
             paths: Mutex::new(Vec::new()),
+            arrivals: Mutex::new(Vec::new()),
         });
         let task_shared = Arc::clone(&shared);
         tokio::spawn(async move {
@@ -84,6 +86,11 @@ impl JwksServer {
         self.shared.paths.lock().unwrap().clone()
     }
 
+    /// When each request so far arrived (its head read), in order: for start-up timings.
+    pub fn arrivals(&self) -> Vec<Instant> {
+        self.shared.arrivals.lock().unwrap().clone()
+    }
+
     /// Requests received so far (every request, whatever was answered).
     pub fn hits(&self) -> usize {
         self.shared.hits.load(Ordering::SeqCst)
@@ -105,6 +112,7 @@ async fn serve(mut stream: tokio::net::TcpStream, shared: &Shared) {
         .nth(1)
         .unwrap_or_default()
         .to_owned();
+    shared.arrivals.lock().unwrap().push(Instant::now());
     shared.paths.lock().unwrap().push(path);
     shared.hits.fetch_add(1, Ordering::SeqCst);
     let mode = shared.mode.lock().unwrap().clone();

@@ -1,4 +1,10 @@
 //! RSA test keys and token minting.
+//!
+//! The keys protect nothing. [`TestKey::shared`] and [`TestKey::generate`] make fresh random
+//! keys, so tokens from one run never verify in another; [`TestKey::fixed`] is one committed
+//! key for inputs that must verify in every run, such as the fuzzers' seed corpus
+//! (RSASSA-PKCS1-v1_5 signatures are deterministic: the same header and claims give the same
+//! token).
 
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -38,6 +44,15 @@ impl TestKey {
         }
     }
 
+    /// The fixed RSA-2048 key committed in `testkit/keys/`, with the `kid` given.
+    pub fn fixed(kid: &str) -> TestKey {
+        static PKCS8: &[u8] = include_bytes!("../keys/fixed-rsa2048.pk8");
+        TestKey {
+            kid: kid.to_owned(),
+            pair: KeyPair::from_pkcs8(PKCS8).expect("the committed PKCS#8 key"),
+        }
+    }
+
     /// One of a few process-wide keys (index 0..4), generated once.
     pub fn shared(index: usize) -> &'static TestKey {
         static KEYS: [OnceLock<TestKey>; 4] = [const { OnceLock::new() }; 4];
@@ -74,13 +89,46 @@ impl TestKey {
             .expect("RSA signing");
         out
     }
+
+    /// Whether the last segment of `token` is a genuine RS256 signature by this key over
+    /// everything before the last dot: checked with aws-lc directly, as an oracle independent
+    /// of the verifier under test.
+    pub fn signed(&self, token: &str) -> bool {
+        let Some((signing_input, signature)) = token.rsplit_once('.') else {
+            return false;
+        };
+        let Ok(signature) = URL_SAFE_NO_PAD.decode(signature) else {
+            return false;
+        };
+        let (n, e) = self.components();
+        signature::RsaPublicKeyComponents { n: &n, e: &e }
+            .verify(
+                &signature::RSA_PKCS1_2048_8192_SHA256,
+                signing_input.as_bytes(),
+                &signature,
+            )
+            .is_ok()
+    }
 }
 
 /// A signed compact JWS: `header` and `claims` serialized as given, signed with `key` using the
 /// header's `alg` (RS256 when it names something else, so tests can lie about `alg`).
 pub fn mint(key: &TestKey, header: &Value, claims: &Value) -> String {
-    let signing_input = mint_unsigned(header, claims);
     let alg = header.get("alg").and_then(Value::as_str).unwrap_or("RS256");
+    signed(key, alg, mint_unsigned(header, claims))
+}
+
+/// A compact JWS whose header and payload are exactly these bytes (JSON or not), signed RS256
+/// with `key`: for fuzzing, where the bytes come from the fuzzer.
+pub fn mint_raw(key: &TestKey, header: &[u8], payload: &[u8]) -> String {
+    signed(
+        key,
+        "RS256",
+        format!("{}.{}", b64url(header), b64url(payload)),
+    )
+}
+
+fn signed(key: &TestKey, alg: &str, signing_input: String) -> String {
     let signature = key.sign(alg, signing_input.as_bytes());
     format!("{signing_input}.{}", b64url(signature))
 }
@@ -97,8 +145,13 @@ pub fn mint_unsigned(header: &Value, claims: &Value) -> String {
 /// Claims as Cognito issues them for `pool_id` (`ap-northeast-1_abc`) and `client_id`, valid
 /// for an hour. `token_use` is `"id"` or `"access"`.
 pub fn cognito_claims(pool_id: &str, client_id: &str, token_use: &str) -> Value {
+    cognito_claims_at(pool_id, client_id, token_use, now())
+}
+
+/// [`cognito_claims`] as issued at Unix time `now` (10 s after sign-in, valid for an hour):
+/// for a clock that does not move, as in fuzzing.
+pub fn cognito_claims_at(pool_id: &str, client_id: &str, token_use: &str, now: u64) -> Value {
     let region = pool_id.split('_').next().unwrap_or_default();
-    let now = now();
     let mut claims = json!({
         "sub": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
         "iss": format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}"),

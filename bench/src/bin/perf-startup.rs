@@ -4,7 +4,8 @@
 //!              [--runs 20] [--invocations 10000]
 //!
 //! For each of `--runs` cold starts: spawn the binary with AWS_LAMBDA_RUNTIME_API pointing at
-//! an emulator on 127.0.0.1 and COGNITO_ENDPOINT at a JWKS responder on 127.0.0.1, then time
+//! testkit's Runtime API emulator on 127.0.0.1 and COGNITO_ENDPOINT at testkit's JWKS server
+//! on 127.0.0.1, then time
 //! - init: spawn → the runtime's first `GET /invocation/next` (the authorizer fetches the JWKS
 //!   during init, so this includes that fetch; "JWKS request at" says when it arrived),
 //! - first invocation: the first event handed out → its response posted back.
@@ -13,273 +14,38 @@
 //! tokens in turn) and its peak RSS (VmHWM from /proc) is read before it is stopped.
 //! `--baseline` runs the same cold starts for the api-handler (no JWKS) for comparison.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use perf_bench::{CLIENT, Kind, POOL, arg, out_dir, tokens};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
-use tokio::time::timeout;
+use testkit::{FunctionProcess, JwksServer, Outcome, Reply, RuntimeApi};
 
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
 
-#[derive(Default)]
-struct Timeline {
-    first_poll: Option<Instant>,
-    jwks_requests: Vec<Instant>,
-}
-
-struct Outcome {
-    request_id: String,
-    error: bool,
-    at: Instant,
-}
-
-/// A Runtime API emulator: hands out queued events on `GET .../next`, records answers.
-struct Emulator {
-    address: String,
-    timeline: Arc<Mutex<Timeline>>,
-    events: mpsc::UnboundedSender<(String, Vec<u8>)>,
-    sent: mpsc::UnboundedReceiver<(String, Instant)>,
-    outcomes: mpsc::UnboundedReceiver<Outcome>,
-}
-
-impl Emulator {
-    async fn start(timeline: Arc<Mutex<Timeline>>) -> Emulator {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap().to_string();
-        let (events, pending) = mpsc::unbounded_channel::<(String, Vec<u8>)>();
-        let (sent_tx, sent) = mpsc::unbounded_channel();
-        let (outcome_tx, outcomes) = mpsc::unbounded_channel();
-        let pending = Arc::new(tokio::sync::Mutex::new(pending));
-        let task_timeline = Arc::clone(&timeline);
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(
-                    stream,
-                    Arc::clone(&pending),
-                    Arc::clone(&task_timeline),
-                    sent_tx.clone(),
-                    outcome_tx.clone(),
-                ));
-            }
-        });
-        Emulator {
-            address,
-            timeline,
-            events,
-            sent,
-            outcomes,
-        }
-    }
-
-    fn queue(&self, request_id: String, event: &Value) {
-        self.events
-            .send((request_id, event.to_string().into_bytes()))
-            .unwrap();
-    }
-
-    async fn next_outcome(&mut self) -> Outcome {
-        timeout(ANSWER_TIMEOUT, self.outcomes.recv())
-            .await
-            .expect("no answer from the function within 20 s")
-            .expect("emulator stopped")
+/// The function's next answer, which must come within [`ANSWER_TIMEOUT`].
+async fn next_reply(runtime: &mut RuntimeApi, function: &mut FunctionProcess) -> Reply {
+    match runtime.next_reply(ANSWER_TIMEOUT).await {
+        Some(reply) => reply,
+        None => panic!(
+            "no answer from the function within {ANSWER_TIMEOUT:?}: {}",
+            function.describe()
+        ),
     }
 }
 
-/// Events waiting to be handed out: (request id, JSON bytes).
-type EventQueue = mpsc::UnboundedReceiver<(String, Vec<u8>)>;
-
-async fn serve(
-    stream: TcpStream,
-    pending: Arc<tokio::sync::Mutex<EventQueue>>,
-    timeline: Arc<Mutex<Timeline>>,
-    sent: mpsc::UnboundedSender<(String, Instant)>,
-    outcomes: mpsc::UnboundedSender<Outcome>,
-) {
-    stream.set_nodelay(true).ok();
-    let (reader, mut writer) = stream.into_split();
-    let mut reader = BufReader::new(reader);
-    while let Some((method, path, _body)) = read_request(&mut reader).await {
-        let at = Instant::now();
-        let response = if method == "GET" && path.ends_with("/invocation/next") {
-            timeline.lock().unwrap().first_poll.get_or_insert(at);
-            let Some((request_id, event)) = pending.lock().await.recv().await else {
-                return;
-            };
-            let deadline = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                + Duration::from_secs(30);
-            let mut head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {request_id}\r\nLambda-Runtime-Deadline-Ms: {}\r\nLambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:ap-northeast-1:123456789012:function:authorizer\r\nLambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000\r\nContent-Length: {}\r\n\r\n",
-                deadline.as_millis(),
-                event.len()
-            )
-            .into_bytes();
-            head.extend_from_slice(&event);
-            let _ = sent.send((request_id, Instant::now()));
-            head
-        } else if let Some(rest) = path.strip_prefix("/2018-06-01/runtime/invocation/")
-            && method == "POST"
-            && let Some((request_id, kind)) = rest.split_once('/')
-        {
-            let _ = outcomes.send(Outcome {
-                request_id: request_id.to_owned(),
-                error: kind == "error",
-                at,
-            });
-            b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"status\":\"OK\"}".to_vec()
-        } else {
-            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec()
-        };
-        if writer.write_all(&response).await.is_err() {
-            return;
-        }
-    }
+fn is_error(reply: &Reply) -> bool {
+    !matches!(reply.outcome, Outcome::Response(_))
 }
 
-/// One HTTP/1.1 request (Content-Length or chunked body); `None` at end of stream.
-async fn read_request<R: AsyncBufReadExt + Unpin>(
-    reader: &mut R,
-) -> Option<(String, String, Vec<u8>)> {
-    let mut line = String::new();
-    if reader.read_line(&mut line).await.ok()? == 0 {
-        return None;
-    }
-    let mut parts = line.split_whitespace();
-    let (method, path) = (parts.next()?.to_owned(), parts.next()?.to_owned());
-    let (mut length, mut chunked) = (0usize, false);
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).await.ok()? == 0 {
-            return None;
-        }
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        let (name, value) = header.split_once(':')?;
-        match name.trim().to_ascii_lowercase().as_str() {
-            "content-length" => length = value.trim().parse().ok()?,
-            "transfer-encoding" => chunked = value.to_ascii_lowercase().contains("chunked"),
-            _ => {}
-        }
-    }
-    let mut body = Vec::new();
-    if chunked {
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size).await.ok()?;
-            let size = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
-            let mut chunk = vec![0; size + 2];
-            reader.read_exact(&mut chunk).await.ok()?;
-            if size == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..size]);
-        }
-    } else {
-        body.resize(length, 0);
-        reader.read_exact(&mut body).await.ok()?;
-    }
-    Some((method, path, body))
-}
-
-/// A JWKS endpoint on 127.0.0.1 that records when each request arrives.
-async fn jwks_responder(timeline: Arc<Mutex<Timeline>>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let body = perf_bench::jwks();
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let (timeline, body) = (Arc::clone(&timeline), body.clone());
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 2048];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16384 {
-                    match stream.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                timeline.lock().unwrap().jwks_requests.push(Instant::now());
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = stream.write_all(response.as_bytes()).await;
-                let _ = stream.shutdown().await;
-            });
-        }
-    });
-    format!("http://{address}")
-}
-
-struct Process(Option<Child>);
-
-impl Process {
-    fn id(&self) -> u32 {
-        self.0.as_ref().map_or(0, Child::id)
-    }
-
-    /// Kills and reaps the process, returning the CPU time (user + system) it used in all,
-    /// from the kernel's accounting (microsecond resolution, unlike wall-clock timings it does
-    /// not grow when other work on the machine delays the process).
-    fn stop_with_cpu_time(&mut self) -> Option<Duration> {
-        let child = self.0.take()?;
-        let pid = child.id() as libc::pid_t;
-        let mut status = 0;
-        // SAFETY: plain syscalls on our own, not yet reaped child; `usage` is written by wait4.
-        let usage = unsafe {
-            libc::kill(pid, libc::SIGKILL);
-            let mut usage: libc::rusage = std::mem::zeroed();
-            if libc::wait4(pid, &mut status, 0, &mut usage) != pid {
-                return None;
-            }
-            usage
-        };
-        let time = |t: libc::timeval| {
-            Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-        };
-        Some(time(usage.ru_utime) + time(usage.ru_stime))
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        if let Some(child) = self.0.as_mut() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn spawn(binary: &Path, runtime_api: &str, jwks: &str, log: &Path) -> Process {
-    let log = std::fs::File::create(log).unwrap();
-    let mut command = Command::new(binary);
-    let child = perf_bench::die_with_parent(&mut command)
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
-        .env("AWS_LAMBDA_FUNCTION_NAME", "authorizer")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "perf")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", "perf")
-        .env("USER_POOL_ID", POOL)
-        .env("APP_CLIENT_ID", CLIENT)
-        .env("COGNITO_ENDPOINT", jwks)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-    Process(Some(child))
+fn spawn(runtime: &RuntimeApi, binary: &Path, jwks: &JwksServer, log: &Path) -> FunctionProcess {
+    let endpoint = jwks.base_url();
+    let env = [
+        ("USER_POOL_ID", POOL),
+        ("APP_CLIENT_ID", CLIENT),
+        ("COGNITO_ENDPOINT", endpoint.as_str()),
+    ];
+    runtime.spawn_function(binary, env, log)
 }
 
 fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
@@ -305,59 +71,40 @@ struct Cold {
 /// One cold start: spawn, wait for the first poll, serve `event`, time its answer.
 async fn cold_start(
     binary: &Path,
-    jwks: &str,
+    jwks: &JwksServer,
     event: &Value,
     expect_error: bool,
     log: &Path,
-) -> (Cold, Process, Emulator) {
-    let timeline = Arc::new(Mutex::new(Timeline::default()));
-    let jwks_timeline = jwks_timeline(jwks);
-    let mut emulator = Emulator::start(Arc::clone(&timeline)).await;
-    let jwks_before = jwks_timeline.lock().unwrap().jwks_requests.len();
-    emulator.queue("cold-0".into(), event);
+) -> (Cold, FunctionProcess, RuntimeApi) {
+    let mut runtime = RuntimeApi::start().await;
+    let jwks_before = jwks.arrivals().len();
+    runtime.queue("cold-0", event);
     let spawned = Instant::now();
-    let process = spawn(binary, &emulator.address, jwks, log);
-    let (_, sent_at) = timeout(ANSWER_TIMEOUT, emulator.sent.recv())
-        .await
-        .expect("no first poll within 20 s")
-        .unwrap();
-    let outcome = emulator.next_outcome().await;
-    assert_eq!(outcome.request_id, "cold-0");
+    let mut function = spawn(&runtime, binary, jwks, log);
+    let reply = next_reply(&mut runtime, &mut function).await;
+    assert_eq!(reply.request_id.as_deref(), Some("cold-0"));
     assert_eq!(
-        outcome.error,
+        is_error(&reply),
         expect_error,
         "unexpected first answer; log: {}",
         log.display()
     );
-    let first_poll = emulator.timeline.lock().unwrap().first_poll.unwrap();
-    let jwks_at = jwks_timeline
-        .lock()
-        .unwrap()
-        .jwks_requests
+    let first_poll = runtime.first_poll().expect("polled before answering");
+    let jwks_at = jwks
+        .arrivals()
         .get(jwks_before)
         .map(|t| t.duration_since(spawned));
-    let rss_after_first_kb = proc_status_kb(process.id(), "VmHWM:").unwrap_or(0);
+    let rss_after_first_kb = proc_status_kb(function.id(), "VmHWM:").unwrap_or(0);
     (
         Cold {
             init: first_poll.duration_since(spawned),
             jwks_at,
-            first_invocation: outcome.at.duration_since(sent_at),
-            total: outcome.at.duration_since(spawned),
+            first_invocation: reply.latency().expect("an event handed out"),
+            total: reply.received_at.duration_since(spawned),
             rss_after_first_kb,
         },
-        process,
-        emulator,
-    )
-}
-
-static JWKS_TIMELINES: Mutex<Option<HashMap<String, Arc<Mutex<Timeline>>>>> = Mutex::new(None);
-
-fn jwks_timeline(url: &str) -> Arc<Mutex<Timeline>> {
-    let mut map = JWKS_TIMELINES.lock().unwrap();
-    Arc::clone(
-        map.get_or_insert_with(HashMap::new)
-            .entry(url.to_owned())
-            .or_default(),
+        function,
+        runtime,
     )
 }
 
@@ -400,13 +147,7 @@ async fn main() {
     let invocations: usize = arg("--invocations", 10_000);
     let out = out_dir();
 
-    let jwks_timeline_handle = Arc::new(Mutex::new(Timeline::default()));
-    let jwks = jwks_responder(Arc::clone(&jwks_timeline_handle)).await;
-    JWKS_TIMELINES
-        .lock()
-        .unwrap()
-        .get_or_insert_with(HashMap::new)
-        .insert(jwks.clone(), jwks_timeline_handle);
+    let jwks = JwksServer::start(perf_bench::jwks()).await;
 
     let valid = tokens(Kind::Valid, 1).remove(0);
     let size = std::fs::metadata(&authorizer).map(|m| m.len()).unwrap_or(0);
@@ -424,7 +165,7 @@ async fn main() {
         .unwrap();
         let (mut init, mut first, mut cpu) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..runs {
-            let (cold, mut process, _emulator) = cold_start(
+            let (cold, process, _runtime) = cold_start(
                 &baseline,
                 &jwks,
                 &health,
@@ -446,7 +187,7 @@ async fn main() {
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut cpu = Vec::new();
     for _ in 0..runs {
-        let (cold, mut process, _emulator) = cold_start(
+        let (cold, process, _runtime) = cold_start(
             &authorizer,
             &jwks,
             &token_event(&valid),
@@ -502,7 +243,7 @@ async fn main() {
                 .map(move |t| (*kind, token_event(&t)))
         })
         .collect();
-    let (_, process, mut emulator) = cold_start(
+    let (_, mut process, mut runtime) = cold_start(
         &authorizer,
         &jwks,
         &token_event(&valid),
@@ -517,29 +258,23 @@ async fn main() {
     let window = 4;
     let pick = |i: usize| &events[(i % kinds.len()) * 4 + (i / kinds.len()) % 4];
     for i in 0..window.min(invocations) {
-        emulator.queue(format!("inv-{i}"), &pick(i).1);
+        runtime.queue(&format!("inv-{i}"), &pick(i).1);
     }
     let mut latencies = Vec::with_capacity(invocations);
-    let mut sent_at: HashMap<String, Instant> = HashMap::new();
     for i in 0..invocations {
-        let outcome = emulator.next_outcome().await;
-        while let Ok((id, at)) = emulator.sent.try_recv() {
-            sent_at.insert(id, at);
-        }
-        if let Some(at) = sent_at.remove(&outcome.request_id) {
-            latencies.push(outcome.at.duration_since(at));
-        }
-        let index: usize = outcome
+        let reply = next_reply(&mut runtime, &mut process).await;
+        latencies.extend(reply.latency());
+        let index: usize = reply
             .request_id
-            .trim_start_matches("inv-")
-            .parse()
-            .unwrap();
-        if outcome.error != (pick(index).0 != Kind::Valid) {
+            .as_deref()
+            .and_then(|id| id.strip_prefix("inv-")?.parse().ok())
+            .unwrap_or_else(|| panic!("an answer to no invocation of ours: {reply:?}"));
+        if is_error(&reply) != (pick(index).0 != Kind::Valid) {
             unexpected += 1;
         }
         let next = i + window;
         if next < invocations {
-            emulator.queue(format!("inv-{next}"), &pick(next).1);
+            runtime.queue(&format!("inv-{next}"), &pick(next).1);
         }
     }
     let elapsed = started.elapsed();
