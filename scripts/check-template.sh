@@ -5,13 +5,13 @@
 #   translate scripts/check_template.py: the SAM transform's output, resolved per parameter set,
 #             checked for what the README promises (auth on each route, identity sources, one
 #             stage, CORS, access logs, least privilege, the guide's pool kept on a switch,
-#             AdminGroup as strict as Cognito and the api-handler)
+#             AdminGroup as strict as Cognito and the api-handler), and its routes the same
+#             as the api-handler's and the local gateway's (the print-routes binary)
 #   build     sam build for x86_64 (arm64 stays the template default; its Rust target cannot
 #             be installed here), artifacts checked to be x86-64 executables
 #   cognito   scripts/test-cognito-setup.sh: the guide's set-up script against moto
-#   events    every events/authorizer-*.json answered as documented by the authorizer run
-#             under `cargo lambda watch` and called with `cargo lambda invoke`, with real
-#             tokens from the set-up script against moto (JWKS from moto via COGNITO_ENDPOINT)
+# (The events/authorizer-*.json checks under `cargo lambda watch` are end-to-end tests:
+# tests/e2e/authorizer_events.rs, run by scripts/e2e.sh.)
 # Usage: scripts/check-template.sh [STAGE...]   (default: all, in that order)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,13 +80,19 @@ stage_validate() {
 
 stage_translate() {
   section "SAM transform output"
-  # The AdminGroup check runs the api-handler binary (its ADMIN_GROUP validation) on sample names.
-  if ! cargo build --quiet --locked -p api-handler --bin api-handler 2>"$ROOT/target/api-handler-build.log"; then
-    tail -n 40 "$ROOT/target/api-handler-build.log"
-    not_ok "cargo build -p api-handler --bin api-handler"
-    return 0
-  fi
-  if offline python3 scripts/check_template.py --api-handler "$ROOT/target/debug/api-handler"; then
+  # The AdminGroup check runs the api-handler binary (its ADMIN_GROUP validation) on sample
+  # names; the route check reads the api-handler's and the local gateway's route tables from
+  # print-routes (tests/src/bin).
+  local bin
+  for bin in api-handler print-routes; do
+    if ! cargo build --quiet --locked --bin "$bin" 2>"$ROOT/target/${bin}-build.log"; then
+      tail -n 40 "$ROOT/target/${bin}-build.log"
+      not_ok "cargo build --bin $bin"
+      return 0
+    fi
+  done
+  if offline python3 scripts/check_template.py --api-handler "$ROOT/target/debug/api-handler" \
+    --print-routes "$ROOT/target/debug/print-routes"; then
     ok "SAM transform output as documented (scripts/check_template.py)"
   else
     not_ok "SAM transform output (see FAIL lines above)"
@@ -141,191 +147,15 @@ stage_cognito() {
   fi
 }
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_port() { # wait_port PORT PID SECONDS: until something listens on 127.0.0.1:PORT
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do
-    if python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null; then
-      return 0
-    fi
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-
-stage_events() {
-  section "events/authorizer-*.json under cargo lambda watch + invoke"
-  local work
-  work="$(mktemp -d)"
-  EVENTS_WORK="$work"
-
-  # Every event is JSON; the ones with a token carry the placeholder, not a real token.
-  local ev
-  for ev in events/authorizer-*.json; do
-    [[ "$ev" == *.local.json ]] && continue
-    if python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$ev" 2>/dev/null &&
-      ! grep -q 'eyJ' "$ev"; then
-      ok "$ev is JSON without a real token"
-    else
-      not_ok "$ev is not JSON, or carries a real token"
-    fi
-  done
-
-  # moto: the Cognito emulator that issues the tokens and serves the pool's JWKS.
-  local moto_port
-  moto_port="$(free_port)"
-  set -m
-  moto_server -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 &
-  MOTO_PID=$!
-  set +m
-  wait_port "$moto_port" "$MOTO_PID" 30 || {
-    cat "$work/moto.log"
-    not_ok "moto_server did not start"
-    return 0
-  }
-  local awsenv=(AWS_ENDPOINT_URL="http://127.0.0.1:${moto_port}" AWS_ACCESS_KEY_ID=testing
-    AWS_SECRET_ACCESS_KEY=testing AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-    AWS_EC2_METADATA_DISABLED=true CI=true)
-  env "${awsenv[@]}" bash scripts/cognito-setup.sh --group admin --output "$work/admin.env" >"$work/setup.log" 2>&1 || {
-    cat "$work/setup.log"
-    not_ok "cognito-setup.sh (admin user)"
-    return 0
-  }
-  local pool client
-  pool="$(sed -n 's/^USER_POOL_ID=//p' "$work/admin.env")"
-  client="$(sed -n 's/^APP_CLIENT_ID=//p' "$work/admin.env")"
-  env "${awsenv[@]}" bash scripts/cognito-setup.sh --user-pool-id "$pool" --client-id "$client" \
-    --email member@example.com --output "$work/member.env" >"$work/setup2.log" 2>&1 || {
-    cat "$work/setup2.log"
-    not_ok "cognito-setup.sh (member user, no group)"
-    return 0
-  }
-
-  # Build first, so that compile errors show here and the first invoke does not wait.
-  if ! cargo build --quiet -p authorizer --bin authorizer 2>"$work/build.log"; then
-    tail -n 40 "$work/build.log"
-    not_ok "cargo build -p authorizer --bin authorizer"
-    return 0
-  fi
-
-  # The authorizer as the README runs it: cargo lambda watch, configured like the template's
-  # defaults, fetching the pool's JWKS from moto.
-  local invoke_port
-  invoke_port="$(free_port)"
-  set -m
-  # An env file, as the README shows (--env-var would split ROUTE_RULES at its commas).
-  cat >"$work/authorizer.env" <<ENV
-USER_POOL_ID=${pool}
-APP_CLIENT_ID=${client}
-COGNITO_ENDPOINT=http://127.0.0.1:${moto_port}
-TOKEN_USE=any
-HTTP_API_RESPONSE=simple
-ROUTE_RULES='{"GET /admin": {"groups": ["admin"]}, "GET /reports/*": {"groups": ["admin", "auditors"]}}'
-ENV
-  cargo lambda watch --quiet --invoke-address 127.0.0.1 --invoke-port "$invoke_port" \
-    --ignore-changes --env-file "$work/authorizer.env" >"$work/watch.log" 2>&1 &
-  WATCH_PID=$!
-  set +m
-  if ! wait_port "$invoke_port" "$WATCH_PID" 60; then
-    tail -n 40 "$work/watch.log"
-    not_ok "cargo lambda watch did not start"
-    return 0
-  fi
-
-  # invoke NAME EVENT_FILE EXPECT: EXPECT is a Python expression over `r` (the JSON answer)
-  # or the word Unauthorized (the function's error).
-  invoke() {
-    local what="$1" file="$2" expect="$3" out
-    if out="$(timeout 180 cargo lambda invoke authorizer --invoke-address 127.0.0.1 --invoke-port "$invoke_port" \
-      --data-file "$file" --output-format json 2>&1)"; then
-      if [[ "$expect" != Unauthorized ]] &&
-        python3 -c 'import json, sys; r = json.loads(sys.argv[1]); sys.exit(0 if eval(sys.argv[2]) else 1)' \
-          "$out" "$expect" 2>/dev/null; then
-        ok "$what"
-      else
-        not_ok "$what: got $out"
-      fi
-    elif [[ "$expect" == Unauthorized && "$out" == *Unauthorized* ]]; then
-      ok "$what"
-    else
-      not_ok "$what: failed: $out"
-    fi
-  }
-
-  local stage_arn='arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod'
-  local allow_all="any(s['Effect'] == 'Allow' and '${stage_arn}/*/*' in (s['Resource'] if isinstance(s['Resource'], list) else [s['Resource']]) for s in r['policyDocument']['Statement'])"
-  local denies_admin="any(s['Effect'] == 'Deny' and any(x.startswith('${stage_arn}/GET/admin') for x in (s['Resource'] if isinstance(s['Resource'], list) else [s['Resource']])) for s in r['policyDocument']['Statement'])"
-  local no_deny="all(s['Effect'] == 'Allow' for s in r['policyDocument']['Statement'])"
-
-  local who
-  for who in admin member; do
-    bash scripts/write-event-tokens.sh --env-file "$work/${who}.env" >/dev/null
-    local sub
-    sub="$(python3 -c 'import base64, json, sys
-p = sys.argv[1].split(".")[1]
-print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["sub"])' \
-      "$(sed -n 's/^ID_TOKEN=//p' "$work/${who}.env")")"
-    local principal="r['principalId'] == '${sub}'"
-    if [[ "$who" == admin ]]; then
-      invoke "REST TOKEN GET /hello, admin: Allow stage, no Deny" events/authorizer-rest-token.local.json "$principal and $allow_all and $no_deny"
-      invoke "REST TOKEN GET /admin, admin: Allow stage, no Deny" events/authorizer-rest-token-admin.local.json "$allow_all and $no_deny"
-      invoke "REST REQUEST GET /me, admin: Allow stage" events/authorizer-rest-request.local.json "$principal and $allow_all and $no_deny"
-      invoke "HTTP API GET /hello, admin: isAuthorized" events/authorizer-http-v2.local.json "r['isAuthorized'] is True"
-      invoke "HTTP API GET /admin, admin: isAuthorized" events/authorizer-http-v2-admin.local.json "r['isAuthorized'] is True"
-    else
-      invoke "REST TOKEN GET /hello, member: Allow stage + Deny GET /admin" events/authorizer-rest-token.local.json "$principal and $allow_all and $denies_admin"
-      invoke "REST TOKEN GET /admin, member: Deny GET /admin" events/authorizer-rest-token-admin.local.json "$denies_admin"
-      invoke "REST REQUEST GET /me, member: Allow stage + Deny GET /admin" events/authorizer-rest-request.local.json "$principal and $allow_all and $denies_admin"
-      invoke "HTTP API GET /hello, member: isAuthorized" events/authorizer-http-v2.local.json "r['isAuthorized'] is True"
-      invoke "HTTP API GET /admin, member: not isAuthorized" events/authorizer-http-v2-admin.local.json "r['isAuthorized'] is False"
-    fi
-  done
-  # The AccessToken is accepted too (TOKEN_USE=any).
-  bash scripts/write-event-tokens.sh --env-file "$work/member.env" --token-use access >/dev/null
-  invoke "REST TOKEN GET /hello, member AccessToken: Allow stage" events/authorizer-rest-token.local.json "$allow_all"
-  # Placeholders and broken or missing tokens: Unauthorized (401).
-  invoke "REST TOKEN with the placeholder: Unauthorized" events/authorizer-rest-token.json Unauthorized
-  invoke "REST TOKEN, not a JWT: Unauthorized" events/authorizer-rest-token-invalid.json Unauthorized
-  invoke "REST REQUEST, no Authorization: Unauthorized" events/authorizer-rest-request-missing-token.json Unauthorized
-  invoke "HTTP API, no authorization: Unauthorized" events/authorizer-http-v2-missing-token.json Unauthorized
-  events_cleanup
-}
-
-# Background processes of the events stage (own process groups) and its scratch files;
-# also run on any exit.
-MOTO_PID=""
-WATCH_PID=""
-EVENTS_WORK=""
-events_cleanup() {
-  local pid
-  for pid in $WATCH_PID $MOTO_PID; do
-    if kill -0 "$pid" 2>/dev/null; then
-      # cargo lambda watch runs the function as a child: end its whole process group.
-      kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  WATCH_PID=""
-  MOTO_PID=""
-  if [[ -n "$EVENTS_WORK" ]]; then rm -rf "$EVENTS_WORK"; fi
-  EVENTS_WORK=""
-  rm -f "$ROOT"/events/authorizer-*.local.json
-}
-trap events_cleanup EXIT
-
 STAGES=("$@")
 if [[ ${#STAGES[@]} -eq 0 ]]; then
-  STAGES=(validate translate build cognito events)
+  STAGES=(validate translate build cognito)
 fi
 for stage in "${STAGES[@]}"; do
   case "$stage" in
-    validate | translate | build | cognito | events) "stage_${stage}" ;;
+    validate | translate | build | cognito) "stage_${stage}" ;;
     *)
-      printf 'check-template: unknown stage %s (validate, translate, build, cognito, events)\n' "$stage" >&2
+      printf 'check-template: unknown stage %s (validate, translate, build, cognito)\n' "$stage" >&2
       exit 2
       ;;
   esac

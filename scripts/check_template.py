@@ -6,6 +6,13 @@ its output is then resolved the way CloudFormation would for a given set of para
 (conditions, Fn::If, AWS::NoValue, parameter Refs) and checked scenario by scenario: the
 defaults, CORS with the HTTP API and the non-default choices, and an external user pool.
 
+The routes of both APIs (method, path, and whether the authorizer guards them) must be the
+ones the api-handler serves and the local gateway stands in for: their route tables come from
+the `print-routes` binary (tests/src/bin, --print-routes), so the route list is written only
+in template.yaml, api-handler/src/routes.rs and local-gateway/src/routes.rs, and compared
+here. The authorizer's default ROUTE_RULES must guard exactly the api-handler's admin-only
+routes with the AdminGroup default.
+
 The AdminGroup parameter's AllowedPattern is also checked against Cognito's group-name rule
 and against the api-handler binary itself (--api-handler): for every sample name, the
 template must accept exactly what both accept. CorsAllowOrigin must accept only single
@@ -210,6 +217,73 @@ class Scenario:
         return self.resources[name]["Properties"]
 
 
+# ------------------------------------------------------------------ routes
+
+# OpenAPI operation keys that are HTTP methods (API Gateway's extension for ANY included).
+OPENAPI_METHODS = {"get": "GET", "put": "PUT", "post": "POST", "delete": "DELETE", "patch": "PATCH",
+                   "head": "HEAD", "options": "OPTIONS", "x-amazon-apigateway-any-method": "ANY"}
+
+
+class CodeRoutes:
+    """The route tables of the api-handler and the local gateway, as `print-routes` prints
+    them: each route (METHOD, path, access), access "public", "protected" or (api-handler
+    only) "admin"."""
+
+    SOURCES = ("api-handler", "local-gateway")
+
+    def __init__(self, printed: Any) -> None:
+        if not isinstance(printed, dict) or sorted(printed) != sorted(self.SOURCES):
+            raise ValueError(f"print-routes printed {sorted(printed) if isinstance(printed, dict) else printed!r}")
+        self.tables = {source: sorted((r["method"], r["path"], r["access"]) for r in printed[source])
+                       for source in self.SOURCES}
+        for source, routes in self.tables.items():
+            if not routes:
+                raise ValueError(f"print-routes printed no route for {source}")
+
+    @staticmethod
+    def load(binary: Path) -> "CodeRoutes":
+        run = subprocess.run([str(binary)], capture_output=True, text=True, timeout=60, check=True)
+        return CodeRoutes(json.loads(run.stdout))
+
+    def gateway_view(self, source: str) -> list[tuple[str, str, str]]:
+        """What API Gateway decides per route: public, or behind the authorizer."""
+        return sorted((m, p, "public" if a == "public" else "authorizer") for m, p, a in self.tables[source])
+
+    def admin_route_keys(self) -> list[str]:
+        return sorted(f"{m} {p}" for m, p, a in self.tables["api-handler"] if a == "admin")
+
+
+def deployed_routes(paths: dict[str, Any], authorizer: str, public_security: Any) -> list[tuple[str, str, str]]:
+    """The routes of an API's OpenAPI paths as (METHOD, path, "public" | "authorizer" | what
+    else its security says). OPTIONS operations are CORS preflights, checked on their own."""
+    routes = []
+    for path, item in paths.items():
+        for key, operation in item.items():
+            method = OPENAPI_METHODS.get(key)
+            if method is None or method == "OPTIONS":
+                continue
+            security = operation.get("security")
+            if security == public_security:
+                access = "public"
+            elif security == [{authorizer: []}]:
+                access = "authorizer"
+            else:
+                access = f"security {security}"
+            routes.append((method, path, access))
+    return sorted(routes)
+
+
+def check_routes(check: Checks, label: str, deployed: list[tuple[str, str, str]], code: CodeRoutes) -> None:
+    def show(routes: list[tuple[str, str, str]]) -> str:
+        return ", ".join(f"{m} {p} ({a})" for m, p, a in routes)
+
+    for source in CodeRoutes.SOURCES:
+        expected = code.gateway_view(source)
+        differs = "" if deployed == expected else f"; {source} has {show(expected)}"
+        check(f"{label}: the routes and which are public are {source}'s: {show(deployed)}{differs}",
+              deployed == expected)
+
+
 # ------------------------------------------------------------------ checks
 
 def handler_refuses(api_handler: Path, variable: str, value: str) -> bool:
@@ -249,7 +323,7 @@ def check_access_log(check: Checks, label: str, setting: dict[str, Any], log_gro
           group is not None and group["Properties"].get("RetentionInDays") == 14)
 
 
-def check_functions(check: Checks, s: Scenario) -> None:
+def check_functions(check: Checks, s: Scenario, code: CodeRoutes, admin_group: str) -> None:
     res = s.resources
     for fn, log_group, role in (("AuthorizerFunction", "AuthorizerLogGroup", "AuthorizerRole"),
                                 ("ApiFunction", "ApiLogGroup", "ApiRole")):
@@ -273,13 +347,18 @@ def check_functions(check: Checks, s: Scenario) -> None:
     env = res["AuthorizerFunction"]["Properties"]["Environment"]["Variables"]
     check("authorizer env: USER_POOL_ID/APP_CLIENT_ID of the created pool",
           env["USER_POOL_ID"] == {"Ref": "UserPool"} and env["APP_CLIENT_ID"] == {"Ref": "UserPoolClient"})
-    check("authorizer env: TOKEN_USE, ROUTE_RULES, USER_POOL_ISSUER=any, HTTP_API_RESPONSE=simple",
+    check("authorizer env: TOKEN_USE=any, USER_POOL_ISSUER=any, HTTP_API_RESPONSE=simple",
           env.get("TOKEN_USE") == "any"
-          and json.loads(env.get("ROUTE_RULES", "null")) == {"GET /admin": {"groups": ["admin"]}}
           and env.get("USER_POOL_ISSUER") == "any" and env.get("HTTP_API_RESPONSE") == "simple")
+    # The api-handler checks the admin group itself on its admin-only routes; the authorizer's
+    # rules guard the same routes (defence in depth), with the same group.
+    admin_rules = {key: {"groups": [admin_group]} for key in code.admin_route_keys()}
+    check(f"authorizer env: ROUTE_RULES guards the api-handler's admin-only routes with group {admin_group}: "
+          f"{json.dumps(admin_rules)}",
+          bool(admin_rules) and json.loads(env.get("ROUTE_RULES", "null")) == admin_rules)
 
 
-def check_rest_api(check: Checks, s: Scenario, cors_origin: str | None) -> None:
+def check_rest_api(check: Checks, s: Scenario, cors_origin: str | None, code: CodeRoutes) -> None:
     res = s.resources
     label = "REST" + (" (CORS)" if cors_origin else "")
     stages = s.of_type("AWS::ApiGateway::Stage")
@@ -298,11 +377,8 @@ def check_rest_api(check: Checks, s: Scenario, cors_origin: str | None) -> None:
           and "AuthorizerFunction" in json.dumps(ext["authorizerUri"])
           and ext["authorizerResultTtlInSeconds"] == 300)
     paths = body["paths"]
-    check(f"{label}: exactly the four routes", sorted(paths) == ["/admin", "/health", "/hello", "/me"])
-    check(f"{label}: GET /health is public", paths["/health"]["get"]["security"] == [{"NONE": []}])
-    for path in ("/hello", "/me", "/admin"):
-        check(f"{label}: GET {path} uses the authorizer",
-              paths[path]["get"]["security"] == [{"CognitoTokenAuthorizer": []}])
+    # SAM writes `Auth: Authorizer: NONE` as security [{"NONE": []}].
+    check_routes(check, label, deployed_routes(paths, "CognitoTokenAuthorizer", [{"NONE": []}]), code)
     for path, methods in paths.items():
         options = methods.get("options")
         integration = (options or {}).get("x-amazon-apigateway-integration", {})
@@ -330,7 +406,7 @@ def check_rest_api(check: Checks, s: Scenario, cors_origin: str | None) -> None:
           env.get("CORS_ALLOW_ORIGIN") == cors_origin)
 
 
-def check_http_api(check: Checks, s: Scenario, cors_origin: str | None) -> None:
+def check_http_api(check: Checks, s: Scenario, cors_origin: str | None, code: CodeRoutes) -> None:
     res = s.resources
     label = "HTTP API" + (" (CORS)" if cors_origin else "")
     body = res["HttpApi"]["Properties"]["Body"]
@@ -343,13 +419,13 @@ def check_http_api(check: Checks, s: Scenario, cors_origin: str | None) -> None:
     env = res["AuthorizerFunction"]["Properties"]["Environment"]["Variables"]
     check(f"{label}: the authorizer's IDENTITY_SOURCES are the API's identity sources, in order",
           env.get("IDENTITY_SOURCES", "").split(",") == hext["identitySource"])
-    check(f"{label}: GET /health is public", "security" not in body["paths"]["/health"]["get"])
-    for path in ("/hello", "/me", "/admin"):
-        check(f"{label}: GET {path} uses the authorizer",
-              body["paths"][path]["get"]["security"] == [{"CognitoRequestAuthorizer": []}])
-    for path in ("/health", "/hello", "/me", "/admin"):
-        integ = body["paths"][path]["get"]["x-amazon-apigateway-integration"]
-        check(f"{label}: GET {path} -> ApiFunction, payload 2.0",
+    # No default authorizer on the HTTP API: an operation without security is public.
+    routes = deployed_routes(body["paths"], "CognitoRequestAuthorizer", None)
+    check_routes(check, label, routes, code)
+    for method, path, _ in routes:
+        operation_key = {v: k for k, v in OPENAPI_METHODS.items()}[method]
+        integ = body["paths"][path][operation_key]["x-amazon-apigateway-integration"]
+        check(f"{label}: {method} {path} -> ApiFunction, payload 2.0",
               integ["payloadFormatVersion"] == "2.0" and "ApiFunction.Arn" in json.dumps(integ["uri"]))
     cors = body.get("x-amazon-apigateway-cors")
     if cors_origin:
@@ -500,7 +576,7 @@ def check_logs_and_alarms(check: Checks, s: Scenario, topic: str | None) -> None
               props.get("AlarmActions") == expected and props.get("OKActions") == expected)
 
 
-def run_checks(template: Path, api_handler: Path) -> list[str]:
+def run_checks(template: Path, api_handler: Path, code: CodeRoutes) -> list[str]:
     check = Checks()
     source = yaml_parse(template.read_text())
     # The transform needs S3 code locations (sam build/package put them there).
@@ -509,8 +585,9 @@ def run_checks(template: Path, api_handler: Path) -> list[str]:
 
     print("-- defaults")
     default = Scenario(source, "defaults", {})
-    check.group(check_functions, default)
-    check.group(check_rest_api, default, None)
+    admin_group = source["Parameters"]["AdminGroup"]["Default"]
+    check.group(check_functions, default, code, admin_group)
+    check.group(check_rest_api, default, None, code)
     check("defaults: no HTTP API resources", not any(r["Type"].startswith("AWS::ApiGatewayV2")
                                                      for r in default.resources.values()))
     check.group(check_log_role, default, created=True)
@@ -524,8 +601,8 @@ def run_checks(template: Path, api_handler: Path) -> list[str]:
     cors = Scenario(source, "cors", {"EnableHttpApi": "true", "CorsAllowOrigin": ORIGIN,
                                      "IssuerType": "ORIGINAL", "UserPoolIssuer": "original",
                                      "ApiGatewayLogRole": "existing"})
-    check.group(check_rest_api, cors, ORIGIN)
-    check.group(check_http_api, cors, ORIGIN)
+    check.group(check_rest_api, cors, ORIGIN, code)
+    check.group(check_http_api, cors, ORIGIN, code)
     check.group(check_permissions, cors)
     check.group(check_log_role, cors, created=False)
     check.group(check_cognito, cors, "ORIGINAL")
@@ -538,7 +615,7 @@ def run_checks(template: Path, api_handler: Path) -> list[str]:
 
     print("-- HTTP API without CORS")
     http = Scenario(source, "http", {"EnableHttpApi": "true"})
-    check.group(check_http_api, http, None)
+    check.group(check_http_api, http, None, code)
 
     print("-- external pool")
     external = Scenario(source, "external", {"UserPoolId": "ap-northeast-1_abcdefgh",
@@ -562,11 +639,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     parser.add_argument("--api-handler", type=Path, required=True,
                         help="the built api-handler binary (target/debug/api-handler)")
+    parser.add_argument("--print-routes", type=Path, required=True,
+                        help="the built print-routes binary (target/debug/print-routes): the route tables "
+                             "of the api-handler and the local gateway")
     args = parser.parse_args(argv)
-    if not os.access(args.api_handler, os.X_OK):
-        print(f"FAIL api-handler binary {args.api_handler} missing or not executable")
+    for binary in (args.api_handler, args.print_routes):
+        if not os.access(binary, os.X_OK):
+            print(f"FAIL binary {binary} missing or not executable")
+            return 1
+    try:
+        code = CodeRoutes.load(args.print_routes)
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError, TypeError) as error:
+        print(f"FAIL {args.print_routes}: no route tables ({type(error).__name__}: {error})")
         return 1
-    failures = run_checks(args.template, args.api_handler)
+    failures = run_checks(args.template, args.api_handler, code)
     print(f"\ncheck_template: {len(failures)} failed")
     return 1 if failures else 0
 

@@ -1,6 +1,8 @@
-# Shared by scripts/e2e.sh, scripts/demo.sh and scripts/serve.sh (sourced, not run): start
-# moto (the local Cognito), run the guide's steps against it, start the local gateway, and
-# stop everything that was started. Everything listens on 127.0.0.1 only.
+# shellcheck shell=bash
+# Shared by scripts/e2e.sh, demo.sh, serve.sh and test-cognito-setup.sh (sourced, not run):
+# start moto (the local Cognito; the project's one moto start-up), run the guide's steps
+# against it, start the local gateway, and stop everything that was started. Everything
+# listens on 127.0.0.1 only.
 #
 # The caller sets STACK_NAME (for messages) and STACK_DIR (a private work directory), and
 # installs `trap stack_cleanup EXIT` before starting anything.
@@ -54,8 +56,8 @@ stack_free_port() {
 
 # stack_wait_http URL SECONDS PID: waits until URL answers (any HTTP status) while PID lives.
 stack_wait_http() {
-  local url="$1" seconds="$2" pid="$3" i
-  for i in $(seq 1 $((seconds * 10))); do
+  local url="$1" seconds="$2" pid="$3"
+  for _ in $(seq 1 $((seconds * 10))); do
     if curl -sS -o /dev/null -m 2 "$url" 2>/dev/null; then return 0; fi
     kill -0 "$pid" 2>/dev/null || return 1
     sleep 0.1
@@ -92,9 +94,8 @@ stack_setup_cognito() {
   stack_step "the guide's steps: scripts/cognito-setup.sh (pool, client, testuser@example.com)"
   bash "$STACK_ROOT/scripts/cognito-setup.sh" --output "$dir/user.env" "$@" >"$STACK_DIR/setup-user.log" 2>&1 ||
     { cat "$STACK_DIR/setup-user.log" >&2; stack_die "scripts/cognito-setup.sh failed"; }
-  # shellcheck disable=SC1091
-  USER_POOL_ID="$(source "$dir/user.env" && printf '%s' "$USER_POOL_ID")"
-  APP_CLIENT_ID="$(source "$dir/user.env" && printf '%s' "$APP_CLIENT_ID")"
+  USER_POOL_ID="$(stack_env_value "$dir/user.env" USER_POOL_ID)"
+  APP_CLIENT_ID="$(stack_env_value "$dir/user.env" APP_CLIENT_ID)"
   stack_step "second user admin@example.com in group admin (cognito-setup.sh --group admin)"
   bash "$STACK_ROOT/scripts/cognito-setup.sh" --output "$dir/admin.env" --user-pool-id "$USER_POOL_ID" \
     --client-id "$APP_CLIENT_ID" --email admin@example.com --group admin "$@" >"$STACK_DIR/setup-admin.log" 2>&1 ||
@@ -114,7 +115,8 @@ stack_build_gateway() {
 }
 
 # stack_start_gateway PORT [OPTIONS...]: runs target/debug/local-gateway with the authorizer
-# pointed at moto (in-process functions unless --lambda-endpoint is given); sets GATEWAY_URL.
+# pointed at moto (in-process functions unless --lambda-endpoint is given); sets GATEWAY_URL,
+# GATEWAY_PID and GATEWAY_LOG for the caller.
 stack_start_gateway() {
   local port="$1"
   shift
@@ -124,6 +126,7 @@ stack_start_gateway() {
   local pid=$!
   STACK_PIDS+=("$pid")
   GATEWAY_URL=""
+  # shellcheck disable=SC2034 # read by the callers (serve.sh waits on it)
   GATEWAY_PID="$pid"
   for _ in $(seq 1 100); do
     GATEWAY_URL="$(sed -n 's/^local-gateway listening on //p' "$log" | head -n 1)"
@@ -135,5 +138,6 @@ stack_start_gateway() {
     sed 's/^/  gateway: /' "$log" >&2
     stack_die "the local gateway did not start"
   fi
+  # shellcheck disable=SC2034 # read by the callers (demo.sh, serve.sh)
   GATEWAY_LOG="$log"
 }

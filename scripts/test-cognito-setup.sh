@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs scripts/test_cognito_setup.py (scripts/cognito-setup.sh against moto; standard-library
-# Python) with the project's .venv Python, which also provides moto_server and the AWS CLI.
+# Python) with the project's .venv Python, which also provides the AWS CLI, against a fresh
+# moto started by scripts/lib-stack.sh (and stopped on exit).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-if [[ ! -x .venv/bin/python ]]; then
-  echo "test-cognito-setup: FAIL: .venv/bin/python not found (run 'make venv')" >&2
-  exit 1
-fi
-exec .venv/bin/python scripts/test_cognito_setup.py "$@"
+STACK_NAME=test-cognito-setup
+# shellcheck source=scripts/lib-stack.sh
+source "$(dirname "$0")/lib-stack.sh"
+cd "$STACK_ROOT"
+[[ -x .venv/bin/python ]] || stack_die ".venv/bin/python not found (run 'make venv')"
+STACK_DIR="$(mktemp -d)"
+trap 'stack_cleanup; rm -rf "$STACK_DIR"' EXIT
+stack_start_moto
+.venv/bin/python scripts/test_cognito_setup.py --moto-url "$MOTO_URL" "$@"

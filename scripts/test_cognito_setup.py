@@ -2,7 +2,8 @@
 """Tests scripts/cognito-setup.sh against moto (run by scripts/test-cognito-setup.sh, which
 `make test-template` and `scripts/check-template.sh cognito` call).
 
-Starts moto_server from .venv on a free 127.0.0.1 port and runs the script as a user would,
+Against the moto that scripts/test-cognito-setup.sh starts on 127.0.0.1 (scripts/lib-stack.sh,
+the project's one moto start-up) and passes as --moto-url, it runs the script as a user would,
 through the AWS CLI, while it
 - records the argv of every `aws` the script starts (a shim earlier on PATH that logs its
   arguments, the mode of any file:// input and the input's keys, then execs the real CLI), and
@@ -20,6 +21,7 @@ Standard library only; prints `ok`/`FAIL` lines and `test-cognito-setup: N passe
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import os
@@ -69,12 +71,6 @@ CHECKS = Checks()
 check = CHECKS.check
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # --- moto ---------------------------------------------------------------------------------
 
 
@@ -85,36 +81,21 @@ class MotoError(Exception):
 
 
 class Moto:
-    """moto_server on 127.0.0.1, and direct calls to its Cognito API (no AWS CLI, so no argv:
-    the test's own logins never put a password in a command line)."""
+    """The running moto (its base URL), and direct calls to its Cognito API (no AWS CLI, so no
+    argv: the test's own logins never put a password in a command line)."""
 
-    def __init__(self, work: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(work / "moto.log", "wb")
-        self.process = subprocess.Popen([str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
-                                        stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    def __init__(self, url: str):
+        self.url = url.rstrip("/")
         # No proxy for these calls, whatever the environment says.
         self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"test-cognito-setup: FAIL: moto_server exited (see {work / 'moto.log'})")
-            try:
-                self.opener.open(f"{self.url}/moto-api/", timeout=2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise SystemExit(f"test-cognito-setup: FAIL: moto_server did not answer on {self.url}")
-
-    def stop(self) -> None:
-        self.process.terminate()
         try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
+            self.opener.open(f"{self.url}/moto-api/", timeout=10).close()
+        except OSError as error:
+            raise SystemExit(f"test-cognito-setup: FAIL: moto does not answer on {self.url} ({error})") from None
+        # A fresh moto: the checks count the pools the script makes.
+        if self.pool_ids():
+            raise SystemExit(f"test-cognito-setup: FAIL: moto on {self.url} holds user pools already; "
+                             "run through scripts/test-cognito-setup.sh, which starts a fresh one")
 
     def call(self, action: str, payload: Dict[str, Any]) -> Dict[str, Any]:
         request = urllib.request.Request(self.url + "/", data=json.dumps(payload).encode(), method="POST", headers={
@@ -428,25 +409,25 @@ def refused_offline(harness: Harness, title: str, env: Dict[str, str], expect: s
     check(f"{title}: nothing left in TMPDIR", not any(run.tmpdir.iterdir()))
 
 
-def main() -> int:
-    for tool in ("moto_server", "aws"):
-        if not (VENV_BIN / tool).exists():
-            print(f"test-cognito-setup: FAIL: {VENV_BIN / tool} not found (run 'make venv')", file=sys.stderr)
-            return 1
+def main(argv: List[str]) -> int:
+    parser = argparse.ArgumentParser(description="Tests scripts/cognito-setup.sh against moto; "
+                                                 "run it through scripts/test-cognito-setup.sh, which starts moto.")
+    parser.add_argument("--moto-url", required=True, help="base URL of a fresh moto server on 127.0.0.1")
+    args = parser.parse_args(argv)
+    if not (VENV_BIN / "aws").exists():
+        print(f"test-cognito-setup: FAIL: {VENV_BIN / 'aws'} not found (run 'make venv')", file=sys.stderr)
+        return 1
     with tempfile.TemporaryDirectory(prefix="test-cognito-setup.") as work_name:
         work = Path(work_name)
-        moto = Moto(work)
-        try:
-            harness = Harness(work, moto)
-            with ArgvWatcher() as watcher:
-                # The watcher can see a secret in argv at all: a process holding a marker.
-                marker = "argv-watcher-control-" + os.urandom(6).hex()
-                subprocess.run([sys.executable, "-c", "import time; time.sleep(0.5)", marker], check=True)
-                check("control: the /proc watcher sees a short-lived process's argv", bool(watcher.containing(marker)))
-                runs = scenarios(harness, moto)
-            no_secret_in_argv(watcher, harness, runs, "all runs")
-        finally:
-            moto.stop()
+        moto = Moto(args.moto_url)
+        harness = Harness(work, moto)
+        with ArgvWatcher() as watcher:
+            # The watcher can see a secret in argv at all: a process holding a marker.
+            marker = "argv-watcher-control-" + os.urandom(6).hex()
+            subprocess.run([sys.executable, "-c", "import time; time.sleep(0.5)", marker], check=True)
+            check("control: the /proc watcher sees a short-lived process's argv", bool(watcher.containing(marker)))
+            runs = scenarios(harness, moto)
+        no_secret_in_argv(watcher, harness, runs, "all runs")
     print(f"test-cognito-setup: {CHECKS.passed} passed, {CHECKS.failed} failed")
     return 0 if CHECKS.failed == 0 else 1
 
@@ -708,4 +689,4 @@ def scenarios(harness: Harness, moto: Moto) -> List[Run]:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

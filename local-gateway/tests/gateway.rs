@@ -1,6 +1,6 @@
 //! The gateway over HTTP with both functions in-process, against tokens minted with test keys
 //! and a loopback JWKS server (no Cognito needed: these run in every `cargo test`). The same
-//! flow against moto's real tokens is in tests/e2e.rs.
+//! flow against moto's real tokens is in the workspace's tests/e2e/guide_flow.rs.
 
 use std::convert::Infallible;
 use std::sync::Arc;

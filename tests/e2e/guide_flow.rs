@@ -1,40 +1,21 @@
-//! End to end against moto (a local Cognito) with the tokens the guide's CLI steps produced:
-//! real RS256 tokens, the authorizer, the policy, the API, through the local gateway.
-//!
-//! Run by scripts/e2e.sh, which starts moto, runs scripts/cognito-setup.sh and passes the
-//! pool, the tokens and the endpoints in E2E_* variables. The tests are `#[ignore]` so that a
-//! plain `cargo test` (no moto) skips them; under e2e.sh (`--ignored`) a missing variable is
-//! a failure, never a skip.
+//! The guide's flow end to end against moto (a local Cognito) with the tokens the guide's CLI
+//! steps produced: real RS256 tokens, the authorizer, the policy, the API, through the local
+//! gateway — with both functions in-process, as the `local-gateway` binary, and as the real
+//! bootstrap binaries under `cargo lambda watch`.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use local_gateway::authorize::AuthorizerKind;
 use local_gateway::config::{API_ID, in_process};
-use local_gateway::invoke::{Functions, LambdaClient};
 use local_gateway::request::ApiContext;
 use local_gateway::{Gateway, GatewayConfig, server};
 use serde_json::{Value, json};
 use testkit::{JwksServer, Mode};
 
-fn env(name: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| {
-            panic!("{name} is not set: run the end-to-end tests through scripts/e2e.sh")
-        })
-}
-
-fn claims(token: &str) -> Value {
-    let payload = token.split('.').nth(1).expect("a JWT");
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url"))
-        .expect("JSON claims")
-}
+use crate::stack::{claims, env, functions_under_cargo_lambda_watch, tampered, workspace_binary};
 
 /// The authorizer's environment: the pool and client from the guide, keys from `jwks_base`.
 fn lookup(jwks_base: String) -> impl Fn(&str) -> Option<String> + Clone {
@@ -99,15 +80,6 @@ async fn get(base: &str, path: &str, token: Option<&str>) -> (u16, Value) {
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-/// testuser's IdToken with `cognito:groups` rewritten to admin, the signature kept.
-fn tampered(token: &str) -> String {
-    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
-    let mut claims = claims(token);
-    claims["cognito:groups"] = json!(["admin"]);
-    parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
-    parts.join(".")
-}
-
 /// The demo's table as assertions, for any base URL (in-process, binary or cargo lambda).
 async fn guide_flow(base: &str) {
     let (user_id, user_access) = (env("E2E_USER_ID_TOKEN"), env("E2E_USER_ACCESS_TOKEN"));
@@ -159,7 +131,7 @@ async fn guide_flow(base: &str) {
 }
 
 #[tokio::test]
-#[ignore = "needs moto: run scripts/e2e.sh"]
+#[ignore = "needs the stack scripts/e2e.sh starts"]
 async fn guide_flow_through_the_gateway() {
     let (gateway, base) = gateway(AuthorizerKind::Token, 0).await;
     guide_flow(&base).await;
@@ -171,7 +143,7 @@ async fn guide_flow_through_the_gateway() {
 }
 
 #[tokio::test]
-#[ignore = "needs moto: run scripts/e2e.sh"]
+#[ignore = "needs the stack scripts/e2e.sh starts"]
 async fn tokens_from_refresh_token_auth_are_accepted() {
     let (_gateway, base) = gateway(AuthorizerKind::Token, 300).await;
     let (original, refreshed) = (env("E2E_USER_ID_TOKEN"), env("E2E_REFRESHED_ID_TOKEN"));
@@ -192,7 +164,7 @@ async fn tokens_from_refresh_token_auth_are_accepted() {
 }
 
 #[tokio::test]
-#[ignore = "needs moto: run scripts/e2e.sh"]
+#[ignore = "needs the stack scripts/e2e.sh starts"]
 async fn a_token_from_a_second_pool_is_rejected() {
     let (gateway, base) = gateway(AuthorizerKind::Token, 300).await;
     let other = env("E2E_OTHER_POOL_ID_TOKEN");
@@ -211,7 +183,7 @@ async fn a_token_from_a_second_pool_is_rejected() {
 }
 
 #[tokio::test]
-#[ignore = "needs moto: run scripts/e2e.sh"]
+#[ignore = "needs the stack scripts/e2e.sh starts"]
 async fn authorizer_answers_are_cached_per_token_for_the_ttl() {
     let (gateway, base) = gateway(AuthorizerKind::Token, 300).await;
     let user = env("E2E_USER_ID_TOKEN");
@@ -234,7 +206,7 @@ async fn authorizer_answers_are_cached_per_token_for_the_ttl() {
 }
 
 #[tokio::test]
-#[ignore = "needs moto: run scripts/e2e.sh"]
+#[ignore = "needs the stack scripts/e2e.sh starts"]
 async fn requests_keep_working_when_the_jwks_endpoint_goes_away() {
     // moto's JWKS, served from an endpoint this test can take down (moto itself serves the
     // other tests).
@@ -281,7 +253,7 @@ async fn requests_keep_working_when_the_jwks_endpoint_goes_away() {
 }
 
 #[tokio::test]
-#[ignore = "needs moto: run scripts/e2e.sh"]
+#[ignore = "needs the stack scripts/e2e.sh starts"]
 async fn rest_request_and_http_api_authorizers() {
     let (user, admin) = (env("E2E_USER_ID_TOKEN"), env("E2E_ADMIN_ACCESS_TOKEN"));
     for kind in [AuthorizerKind::Request, AuthorizerKind::Http] {
@@ -313,9 +285,9 @@ impl Drop for KillOnDrop {
 }
 
 #[tokio::test]
-#[ignore = "needs moto: run scripts/e2e.sh"]
+#[ignore = "needs the stack scripts/e2e.sh starts"]
 async fn the_local_gateway_binary_serves_the_flow() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_local-gateway"))
+    let mut child = Command::new(workspace_binary("local-gateway"))
         .args(["--port", "0"])
         .env("USER_POOL_ID", env("E2E_USER_POOL_ID"))
         .env("APP_CLIENT_ID", env("E2E_APP_CLIENT_ID"))
@@ -348,20 +320,13 @@ async fn the_local_gateway_binary_serves_the_flow() {
 }
 
 #[tokio::test]
-#[ignore = "needs cargo lambda watch: run scripts/e2e.sh"]
+#[ignore = "needs the stack scripts/e2e.sh starts"]
 async fn through_cargo_lambda_watch() {
     // The real bootstrap binaries (target/debug/authorizer and api-handler) under
     // `cargo lambda watch`, configured by e2e.sh with the same pool and moto endpoint.
-    let client = LambdaClient::new(
-        &env("E2E_LAMBDA_ENDPOINT"),
-        "authorizer",
-        "api-handler",
-        Duration::from_secs(120),
-    )
-    .unwrap();
     let (gateway, base) = start(Gateway::new(
         config(AuthorizerKind::Token, 0),
-        Functions::Lambda(client),
+        functions_under_cargo_lambda_watch(),
     ))
     .await;
     guide_flow(&base).await;
