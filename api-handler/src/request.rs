@@ -97,7 +97,8 @@ pub fn rest_route(resource: Option<&str>, proxy: Option<&str>, path: Option<&str
 /// and ending in the template segment by segment — literal segments byte for byte, a `{name}`
 /// segment any one segment — after any prefix (a custom domain's base path, a stage). So
 /// `/%6De`, `/ME` or `/admin` delivered with the template `/me` route nowhere: the authorizer
-/// judged the path API Gateway put in the method ARN, not the template.
+/// judged the path API Gateway put in the method ARN, not the template. Without a delivered
+/// path nothing can be compared, so nothing is routed.
 fn template_route(template: &str, path: Option<&str>) -> RouteTarget {
     let spells_template = |path: &str| {
         let path = match path.strip_suffix('/') {
@@ -117,7 +118,7 @@ fn template_route(template: &str, path: Option<&str>) -> RouteTarget {
                     (wanted.starts_with('{') && wanted.ends_with('}')) || actual == wanted
                 })
     };
-    if template.starts_with('/') && path.is_none_or(spells_template) {
+    if template.starts_with('/') && path.is_some_and(spells_template) {
         RouteTarget::Template(template.to_owned())
     } else {
         RouteTarget::Unroutable

@@ -33,7 +33,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use cognito_verifier::ConfigError;
 use tracing::field::{Field, Visit};
+use tracing::level_filters::LevelFilter;
 use tracing::span::{Attributes, Id};
+use tracing::subscriber::Interest;
 use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
@@ -273,6 +275,23 @@ impl<W: std::io::Write> LambdaLogLayer<W> {
     }
 }
 
+/// The span lambda_runtime opens per invocation, with `requestId` and `xrayTraceId`: the only
+/// span this layer needs.
+const INVOCATION_SPAN: &str = "Lambda runtime invoke";
+
+impl<W> LambdaLogLayer<W> {
+    /// Whether a callsite is written (events) or tracked (spans): events at or above the
+    /// configured level, except lambda_runtime's duplicate of a handler error; and the
+    /// invocation span alone.
+    fn wants(&self, metadata: &Metadata<'_>) -> bool {
+        if metadata.is_span() {
+            metadata.name() == INVOCATION_SPAN
+        } else {
+            *metadata.level() <= self.settings.max_level && !is_runtime_handler_error(metadata)
+        }
+    }
+}
+
 /// lambda_runtime's log of an error the handler returned (not of a panic, which carries an
 /// `error` field): the decision line already reports it.
 fn is_runtime_handler_error(metadata: &Metadata<'_>) -> bool {
@@ -288,8 +307,26 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     W: std::io::Write + Send + 'static,
 {
+    // Interest is decided once per callsite and cached by tracing: a disabled event or span
+    // costs next to nothing per invocation (the floor measurement in docs/operations.md).
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if self.wants(metadata) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    }
+
     fn enabled(&self, metadata: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        metadata.is_span() || *metadata.level() <= self.settings.max_level
+        self.wants(metadata)
+    }
+
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        // lambda_runtime's invocation span is at INFO: it must pass even at WARN, so that a WARN
+        // or ERROR line still names its request.
+        Some(LevelFilter::from_level(
+            self.settings.max_level.max(Level::INFO),
+        ))
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {

@@ -205,7 +205,10 @@ impl Authorizer {
         // API Gateway does not document how it spells such a value as an identity source.
         let route_key_spoofable = self.identity_sources.includes_route_key()
             && event.route_key.as_deref().is_some_and(|route_key| {
-                let holds = |value: &String| value.contains(route_key);
+                // A query value may spell the route key's space as `+`.
+                let holds = |value: &String| {
+                    value.contains(route_key) || value.replace('+', " ").contains(route_key)
+                };
                 event.other_headers.iter().any(|(_, value)| holds(value))
                     || event.query_string.iter().any(|(_, value)| holds(value))
                     || event.cookies.iter().any(holds)
