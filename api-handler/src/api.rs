@@ -46,6 +46,7 @@ impl Api {
         }
     }
 
+    /// The settings this API was built with.
     pub fn settings(&self) -> &Settings {
         &self.settings
     }

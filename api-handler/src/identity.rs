@@ -23,17 +23,24 @@ use serde_json::Value;
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Identity {
+    /// The token's `sub` (or the authorizer's `principalId`).
     pub sub: String,
+    /// `username` or `cognito:username`; the `sub` when neither is known.
     pub username: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The email address, when the authorizer passed one.
     pub email: Option<String>,
     /// Whether the authorizer said the email is verified. Users can change their own email;
     /// do not trust one that is not verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
+    /// Group names, exactly as the authorizer's format holds them.
     pub groups: Vec<String>,
+    /// Scopes, in order.
     pub scopes: Vec<String>,
+    /// `id` or `access`, when known.
     pub token_use: Option<String>,
+    /// The app client: `client_id`, or an ID token's `aud`.
     pub client_id: Option<String>,
 }
 
@@ -76,6 +83,7 @@ impl Identity {
         }
     }
 
+    /// Whether the caller is in `group` (exact, case-sensitive).
     pub fn is_in_group(&self, group: &str) -> bool {
         self.groups.iter().any(|member_of| member_of == group)
     }

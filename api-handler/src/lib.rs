@@ -9,6 +9,8 @@
 //!
 //! Adding a route: write a handler in [`routes`] and add one line to [`routes::route_table`].
 
+#![warn(missing_docs)]
+
 mod api;
 pub mod config;
 mod cors;

@@ -25,15 +25,19 @@ pub enum ApiError {
     /// The event looked like the given payload version but did not match its schema.
     #[error("invalid {version} event: {}", redacted(.source))]
     InvalidEvent {
+        /// The payload version the event claimed.
         version: PayloadVersion,
         #[source]
+        /// What did not match (its message is redacted when shown).
         source: serde_json::Error,
     },
     /// The response could not be serialized (should not happen with our response types).
     #[error("could not serialize the {version} response: {source}")]
     ResponseSerialization {
+        /// The payload version being written.
         version: PayloadVersion,
         #[source]
+        /// The serializer's error.
         source: serde_json::Error,
     },
 }

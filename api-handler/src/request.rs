@@ -48,14 +48,19 @@ impl RouteTarget {
 /// source of identity: see the identity module.
 #[derive(Debug, Clone)]
 pub struct ApiRequest {
+    /// The HTTP method.
     pub method: Method,
     /// What the request is routed by (see [`RouteTarget`]).
     pub route: RouteTarget,
+    /// Request headers (never a source of identity).
     pub headers: HeaderMap,
+    /// Query string parameters.
     pub query: QueryMap,
     /// Path parameters from API Gateway, plus those of our route template once matched.
     pub path_parameters: HashMap<String, String>,
+    /// The body, as API Gateway delivered it.
     pub body: Option<String>,
+    /// Whether `body` is base64-encoded.
     pub is_base64_encoded: bool,
 }
 

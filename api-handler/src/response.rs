@@ -8,8 +8,11 @@ use serde_json::json;
 /// A response: status, headers and an optional (JSON) body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiResponse {
+    /// The HTTP status.
     pub status: StatusCode,
+    /// Response headers.
     pub headers: HeaderMap,
+    /// The body, JSON text for every response this API builds.
     pub body: Option<String>,
 }
 
@@ -52,6 +55,7 @@ impl ApiResponse {
         }
     }
 
+    /// The response with `name` set to `value`.
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.insert(name, value);
         self

@@ -104,14 +104,17 @@ impl Route {
         }
     }
 
+    /// The HTTP method the route serves.
     pub fn method(&self) -> &Method {
         &self.method
     }
 
+    /// The path template, e.g. `/items/{id}`.
     pub fn template(&self) -> &'static str {
         self.template
     }
 
+    /// Who may call the route.
     pub fn access(&self) -> Access {
         self.access
     }
