@@ -222,3 +222,27 @@ fn bit_length(big_endian: &[u8]) -> usize {
         Some(top) => big_endian.len() * 8 - top.leading_zeros() as usize,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key's `Debug` (what a log line or a panic would show) says what the key is, never its
+    /// modulus.
+    #[test]
+    fn a_key_debugs_as_its_algorithm_and_size_only() {
+        let jwk = testkit::TestKey::shared(0).jwk();
+        let keys = parse_jwks(
+            serde_json::json!({ "keys": [jwk] }).to_string().as_bytes(),
+            &[JwkAlgorithm::RS256],
+        )
+        .unwrap();
+        let key = keys.get(jwk["kid"].as_str().unwrap()).unwrap();
+        let shown = format!("{key:?}");
+        assert_eq!(
+            shown,
+            "VerificationKey { declared_alg: Some(RS256), modulus_bits: 2048, .. }"
+        );
+        assert!(!shown.contains(&jwk["n"].as_str().unwrap()[..16]));
+    }
+}
