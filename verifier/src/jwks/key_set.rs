@@ -226,6 +226,181 @@ fn bit_length(big_endian: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn b64(bytes: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The shared test key's JWK, with `edit` applied.
+    fn jwk(edit: impl FnOnce(&mut Map<String, Value>)) -> Value {
+        let mut jwk = testkit::TestKey::shared(0).jwk();
+        edit(jwk.as_object_mut().unwrap());
+        jwk
+    }
+
+    /// Every rule of a usable key, at its edges: each case names the rule it breaks.
+    #[test]
+    fn each_key_rule_refuses_at_its_edge() {
+        let n = |bits: usize| {
+            // A modulus of exactly `bits` bits: top bit set, odd.
+            let mut bytes = vec![0xff_u8; bits.div_ceil(8)];
+            let spare = bytes.len() * 8 - bits;
+            bytes[0] >>= spare;
+            Value::String(b64(&bytes))
+        };
+        let refused: Vec<(&str, Value, &str)> = vec![
+            ("not an object", json!("key"), "entry is not a JSON object"),
+            ("no kid", jwk(|k| drop(k.remove("kid"))), "kid is missing"),
+            (
+                "empty kid",
+                jwk(|k| drop(k.insert("kid".into(), json!("")))),
+                "kid is missing",
+            ),
+            (
+                "kid of 257",
+                jwk(|k| drop(k.insert("kid".into(), json!("k".repeat(257))))),
+                "kid is missing",
+            ),
+            (
+                "kid a number",
+                jwk(|k| drop(k.insert("kid".into(), json!(7)))),
+                "kid is missing",
+            ),
+            (
+                "EC key",
+                jwk(|k| drop(k.insert("kty".into(), json!("EC")))),
+                "kty is not RSA",
+            ),
+            (
+                "encryption key",
+                jwk(|k| drop(k.insert("use".into(), json!("enc")))),
+                "use is not sig",
+            ),
+            (
+                "use a number",
+                jwk(|k| drop(k.insert("use".into(), json!(1)))),
+                "wrong JSON type",
+            ),
+            (
+                "key_ops without verify",
+                jwk(|k| drop(k.insert("key_ops".into(), json!(["sign"])))),
+                "key_ops",
+            ),
+            (
+                "key_ops empty",
+                jwk(|k| drop(k.insert("key_ops".into(), json!([])))),
+                "key_ops",
+            ),
+            (
+                "key_ops a string",
+                jwk(|k| drop(k.insert("key_ops".into(), json!("verify")))),
+                "key_ops",
+            ),
+            (
+                "HMAC alg",
+                jwk(|k| drop(k.insert("alg".into(), json!("HS256")))),
+                "alg is not",
+            ),
+            ("no n", jwk(|k| drop(k.remove("n"))), "n is missing"),
+            (
+                "n not base64url",
+                jwk(|k| drop(k.insert("n".into(), json!("a+b/")))),
+                "n is not base64url",
+            ),
+            ("no e", jwk(|k| drop(k.remove("e"))), "e is missing"),
+            (
+                "2047-bit modulus",
+                jwk(|k| drop(k.insert("n".into(), n(2047)))),
+                "shorter than 2048",
+            ),
+            (
+                "8193-bit modulus",
+                jwk(|k| drop(k.insert("n".into(), n(8193)))),
+                "longer than 8192",
+            ),
+            (
+                "e = 1",
+                jwk(|k| drop(k.insert("e".into(), json!(b64(&[1]))))),
+                "exponent",
+            ),
+            (
+                "even e",
+                jwk(|k| drop(k.insert("e".into(), json!(b64(&[1, 0, 0]))))),
+                "exponent",
+            ),
+            (
+                "empty e",
+                jwk(|k| drop(k.insert("e".into(), json!(b64(&[0]))))),
+                "exponent",
+            ),
+            (
+                "e of 5 bytes",
+                jwk(|k| drop(k.insert("e".into(), json!(b64(&[1, 0, 0, 0, 1]))))),
+                "exponent",
+            ),
+        ];
+        for (case, entry, says) in refused {
+            let problem = parse_key(&entry, &[JwkAlgorithm::RS256]).unwrap_err();
+            assert!(problem.contains(says), "{case}: {problem}");
+        }
+        // The edges that stay usable: key_ops with verify among others, e = 3 and a 4-byte e,
+        // a kid of 256 characters, no `use`, no `alg` (usable with every allowed algorithm).
+        let accepted: Vec<(&str, Value)> = vec![
+            (
+                "key_ops with verify",
+                jwk(|k| drop(k.insert("key_ops".into(), json!(["sign", "verify"])))),
+            ),
+            (
+                "kid of 256",
+                jwk(|k| drop(k.insert("kid".into(), json!("k".repeat(256))))),
+            ),
+            ("no use", jwk(|k| drop(k.remove("use")))),
+            (
+                "e = 3",
+                jwk(|k| drop(k.insert("e".into(), json!(b64(&[3]))))),
+            ),
+            (
+                "e of 4 bytes",
+                jwk(|k| drop(k.insert("e".into(), json!(b64(&[1, 0, 0, 1]))))),
+            ),
+        ];
+        for (case, entry) in accepted {
+            assert!(parse_key(&entry, &[JwkAlgorithm::RS256]).is_ok(), "{case}");
+        }
+        let no_alg = parse_key(
+            &jwk(|k| drop(k.remove("alg"))),
+            &[JwkAlgorithm::RS256, JwkAlgorithm::RS512],
+        )
+        .unwrap();
+        assert_eq!(no_alg.declared_alg, None);
+        assert_eq!(
+            no_alg.parsed.len(),
+            2,
+            "one parsed key per allowed algorithm"
+        );
+        // An algorithm the configuration does not allow leaves the key unusable.
+        let rs512 = jwk(|k| drop(k.insert("alg".into(), json!("RS512"))));
+        assert!(parse_key(&rs512, &[JwkAlgorithm::RS256]).is_err());
+    }
+
+    #[test]
+    fn a_set_counts_and_names_its_usable_keys() {
+        let second = jwk(|k| drop(k.insert("kid".into(), json!("b-key"))));
+        let broken = jwk(|k| drop(k.insert("kty".into(), json!("EC"))));
+        let body = json!({ "keys": [jwk(|_| {}), second, broken] }).to_string();
+        let keys = parse_jwks(body.as_bytes(), &[JwkAlgorithm::RS256]).unwrap();
+        let first_kid = &testkit::TestKey::shared(0).kid;
+        let mut expected = vec!["b-key", first_kid.as_str()];
+        expected.sort_unstable();
+        assert_eq!(keys.kids(), expected);
+        assert_eq!((keys.len(), keys.is_empty()), (2, false));
+        let empty = parse_jwks(br#"{"keys":[]}"#, &[JwkAlgorithm::RS256]).unwrap();
+        assert_eq!(
+            (empty.len(), empty.is_empty(), empty.kids().len()),
+            (0, true, 0)
+        );
+    }
 
     /// A key's `Debug` (what a log line or a panic would show) says what the key is, never its
     /// modulus.
