@@ -340,6 +340,18 @@ mod tests {
                 "exponent",
             ),
         ];
+        // The bounds themselves are inside: 2048 and 8192 bits pass the size rule (the crypto
+        // library may still refuse a made-up modulus, for its own reason).
+        for bits in [2048, 8192] {
+            let result = parse_key(
+                &jwk(|k| drop(k.insert("n".into(), n(bits)))),
+                &[JwkAlgorithm::RS256],
+            );
+            assert!(
+                !matches!(result, Err(problem) if problem.contains("2048 bits") || problem.contains("8192 bits")),
+                "{bits} bits"
+            );
+        }
         for (case, entry, says) in refused {
             let problem = parse_key(&entry, &[JwkAlgorithm::RS256]).unwrap_err();
             assert!(problem.contains(says), "{case}: {problem}");
@@ -382,6 +394,28 @@ mod tests {
         // An algorithm the configuration does not allow leaves the key unusable.
         let rs512 = jwk(|k| drop(k.insert("alg".into(), json!("RS512"))));
         assert!(parse_key(&rs512, &[JwkAlgorithm::RS256]).is_err());
+    }
+
+    #[test]
+    fn a_document_of_exactly_the_limit_is_read_one_byte_more_is_not() {
+        let padded = |size: usize| {
+            let empty = r#"{"keys":[],"pad":""}"#;
+            let mut body = String::from(r#"{"keys":[],"pad":""#);
+            body.push_str(&"x".repeat(size - empty.len()));
+            body.push_str(r#""}"#);
+            assert_eq!(body.len(), size);
+            body
+        };
+        let at_limit = parse_jwks(padded(MAX_JWKS_BYTES).as_bytes(), &[JwkAlgorithm::RS256]);
+        assert!(at_limit.is_ok_and(|keys| keys.is_empty()));
+        assert_eq!(
+            parse_jwks(
+                padded(MAX_JWKS_BYTES + 1).as_bytes(),
+                &[JwkAlgorithm::RS256]
+            )
+            .unwrap_err(),
+            JwksError::TooLarge
+        );
     }
 
     #[test]
