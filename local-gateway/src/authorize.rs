@@ -89,11 +89,16 @@ pub enum Verdict {
     /// Proceed; REST `requestContext.authorizer` is `principalId` plus `context`, HTTP API
     /// `requestContext.authorizer.lambda` is `context`.
     Allow {
+        /// REST: the answer's `principalId`; HTTP API simple responses have none.
         principal_id: Option<String>,
+        /// The authorizer's context, handed to the integration.
         context: Map<String, Value>,
     },
     /// 403; `explicit` when a Deny statement matched (REST says so in its message).
-    Deny { explicit: bool },
+    Deny {
+        /// A Deny statement matched (not merely no Allow).
+        explicit: bool,
+    },
     /// 401.
     Unauthorized,
     /// 500, with the reason for the log.
@@ -171,6 +176,7 @@ pub struct AuthCache {
 }
 
 impl AuthCache {
+    /// A cache keeping answers for `ttl` (zero: nothing is kept).
     pub fn new(ttl: Duration) -> Self {
         AuthCache {
             ttl,
@@ -178,10 +184,12 @@ impl AuthCache {
         }
     }
 
+    /// The answer cached under `key`, if still fresh.
     pub fn get(&self, key: &str) -> Option<Value> {
         self.get_at(key, Instant::now())
     }
 
+    /// Keeps `answer` under `key` for the TTL.
     pub fn insert(&self, key: String, answer: Value) {
         self.insert_at(key, answer, Instant::now());
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::authorize::AuthorizerKind;
 use crate::routes::RouteLayout;
 
+/// The `--help` text.
 pub const USAGE: &str = "\
 Usage: local-gateway [options]
 
@@ -39,20 +40,32 @@ HTTP_API_RESPONSE default to the template's values.
 /// What to do.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
+    /// Run the gateway with these options.
     Run(Options),
+    /// Print [`USAGE`].
     Help,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// The gateway's options (see [`USAGE`]).
 pub struct Options {
+    /// `--port`: on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// `--authorizer`: which authorizer API Gateway is configured with.
     pub authorizer: AuthorizerKind,
+    /// `--routes`: the template's routes or one catch-all.
     pub routes: RouteLayout,
+    /// `--ttl`: the authorizer result cache TTL.
     pub ttl: Duration,
+    /// The stage in method ARNs and event contexts.
     pub stage: String,
+    /// `--lambda-endpoint`: the Lambda Invoke API to call instead of running in-process.
     pub lambda_endpoint: Option<String>,
+    /// The authorizer's function name at the endpoint.
     pub authorizer_function: String,
+    /// The api-handler's function name at the endpoint.
     pub api_function: String,
+    /// The Invoke API timeout.
     pub lambda_timeout: Duration,
 }
 

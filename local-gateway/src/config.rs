@@ -26,6 +26,7 @@ pub const TEMPLATE_DEFAULTS: [(&str, &str); 4] = [
 
 /// Account and API ID in method ARNs: fixed placeholders, as nothing is deployed.
 pub const ACCOUNT: &str = "123456789012";
+/// The API ID in method ARNs.
 pub const API_ID: &str = "local";
 
 /// `lookup`, falling back to [`TEMPLATE_DEFAULTS`].

@@ -14,6 +14,7 @@ use crate::routes::{self, RouteLayout};
 /// How the gateway is set up (the template's values by default).
 #[derive(Clone, Debug)]
 pub struct GatewayConfig {
+    /// Which authorizer API Gateway is configured with.
     pub kind: AuthorizerKind,
     /// The template's routes, or one catch-all (`/{proxy+}`, `$default`).
     pub routes: RouteLayout,
@@ -23,6 +24,7 @@ pub struct GatewayConfig {
     pub cors_origin: Option<String>,
     /// Authorizer result cache TTL; zero disables the cache.
     pub ttl: Duration,
+    /// Region, account, API ID and stage, for ARNs and contexts.
     pub api: ApiContext,
 }
 
@@ -31,11 +33,14 @@ pub struct GatewayConfig {
 pub enum AuthTrace {
     /// Public route, unknown route, or no identity source (401 before any invocation).
     NotNeeded,
+    /// Answered from the authorizer result cache.
     Cached,
+    /// The authorizer was invoked.
     Invoked,
 }
 
 impl AuthTrace {
+    /// The name in the gateway's log line.
     pub fn as_str(self) -> &'static str {
         match self {
             AuthTrace::NotNeeded => "-",
@@ -48,13 +53,18 @@ impl AuthTrace {
 /// The HTTP answer.
 #[derive(Clone, Debug)]
 pub struct GatewayResponse {
+    /// The HTTP status.
     pub status: u16,
+    /// The headers, names lowercased.
     pub headers: Vec<(String, String)>,
+    /// The body.
     pub body: Vec<u8>,
+    /// Whether and how the authorizer was consulted.
     pub auth: AuthTrace,
 }
 
 impl GatewayResponse {
+    /// The body as JSON, if it is JSON.
     pub fn json(&self) -> Option<Value> {
         serde_json::from_slice(&self.body).ok()
     }
@@ -70,6 +80,7 @@ pub struct Gateway {
 }
 
 impl Gateway {
+    /// A gateway set up by `config` in front of `functions`.
     pub fn new(config: GatewayConfig, functions: Functions) -> Self {
         Gateway {
             cache: AuthCache::new(config.ttl),
@@ -80,6 +91,7 @@ impl Gateway {
         }
     }
 
+    /// How the gateway is set up.
     pub fn config(&self) -> &GatewayConfig {
         &self.config
     }
@@ -89,6 +101,7 @@ impl Gateway {
         self.authorizer_invocations.load(Ordering::SeqCst)
     }
 
+    /// How many times the api-handler has been invoked.
     pub fn api_invocations(&self) -> u64 {
         self.api_invocations.load(Ordering::SeqCst)
     }
@@ -97,6 +110,7 @@ impl Gateway {
         self.config.kind == AuthorizerKind::Http
     }
 
+    /// Answers one request as API Gateway would.
     pub async fn handle(&self, request: IncomingRequest) -> GatewayResponse {
         let mut response = self.route(request).await;
         if let Some(origin) = &self.config.cors_origin {

@@ -14,7 +14,9 @@ use serde_json::Value;
 /// Which of the two functions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Function {
+    /// The authorizer function.
     Authorizer,
+    /// The api-handler function.
     Api,
 }
 
@@ -25,7 +27,9 @@ pub enum InvokeError {
     /// message (an authorizer's `Unauthorized` means 401).
     #[error("function error {error_type}: {error_message}")]
     Function {
+        /// The function's `errorType`.
         error_type: String,
+        /// The function's `errorMessage` (`Unauthorized` is a 401).
         error_message: String,
     },
     /// The function could not be reached or answered something that is not JSON.
@@ -36,14 +40,19 @@ pub enum InvokeError {
 /// Where the functions run.
 #[derive(Clone)]
 pub enum Functions {
+    /// Both functions as libraries in this process.
     InProcess {
+        /// The authorizer.
         authorizer: Arc<Authorizer>,
+        /// The api-handler.
         api: Arc<Api>,
     },
+    /// Both functions behind a Lambda Invoke API (e.g. `cargo lambda watch`).
     Lambda(LambdaClient),
 }
 
 impl Functions {
+    /// Invokes `function` with `event`: its answer, or the error it failed with.
     pub async fn invoke(&self, function: Function, event: &Value) -> Result<Value, InvokeError> {
         match self {
             Functions::InProcess { authorizer, api } => {
@@ -91,6 +100,7 @@ pub struct LambdaClient {
 }
 
 impl LambdaClient {
+    /// A client of the Invoke API at `endpoint` for the two named functions.
     pub fn new(
         endpoint: &str,
         authorizer_function: &str,
@@ -105,6 +115,7 @@ impl LambdaClient {
         })
     }
 
+    /// The Invoke API URL of `function`.
     pub fn url(&self, function: Function) -> String {
         let name = match function {
             Function::Authorizer => &self.authorizer_function,

@@ -8,6 +8,8 @@
 //! api-handler's answer. The functions run in-process (fed JSON, answering JSON) or behind
 //! the Lambda Invoke API (e.g. `cargo lambda watch`).
 
+#![warn(missing_docs)]
+
 pub mod authorize;
 pub mod cli;
 pub mod config;

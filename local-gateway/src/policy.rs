@@ -7,7 +7,9 @@ use authorizer::wildcard_match;
 use serde_json::Value;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a policy says about one request.
 pub enum Decision {
+    /// An Allow matched and no Deny did.
     Allow,
     /// An explicit Deny matched.
     ExplicitDeny,

@@ -190,8 +190,11 @@ fn body(request: &IncomingRequest) -> (Option<String>, bool) {
 /// What the api-handler answered, ready to send.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProxyResponse {
+    /// The HTTP status.
     pub status: u16,
+    /// The headers, names lowercased.
     pub headers: Vec<(String, String)>,
+    /// The body.
     pub body: Vec<u8>,
 }
 

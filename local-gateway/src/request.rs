@@ -5,9 +5,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// The deployment the gateway pretends to be: used in method ARNs and request contexts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiContext {
+    /// The Region.
     pub region: String,
+    /// The 12-digit account ID.
     pub account: String,
+    /// The API ID.
     pub api_id: String,
+    /// The stage in method ARNs and event contexts.
     pub stage: String,
 }
 
@@ -26,6 +30,7 @@ impl ApiContext {
         )
     }
 
+    /// The API's own `execute-api` host name.
     pub fn domain_name(&self) -> String {
         format!("{}.execute-api.{}.amazonaws.com", self.api_id, self.region)
     }
@@ -34,6 +39,7 @@ impl ApiContext {
 /// One HTTP request, independent of the server library.
 #[derive(Clone, Debug, Default)]
 pub struct IncomingRequest {
+    /// The HTTP method, uppercased.
     pub method: String,
     /// The path as sent, without the query string.
     pub path: String,
@@ -41,13 +47,18 @@ pub struct IncomingRequest {
     pub raw_query: String,
     /// Header names lower-cased, in arrival order; a name may repeat.
     pub headers: Vec<(String, String)>,
+    /// The body.
     pub body: Vec<u8>,
+    /// The client's address.
     pub source_ip: String,
+    /// A fresh request ID.
     pub request_id: String,
+    /// When the request arrived, in ms since the epoch.
     pub time_epoch_ms: u64,
 }
 
 impl IncomingRequest {
+    /// A request for `method` and `path_and_query`, without headers or body.
     pub fn new(method: &str, path_and_query: &str) -> Self {
         let (path, query) = path_and_query
             .split_once('?')
@@ -66,6 +77,7 @@ impl IncomingRequest {
         }
     }
 
+    /// The request with one more header.
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.headers
             .push((name.to_ascii_lowercase(), value.to_owned()));

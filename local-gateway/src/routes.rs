@@ -4,6 +4,7 @@
 /// One route of the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Route {
+    /// The HTTP method (`ANY` for the greedy resource).
     pub method: &'static str,
     /// The resource path (REST `resource`, HTTP API route key path).
     pub path: &'static str,
@@ -63,6 +64,7 @@ pub fn route_for(layout: RouteLayout, http_api: bool, method: &str, path: &str) 
     }
 }
 
+/// The template's routes (`template.yaml`); tests check they agree.
 pub const ROUTES: &[Route] = &[
     Route {
         method: "GET",

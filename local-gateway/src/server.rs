@@ -46,6 +46,7 @@ pub async fn spawn(gateway: Arc<Gateway>) -> std::io::Result<SocketAddr> {
     Ok(addr)
 }
 
+/// Serves `gateway` on `listener` until the process ends.
 pub async fn run(listener: TcpListener, gateway: Arc<Gateway>) {
     loop {
         let (stream, peer) = match listener.accept().await {

@@ -10,9 +10,13 @@ use cognito_verifier::PoolConfig;
 use cognito_verifier::{Clock, HttpJwksFetcher, KeyStore, Verifier, VerifierConfig};
 use serde_json::{Value, json};
 
+/// The pool the harness trusts.
 pub const POOL: &str = "ap-northeast-1_TestPool1";
+/// A pool the harness does not trust.
 pub const OTHER_POOL: &str = "ap-northeast-1_OtherPool";
+/// The app client the harness trusts.
 pub const CLIENT: &str = "190d8ar0cc5pc1isoec2s5ncvb";
+/// An app client the harness does not trust.
 pub const OTHER_CLIENT: &str = "otherclient0000000000000000";
 
 /// A clock tests move by hand. Starts at the real time so minted tokens are fresh.
@@ -22,6 +26,7 @@ pub struct ManualClock {
 }
 
 impl ManualClock {
+    /// A clock at the real time now.
     pub fn new() -> Arc<Self> {
         Arc::new(ManualClock {
             unix: AtomicU64::new(crate::now()),
@@ -29,6 +34,7 @@ impl ManualClock {
         })
     }
 
+    /// Moves the clock forward by `by`.
     pub fn advance(&self, by: Duration) {
         self.unix.fetch_add(by.as_secs(), Ordering::SeqCst);
         self.monotonic_ms
@@ -45,13 +51,19 @@ impl Clock for ManualClock {
     }
 }
 
+/// A verifier, its JWKS server and its clock.
 pub struct Harness {
+    /// The verifier under test.
     pub verifier: Verifier,
+    /// The JWKS server it fetches from.
     pub server: JwksServer,
+    /// Its clock.
     pub clock: Arc<ManualClock>,
 }
 
+/// The JWKS refresh cooldown the harness uses.
 pub const COOLDOWN: Duration = Duration::from_secs(10);
+/// The JWKS fetch timeout the harness uses.
 pub const TIMEOUT: Duration = Duration::from_millis(500);
 
 /// A verifier for [`POOL`] and [`CLIENT`] whose JWKS (serving `keys`) is on 127.0.0.1.
@@ -76,6 +88,7 @@ pub async fn harness(keys: &[&TestKey], adjust: impl FnOnce(&mut VerifierConfig)
     }
 }
 
+/// An RS256 header naming `key`.
 pub fn header(key: &TestKey) -> Value {
     json!({"kid": key.kid, "alg": "RS256"})
 }
@@ -91,10 +104,12 @@ pub fn token_with(
     mint(key, &header(key), &claims)
 }
 
+/// A valid ID token for [`POOL`] and [`CLIENT`].
 pub fn id_token(key: &TestKey) -> String {
     token_with(key, "id", |_| {})
 }
 
+/// A valid access token for [`POOL`] and [`CLIENT`].
 pub fn access_token(key: &TestKey) -> String {
     token_with(key, "access", |_| {})
 }

@@ -59,6 +59,7 @@ impl TableFetcher {
         self.serve_json(url, &TestKey::jwks(keys));
     }
 
+    /// Answers `url` with `jwks` from now on.
     pub fn serve_json(&self, url: &str, jwks: &Value) {
         self.answers
             .lock()
@@ -116,9 +117,13 @@ impl JwksFetcher for TableFetcher {
     }
 }
 
+/// A verifier whose JWKS fetches go to a table by URL.
 pub struct IssuerHarness {
+    /// The verifier under test.
     pub verifier: Verifier,
+    /// The table the fetches are answered from.
     pub fetcher: Arc<TableFetcher>,
+    /// Its clock.
     pub clock: Arc<ManualClock>,
 }
 

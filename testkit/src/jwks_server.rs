@@ -12,11 +12,24 @@ use tokio::net::TcpListener;
 #[derive(Clone, Debug)]
 pub enum Mode {
     /// `status` with `body` (and a correct Content-Length).
-    Serve { status: u16, body: Vec<u8> },
+    Serve {
+        /// The HTTP status.
+        status: u16,
+        /// The body.
+        body: Vec<u8>,
+    },
     /// The body without Content-Length, streamed until the connection closes.
-    ServeUnframed { body: Vec<u8> },
+    ServeUnframed {
+        /// The body.
+        body: Vec<u8>,
+    },
     /// Waits `delay`, then serves `body` with 200.
-    Slow { delay: Duration, body: Vec<u8> },
+    Slow {
+        /// How long to wait before answering.
+        delay: Duration,
+        /// The body.
+        body: Vec<u8>,
+    },
     /// Closes the connection without answering (an outage as reqwest sees it).
     Down,
 }
@@ -31,6 +44,7 @@ struct Shared {
 /// A running JWKS server. Dropping it does not stop the task; it ends with the test runtime.
 #[derive(Clone)]
 pub struct JwksServer {
+    /// Where it listens (127.0.0.1).
     pub addr: SocketAddr,
     shared: Arc<Shared>,
 }
@@ -70,10 +84,12 @@ impl JwksServer {
         format!("http://{}", self.addr)
     }
 
+    /// Changes how the next requests are answered.
     pub fn set_mode(&self, mode: Mode) {
         *self.shared.mode.lock().unwrap() = mode;
     }
 
+    /// Serves `body` with 200 from now on.
     pub fn set_body(&self, body: impl Into<Vec<u8>>) {
         self.set_mode(Mode::Serve {
             status: 200,

@@ -31,6 +31,7 @@ pub fn now() -> u64 {
 
 /// An RSA-2048 signing key with a `kid`.
 pub struct TestKey {
+    /// The key ID its JWK and tokens carry.
     pub kid: String,
     pair: KeyPair,
 }

@@ -5,6 +5,8 @@
 //! tests and the start-up benchmark), and a verifier harness ([`harness`], [`issuers`]) wired
 //! to them. Never used by the deployed functions.
 
+#![warn(missing_docs)]
+
 pub mod harness;
 pub mod issuers;
 mod jwks_server;

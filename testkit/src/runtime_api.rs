@@ -48,8 +48,11 @@ const MAX_POST_BYTES: usize = 8 * 1024 * 1024;
 /// is the posted JSON (a string holding the text when it is not JSON).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
+    /// The function's response.
     Response(Value),
+    /// The function's invocation error.
     Error(Value),
+    /// The function's init error.
     InitError(Value),
 }
 
@@ -58,6 +61,7 @@ pub enum Outcome {
 pub struct Reply {
     /// The request id in the path; `None` for an init error.
     pub request_id: Option<String>,
+    /// What the function posted.
     pub outcome: Outcome,
     /// When the emulator handed the event out (`None` for an init error, or an id it never
     /// handed out).
