@@ -239,6 +239,30 @@ impl<'de> Deserialize<'de> for NumericDate {
 mod tests {
     use super::*;
 
+    /// A NumericDate from a JSON float: non-negative and below 2^64, fractions truncated; the
+    /// edges on both sides.
+    #[test]
+    fn numeric_dates_from_floats_stop_at_their_range() {
+        for (json, expected) in [
+            ("0.0", Some(0)),
+            ("1.9", Some(1)),
+            ("1700000000.5", Some(1_700_000_000)),
+            ("-0.5", None),
+            ("-1.5", None),
+            // 2^64 as a float (u64::MAX rounds up to it) is out of range; 1.8e19 is in.
+            ("18446744073709551615.0", None),
+            ("1.8446744073709552e19", None),
+            ("1.8e19", Some(18_000_000_000_000_000_000)),
+        ] {
+            let payload = format!(r#"{{"exp":{json}}}"#);
+            let parsed = RawClaims::parse(payload.as_bytes()).map(|claims| claims.exp);
+            match expected {
+                Some(seconds) => assert_eq!(parsed, Ok(Some(NumericDate(seconds))), "{json}"),
+                None => assert!(parsed.is_err(), "{json}"),
+            }
+        }
+    }
+
     #[test]
     fn email_is_verified_only_by_the_boolean_true() {
         for (payload, verified) in [
@@ -246,6 +270,8 @@ mod tests {
             (br#"{"email_verified":false}"#, false),
             (br#"{"email_verified":"true"}"#, false),
             (br#"{"email_verified":1}"#, false),
+            (br#"{"email_verified":-1}"#, false),
+            (br#"{"email_verified":1.5}"#, false),
             (br#"{"email_verified":null}"#, false),
             (br#"{"email_verified":[true]}"#, false),
             (br#"{"email_verified":{"v":true}}"#, false),
