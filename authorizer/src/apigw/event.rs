@@ -289,6 +289,37 @@ mod tests {
     }
 
     #[test]
+    fn event_kinds_have_their_log_names() {
+        assert_eq!(
+            [
+                EventKind::RestToken,
+                EventKind::RestRequest,
+                EventKind::HttpV2
+            ]
+            .map(EventKind::as_str),
+            ["rest_token", "rest_request", "http_v2"]
+        );
+    }
+
+    #[test]
+    fn stage_variables_are_identity_source_values_by_exact_name() {
+        let event = read(
+            json!({"version": "2.0", "routeArn": "r", "headers": {"authorization": "t"},
+            "stageVariables": {"v": "1", "w": "2"}}),
+        )
+        .unwrap();
+        let value = |source: &str| {
+            event
+                .identity_source_value(&IdentitySource::parse(source).unwrap())
+                .map(str::to_owned)
+        };
+        assert_eq!(value("$stageVariables.v").as_deref(), Some("1"));
+        assert_eq!(value("$stageVariables.w").as_deref(), Some("2"));
+        assert_eq!(value("$stageVariables.V"), None);
+        assert_eq!(value("$stageVariables.x"), None);
+    }
+
+    #[test]
     fn detects_each_shape() {
         let token =
             read(json!({"type": "TOKEN", "authorizationToken": "t", "methodArn": "a"})).unwrap();
