@@ -112,16 +112,14 @@ impl Gateway {
 
     /// Answers one request as API Gateway would.
     pub async fn handle(&self, request: IncomingRequest) -> GatewayResponse {
-        let mut response = self.route(request).await;
+        let Answer {
+            mut response,
+            from_backend,
+        } = self.route(request).await;
         if let Some(origin) = &self.config.cors_origin {
             // REST: the gateway responses carry the origin, the integration's answer is the
             // backend's own. HTTP API: API Gateway sets the CORS headers on every answer.
-            let gateway_made = response.auth == AuthTrace::NotNeeded
-                || !response
-                    .headers
-                    .iter()
-                    .any(|(n, _)| n == "access-control-allow-origin");
-            if self.http_api() || gateway_made {
+            if self.http_api() || !from_backend {
                 response
                     .headers
                     .retain(|(name, _)| name != "access-control-allow-origin");
@@ -158,9 +156,9 @@ impl Gateway {
         })
     }
 
-    async fn route(&self, request: IncomingRequest) -> GatewayResponse {
+    async fn route(&self, request: IncomingRequest) -> Answer {
         if let Some(preflight) = self.preflight(&request) {
-            return preflight;
+            return preflight.into();
         }
         let Some(route) = routes::route_for(
             self.config.routes,
@@ -168,7 +166,7 @@ impl Gateway {
             &request.method,
             &request.path,
         ) else {
-            return self.no_route();
+            return self.no_route().into();
         };
         let route = &route;
         let method_arn = self.config.api.method_arn(&request.method, &request.path);
@@ -177,7 +175,7 @@ impl Gateway {
         if route.protected {
             let Some(key) = authorize::identity_source(self.config.kind, &request, &route.key())
             else {
-                return self.unauthorized(auth);
+                return self.unauthorized(auth).into();
             };
             let outcome = match self.cache.get(&key) {
                 Some(answer) => {
@@ -210,11 +208,11 @@ impl Gateway {
                     principal_id,
                     context,
                 } => identity = Some((principal_id, context)),
-                Verdict::Deny { explicit } => return self.forbidden(explicit, auth),
-                Verdict::Unauthorized => return self.unauthorized(auth),
+                Verdict::Deny { explicit } => return self.forbidden(explicit, auth).into(),
+                Verdict::Unauthorized => return self.unauthorized(auth).into(),
                 Verdict::Error(reason) => {
                     tracing::warn!(reason = %reason, "authorizer failed");
-                    return self.authorizer_error(auth);
+                    return self.authorizer_error(auth).into();
                 }
             }
         }
@@ -228,7 +226,7 @@ impl Gateway {
         route: &routes::Route,
         identity: Option<(Option<String>, Map<String, Value>)>,
         auth: AuthTrace,
-    ) -> GatewayResponse {
+    ) -> Answer {
         let event = if self.http_api() {
             proxy_event::http_event(
                 request,
@@ -253,11 +251,14 @@ impl Gateway {
             Err(error) => Err(error.to_string()),
         };
         match parsed {
-            Ok(response) => GatewayResponse {
-                status: response.status,
-                headers: response.headers,
-                body: response.body,
-                auth,
+            Ok(response) => Answer {
+                response: GatewayResponse {
+                    status: response.status,
+                    headers: response.headers,
+                    body: response.body,
+                    auth,
+                },
+                from_backend: true,
             },
             Err(reason) => {
                 tracing::warn!(reason = %reason, "integration failed");
@@ -266,7 +267,7 @@ impl Gateway {
                 } else {
                     "Internal server error"
                 };
-                error(502, json!({ "message": message }), None, auth)
+                error(502, json!({ "message": message }), None, auth).into()
             }
         }
     }
@@ -327,6 +328,22 @@ impl Gateway {
                 Some("AuthorizerConfigurationException"),
                 auth,
             )
+        }
+    }
+}
+
+/// A response, and whether it is the backend's own answer (a proxy integration's) rather than
+/// one API Gateway made: REST adds CORS headers only to its own.
+struct Answer {
+    response: GatewayResponse,
+    from_backend: bool,
+}
+
+impl From<GatewayResponse> for Answer {
+    fn from(response: GatewayResponse) -> Self {
+        Answer {
+            response,
+            from_backend: false,
         }
     }
 }
