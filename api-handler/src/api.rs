@@ -66,11 +66,10 @@ impl Api {
                 // A deployment problem (an authorizer of another version or kind in front of
                 // this API), not the caller's: no guess at who they are.
                 tracing::error!(reason = %error, "authorizer context cannot be read");
-                let mut response =
-                    ApiResponse::error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
-                if let Some(cors) = &self.cors {
-                    cors.decorate(&mut response);
-                }
+                let response = self.with_cors(ApiResponse::error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal Server Error",
+                ));
                 (response, UNMATCHED_ROUTE.to_owned(), None)
             }
         };
@@ -96,31 +95,35 @@ impl Api {
         caller: Option<Identity>,
         mut request: ApiRequest,
     ) -> (ApiResponse, String) {
-        let (mut response, route) =
-            match router::find(&self.routes, &request.method, &request.route) {
-                RouteMatch::Found {
-                    route,
-                    path_parameters,
-                } => {
-                    for (name, value) in path_parameters {
-                        request.path_parameters.entry(name).or_insert(value);
-                    }
-                    let label = format!("{} {}", route.method(), route.template());
-                    (self.call(route, caller, request).await, label)
+        let (response, route) = match router::find(&self.routes, &request.method, &request.route) {
+            RouteMatch::Found {
+                route,
+                path_parameters,
+            } => {
+                for (name, value) in path_parameters {
+                    request.path_parameters.entry(name).or_insert(value);
                 }
-                RouteMatch::MethodNotAllowed { template, allowed } => (
-                    self.other_method(&request.method, allowed),
-                    template.to_owned(),
-                ),
-                RouteMatch::NotFound => (
-                    ApiResponse::error(StatusCode::NOT_FOUND, "Not Found"),
-                    UNMATCHED_ROUTE.to_owned(),
-                ),
-            };
+                let label = format!("{} {}", route.method(), route.template());
+                (self.call(route, caller, request).await, label)
+            }
+            RouteMatch::MethodNotAllowed { template, allowed } => (
+                self.other_method(&request.method, allowed),
+                template.to_owned(),
+            ),
+            RouteMatch::NotFound => (
+                ApiResponse::error(StatusCode::NOT_FOUND, "Not Found"),
+                UNMATCHED_ROUTE.to_owned(),
+            ),
+        };
+        (self.with_cors(response), route)
+    }
+
+    /// `response` with the CORS headers, when CORS is on.
+    fn with_cors(&self, mut response: ApiResponse) -> ApiResponse {
         if let Some(cors) = &self.cors {
             cors.decorate(&mut response);
         }
-        (response, route)
+        response
     }
 
     /// Enforces the route's access rule, then runs its handler.
