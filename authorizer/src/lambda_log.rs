@@ -225,9 +225,15 @@ impl Visit for Fields {
     }
 }
 
+/// A line outside any invocation (start-up, JWKS at init).
+const NO_INVOCATION: Invocation = Invocation {
+    request_id: None,
+    trace_id: None,
+};
+
 /// The invocation a line belongs to: lambda_runtime's `Lambda runtime invoke` span carries
 /// `requestId` and `xrayTraceId`.
-#[derive(Clone, Default)]
+#[derive(Default)]
 struct Invocation {
     request_id: Option<String>,
     trace_id: Option<String>,
@@ -341,23 +347,28 @@ where
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let metadata = event.metadata();
-        if *metadata.level() > self.settings.max_level || is_runtime_handler_error(metadata) {
+        // `enabled` already said so; checked again because a layer may be asked about events
+        // another layer of the same subscriber enabled.
+        if !self.wants(metadata) {
             return;
         }
         let mut fields = Fields::default();
         event.record(&mut fields);
-        let invocation = ctx
-            .event_scope(event)
-            .and_then(|scope| {
-                scope
-                    .from_root()
-                    .find_map(|span| span.extensions().get::<Invocation>().cloned())
-            })
-            .unwrap_or_default();
+        // The invocation span's IDs are read in place, not copied, on every line.
+        let span = ctx.event_scope(event).and_then(|scope| {
+            scope
+                .from_root()
+                .find(|span| span.extensions().get::<Invocation>().is_some())
+        });
+        let extensions = span.as_ref().map(|span| span.extensions());
+        let invocation = extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get::<Invocation>())
+            .unwrap_or(&NO_INVOCATION);
         let line = format_line(
             &self.settings,
             *metadata.level(),
-            &invocation,
+            invocation,
             &fields,
             SystemTime::now(),
         );
