@@ -115,7 +115,15 @@ impl AuthorizerEvent {
     /// `identitySource` for it. `None` when the request has no such value, or has it twice
     /// (ambiguous, so it can match nothing).
     pub fn identity_source_value(&self, source: &IdentitySource) -> Option<&str> {
-        fn only<'a>(mut values: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+        /// The one value whose name `is_name` accepts; `None` for none or several.
+        fn only<'a>(
+            pairs: &'a [(String, String)],
+            is_name: impl Fn(&str) -> bool,
+        ) -> Option<&'a str> {
+            let mut values = pairs
+                .iter()
+                .filter(|(n, _)| is_name(n))
+                .map(|(_, v)| v.as_str());
             let first = values.next()?;
             values.next().is_none().then_some(first)
         }
@@ -127,24 +135,11 @@ impl AuthorizerEvent {
                     self.authorization.as_deref()
                 }
             }
-            IdentitySource::Header(name) => only(
-                self.other_headers
-                    .iter()
-                    .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-                    .map(|(_, v)| v.as_str()),
-            ),
-            IdentitySource::QueryString(name) => only(
-                self.query_string
-                    .iter()
-                    .filter(|(n, _)| n == name)
-                    .map(|(_, v)| v.as_str()),
-            ),
-            IdentitySource::StageVariable(name) => only(
-                self.stage_variables
-                    .iter()
-                    .filter(|(n, _)| n == name)
-                    .map(|(_, v)| v.as_str()),
-            ),
+            IdentitySource::Header(name) => {
+                only(&self.other_headers, |n| n.eq_ignore_ascii_case(name))
+            }
+            IdentitySource::QueryString(name) => only(&self.query_string, |n| n == name),
+            IdentitySource::StageVariable(name) => only(&self.stage_variables, |n| n == name),
             IdentitySource::RouteKey => self.route_key.as_deref(),
         }
     }
