@@ -116,10 +116,7 @@ impl AuthorizerEvent {
     /// (ambiguous, so it can match nothing).
     pub fn identity_source_value(&self, source: &IdentitySource) -> Option<&str> {
         /// The one value whose name `is_name` accepts; `None` for none or several.
-        fn only<'a>(
-            pairs: &'a [(String, String)],
-            is_name: impl Fn(&str) -> bool,
-        ) -> Option<&'a str> {
+        fn only(pairs: &[(String, String)], is_name: impl Fn(&str) -> bool) -> Option<&str> {
             let mut values = pairs
                 .iter()
                 .filter(|(n, _)| is_name(n))
