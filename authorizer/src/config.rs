@@ -10,7 +10,9 @@ use cognito_verifier::{
     TokenUsePolicy, Verifier, VerifierConfig, parse_endpoint,
 };
 
-use crate::apigw::{Authorizer, HttpApiResponse, IdentitySources, RouteRules};
+use crate::apigw::{
+    Authorizer, HttpApiResponse, IdentitySources, RouteRules, answers_cached_per_route,
+};
 
 /// Everything the Lambda authorizer needs.
 #[derive(Clone, Debug)]
@@ -209,8 +211,7 @@ impl AuthorizerConfig {
             }
         };
 
-        let route_key_needed =
-            http_api_response == HttpApiResponse::Simple && !route_rules.is_empty();
+        let route_key_needed = answers_cached_per_route(http_api_response, &route_rules);
         let identity_sources = match get(IDENTITY_SOURCES) {
             None => IdentitySources::authorization(route_key_needed),
             Some(raw) => {

@@ -32,6 +32,12 @@ pub use response::{
 pub use route_rules::{RouteRule, RouteRules};
 pub use wildcard::wildcard_match;
 
+/// Whether HTTP API answers depend on the route, so that API Gateway must cache them per route
+/// (`$context.routeKey` among the identity sources): simple responses with route rules.
+pub fn answers_cached_per_route(http_api_response: HttpApiResponse, rules: &RouteRules) -> bool {
+    http_api_response == HttpApiResponse::Simple && !rules.is_empty()
+}
+
 /// What an HTTP API (payload 2.0) authorizer answers with (`HTTP_API_RESPONSE`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum HttpApiResponse {
@@ -113,7 +119,7 @@ impl Authorizer {
         route_rules: RouteRules,
         http_api_response: HttpApiResponse,
     ) -> Self {
-        let route_key = http_api_response == HttpApiResponse::Simple && !route_rules.is_empty();
+        let route_key = answers_cached_per_route(http_api_response, &route_rules);
         Authorizer {
             verifier,
             route_rules: Arc::new(route_rules),
