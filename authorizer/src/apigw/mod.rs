@@ -271,47 +271,44 @@ impl Authorizer {
                         context: None,
                     })
                 } else {
-                    let policy = PolicyResponse::deny_stage(&arn, sub);
-                    match event.kind {
-                        EventKind::HttpV2 => AuthorizerResponse::HttpIam(policy),
-                        EventKind::RestToken | EventKind::RestRequest => {
-                            AuthorizerResponse::Rest(policy)
-                        }
-                    }
+                    policy_answer(event.kind, PolicyResponse::deny_stage(&arn, sub))
                 };
                 return Ok((response, granted));
             }
         };
         let sub = claims.sub.clone();
-        let response = match (event.kind, self.http_api_response) {
-            (EventKind::HttpV2, HttpApiResponse::Simple) => {
-                let is_authorized = policy::simple_request_allowed(
-                    &arn,
-                    event.route_key.as_deref(),
-                    &self.route_rules,
-                    &claims,
-                );
-                let response = AuthorizerResponse::HttpSimple(SimpleResponse {
-                    is_authorized,
-                    context: Some(IdentityContext::from(claims)),
-                });
-                if !is_authorized {
-                    let granted = Granted::Denied {
-                        reason: "route_rule",
-                        sub,
-                    };
-                    return Ok((response, granted));
-                }
-                response
+        let response = if simple {
+            let is_authorized = policy::simple_request_allowed(
+                &arn,
+                event.route_key.as_deref(),
+                &self.route_rules,
+                &claims,
+            );
+            let response = AuthorizerResponse::HttpSimple(SimpleResponse {
+                is_authorized,
+                context: Some(IdentityContext::from(claims)),
+            });
+            if !is_authorized {
+                let granted = Granted::Denied {
+                    reason: "route_rule",
+                    sub,
+                };
+                return Ok((response, granted));
             }
-            (EventKind::HttpV2, HttpApiResponse::Iam) => AuthorizerResponse::HttpIam(
-                PolicyResponse::new(&arn, Arc::clone(&self.route_rules), claims),
-            ),
-            (EventKind::RestToken | EventKind::RestRequest, _) => AuthorizerResponse::Rest(
-                PolicyResponse::new(&arn, Arc::clone(&self.route_rules), claims),
-            ),
+            response
+        } else {
+            let policy = PolicyResponse::new(&arn, Arc::clone(&self.route_rules), claims);
+            policy_answer(event.kind, policy)
         };
         Ok((response, Granted::Allowed { sub }))
+    }
+}
+
+/// A policy in the answer shape of `kind`: an HTTP API's IAM answer or a REST one.
+fn policy_answer(kind: EventKind, policy: PolicyResponse) -> AuthorizerResponse {
+    match kind {
+        EventKind::HttpV2 => AuthorizerResponse::HttpIam(policy),
+        EventKind::RestToken | EventKind::RestRequest => AuthorizerResponse::Rest(policy),
     }
 }
 
