@@ -2,8 +2,11 @@
 
 use std::time::{Duration, Instant};
 
+use cognito_verifier::{
+    HttpJwksFetcher, JwkAlgorithm, JwksFetchError, JwksFetcher, KeyStore, MAX_JWKS_BYTES, Reason,
+    VerifiedClaims, VerifyError,
+};
 use cognito_verifier::{IssuerPolicy, PoolConfig};
-use cognito_verifier::{JwkAlgorithm, KeyStore, Reason, VerifiedClaims, VerifyError};
 use serde_json::json;
 use testkit::harness::*;
 use testkit::issuers::*;
@@ -296,6 +299,78 @@ async fn oversize_and_garbage_responses_are_errors() {
         body: padded.to_string().into_bytes(),
     });
     assert!(h.verifier.verify(&id_token(key)).await.is_ok());
+}
+
+// The HTTP fetcher bounds what it buffers on its own, before the key set's parser sees the body:
+// at exactly the limit a body is read, one byte more is refused, whether or not the server
+// says how long the body is (an unframed body is counted chunk by chunk).
+#[tokio::test]
+async fn the_http_fetcher_reads_at_most_the_jwks_size_limit() {
+    let server = testkit::JwksServer::start(Vec::new()).await;
+    let fetcher = HttpJwksFetcher::new(Duration::from_secs(5)).unwrap();
+    let url = format!("{}/jwks.json", server.base_url());
+    for (name, len, framed, fits) in [
+        (
+            "at the limit, with Content-Length",
+            MAX_JWKS_BYTES,
+            true,
+            true,
+        ),
+        ("at the limit, unframed", MAX_JWKS_BYTES, false, true),
+        (
+            "one byte over, with Content-Length",
+            MAX_JWKS_BYTES + 1,
+            true,
+            false,
+        ),
+        ("one byte over, unframed", MAX_JWKS_BYTES + 1, false, false),
+        ("far over, unframed", 4 * MAX_JWKS_BYTES, false, false),
+    ] {
+        let body = vec![b'x'; len];
+        server.set_mode(if framed {
+            Mode::Serve { status: 200, body }
+        } else {
+            Mode::ServeUnframed { body }
+        });
+        let fetched = fetcher.fetch(&url).await;
+        if fits {
+            assert_eq!(fetched.map(|body| body.len()), Ok(len), "{name}");
+        } else {
+            assert_eq!(fetched, Err(JwksFetchError::TooLarge), "{name}");
+        }
+    }
+}
+
+// A declared oversize body is refused on its headers alone: the fetcher does not wait for (or
+// buffer) a body it would refuse anyway. This server declares one byte over the limit, then
+// sends nothing and holds the connection open.
+#[tokio::test]
+async fn a_declared_oversize_body_is_refused_without_reading_it() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut request = [0u8; 1024];
+        let _ = stream.read(&mut request).await.unwrap();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            MAX_JWKS_BYTES + 1
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(stream);
+    });
+    let timeout = Duration::from_secs(3);
+    let started = Instant::now();
+    let fetched = HttpJwksFetcher::new(timeout).unwrap().fetch(&url).await;
+    assert_eq!(fetched, Err(JwksFetchError::TooLarge));
+    assert!(
+        started.elapsed() < timeout,
+        "refused after {:?}, not at the headers",
+        started.elapsed()
+    );
+    server.abort();
 }
 
 // Key rotation right after a cold start: the cooldown starts only from a refresh for an unknown
