@@ -318,6 +318,11 @@ mod tests {
     fn pool_ids_and_endpoints_are_checked() {
         assert_eq!(parse_pool_id("ap-northeast-1_abc123"), Ok("ap-northeast-1"));
         assert_eq!(parse_pool_id("us-gov-west-1_A"), Ok("us-gov-west-1"));
+        // The ID part is bounded: 64 characters at most (AWS's are 9; emulators' longer).
+        let longest = format!("eu-west-1_{}", "a".repeat(64));
+        assert_eq!(parse_pool_id(&longest), Ok("eu-west-1"));
+        let too_long = format!("eu-west-1_{}", "a".repeat(65));
+        assert!(parse_pool_id(&too_long).is_err(), "65-character ID");
         for bad in [
             "tokyo",
             "ap-northeast-1",
