@@ -6,9 +6,10 @@
 # real function binaries under `cargo lambda watch`, then runs the end-to-end tests in tests/
 # (the `e2e` crate) against all of it: the guide's flow through the local gateway (functions
 # in-process, the local-gateway binary, the binaries under cargo lambda watch) and every
-# events/authorizer-*.json answered by the authorizer binary; the same flow through API
-# Gateway's built-in authorizers (AuthorizerKind=cognito) emulated by the local gateway. Last, the README's
-# `cargo lambda invoke` command once, on an event written by scripts/write-event-tokens.sh.
+# events/authorizer-*.json answered by the authorizer binary; the same callers through API
+# Gateway's built-in authorizers (AuthorizerKind=cognito) as the local gateway emulates them.
+# Last, the README's `cargo lambda invoke` command once, on an event written by
+# scripts/write-event-tokens.sh.
 #
 # Never skips: a tool that is missing, moto or cargo lambda not starting, or a test that did
 # not run is a failure. Everything started is stopped on exit.
