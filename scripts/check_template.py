@@ -32,6 +32,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -128,9 +129,12 @@ def parameter_values(source: dict[str, Any], overrides: dict[str, str]) -> dict[
 
 class Resolver:
     """Resolves conditions, Fn::If, AWS::NoValue and parameter Refs as CloudFormation would,
-    leaving references to resources (Ref/GetAtt/Sub of resources) in place."""
+    leaving references to resources (Ref/GetAtt/Sub of resources) in place. Fn::Split,
+    Fn::Select and the list form of Fn::Sub are computed when their inputs are known; inside
+    them a Ref to a resource of CREATED_IDS reads as that placeholder ID."""
 
     NO_VALUE = object()
+    CREATED_IDS = {"UserPool": "ap-northeast-1_CreatedPool", "UserPoolClient": "createdclientid"}
 
     def __init__(self, template: dict[str, Any], values: dict[str, Any]) -> None:
         self.values = values
@@ -182,8 +186,33 @@ class Resolver:
             text = re.sub(r"\$\{([\w:]+)\}",
                           lambda m: str(self.values.get(m.group(1), m.group(0))), node["Fn::Sub"])
             return text if "${" not in text else {"Fn::Sub": text}
+        if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], list):
+            template, variables = node["Fn::Sub"]
+            known = {name: self.known(value) for name, value in variables.items()}
+            if all(isinstance(value, str) for value in known.values()):
+                known = {**{k: str(v) for k, v in self.values.items()}, **known}
+                text = re.sub(r"\$\{([\w:]+)\}", lambda m: known.get(m.group(1), m.group(0)), template)
+                if "${" not in text:
+                    return text
+        if set(node) == {"Fn::Split"}:
+            delimiter, source = node["Fn::Split"]
+            text = self.known(source)
+            if isinstance(text, str):
+                return text.split(delimiter)
+        if set(node) == {"Fn::Select"}:
+            index, items = node["Fn::Select"]
+            items = self.known(items)
+            if isinstance(items, list):
+                return items[int(index)]
         items = ((key, self.resolve(value)) for key, value in node.items())
         return {key: value for key, value in items if value is not self.NO_VALUE}
+
+    def known(self, node: Any) -> Any:
+        """The value of `node` where it is an input to a computed function."""
+        resolved = self.resolve(node)
+        if isinstance(resolved, dict) and set(resolved) == {"Ref"}:
+            return self.CREATED_IDS.get(resolved["Ref"], resolved)
+        return resolved
 
     def deployed(self, template: dict[str, Any]) -> dict[str, Any]:
         """The resources and outputs CloudFormation would create, resolved."""
@@ -253,9 +282,11 @@ class CodeRoutes:
         return sorted(f"{m} {p}" for m, p, a in self.tables["api-handler"] if a == "admin")
 
 
-def deployed_routes(paths: dict[str, Any], authorizer: str, public_security: Any) -> list[tuple[str, str, str]]:
+def deployed_routes(paths: dict[str, Any], authorizer: str, public_security: Any,
+                    scopes: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
     """The routes of an API's OpenAPI paths as (METHOD, path, "public" | "authorizer" | what
-    else its security says). OPTIONS operations are CORS preflights, checked on their own."""
+    else its security says), "authorizer" meaning `authorizer` with exactly `scopes`. OPTIONS
+    operations are CORS preflights, checked on their own."""
     routes = []
     for path, item in paths.items():
         for key, operation in item.items():
@@ -265,7 +296,7 @@ def deployed_routes(paths: dict[str, Any], authorizer: str, public_security: Any
             security = operation.get("security")
             if security == public_security:
                 access = "public"
-            elif security == [{authorizer: []}]:
+            elif security == [{authorizer: list(scopes)}]:
                 access = "authorizer"
             else:
                 access = f"security {security}"
@@ -285,6 +316,28 @@ def check_routes(check: Checks, label: str, deployed: list[tuple[str, str, str]]
 
 
 # ------------------------------------------------------------------ checks
+
+@dataclass(frozen=True)
+class Kind:
+    """Which authorizer a scenario expects (AuthorizerKind) and, for API Gateway's built-ins,
+    what they must be configured with."""
+
+    name: str = "lambda"
+    scopes: tuple[str, ...] = ()
+    provider_arn: Any = None
+    issuer: str | None = None
+    audience: Any = None
+
+    @property
+    def builtin(self) -> bool:
+        return self.name == "cognito"
+
+
+LAMBDA = Kind()
+# The Lambda authorizer's resources: none of them may exist with AuthorizerKind=cognito.
+AUTHORIZER_RESOURCES = ("AuthorizerFunction", "AuthorizerRole", "AuthorizerLogGroup",
+                        "AuthorizerRestApiPermission", "AuthorizerHttpApiPermission",
+                        "JwksUnavailableAlarm")
 
 def handler_refuses(api_handler: Path, variable: str, value: str) -> bool:
     """Whether the api-handler stops its cold start over this value: valid configuration passes
@@ -358,9 +411,10 @@ def check_functions(check: Checks, s: Scenario, code: CodeRoutes, admin_group: s
           bool(admin_rules) and json.loads(env.get("ROUTE_RULES", "null")) == admin_rules)
 
 
-def check_rest_api(check: Checks, s: Scenario, cors_origin: str | None, code: CodeRoutes) -> None:
+def check_rest_api(check: Checks, s: Scenario, cors_origin: str | None, code: CodeRoutes,
+                   kind: Kind = LAMBDA) -> None:
     res = s.resources
-    label = "REST" + (" (CORS)" if cors_origin else "")
+    label = "REST" + (" (CORS)" if cors_origin else "") + f" [{kind.name}]"
     stages = s.of_type("AWS::ApiGateway::Stage")
     deployments = s.of_type("AWS::ApiGateway::Deployment")
     check(f"{label}: exactly one stage, the configured one (no extra 'Stage' stage)",
@@ -370,15 +424,32 @@ def check_rest_api(check: Checks, s: Scenario, cors_origin: str | None, code: Co
     check(f"{label}: OpenAPI 3.0.1 definition", body.get("openapi") == "3.0.1")
     check(f"{label}: waits for the account's CloudWatch log role setting",
           res["RestApi"].get("DependsOn") == "ApiGatewayLogRoleReady")
-    auth = body["components"]["securitySchemes"]["CognitoTokenAuthorizer"]
-    ext = auth["x-amazon-apigateway-authorizer"]
-    check(f"{label}: TOKEN authorizer on the Authorization header, cache TTL 300",
-          ext["type"] == "token" and auth["name"] == "Authorization" and auth["in"] == "header"
-          and "AuthorizerFunction" in json.dumps(ext["authorizerUri"])
-          and ext["authorizerResultTtlInSeconds"] == 300)
+    schemes = body["components"]["securitySchemes"]
+    if kind.builtin:
+        name = "CognitoUserPoolAuthorizer"
+        auth = schemes[name]
+        ext = auth["x-amazon-apigateway-authorizer"]
+        # "Integrate a REST API with an Amazon Cognito user pool": a COGNITO_USER_POOLS
+        # authorizer names pools by ARN and reads the token from a header.
+        check(f"{label}: only API Gateway's COGNITO_USER_POOLS authorizer, on the Authorization "
+              f"header, trusting {kind.provider_arn}",
+              sorted(schemes) == [name] and ext["type"] == "cognito_user_pools"
+              and auth.get("x-amazon-apigateway-authtype") == "cognito_user_pools"
+              and auth["name"] == "Authorization" and auth["in"] == "header"
+              and ext["providerARNs"] == [kind.provider_arn])
+    else:
+        name = "CognitoTokenAuthorizer"
+        auth = schemes[name]
+        ext = auth["x-amazon-apigateway-authorizer"]
+        check(f"{label}: only the TOKEN authorizer, on the Authorization header, cache TTL 300",
+              sorted(schemes) == [name]
+              and ext["type"] == "token" and auth["name"] == "Authorization" and auth["in"] == "header"
+              and "AuthorizerFunction" in json.dumps(ext["authorizerUri"])
+              and ext["authorizerResultTtlInSeconds"] == 300)
     paths = body["paths"]
-    # SAM writes `Auth: Authorizer: NONE` as security [{"NONE": []}].
-    check_routes(check, label, deployed_routes(paths, "CognitoTokenAuthorizer", [{"NONE": []}]), code)
+    # An operation without security is public (the API has no default authorizer).
+    check_routes(check, f"{label} {name} scopes {list(kind.scopes)}",
+                 deployed_routes(paths, name, None, kind.scopes), code)
     for path, methods in paths.items():
         options = methods.get("options")
         integration = (options or {}).get("x-amazon-apigateway-integration", {})
@@ -406,22 +477,40 @@ def check_rest_api(check: Checks, s: Scenario, cors_origin: str | None, code: Co
           env.get("CORS_ALLOW_ORIGIN") == cors_origin)
 
 
-def check_http_api(check: Checks, s: Scenario, cors_origin: str | None, code: CodeRoutes) -> None:
+def check_http_api(check: Checks, s: Scenario, cors_origin: str | None, code: CodeRoutes,
+                   kind: Kind = LAMBDA) -> None:
     res = s.resources
-    label = "HTTP API" + (" (CORS)" if cors_origin else "")
+    label = "HTTP API" + (" (CORS)" if cors_origin else "") + f" [{kind.name}]"
     body = res["HttpApi"]["Properties"]["Body"]
-    hext = body["components"]["securitySchemes"]["CognitoRequestAuthorizer"]["x-amazon-apigateway-authorizer"]
-    check(f"{label}: REQUEST authorizer, payload 2.0, simple responses",
-          hext["type"] == "request" and hext["authorizerPayloadFormatVersion"] == "2.0"
-          and hext["enableSimpleResponses"] is True)
-    check(f"{label}: identity sources = Authorization header + $context.routeKey (ROUTE_RULES caching)",
-          hext["identitySource"] == ["$request.header.Authorization", "$context.routeKey"])
-    env = res["AuthorizerFunction"]["Properties"]["Environment"]["Variables"]
-    check(f"{label}: the authorizer's IDENTITY_SOURCES are the API's identity sources, in order",
-          env.get("IDENTITY_SOURCES", "").split(",") == hext["identitySource"])
+    schemes = body["components"]["securitySchemes"]
+    if kind.builtin:
+        name = "CognitoJwtAuthorizer"
+        jwt = schemes[name]
+        ext = jwt["x-amazon-apigateway-authorizer"]
+        # "Control access to HTTP APIs with JWT authorizers in API Gateway": one issuer, a list
+        # of audiences (aud, or client_id without aud), the token from identitySource.
+        check(f"{label}: only API Gateway's JWT authorizer, issuer {kind.issuer}, audience "
+              f"{kind.audience}, token from the Authorization header",
+              sorted(schemes) == [name] and jwt["type"] == "oauth2" and ext["type"] == "jwt"
+              and ext["identitySource"] == "$request.header.Authorization"
+              and ext["jwtConfiguration"] == {"issuer": kind.issuer, "audience": kind.audience})
+    else:
+        name = "CognitoRequestAuthorizer"
+        hext = schemes[name]["x-amazon-apigateway-authorizer"]
+        check(f"{label}: only the REQUEST authorizer, payload 2.0, simple responses",
+              sorted(schemes) == [name]
+              and hext["type"] == "request" and hext["authorizerPayloadFormatVersion"] == "2.0"
+              and hext["enableSimpleResponses"] is True
+              and "AuthorizerFunction" in json.dumps(hext["authorizerUri"])
+              and hext["authorizerResultTtlInSeconds"] == 300)
+        check(f"{label}: identity sources = Authorization header + $context.routeKey (ROUTE_RULES caching)",
+              hext["identitySource"] == ["$request.header.Authorization", "$context.routeKey"])
+        env = res["AuthorizerFunction"]["Properties"]["Environment"]["Variables"]
+        check(f"{label}: the authorizer's IDENTITY_SOURCES are the API's identity sources, in order",
+              env.get("IDENTITY_SOURCES", "").split(",") == hext["identitySource"])
     # No default authorizer on the HTTP API: an operation without security is public.
-    routes = deployed_routes(body["paths"], "CognitoRequestAuthorizer", None)
-    check_routes(check, label, routes, code)
+    routes = deployed_routes(body["paths"], name, None, kind.scopes)
+    check_routes(check, f"{label} {name} scopes {list(kind.scopes)}", routes, code)
     for method, path, _ in routes:
         operation_key = {v: k for k, v in OPENAPI_METHODS.items()}[method]
         integ = body["paths"][path][operation_key]["x-amazon-apigateway-integration"]
@@ -441,7 +530,7 @@ def check_http_api(check: Checks, s: Scenario, cors_origin: str | None, code: Co
                      "HttpApiAccessLogGroup", HTTP_LOG_VARIABLES, HTTP_LOG_REQUIRED, s)
 
 
-def check_permissions(check: Checks, s: Scenario) -> None:
+def check_permissions(check: Checks, s: Scenario, kind: Kind = LAMBDA) -> None:
     perms = {n: r["Properties"] for n, r in s.of_type("AWS::Lambda::Permission").items()}
 
     def invokes(fn: str) -> list[str]:
@@ -449,16 +538,28 @@ def check_permissions(check: Checks, s: Scenario) -> None:
                 if p["FunctionName"] in ({"Ref": fn}, {"Fn::GetAtt": [fn, "Arn"]})
                 and p["Principal"] == "apigateway.amazonaws.com" and p["Action"] == "lambda:InvokeFunction"]
 
-    check("API Gateway may invoke the authorizer (REST and HTTP API)",
-          any("RestApi" in n for n in invokes("AuthorizerFunction"))
-          and any("HttpApi" in n for n in invokes("AuthorizerFunction")))
-    check("every permission is for API Gateway",
+    def from_authorizers(api: str) -> dict[str, Any]:
+        return {"Fn::Sub": f"arn:aws:execute-api:ap-northeast-1:123456789012:${{{api}}}/authorizers/*"}
+
+    if kind.builtin:
+        check("[cognito] no permission to invoke an authorizer function (there is none)",
+              not invokes("AuthorizerFunction"))
+    else:
+        check("API Gateway may invoke the authorizer from each API's authorizers (REST and HTTP API)",
+              sorted(invokes("AuthorizerFunction")) == ["AuthorizerHttpApiPermission", "AuthorizerRestApiPermission"]
+              and perms["AuthorizerRestApiPermission"]["SourceArn"] == from_authorizers("RestApi")
+              and perms["AuthorizerHttpApiPermission"]["SourceArn"] == from_authorizers("HttpApi"))
+    check(f"[{kind.name}] every permission is for API Gateway",
           len(invokes("AuthorizerFunction")) + len(invokes("ApiFunction")) == len(perms))
+    rest_routes = sorted(n for n in invokes("ApiFunction") if n.startswith("ApiFunctionRest"))
+    check(f"[{kind.name}] API Gateway may invoke the api-handler on each REST route: {rest_routes}",
+          rest_routes == [f"ApiFunctionRest{r}PermissionStage" for r in ("Admin", "Health", "Hello", "Me")])
 
 
-def check_log_role(check: Checks, s: Scenario, created: bool) -> None:
+def check_log_role(check: Checks, s: Scenario, created: bool, kind: Kind = LAMBDA) -> None:
     roles = sorted(s.of_type("AWS::IAM::Role"))
-    expected = ["ApiGatewayCloudWatchRole", "ApiRole", "AuthorizerRole"] if created else ["ApiRole", "AuthorizerRole"]
+    expected = ["ApiGatewayCloudWatchRole"] if created else []
+    expected += ["ApiRole"] if kind.builtin else ["ApiRole", "AuthorizerRole"]
     check(f"IAM roles: {expected}", roles == expected)
     account = s.resources.get("ApiGatewayAccount")
     if created:
@@ -549,6 +650,18 @@ def check_cors_origin(check: Checks, source: dict[str, Any], api_handler: Path) 
               pattern.fullmatch(origin) is None)
 
 
+def check_builtin_kind(check: Checks, s: Scenario, kind: Kind) -> None:
+    """AuthorizerKind=cognito: nothing of the Lambda authorizer is deployed; the api-handler
+    (which still checks AdminGroup on /admin) and its alarm are."""
+    present = sorted(n for n in AUTHORIZER_RESOURCES if n in s.resources)
+    check(f"[cognito] no Lambda authorizer resources (found {present})", not present)
+    check("[cognito] one function, the api-handler", sorted(s.of_type("AWS::Lambda::Function")) == ["ApiFunction"])
+    check("[cognito] no AuthorizerFunctionName output", "AuthorizerFunctionName" not in s.outputs)
+    check("[cognito] Api5xxAlarm kept", "Api5xxAlarm" in s.resources)
+    env = s.props("ApiFunction")["Environment"]["Variables"]
+    check("[cognito] the api-handler still checks the admin group", env.get("ADMIN_GROUP") == "admin")
+
+
 def check_logs_and_alarms(check: Checks, s: Scenario, topic: str | None) -> None:
     """The authorizer logs JSON at the chosen level, and the two alarms watch what it and the
     REST API publish (issue 15)."""
@@ -603,7 +716,7 @@ def run_checks(template: Path, api_handler: Path, code: CodeRoutes) -> list[str]
                                      "ApiGatewayLogRole": "existing"})
     check.group(check_rest_api, cors, ORIGIN, code)
     check.group(check_http_api, cors, ORIGIN, code)
-    check.group(check_permissions, cors)
+    check.group(check_permissions, cors, LAMBDA)
     check.group(check_log_role, cors, created=False)
     check.group(check_cognito, cors, "ORIGINAL")
     topic = "arn:aws:sns:ap-northeast-1:123456789012:authorizer-alarms"
@@ -625,6 +738,40 @@ def run_checks(template: Path, api_handler: Path, code: CodeRoutes) -> list[str]
           not any(r["Type"].startswith("AWS::Cognito::") for r in external.resources.values())
           and env.get("USER_POOL_ID") == "ap-northeast-1_abcdefgh"
           and env.get("APP_CLIENT_ID") == "190d8ar0cc5pc1isoec2s5ncvb")
+
+    print("-- AuthorizerKind=cognito: API Gateway's built-in authorizers on the created pool")
+    created_pool = Resolver.CREATED_IDS["UserPool"]
+    builtin = Kind("cognito", provider_arn={"Fn::GetAtt": ["UserPool", "Arn"]},
+                   issuer=f"https://issuer-cognito-idp.ap-northeast-1.amazonaws.com/{created_pool}",
+                   audience=[{"Ref": "UserPoolClient"}])
+    cognito = Scenario(source, "cognito", {"AuthorizerKind": "cognito", "EnableHttpApi": "true"})
+    check.group(check_builtin_kind, cognito, builtin)
+    check.group(check_rest_api, cognito, None, code, builtin)
+    check.group(check_http_api, cognito, None, code, builtin)
+    check.group(check_permissions, cognito, builtin)
+    check.group(check_log_role, cognito, created=True, kind=builtin)
+    check.group(check_cognito, cognito, "UPDATED")
+
+    print("-- AuthorizerKind=cognito, scopes, ORIGINAL issuer, given pools (the first is trusted)")
+    scoped = Kind("cognito", scopes=("myapi/read", "myapi/write"),
+                  provider_arn="arn:aws:cognito-idp:ap-southeast-2:123456789012:userpool/ap-southeast-2_abcdefgh",
+                  issuer="https://cognito-idp.ap-southeast-2.amazonaws.com/ap-southeast-2_abcdefgh",
+                  audience=["client1", "client2"])
+    given = Scenario(source, "cognito-given", {
+        "AuthorizerKind": "cognito", "EnableHttpApi": "true", "AuthorizationScopes": "myapi/read,myapi/write",
+        "IssuerType": "ORIGINAL", "UserPoolId": "ap-southeast-2_abcdefgh,ap-northeast-1_second",
+        "AppClientId": "client1,client2", "CorsAllowOrigin": ORIGIN})
+    check.group(check_builtin_kind, given, scoped)
+    check.group(check_rest_api, given, ORIGIN, code, scoped)
+    check.group(check_http_api, given, ORIGIN, code, scoped)
+    check.group(check_permissions, given, scoped)
+    check("[cognito] given pools: no Cognito resources",
+          not any(r["Type"].startswith("AWS::Cognito::") for r in given.resources.values()))
+    pattern = regex.compile(source["Parameters"]["AuthorizationScopes"]["AllowedPattern"])
+    for scopes, accepted in (("", True), ("myapi/read", True), ("https://api.example.com/read,openid", True),
+                             ("a,,b", False), ("a b", False), (",a", False), ("a'", False)):
+        check(f"AuthorizationScopes: {'accepts' if accepted else 'refuses'} {scopes!r}",
+              (pattern.fullmatch(scopes) is not None) == accepted)
 
     print("-- AdminGroup and CorsAllowOrigin validation")
     check.group(check_admin_group, source, api_handler)

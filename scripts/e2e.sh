@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end tests (`make test-e2e`, part of `make test` and CI): starts moto (a local
 # Cognito) on a free 127.0.0.1 port, runs the guide's steps through scripts/cognito-setup.sh
-# (testuser, an admin user, a second pool), gets tokens with REFRESH_TOKEN_AUTH, starts the
+# (testuser, an admin user, a second pool, a second app client in the pool, an expired token
+# moto would have issued), gets tokens with REFRESH_TOKEN_AUTH, starts the
 # real function binaries under `cargo lambda watch`, then runs the end-to-end tests in tests/
 # (the `e2e` crate) against all of it: the guide's flow through the local gateway (functions
 # in-process, the local-gateway binary, the binaries under cargo lambda watch) and every
-# events/authorizer-*.json answered by the authorizer binary. Last, the README's
-# `cargo lambda invoke` command once, on an event written by scripts/write-event-tokens.sh.
+# events/authorizer-*.json answered by the authorizer binary; the same callers through API
+# Gateway's built-in authorizers (AuthorizerKind=cognito) as the local gateway emulates them.
+# Last, the README's `cargo lambda invoke` command once, on an event written by
+# scripts/write-event-tokens.sh.
 #
 # Never skips: a tool that is missing, moto or cargo lambda not starting, or a test that did
 # not run is a failure. Everything started is stopped on exit.
@@ -36,6 +39,8 @@ stack_step "second pool OtherPool (cognito-setup.sh --pool-name OtherPool)"
 bash scripts/cognito-setup.sh --pool-name OtherPool --client-name OtherClient --mask-tokens \
   --output "$STACK_DIR/other.env" >"$STACK_DIR/setup-other.log" 2>&1 ||
   { cat "$STACK_DIR/setup-other.log" >&2; stack_die "cognito-setup.sh for the second pool failed"; }
+
+stack_second_client "$STACK_DIR"
 
 stack_step "initiate-auth REFRESH_TOKEN_AUTH for testuser"
 # The refresh token goes to the AWS CLI in a private input file, never in argv (printf is a
@@ -93,6 +98,10 @@ E2E_ADMIN_ID_TOKEN="$(stack_env_value "$STACK_DIR/admin.env" ID_TOKEN)"
 E2E_ADMIN_ACCESS_TOKEN="$(stack_env_value "$STACK_DIR/admin.env" ACCESS_TOKEN)"
 E2E_OTHER_POOL_ID_TOKEN="$(stack_env_value "$STACK_DIR/other.env" ID_TOKEN)"
 E2E_OTHER_POOL_ACCESS_TOKEN="$(stack_env_value "$STACK_DIR/other.env" ACCESS_TOKEN)"
+E2E_OTHER_CLIENT_ID_TOKEN="$(stack_env_value "$STACK_DIR/other-client.env" ID_TOKEN)"
+E2E_OTHER_CLIENT_ACCESS_TOKEN="$(stack_env_value "$STACK_DIR/other-client.env" ACCESS_TOKEN)"
+E2E_EXPIRED_ID_TOKEN="$(printf '%s' "$E2E_USER_ID_TOKEN" | stack_expired_token)" || stack_die "could not make an expired token"
+export E2E_OTHER_CLIENT_ID_TOKEN E2E_OTHER_CLIENT_ACCESS_TOKEN E2E_EXPIRED_ID_TOKEN
 export E2E_USER_ID_TOKEN E2E_USER_ACCESS_TOKEN E2E_ADMIN_ID_TOKEN E2E_ADMIN_ACCESS_TOKEN \
   E2E_OTHER_POOL_ID_TOKEN E2E_OTHER_POOL_ACCESS_TOKEN E2E_REFRESHED_ID_TOKEN E2E_REFRESHED_ACCESS_TOKEN
 

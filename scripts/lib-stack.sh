@@ -120,7 +120,7 @@ stack_build_gateway() {
 stack_start_gateway() {
   local port="$1"
   shift
-  local log="$STACK_DIR/gateway.log"
+  local log="$STACK_DIR/gateway-${port}.log"
   USER_POOL_ID="$USER_POOL_ID" APP_CLIENT_ID="$APP_CLIENT_ID" COGNITO_ENDPOINT="$MOTO_URL" \
     "$STACK_ROOT/target/debug/local-gateway" --port "$port" "$@" >"$log" 2>&1 &
   local pid=$!
@@ -140,4 +140,38 @@ stack_start_gateway() {
   fi
   # shellcheck disable=SC2034 # read by the callers (demo.sh, serve.sh)
   GATEWAY_LOG="$log"
+}
+
+# stack_second_client DIR: a second app client in the guide's pool (OtherAppClient) and
+# testuser's tokens from it (DIR/other-client.env): tokens the pool signed for another app.
+stack_second_client() {
+  local dir="$1" client
+  stack_step "a second app client in the pool (OtherAppClient), testuser signed in through it"
+  client="$(aws cognito-idp create-user-pool-client --region ap-northeast-1 --user-pool-id "$USER_POOL_ID" \
+    --client-name OtherAppClient --explicit-auth-flows ALLOW_USER_PASSWORD_AUTH ALLOW_REFRESH_TOKEN_AUTH \
+    --query UserPoolClient.ClientId --output text)" || stack_die "create-user-pool-client failed"
+  bash "$STACK_ROOT/scripts/cognito-setup.sh" --output "$dir/other-client.env" --user-pool-id "$USER_POOL_ID" \
+    --client-id "$client" --login-only --mask-tokens >"$STACK_DIR/setup-other-client.log" 2>&1 ||
+    { cat "$STACK_DIR/setup-other-client.log" >&2; stack_die "cognito-setup.sh --login-only (second client) failed"; }
+}
+
+# stack_expired_token: reads a token moto issued on stdin and prints the same token expired an
+# hour ago, signed again with moto's own bundled signing key (moto/cognitoidp/resources/
+# jwks-private.json.gz, the key moto signs every token with): the expired token moto would
+# have issued. Emulator only: the key is public test material.
+stack_expired_token() {
+  "$STACK_ROOT/.venv/bin/python" -c '
+import base64, gzip, json, sys, time
+from pathlib import Path
+import moto.cognitoidp
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+payload = sys.stdin.read().strip().split(".")[1]
+claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+now = int(time.time())
+claims.update(auth_time=now - 7200, iat=now - 7200, exp=now - 3600)
+path = Path(moto.cognitoidp.__file__).parent / "resources" / "jwks-private.json.gz"
+key = RSAKey.import_key(json.loads(gzip.decompress(path.read_bytes())))
+print(jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key))
+'
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
+use crate::builtin::BuiltinKind;
 use crate::invoke::InvokeError;
 use crate::policy::{self, Decision};
 use crate::proxy_event;
@@ -23,6 +24,28 @@ pub enum AuthorizerKind {
     /// HTTP API `REQUEST` authorizer, payload 2.0, identity sources `Authorization` and
     /// `$context.routeKey` (the template's HTTP API).
     Http,
+    /// REST API built-in `COGNITO_USER_POOLS` authorizer (`AuthorizerKind=cognito`): no
+    /// Lambda, see [`crate::builtin`].
+    Cognito,
+    /// HTTP API built-in JWT authorizer (`AuthorizerKind=cognito`): no Lambda, see
+    /// [`crate::builtin`].
+    Jwt,
+}
+
+impl AuthorizerKind {
+    /// Whether the API is an HTTP API (payload 2.0, its own error bodies).
+    pub fn is_http_api(self) -> bool {
+        matches!(self, AuthorizerKind::Http | AuthorizerKind::Jwt)
+    }
+
+    /// The built-in authorizer this kind is, if it is one.
+    pub fn builtin(self) -> Option<BuiltinKind> {
+        match self {
+            AuthorizerKind::Cognito => Some(BuiltinKind::RestCognito),
+            AuthorizerKind::Jwt => Some(BuiltinKind::HttpJwt),
+            AuthorizerKind::Token | AuthorizerKind::Request | AuthorizerKind::Http => None,
+        }
+    }
 }
 
 /// The identity source value: the cache key, and `None` when a source is missing (API
@@ -39,7 +62,10 @@ pub fn identity_source(
     }
     let authorization = values.join(",");
     Some(match kind {
-        AuthorizerKind::Token | AuthorizerKind::Request => authorization,
+        AuthorizerKind::Token
+        | AuthorizerKind::Request
+        | AuthorizerKind::Cognito
+        | AuthorizerKind::Jwt => authorization,
         AuthorizerKind::Http => format!("{authorization}\n{route_key}"),
     })
 }
@@ -80,6 +106,8 @@ pub fn authorizer_event(
             map.insert("identitySource".into(), json!([authorization, route_key]));
             event
         }
+        // The built-ins run no function: API Gateway verifies the token itself.
+        AuthorizerKind::Cognito | AuthorizerKind::Jwt => Value::Null,
     }
 }
 

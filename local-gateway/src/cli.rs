@@ -17,7 +17,11 @@ Listens on 127.0.0.1 only.
 Options:
   --port PORT                 port on 127.0.0.1 (default 3000; 0 picks a free one)
   --authorizer KIND           token (REST TOKEN authorizer, the default), request (REST
-                              REQUEST authorizer) or http (HTTP API, payload 2.0)
+                              REQUEST authorizer) or http (HTTP API, payload 2.0): our
+                              Lambda authorizer; cognito (REST COGNITO_USER_POOLS) or jwt
+                              (HTTP API JWT authorizer): API Gateway's built-ins, no Lambda
+  --scopes A,B                the protected routes' authorization scopes, for cognito and
+                              jwt (default none: cognito then takes ID tokens only)
   --routes LAYOUT             template (the template's routes, the default) or greedy (every
                               path behind the authorizer through one REST ANY /{proxy+}
                               resource or the HTTP API $default route)
@@ -34,7 +38,9 @@ Options:
 
 In-process, the functions read their usual environment variables (USER_POOL_ID,
 APP_CLIENT_ID, COGNITO_ENDPOINT, ROUTE_RULES, ADMIN_GROUP, ...); ROUTE_RULES, TOKEN_USE and
-HTTP_API_RESPONSE default to the template's values.
+HTTP_API_RESPONSE default to the template's values. The built-ins read USER_POOL_ID (jwt:
+the first pool), APP_CLIENT_ID (jwt: the audience), COGNITO_ENDPOINT and, for jwt,
+ISSUER_TYPE (UPDATED, the default, or ORIGINAL: the one issuer form it trusts).
 ";
 
 /// What to do.
@@ -53,6 +59,8 @@ pub struct Options {
     pub port: u16,
     /// `--authorizer`: which authorizer API Gateway is configured with.
     pub authorizer: AuthorizerKind,
+    /// `--scopes`: the protected routes' authorization scopes (built-in authorizers only).
+    pub scopes: Vec<String>,
     /// `--routes`: the template's routes or one catch-all.
     pub routes: RouteLayout,
     /// `--ttl`: the authorizer result cache TTL.
@@ -74,6 +82,7 @@ impl Default for Options {
         Options {
             port: 3000,
             authorizer: AuthorizerKind::Token,
+            scopes: Vec::new(),
             routes: RouteLayout::Template,
             ttl: Duration::from_secs(300),
             stage: "prod".to_owned(),
@@ -106,9 +115,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                     "token" => AuthorizerKind::Token,
                     "request" => AuthorizerKind::Request,
                     "http" => AuthorizerKind::Http,
+                    "cognito" => AuthorizerKind::Cognito,
+                    "jwt" => AuthorizerKind::Jwt,
                     other => {
                         return Err(format!(
-                            "--authorizer: {other:?} is not one of token, request, http"
+                            "--authorizer: {other:?} is not one of token, request, http, cognito, jwt"
                         ));
                     }
                 }
@@ -123,6 +134,18 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                         ));
                     }
                 }
+            }
+            "--scopes" => {
+                let scopes: Vec<String> = value()?.split(',').map(str::to_owned).collect();
+                if scopes
+                    .iter()
+                    .any(|s| s.is_empty() || s.contains(char::is_whitespace))
+                {
+                    return Err(
+                        "--scopes: comma-separated scopes, none empty or with spaces".into(),
+                    );
+                }
+                options.scopes = scopes;
             }
             "--ttl" => {
                 let seconds: u64 = number(&flag, &value()?)?;
@@ -148,9 +171,17 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             other => return Err(format!("unknown option {other:?} (see --help)")),
         }
     }
-    options.stage = stage.unwrap_or_else(|| match options.authorizer {
-        AuthorizerKind::Http => "$default".to_owned(),
-        _ => "prod".to_owned(),
+    if !options.scopes.is_empty() && options.authorizer.builtin().is_none() {
+        return Err(
+            "--scopes: only for --authorizer cognito or jwt (ours reads ROUTE_RULES)".into(),
+        );
+    }
+    options.stage = stage.unwrap_or_else(|| {
+        if options.authorizer.is_http_api() {
+            "$default".to_owned()
+        } else {
+            "prod".to_owned()
+        }
     });
     Ok(Command::Run(options))
 }
@@ -218,6 +249,20 @@ mod tests {
             ("a", "b")
         );
         assert_eq!(options.lambda_timeout, Duration::from_secs(5));
+        let jwt = run(&["--authorizer", "jwt", "--scopes", "a/b,c"]).unwrap();
+        assert_eq!(
+            (jwt.authorizer, jwt.stage.as_str(), jwt.scopes),
+            (
+                AuthorizerKind::Jwt,
+                "$default",
+                vec!["a/b".to_owned(), "c".to_owned()]
+            )
+        );
+        let cognito = run(&["--authorizer", "cognito"]).unwrap();
+        assert_eq!(
+            (cognito.authorizer, cognito.stage.as_str()),
+            (AuthorizerKind::Cognito, "prod")
+        );
         assert_eq!(
             run(&["--authorizer", "request", "--stage", "dev"])
                 .unwrap()
@@ -233,7 +278,10 @@ mod tests {
             &["--port", "70000"],
             &["--ttl", "3601"],
             &["--ttl", "-1"],
-            &["--authorizer", "jwt"],
+            &["--authorizer", "lambda"],
+            &["--scopes", "a"],
+            &["--authorizer", "jwt", "--scopes", "a,,b"],
+            &["--authorizer", "jwt", "--scopes", "a b"],
             &["--routes", "proxy"],
             &["--lambda-endpoint", "127.0.0.1:9000"],
             &["--nope"],

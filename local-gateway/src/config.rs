@@ -7,6 +7,7 @@ use std::sync::Arc;
 use api_handler::{Api, Settings};
 use authorizer::AuthorizerConfig;
 
+use crate::builtin::{BuiltinAuthorizer, BuiltinConfig};
 use crate::cli::Options;
 use crate::gateway::GatewayConfig;
 use crate::invoke::{Functions, LambdaClient};
@@ -79,6 +80,21 @@ pub async fn functions(
         .map(Functions::Lambda)
         .map_err(|e| format!("cannot build the HTTP client: {e}")),
     }
+}
+
+/// API Gateway's built-in authorizer, when `--authorizer` names one (cognito, jwt), with its
+/// keys fetched once (best effort) as a warm gateway would have them.
+pub async fn builtin_authorizer(
+    options: &Options,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Option<BuiltinAuthorizer>, String> {
+    let Some(kind) = options.authorizer.builtin() else {
+        return Ok(None);
+    };
+    let config = BuiltinConfig::from_lookup(kind, options.scopes.clone(), lookup)?;
+    let authorizer = BuiltinAuthorizer::with_http(config)?;
+    authorizer.prefetch_keys().await;
+    Ok(Some(authorizer))
 }
 
 /// The gateway's own settings. The region of the ARNs is the user pool's (any would do: the

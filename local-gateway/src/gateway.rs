@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use crate::authorize::{self, AuthCache, AuthorizerKind, Verdict};
+use crate::builtin::{BuiltinAuthorizer, BuiltinVerdict};
 use crate::invoke::{Function, Functions};
 use crate::proxy_event;
 use crate::request::{ApiContext, IncomingRequest};
@@ -74,6 +75,7 @@ impl GatewayResponse {
 pub struct Gateway {
     config: GatewayConfig,
     functions: Functions,
+    builtin: Option<BuiltinAuthorizer>,
     cache: AuthCache,
     authorizer_invocations: AtomicU64,
     api_invocations: AtomicU64,
@@ -86,9 +88,18 @@ impl Gateway {
             cache: AuthCache::new(config.ttl),
             config,
             functions,
+            builtin: None,
             authorizer_invocations: AtomicU64::new(0),
             api_invocations: AtomicU64::new(0),
         }
+    }
+
+    /// The same gateway with API Gateway's built-in authorizer `builtin`, for
+    /// [`crate::authorize::AuthorizerKind::Cognito`] and
+    /// [`crate::authorize::AuthorizerKind::Jwt`] (without one, those kinds answer 500).
+    pub fn with_builtin(mut self, builtin: BuiltinAuthorizer) -> Self {
+        self.builtin = Some(builtin);
+        self
     }
 
     /// How the gateway is set up.
@@ -107,7 +118,7 @@ impl Gateway {
     }
 
     fn http_api(&self) -> bool {
-        self.config.kind == AuthorizerKind::Http
+        self.config.kind.is_http_api()
     }
 
     /// Answers one request as API Gateway would.
@@ -172,6 +183,15 @@ impl Gateway {
         let method_arn = self.config.api.method_arn(&request.method, &request.path);
         let mut auth = AuthTrace::NotNeeded;
         let mut identity = None;
+        if route.protected && self.config.kind.builtin().is_some() {
+            return match self.builtin_authorize(&request).await {
+                Ok(authorizer) => {
+                    self.integrate(&request, route, Some(Caller::Builtin(authorizer)), auth)
+                        .await
+                }
+                Err(answer) => answer.into(),
+            };
+        }
         if route.protected {
             let Some(key) = authorize::identity_source(self.config.kind, &request, &route.key())
             else {
@@ -207,7 +227,12 @@ impl Gateway {
                 Verdict::Allow {
                     principal_id,
                     context,
-                } => identity = Some((principal_id, context)),
+                } => {
+                    identity = Some(Caller::Lambda {
+                        principal_id,
+                        context,
+                    })
+                }
                 Verdict::Deny { explicit } => return self.forbidden(explicit, auth).into(),
                 Verdict::Unauthorized => return self.unauthorized(auth).into(),
                 Verdict::Error(reason) => {
@@ -219,29 +244,71 @@ impl Gateway {
         self.integrate(&request, route, identity, auth).await
     }
 
+    /// API Gateway's built-in authorizer on a protected route: the proxy event's
+    /// `requestContext.authorizer`, or the gateway's answer. No result cache: every request
+    /// is verified (see [`crate::builtin`]).
+    async fn builtin_authorize(&self, request: &IncomingRequest) -> Result<Value, GatewayResponse> {
+        let auth = AuthTrace::NotNeeded;
+        let Some(builtin) = &self.builtin else {
+            tracing::warn!("no built-in authorizer configured for this kind");
+            return Err(self.authorizer_error(auth));
+        };
+        // The identity source: a missing or blank header is refused before any check.
+        let values = request.header_values("authorization");
+        if values.iter().all(|v| v.trim().is_empty()) {
+            return Err(self.unauthorized(auth));
+        }
+        match builtin.authorize(&values.join(",")).await {
+            BuiltinVerdict::Allow { authorizer } => Ok(authorizer),
+            BuiltinVerdict::Unauthorized { message, reason } => {
+                tracing::info!(reason, "built-in authorizer refused the token");
+                Err(error(
+                    401,
+                    json!({ "message": message }),
+                    Some("UnauthorizedException"),
+                    auth,
+                ))
+            }
+            BuiltinVerdict::Forbidden => {
+                tracing::info!("built-in authorizer: none of the route's scopes");
+                Err(error(403, json!({"message": "Forbidden"}), None, auth))
+            }
+        }
+    }
+
     /// The Lambda proxy integration.
     async fn integrate(
         &self,
         request: &IncomingRequest,
         route: &routes::Route,
-        identity: Option<(Option<String>, Map<String, Value>)>,
+        caller: Option<Caller>,
         auth: AuthTrace,
     ) -> Answer {
-        let event = if self.http_api() {
-            proxy_event::http_event(
+        let mut event = match (self.http_api(), &caller) {
+            (true, Some(Caller::Lambda { context, .. })) => proxy_event::http_event(
                 request,
                 &self.config.api,
                 &route.key(),
-                identity.map(|(_, context)| context),
-            )
-        } else {
-            let authorizer = identity.map(|(principal_id, mut context)| {
-                context.insert("principalId".into(), json!(principal_id));
-                context.insert("integrationLatency".into(), json!(0));
-                context
-            });
-            proxy_event::rest_event(request, &self.config.api, route, authorizer)
+                Some(context.clone()),
+            ),
+            (true, _) => proxy_event::http_event(request, &self.config.api, &route.key(), None),
+            (
+                false,
+                Some(Caller::Lambda {
+                    principal_id,
+                    context,
+                }),
+            ) => {
+                let mut authorizer = context.clone();
+                authorizer.insert("principalId".into(), json!(principal_id));
+                authorizer.insert("integrationLatency".into(), json!(0));
+                proxy_event::rest_event(request, &self.config.api, route, Some(authorizer))
+            }
+            (false, _) => proxy_event::rest_event(request, &self.config.api, route, None),
         };
+        if let Some(Caller::Builtin(authorizer)) = caller {
+            event["requestContext"]["authorizer"] = authorizer;
+        }
         self.api_invocations.fetch_add(1, Ordering::SeqCst);
         let answer = self.functions.invoke(Function::Api, &event).await;
         let parsed = match &answer {
@@ -330,6 +397,17 @@ impl Gateway {
             )
         }
     }
+}
+
+/// Who the authorizer let through, as the integration's event carries it.
+enum Caller {
+    /// Our Lambda authorizer: REST `principalId` plus its context; HTTP API `lambda`.
+    Lambda {
+        principal_id: Option<String>,
+        context: Map<String, Value>,
+    },
+    /// A built-in authorizer: the whole `requestContext.authorizer` object.
+    Builtin(Value),
 }
 
 /// A response, and whether it is the backend's own answer (a proxy integration's) rather than

@@ -5,12 +5,15 @@
 //! event (REST `TOKEN`, REST `REQUEST` or HTTP API 2.0), caches the answer per identity source
 //! for the TTL, evaluates the IAM policy against the request's method ARN with IAM's wildcard
 //! rules, builds the proxy event with `requestContext.authorizer` and returns the
-//! api-handler's answer. The functions run in-process (fed JSON, answering JSON) or behind
+//! api-handler's answer. With API Gateway's built-in Cognito authorizers (REST
+//! `COGNITO_USER_POOLS`, HTTP API JWT) no authorizer function runs: [`builtin`] verifies the
+//! token as they do and hands the backend their claims. The functions run in-process (fed JSON, answering JSON) or behind
 //! the Lambda Invoke API (e.g. `cargo lambda watch`).
 
 #![warn(missing_docs)]
 
 pub mod authorize;
+pub mod builtin;
 pub mod cli;
 pub mod config;
 pub mod gateway;

@@ -28,10 +28,16 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let gateway = Arc::new(Gateway::new(
-        config::gateway_config(&options, env),
-        functions,
-    ));
+    let mut gateway = Gateway::new(config::gateway_config(&options, env), functions);
+    match config::builtin_authorizer(&options, env).await {
+        Ok(Some(builtin)) => gateway = gateway.with_builtin(builtin),
+        Ok(None) => {}
+        Err(message) => {
+            eprintln!("local-gateway: {message}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let gateway = Arc::new(gateway);
     match server::serve(gateway, options.port).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -18,7 +18,7 @@ use testkit::{JwksServer, Mode};
 use crate::stack::{claims, env, functions_under_cargo_lambda_watch, tampered, workspace_binary};
 
 /// The authorizer's environment: the pool and client from the guide, keys from `jwks_base`.
-fn lookup(jwks_base: String) -> impl Fn(&str) -> Option<String> + Clone {
+pub(crate) fn lookup(jwks_base: String) -> impl Fn(&str) -> Option<String> + Clone {
     let (pool, client) = (env("E2E_USER_POOL_ID"), env("E2E_APP_CLIENT_ID"));
     move |name: &str| match name {
         "USER_POOL_ID" => Some(pool.clone()),
@@ -28,7 +28,7 @@ fn lookup(jwks_base: String) -> impl Fn(&str) -> Option<String> + Clone {
     }
 }
 
-fn config(kind: AuthorizerKind, ttl: u64) -> GatewayConfig {
+pub(crate) fn config(kind: AuthorizerKind, ttl: u64) -> GatewayConfig {
     let region = env("E2E_USER_POOL_ID")
         .split('_')
         .next()
@@ -43,7 +43,7 @@ fn config(kind: AuthorizerKind, ttl: u64) -> GatewayConfig {
             region,
             account: "123456789012".into(),
             api_id: API_ID.into(),
-            stage: if kind == AuthorizerKind::Http {
+            stage: if kind.is_http_api() {
                 "$default"
             } else {
                 "prod"
@@ -54,14 +54,14 @@ fn config(kind: AuthorizerKind, ttl: u64) -> GatewayConfig {
 }
 
 /// A gateway with both functions in-process, the authorizer fetching keys from moto.
-async fn gateway(kind: AuthorizerKind, ttl: u64) -> (Arc<Gateway>, String) {
+pub(crate) async fn gateway(kind: AuthorizerKind, ttl: u64) -> (Arc<Gateway>, String) {
     let functions = in_process(lookup(env("E2E_COGNITO_ENDPOINT")))
         .await
         .expect("functions");
     start(Gateway::new(config(kind, ttl), functions)).await
 }
 
-async fn start(gateway: Gateway) -> (Arc<Gateway>, String) {
+pub(crate) async fn start(gateway: Gateway) -> (Arc<Gateway>, String) {
     let gateway = Arc::new(gateway);
     let addr = server::spawn(Arc::clone(&gateway)).await.unwrap();
     (gateway, format!("http://{addr}"))

@@ -7,5 +7,6 @@
 //! unless every ignored test ran and passed.
 
 mod authorizer_events;
+mod builtin_kinds;
 mod guide_flow;
 mod stack;
