@@ -446,3 +446,24 @@ fn issuers_errors_name_the_variable_and_the_entry() {
         assert!(message.starts_with(expected), "{message:?} vs {expected:?}");
     }
 }
+
+/// The README's `ISSUERS` examples (both languages) are valid settings as written.
+#[test]
+fn the_readme_issuers_examples_are_accepted() {
+    for (file, text) in [
+        ("README.md", include_str!("../../../README.md")),
+        ("README.ja.md", include_str!("../../../README.ja.md")),
+    ] {
+        let examples: Vec<&str> = text
+            .split("```json\n")
+            .skip(1)
+            .filter_map(|block| block.split("\n```").next())
+            .filter(|block| block.starts_with("[{\"name\""))
+            .collect();
+        assert_eq!(examples.len(), 2, "{file}: the Auth0 and cognito-local examples");
+        for example in examples {
+            let parsed = config(&[("ISSUERS", example)]);
+            assert!(parsed.is_ok(), "{file}: {example}: {:?}", parsed.err());
+        }
+    }
+}
