@@ -460,7 +460,11 @@ fn the_readme_issuers_examples_are_accepted() {
             .filter_map(|block| block.split("\n```").next())
             .filter(|block| block.starts_with("[{\"name\""))
             .collect();
-        assert_eq!(examples.len(), 2, "{file}: the Auth0 and cognito-local examples");
+        assert_eq!(
+            examples.len(),
+            2,
+            "{file}: the Auth0 and cognito-local examples"
+        );
         for example in examples {
             let parsed = config(&[("ISSUERS", example)]);
             assert!(parsed.is_ok(), "{file}: {example}: {:?}", parsed.err());

@@ -29,7 +29,8 @@ pub enum JwksFetchError {
     /// The key set has no key this verifier can use.
     NoUsableKey,
     #[error("OpenID Connect discovery failed: {0}")]
-    /// The issuer's discovery document cannot be used (see [`super::discovery`]).
+    /// The issuer's OpenID Connect discovery document cannot be used (wrong issuer, no or
+    /// unsafe `jwks_uri`, not a JSON object).
     Discovery(&'static str),
 }
 
