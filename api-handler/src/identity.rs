@@ -42,6 +42,14 @@ pub struct Identity {
     pub token_use: Option<String>,
     /// The app client: `client_id`, or an ID token's `aud`.
     pub client_id: Option<String>,
+    /// The token's issuer (`iss`), when the authorizer passed it. A user is (`iss`, `sub`):
+    /// two issuers can issue one `sub`, so a backend keys its users by both.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// The issuer's short name from the authorizer's configuration (`issuer_name`): a pool's
+    /// ID or an `ISSUERS` entry's `name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer_name: Option<String>,
 }
 
 /// An authorizer context that names a caller but cannot be read exactly.
@@ -80,6 +88,8 @@ impl Identity {
             scopes: Vec::new(),
             token_use: None,
             client_id: None,
+            iss: None,
+            issuer_name: None,
         }
     }
 
@@ -188,6 +198,8 @@ impl Identity {
             token_use: text("token_use"),
             // ID tokens carry the app client in `aud`; access tokens in `client_id`.
             client_id: text("client_id").or_else(|| text("aud")),
+            iss: text("iss"),
+            issuer_name: text("issuer_name"),
         }))
     }
 }
@@ -275,7 +287,9 @@ mod tests {
             "email": "alice@example.com",
             "email_verified": "true",
             "exp": 1700000000,
-            "auth_time": "1699990000"
+            "auth_time": "1699990000",
+            "iss": "https://example.okta.com/oauth2/default",
+            "issuer_name": "okta"
         })))
         .unwrap()
         .unwrap();
@@ -290,6 +304,8 @@ mod tests {
                 scopes: vec!["openid".into(), "profile".into(), "api/read".into()],
                 token_use: Some("access".into()),
                 client_id: Some("app-client".into()),
+                iss: Some("https://example.okta.com/oauth2/default".into()),
+                issuer_name: Some("okta".into()),
             }
         );
     }

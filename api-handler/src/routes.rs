@@ -42,7 +42,7 @@ pub async fn hello(identity: Identity, _request: ApiRequest) -> ApiResponse {
     ApiResponse::ok(&json!({ "message": format!("Hello, {}!", identity.username) }))
 }
 
-/// The caller as the authorizer described them.
+/// The caller as the authorizer described them, issuer included: a user is (`iss`, `sub`).
 pub async fn me(identity: Identity, _request: ApiRequest) -> ApiResponse {
     ApiResponse::ok(&identity)
 }
@@ -72,6 +72,8 @@ mod tests {
             scopes: vec!["openid".into()],
             token_use: Some("access".into()),
             client_id: Some("client".into()),
+            iss: Some("http://localhost:9229/local_abc".into()),
+            issuer_name: Some("local".into()),
         }
     }
 
@@ -88,7 +90,8 @@ mod tests {
                 me(alice(), request.clone()).await,
                 json!({
                     "sub": "sub-1", "username": "alice", "groups": ["users"],
-                    "scopes": ["openid"], "token_use": "access", "client_id": "client"
+                    "scopes": ["openid"], "token_use": "access", "client_id": "client",
+                    "iss": "http://localhost:9229/local_abc", "issuer_name": "local"
                 }),
             ),
             (

@@ -92,6 +92,12 @@ async fn aws_token_fixture_gets_a_stage_wide_allow() {
     assert_eq!(context["username"], "testuser");
     assert_eq!(context["token_use"], "id");
     assert_eq!(context["client_id"], CLIENT);
+    // The issuer and its configured name: a backend keys users by (iss, sub).
+    assert_eq!(
+        context["iss"],
+        format!("https://cognito-idp.ap-northeast-1.amazonaws.com/{POOL}")
+    );
+    assert_eq!(context["issuer_name"], POOL);
     assert_eq!(context["groups"], r#"["users"]"#);
     assert_eq!(context["email"], "testuser@example.com");
     assert_eq!(context["email_verified"], true);

@@ -73,9 +73,8 @@ pub async fn harness(keys: &[&TestKey], adjust: impl FnOnce(&mut VerifierConfig)
     config.pools = vec![PoolConfig::new(POOL, Some(&server.base_url())).unwrap()];
     adjust(&mut config);
     let clock = ManualClock::new();
-    let store = KeyStore::new(
-        &config.pools,
-        &config.algorithms,
+    let store = KeyStore::for_issuers(
+        &config.trusted_issuers(),
         Arc::new(HttpJwksFetcher::new(TIMEOUT).unwrap()),
         clock.clone(),
         COOLDOWN,

@@ -1,4 +1,4 @@
-//! Both Cognito issuer forms through the fetcher seam: the verifier is built for the real AWS
+//! Both Cognito issuer forms, and generic issuers ([`generic_harness`]), through the fetcher seam: the verifier is built for the real AWS
 //! JWKS URLs (no `COGNITO_ENDPOINT`), and a table fetcher answers each URL with its own key set,
 //! counting requests per URL. A URL outside the table is answered 404 and recorded, so a test
 //! sees any fetch it did not expect.
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::{TestKey, cognito_claims, mint};
 use cognito_verifier::FetchFuture;
-use cognito_verifier::{IssuerPolicy, PoolConfig};
+use cognito_verifier::{IssuerConfig, IssuerPolicy, PoolConfig};
 use cognito_verifier::{JwksFetchError, JwksFetcher, KeyStore, Verifier, VerifierConfig};
 use serde_json::{Value, json};
 
@@ -132,11 +132,23 @@ pub struct IssuerHarness {
 pub fn issuer_harness(policy: IssuerPolicy) -> IssuerHarness {
     let mut config = VerifierConfig::new(&[POOL], &[CLIENT]).unwrap();
     config.pools = vec![PoolConfig::with_issuer_policy(POOL, None, policy).unwrap()];
+    generic_harness_for(config)
+}
+
+/// A verifier trusting [`POOL`] (both forms) and [`CLIENT`] and also `issuers`, whose JWKS and
+/// discovery requests go to a [`TableFetcher`] that serves nothing yet.
+pub fn generic_harness(issuers: Vec<IssuerConfig>) -> IssuerHarness {
+    let mut config = VerifierConfig::new(&[POOL], &[CLIENT]).unwrap();
+    config.issuers = issuers;
+    config.validate().unwrap();
+    generic_harness_for(config)
+}
+
+fn generic_harness_for(config: VerifierConfig) -> IssuerHarness {
     let fetcher = Arc::new(TableFetcher::default());
     let clock = ManualClock::new();
-    let store = KeyStore::new(
-        &config.pools,
-        &config.algorithms,
+    let store = KeyStore::for_issuers(
+        &config.trusted_issuers(),
         fetcher.clone(),
         clock.clone(),
         COOLDOWN,

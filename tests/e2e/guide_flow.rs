@@ -103,6 +103,9 @@ async fn guide_flow(base: &str) {
     );
     assert_eq!(me["username"], "testuser@example.com");
     assert_eq!(me["client_id"], env("E2E_APP_CLIENT_ID"));
+    // A user is (iss, sub): /me shows the issuer and the pool it is configured as.
+    assert_eq!(me["iss"], claims(&user_id)["iss"]);
+    assert_eq!(me["issuer_name"], env("E2E_USER_POOL_ID"));
 
     let (status, me) = get(base, "/me", Some(&user_access)).await;
     assert_eq!(status, 200, "{me}");

@@ -1,7 +1,11 @@
-//! The claims of a token whose signature has verified, checked against the configuration and
-//! the clock. Their JSON types were checked when they were parsed ([`crate::raw_claims`]).
+//! The claims of a token whose signature has verified, checked against its issuer's entry, the
+//! global settings and the clock. Their JSON types were checked when they were parsed
+//! ([`crate::raw_claims`], [`crate::named_claims`]).
 
-use crate::config::{TokenUsePolicy, VerifierConfig};
+use crate::config::{
+    COGNITO_GROUPS, ClientCheck, IssuerConfig, ScopesClaim, TokenUsePolicy, VerifierConfig,
+};
+use crate::named_claims;
 use crate::raw_claims::{Audience, NumericDate, RawClaims};
 use crate::rejection::{Reason, Rejection};
 
@@ -31,21 +35,27 @@ pub struct VerifiedClaims {
     pub sub: String,
     /// `cognito:username` (ID token) or `username` (access token).
     pub username: Option<String>,
-    /// Which kind of token this is.
-    pub token_use: TokenUse,
-    /// The app client: `aud` of an ID token, `client_id` of an access token.
+    /// Which kind of token this is, from the `token_use` claim: read for Cognito pools and for
+    /// issuers with a `token_use` expectation, `None` for other issuers.
+    pub token_use: Option<TokenUse>,
+    /// The client the token was accepted for: the `aud` value (or, Cognito-style, the access
+    /// token's `client_id`) that matched the configuration.
     pub client_id: String,
-    /// The scopes of `scope`, in order (access tokens; empty for ID tokens).
+    /// The scopes (`scope`, or the issuer's `scopes_claim`), in order; empty for ID tokens.
     pub scopes: Vec<String>,
-    /// `cognito:groups`, exactly as the token lists them.
+    /// The groups (`cognito:groups`, or the issuer's `groups_claim`), exactly as the token
+    /// lists them; empty when the issuer names no groups claim.
     pub groups: Vec<String>,
     /// `email`, when the token has one (ID tokens).
     pub email: Option<String>,
     /// `email_verified` is the JSON boolean `true`. Users can change their own email; a
     /// backend must not trust an email address that is not verified.
     pub email_verified: bool,
-    /// The exact `iss`, one of a configured pool's issuers.
+    /// The exact `iss`, one of the trusted issuers.
     pub issuer: String,
+    /// The trusted issuer's short name (a pool's ID, or an `ISSUERS` entry's `name`). Two
+    /// issuers can both issue a `sub`: users are keyed by (`issuer`, `sub`).
+    pub issuer_name: String,
     /// `exp`, in seconds since the epoch.
     pub expires_at: u64,
     /// `auth_time`, when present: when the user last signed in.
@@ -68,11 +78,20 @@ fn invalid(detail: &'static str) -> Rejection {
     Rejection::new(Reason::InvalidClaim, detail)
 }
 
-/// Checks every claim. Types were checked when `claims` was parsed; `issuer` has already been
-/// matched to a configured pool.
+/// What was read from the token besides its typed claims.
+pub struct TokenParts<'a> {
+    /// The decoded payload, for the claims the issuer names ([`crate::named_claims`]).
+    pub payload: &'a [u8],
+    /// The header `typ`.
+    pub typ: Option<&'a str>,
+}
+
+/// Checks every claim. Types were checked when `claims` was parsed; `trusted` is the entry the
+/// token's `iss` selected.
 pub fn validate(
     claims: &RawClaims<'_>,
-    issuer: &str,
+    parts: TokenParts<'_>,
+    trusted: &IssuerConfig,
     config: &VerifierConfig,
     now: u64,
 ) -> Result<VerifiedClaims, Rejection> {
@@ -91,6 +110,73 @@ pub fn validate(
         ));
     }
 
+    if !trusted.accepts_typ(parts.typ) {
+        return Err(Rejection::new(
+            Reason::WrongTokenUse,
+            "typ is not the type this issuer's tokens must have",
+        ));
+    }
+    let token_use = match trusted.token_use {
+        Some(policy) => Some(token_use(claims, policy)?),
+        None => None,
+    };
+
+    let client_id = match (&trusted.client, token_use) {
+        (ClientCheck::Audience(audiences), _) => audience(claims, audiences)?,
+        (ClientCheck::ClientId(client_ids), Some(token_use)) => {
+            cognito_client(claims, client_ids, token_use)?
+        }
+        // The configuration never builds this (client_id needs token_use); fail closed.
+        (ClientCheck::ClientId(_), None) => {
+            return Err(Rejection::new(
+                Reason::WrongClient,
+                "no client check applies",
+            ));
+        }
+    };
+
+    let sub = match claims.sub.as_deref() {
+        Some(sub) if !sub.is_empty() => sub.to_owned(),
+        _ => return Err(invalid("sub is missing or empty")),
+    };
+    let username = match token_use {
+        Some(TokenUse::Id) => claims.cognito_username.as_deref(),
+        Some(TokenUse::Access) | None => claims.username.as_deref(),
+    }
+    .map(str::to_owned);
+
+    let (groups, scopes) = groups_and_scopes(claims, &parts, trusted)?;
+    let verified = VerifiedClaims {
+        sub,
+        username,
+        token_use,
+        client_id,
+        scopes,
+        groups,
+        email: claims.email.as_deref().map(str::to_owned),
+        email_verified: claims.email_verified,
+        issuer: trusted.issuer.clone(),
+        issuer_name: trusted.name.clone(),
+        expires_at,
+        auth_time: claims.auth_time.map(|t| t.0),
+    };
+    if !verified.has_any_scope(&config.required_scopes) {
+        return Err(Rejection::new(
+            Reason::MissingScope,
+            "token has none of the required scopes",
+        ));
+    }
+    if !verified.in_any_group(&config.required_groups) {
+        return Err(Rejection::new(
+            Reason::MissingGroup,
+            "token has none of the required groups",
+        ));
+    }
+    Ok(verified)
+}
+
+/// The `token_use` claim, which must be `id` or `access` and allowed by `policy`.
+fn token_use(claims: &RawClaims<'_>, policy: TokenUsePolicy) -> Result<TokenUse, Rejection> {
     let token_use = match claims.token_use.as_deref() {
         Some("id") => TokenUse::Id,
         Some("access") => TokenUse::Access,
@@ -107,7 +193,7 @@ pub fn validate(
             ));
         }
     };
-    let allowed = match config.token_use {
+    let allowed = match policy {
         TokenUsePolicy::Any => true,
         TokenUsePolicy::Id => token_use == TokenUse::Id,
         TokenUsePolicy::Access => token_use == TokenUse::Access,
@@ -118,8 +204,38 @@ pub fn validate(
             "token_use is not allowed here",
         ));
     }
+    Ok(token_use)
+}
 
-    let configured = |client: &str| config.client_ids.iter().any(|c| c == client);
+/// `aud`, a string or an array (RFC 7519 §4.1.3), must hold one of `audiences`; the first
+/// configured one found is the client.
+fn audience(claims: &RawClaims<'_>, audiences: &[String]) -> Result<String, Rejection> {
+    let configured = |aud: &str| audiences.iter().any(|a| a == aud);
+    match &claims.aud {
+        Some(Audience::One(aud)) if configured(aud) => Ok(aud.to_string()),
+        Some(Audience::One(_)) => Err(Rejection::new(
+            Reason::WrongClient,
+            "aud is not a configured audience",
+        )),
+        Some(Audience::Many(auds)) => auds
+            .iter()
+            .find(|aud| configured(aud))
+            .map(|aud| aud.to_string())
+            .ok_or(Rejection::new(
+                Reason::WrongClient,
+                "aud names no configured audience",
+            )),
+        None => Err(Rejection::new(Reason::WrongClient, "aud is missing")),
+    }
+}
+
+/// The Cognito rule: an ID token's `aud`, or an access token's `client_id`, names the client.
+fn cognito_client(
+    claims: &RawClaims<'_>,
+    client_ids: &[String],
+    token_use: TokenUse,
+) -> Result<String, Rejection> {
+    let configured = |client: &str| client_ids.iter().any(|c| c == client);
     let client_id = match token_use {
         TokenUse::Id => match &claims.aud {
             Some(Audience::One(aud)) if configured(aud) => aud,
@@ -151,23 +267,35 @@ pub fn validate(
             None => return Err(Rejection::new(Reason::WrongClient, "client_id is missing")),
         },
     };
+    Ok(client_id.to_string())
+}
 
-    let sub = match claims.sub.as_deref() {
-        Some(sub) if !sub.is_empty() => sub.to_owned(),
-        _ => return Err(invalid("sub is missing or empty")),
+/// The groups and scopes, from the claims the issuer names. `cognito:groups` and `scope` were
+/// read with the typed claims; any other name is read in a second pass.
+fn groups_and_scopes(
+    claims: &RawClaims<'_>,
+    parts: &TokenParts<'_>,
+    trusted: &IssuerConfig,
+) -> Result<(Vec<String>, Vec<String>), Rejection> {
+    let groups_claim = trusted.groups_claim.as_deref();
+    let other_groups_claim = groups_claim.filter(|name| *name != COGNITO_GROUPS);
+    let read_scp = trusted.scopes_claim == ScopesClaim::Scp;
+    let named = if other_groups_claim.is_some() || read_scp {
+        named_claims::read(parts.payload, other_groups_claim, read_scp)?
+    } else {
+        named_claims::NamedClaims::default()
     };
-    let username = match token_use {
-        TokenUse::Id => claims.cognito_username.as_deref(),
-        TokenUse::Access => claims.username.as_deref(),
-    }
-    .map(str::to_owned);
-
-    let verified = VerifiedClaims {
-        sub,
-        username,
-        token_use,
-        client_id: client_id.to_string(),
-        scopes: claims
+    let groups = match groups_claim {
+        None => Vec::new(),
+        Some(COGNITO_GROUPS) => claims
+            .groups
+            .as_ref()
+            .map(|groups| groups.iter().map(|g| g.to_string()).collect())
+            .unwrap_or_default(),
+        Some(_) => named.groups.unwrap_or_default(),
+    };
+    let scopes = match trusted.scopes_claim {
+        ScopesClaim::Scope => claims
             .scope
             .as_deref()
             .map(|scope| {
@@ -178,28 +306,7 @@ pub fn validate(
                     .collect()
             })
             .unwrap_or_default(),
-        groups: claims
-            .groups
-            .as_ref()
-            .map(|groups| groups.iter().map(|g| g.to_string()).collect())
-            .unwrap_or_default(),
-        email: claims.email.as_deref().map(str::to_owned),
-        email_verified: claims.email_verified,
-        issuer: issuer.to_owned(),
-        expires_at,
-        auth_time: claims.auth_time.map(|t| t.0),
+        ScopesClaim::Scp => named.scp.unwrap_or_default(),
     };
-    if !verified.has_any_scope(&config.required_scopes) {
-        return Err(Rejection::new(
-            Reason::MissingScope,
-            "token has none of the required scopes",
-        ));
-    }
-    if !verified.in_any_group(&config.required_groups) {
-        return Err(Rejection::new(
-            Reason::MissingGroup,
-            "token has none of the required groups",
-        ));
-    }
-    Ok(verified)
+    Ok((groups, scopes))
 }

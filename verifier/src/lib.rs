@@ -6,6 +6,7 @@ mod claims;
 mod clock;
 mod config;
 mod jwks;
+mod named_claims;
 mod raw_claims;
 mod rejection;
 pub mod strict_json;
@@ -16,8 +17,9 @@ pub use algorithm::JwkAlgorithm;
 pub use claims::{TokenUse, VerifiedClaims};
 pub use clock::{Clock, SystemClock};
 pub use config::{
-    ConfigError, DEFAULT_MAX_TOKEN_BYTES, IssuerForm, IssuerPolicy, PoolConfig, PoolIssuer,
-    TokenUsePolicy, VerifierConfig, parse_endpoint, parse_pool_id,
+    COGNITO_GROUPS, ClientCheck, ConfigError, DEFAULT_MAX_TOKEN_BYTES, ISSUERS, IssuerConfig,
+    IssuerForm, IssuerPolicy, JwksLocation, MAX_ISSUERS, PoolConfig, PoolIssuer, ScopesClaim,
+    TokenUsePolicy, VerifierConfig, parse_endpoint, parse_issuers, parse_key_url, parse_pool_id,
 };
 pub use jwks::{
     FetchFuture, HttpJwksFetcher, JwksError, JwksFetchError, JwksFetcher, KeySet, KeyStore,

@@ -21,7 +21,7 @@ pub enum Reason {
     MissingKid,
     /// The header carries a `crit` parameter; no extension is understood, so the token is refused.
     CriticalHeader,
-    /// The `iss` claim names no configured user pool.
+    /// The `iss` claim names no trusted issuer (no configured user pool or `ISSUERS` entry).
     UnknownIssuer,
     /// The pool's JWKS has no key with the token's `kid`.
     UnknownKid,

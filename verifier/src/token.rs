@@ -16,6 +16,9 @@ pub struct JwtHeader {
     pub alg: String,
     /// The header `kid`, as written.
     pub kid: String,
+    /// The header `typ`, when present (a string: any other type makes the token malformed).
+    /// Checked only against an issuer's `typ` expectation, after the signature verified.
+    pub typ: Option<String>,
 }
 
 /// A structurally valid but not yet verified token.
@@ -126,7 +129,17 @@ fn read_header(header: &Map<String, Value>) -> Result<JwtHeader, Rejection> {
         }
         None => return Err(Rejection::new(Reason::MissingKid, "header has no kid")),
     };
-    Ok(JwtHeader { alg, kid })
+    let typ = match header.get("typ") {
+        None => None,
+        Some(Value::String(typ)) => Some(typ.clone()),
+        Some(_) => {
+            return Err(Rejection::new(
+                Reason::Malformed,
+                "header typ is not a string",
+            ));
+        }
+    };
+    Ok(JwtHeader { alg, kid, typ })
 }
 
 /// Strict base64url: the URL-safe alphabet, no padding, no whitespace, no stray trailing bits.
@@ -180,7 +193,8 @@ mod tests {
             parsed.header,
             JwtHeader {
                 alg: "RS256".into(),
-                kid: "k1".into()
+                kid: "k1".into(),
+                typ: None,
             }
         );
         assert_eq!(parsed.payload, PAYLOAD.as_bytes());
@@ -272,6 +286,24 @@ mod tests {
     }
 
     #[test]
+    fn typ_is_kept_when_it_is_a_string() {
+        let with_typ = token(
+            r#"{"alg":"RS256","kid":"k1","typ":"at+jwt"}"#,
+            PAYLOAD,
+            "c2ln",
+        );
+        assert_eq!(
+            parse(&with_typ, 8192).unwrap().header.typ.as_deref(),
+            Some("at+jwt")
+        );
+        for typ in ["1", "null", "[\"JWT\"]"] {
+            let header = format!(r#"{{"alg":"RS256","kid":"k1","typ":{typ}}}"#);
+            let error = parse(&token(&header, PAYLOAD, "c2ln"), 8192).unwrap_err();
+            assert_eq!(error.reason, Reason::Malformed, "{typ}");
+        }
+    }
+
+    #[test]
     fn key_material_in_header_is_ignored() {
         let header = r#"{"alg":"RS256","kid":"k1","jku":"http://127.0.0.1:1/jwks","x5u":"http://127.0.0.1:1/x","jwk":{"kty":"RSA"},"x5c":["MIIB"]}"#;
         let t = token(header, PAYLOAD, "c2ln");
@@ -280,7 +312,8 @@ mod tests {
             parsed.header,
             JwtHeader {
                 alg: "RS256".into(),
-                kid: "k1".into()
+                kid: "k1".into(),
+                typ: None,
             }
         );
     }

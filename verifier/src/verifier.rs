@@ -1,14 +1,16 @@
-//! The verification pipeline: structure, algorithm allowlist, issuer → one of the configured
-//! pools' accepted issuers, key from that issuer's JWKS, signature, then claims. Each step fails
-//! closed.
+//! The verification pipeline: structure, algorithm allowlist, issuer → one of the trusted
+//! issuers (chosen from the unverified payload's `iss`, by exact match, only to pick among the
+//! configured entries), that issuer's own algorithm allowlist, key from that issuer's JWKS,
+//! signature, then claims by that issuer's rules. Each step fails closed.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::algorithm::JwkAlgorithm;
-use crate::claims::{self, VerifiedClaims};
+use crate::claims::{self, TokenParts, VerifiedClaims};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{IssuerForm, VerifierConfig};
+use crate::config::{IssuerConfig, IssuerForm, VerifierConfig};
 use crate::jwks::{HttpJwksFetcher, JwksFetchError, KeyLookupError, KeyStore};
 use crate::raw_claims::RawClaims;
 use crate::rejection::{Reason, Rejection};
@@ -53,18 +55,37 @@ impl From<Rejection> for VerifyError {
     }
 }
 
-/// Verifies Cognito tokens against the configured pools.
+/// Verifies tokens against the trusted issuers: the configured pools and generic issuers.
 pub struct Verifier {
     config: VerifierConfig,
+    /// [`VerifierConfig::trusted_issuers`] by exact `iss`.
+    trusted: HashMap<String, IssuerConfig>,
+    /// Every algorithm some issuer allows: the first filter, before the payload is read.
+    any_algorithm: Vec<JwkAlgorithm>,
     keys: KeyStore,
     clock: Arc<dyn Clock>,
 }
 
 impl Verifier {
-    /// A verifier with the given key store and clock (tests swap both).
+    /// A verifier with the given key store and clock (tests swap both). The key store should
+    /// be built for the same issuers ([`KeyStore::for_issuers`] with
+    /// [`VerifierConfig::trusted_issuers`]); an issuer it lacks has no keys.
     pub fn new(config: VerifierConfig, keys: KeyStore, clock: Arc<dyn Clock>) -> Self {
+        let mut trusted = HashMap::new();
+        let mut any_algorithm = Vec::new();
+        for entry in config.trusted_issuers() {
+            for alg in &entry.algorithms {
+                if !any_algorithm.contains(alg) {
+                    any_algorithm.push(*alg);
+                }
+            }
+            // The first of an `iss` listed twice, as in the key store.
+            trusted.entry(entry.issuer.clone()).or_insert(entry);
+        }
         Verifier {
             config,
+            trusted,
+            any_algorithm,
             keys,
             clock,
         }
@@ -78,9 +99,8 @@ impl Verifier {
     ) -> Result<Self, JwksFetchError> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let fetcher = Arc::new(HttpJwksFetcher::new(jwks_timeout)?);
-        let keys = KeyStore::new(
-            &config.pools,
-            &config.algorithms,
+        let keys = KeyStore::for_issuers(
+            &config.trusted_issuers(),
             fetcher,
             Arc::clone(&clock),
             refresh_cooldown,
@@ -93,7 +113,7 @@ impl Verifier {
         &self.config
     }
 
-    /// Fetches every pool's JWKS now (best-effort, at most [`PREFETCH_LIMIT`]), so the first
+    /// Fetches every trusted issuer's JWKS now (discovering it first where needed) (best-effort, at most [`PREFETCH_LIMIT`]), so the first
     /// token does not wait for it.
     pub async fn prefetch_keys(&self) {
         self.keys.prefetch(PREFETCH_LIMIT).await;
@@ -106,24 +126,33 @@ impl Verifier {
         // The allowlist is checked before any key is looked up: `none`, `None`, `HS256` and
         // friends never reach the crypto code.
         let alg = JwkAlgorithm::from_name(&token.header.alg)
-            .filter(|alg| self.config.algorithms.contains(alg))
+            .filter(|alg| self.any_algorithm.contains(alg))
             .ok_or(Rejection::new(
                 Reason::UnsupportedAlgorithm,
                 "alg is not allowed",
             ))?;
 
-        // The issuer picks the key cache entry by exact match with an issuer built from the
-        // configuration, and only those have keys: a token cannot point us at keys of its
-        // choosing, and a token of one issuer form is checked only against that form's JWKS.
+        // The issuer picks the entry (rules and key cache) by exact match with an issuer from
+        // the configuration, and only those have keys: a token cannot point us at keys of its
+        // choosing, and a token of one issuer is checked only against that issuer's JWKS.
         let claims = RawClaims::parse(&token.payload)?;
         let issuer = claims
             .iss
             .as_deref()
             .ok_or(Rejection::new(Reason::UnknownIssuer, "iss is missing"))?;
-        if !self.keys.knows_issuer(issuer) {
+        let Some(trusted) = self.trusted.get(issuer) else {
             return Err(
                 Rejection::new(Reason::UnknownIssuer, self.unknown_issuer_detail(issuer)).into(),
             );
+        };
+        // Each issuer's allowlist is exact: an algorithm another issuer allows is refused here,
+        // still before any key is looked up.
+        if !trusted.algorithms.contains(&alg) {
+            return Err(Rejection::new(
+                Reason::UnsupportedAlgorithm,
+                "alg is not allowed for this issuer",
+            )
+            .into());
         }
 
         let key = self
@@ -132,7 +161,7 @@ impl Verifier {
             .await
             .map_err(|error| match error {
                 KeyLookupError::UnknownKid => {
-                    Rejection::new(Reason::UnknownKid, "kid is not in the pool's JWKS").into()
+                    Rejection::new(Reason::UnknownKid, "kid is not in the issuer's JWKS").into()
                 }
                 KeyLookupError::Unavailable => VerifyError::KeysUnavailable,
             })?;
@@ -147,18 +176,21 @@ impl Verifier {
             return Err(Rejection::new(Reason::BadSignature, "signature does not verify").into());
         }
 
-        claims::validate(&claims, issuer, &self.config, self.clock.unix_seconds()).map_err(
-            |rejection| {
-                let sub = claims.sub.as_deref().map(str::to_owned);
-                match (rejection.reason, sub) {
-                    // Only reached once every other claim passed, `sub` included.
-                    (Reason::MissingScope | Reason::MissingGroup, Some(sub)) => {
-                        VerifyError::Forbidden { rejection, sub }
-                    }
-                    (_, sub) => VerifyError::Rejected { rejection, sub },
+        let parts = TokenParts {
+            payload: &token.payload,
+            typ: token.header.typ.as_deref(),
+        };
+        let now = self.clock.unix_seconds();
+        claims::validate(&claims, parts, trusted, &self.config, now).map_err(|rejection| {
+            let sub = claims.sub.as_deref().map(str::to_owned);
+            match (rejection.reason, sub) {
+                // Only reached once every other claim passed, `sub` included.
+                (Reason::MissingScope | Reason::MissingGroup, Some(sub)) => {
+                    VerifyError::Forbidden { rejection, sub }
                 }
-            },
-        )
+                (_, sub) => VerifyError::Rejected { rejection, sub },
+            }
+        })
     }
 
     /// Tells an operator pinning `USER_POOL_ISSUER` apart from a token of a foreign pool.
@@ -171,7 +203,7 @@ impl Verifier {
         if excluded_form_of_a_pool {
             "iss is the issuer form of a configured pool that USER_POOL_ISSUER excludes"
         } else {
-            "iss is not a configured user pool"
+            "iss is not a trusted issuer"
         }
     }
 }

@@ -34,7 +34,7 @@ async fn valid_id_and_access_tokens_pass() {
     let h = harness(&[key], |_| {}).await;
 
     let id = h.verifier.verify(&id_token(key)).await.unwrap();
-    assert_eq!(id.token_use, TokenUse::Id);
+    assert_eq!(id.token_use, Some(TokenUse::Id));
     assert_eq!(id.client_id, CLIENT);
     assert_eq!(id.sub, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
     assert_eq!(id.username.as_deref(), Some("testuser"));
@@ -47,7 +47,7 @@ async fn valid_id_and_access_tokens_pass() {
     );
 
     let access = h.verifier.verify(&access_token(key)).await.unwrap();
-    assert_eq!(access.token_use, TokenUse::Access);
+    assert_eq!(access.token_use, Some(TokenUse::Access));
     assert_eq!(access.client_id, CLIENT);
     assert_eq!(access.scopes, vec!["aws.cognito.signin.user.admin"]);
     assert_eq!(h.server.hits(), 1, "keys are fetched once and cached");
@@ -291,7 +291,7 @@ async fn each_issuer_form_verifies_with_the_keys_at_its_own_host() {
                 .await
                 .unwrap();
             assert_eq!(&verified.issuer, issuer);
-            assert_eq!(verified.token_use.as_str(), token_use);
+            assert_eq!(verified.token_use.map(TokenUse::as_str), Some(token_use));
         }
     }
     // One cache entry per issuer, each fetched once from AWS's URL for that issuer, and

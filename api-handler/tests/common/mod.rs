@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
+/// The issuer the events' tokens name.
+const ISSUER: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_EXAMPLE";
 pub const ALICE_SUB: &str = "7f3e9c2a-1b4d-4e5f-8a6b-0c1d2e3f4a5b";
 pub const BOB_SUB: &str = "2a6b8c0d-3e5f-4a7b-9c1d-e2f3a4b5c6d7";
 pub const CLIENT_ID: &str = "1example23456789abcdefghij";
@@ -49,7 +51,8 @@ pub fn expectations() -> Vec<Expected> {
     ];
     let bob_access_token = Some(json!({
         "sub": BOB_SUB, "username": "bob", "groups": ["users"],
-        "scopes": ["openid", "profile", "api/read"], "token_use": "access", "client_id": CLIENT_ID
+        "scopes": ["openid", "profile", "api/read"], "token_use": "access", "client_id": CLIENT_ID,
+        "iss": ISSUER, "issuer_name": "us-east-1_EXAMPLE"
     }));
     vec![
         expect("api-rest-health.json", 200, health.clone()),
@@ -59,7 +62,8 @@ pub fn expectations() -> Vec<Expected> {
             200,
             Some(json!({
                 "sub": ALICE_SUB, "username": "alice", "email": "alice@example.com",
-                "email_verified": true, "groups": ["admin", "users"], "scopes": [], "token_use": "id", "client_id": CLIENT_ID
+                "email_verified": true, "groups": ["admin", "users"], "scopes": [], "token_use": "id", "client_id": CLIENT_ID,
+                "iss": ISSUER, "issuer_name": "us-east-1_EXAMPLE"
             })),
         ),
         expect("api-rest-me-anonymous.json", 401, unauthorized.clone()),
@@ -73,7 +77,8 @@ pub fn expectations() -> Vec<Expected> {
             200,
             Some(json!({
                 "sub": BOB_SUB, "username": "bob", "email": "bob@example.com",
-                "email_verified": true, "groups": ["admin", "users"], "scopes": [], "token_use": "id", "client_id": CLIENT_ID
+                "email_verified": true, "groups": ["admin", "users"], "scopes": [], "token_use": "id", "client_id": CLIENT_ID,
+                "iss": ISSUER
             })),
         ),
         expect("api-rest-admin.json", 200, welcome_alice.clone()),
@@ -101,7 +106,8 @@ pub fn expectations() -> Vec<Expected> {
             200,
             Some(json!({
                 "sub": ALICE_SUB, "username": "alice", "groups": ["admin", "users"],
-                "scopes": ["openid", "api/read"], "token_use": "access", "client_id": CLIENT_ID
+                "scopes": ["openid", "api/read"], "token_use": "access", "client_id": CLIENT_ID,
+                "iss": ISSUER
             })),
         ),
         expect("api-http-admin.json", 200, welcome_alice),

@@ -49,9 +49,11 @@ pub struct IdentityContext {
     #[serde(skip_serializing_if = "Option::is_none")]
     /// `cognito:username` (ID token) or `username` (access token), when present.
     pub username: Option<String>,
-    /// `id` or `access`.
-    pub token_use: String,
-    /// The app client: `aud` of an ID token, `client_id` of an access token.
+    /// `id` or `access`: for Cognito pools, and issuers with a `token_use` expectation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_use: Option<String>,
+    /// The client the token was accepted for: `aud` of an ID token (or of any token of an
+    /// issuer checked by `audience`), `client_id` of a Cognito-style access token.
     pub client_id: String,
     /// Space-separated, as in the token.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -65,8 +67,10 @@ pub struct IdentityContext {
     /// their own email, so a backend must not trust one that is not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
-    /// The token's exact issuer.
+    /// The token's exact issuer. A user is (`iss`, `sub`): two issuers can issue one `sub`.
     pub iss: String,
+    /// The trusted issuer's short name: a pool's ID, or an `ISSUERS` entry's `name`.
+    pub issuer_name: String,
     /// `exp`, seconds since the epoch.
     pub exp: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,12 +84,13 @@ impl From<VerifiedClaims> for IdentityContext {
             scope: (!claims.scopes.is_empty()).then(|| claims.scopes.join(" ")),
             groups: groups_json(&claims.groups),
             email_verified: claims.email.is_some().then_some(claims.email_verified),
-            token_use: claims.token_use.as_str().to_owned(),
+            token_use: claims.token_use.map(|kind| kind.as_str().to_owned()),
             sub: claims.sub,
             username: claims.username,
             client_id: claims.client_id,
             email: claims.email,
             iss: claims.issuer,
+            issuer_name: claims.issuer_name,
             exp: claims.expires_at,
             auth_time: claims.auth_time,
         }

@@ -1,9 +1,13 @@
 //! The process-wide JWKS cache shared by every invocation of a warm function.
 //!
 //! Invariants:
-//! - One cache entry per accepted issuer URL (a pool accepting both issuer forms has two), each
-//!   with its own keys, refresh lock and cooldown. A token's `iss` only ever selects an entry by
-//!   exact match; only the JWKS URLs built from the configuration are ever fetched.
+//! - One cache entry per trusted issuer (a pool accepting both issuer forms has two), each with
+//!   its own keys, algorithms, refresh lock and cooldown: every rule below holds per issuer. A
+//!   token's `iss` only ever selects an entry by exact match; only the JWKS URLs from the
+//!   configuration, or from the issuer's own discovery document, are ever fetched.
+//! - An issuer without a configured `jwks_uri` has its discovery document read once, as part of
+//!   its first fetch (same lock, same cooldown after a failure); the `jwks_uri` it names is then
+//!   kept for the life of the process ([`super::discovery`]).
 //! - Keys are fetched on first need, and best-effort at start-up ([`KeyStore::prefetch`], a
 //!   *planned* fetch). After that they are refreshed only when a token names a `kid` the entry
 //!   does not know.
@@ -24,115 +28,15 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
-use super::key_set::{self, KeySet, MAX_JWKS_BYTES, VerificationKey};
+use super::discovery;
+use super::fetcher::{JwksFetchError, JwksFetcher};
+use super::key_set::{self, KeySet, VerificationKey};
 use crate::algorithm::JwkAlgorithm;
 use crate::clock::Clock;
-use crate::config::PoolConfig;
-
-/// Why fetching a JWKS failed. Messages name the URL's kind of failure, never a response body.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum JwksFetchError {
-    #[error("JWKS request timed out")]
-    /// No complete answer within the timeout.
-    Timeout,
-    #[error("JWKS request failed: {0}")]
-    /// The connection or TLS failed (the message names how, never the body).
-    Transport(String),
-    #[error("JWKS endpoint answered HTTP {0}")]
-    /// An HTTP status other than 200 (redirects included: none is followed).
-    Status(u16),
-    #[error("JWKS response is larger than {MAX_JWKS_BYTES} bytes")]
-    /// The body is larger than [`MAX_JWKS_BYTES`].
-    TooLarge,
-    #[error("JWKS response is not a key set: {0}")]
-    /// The body is not a key set.
-    Invalid(#[from] key_set::JwksError),
-    #[error("JWKS has no usable key")]
-    /// The key set has no key this verifier can use.
-    NoUsableKey,
-}
-
-/// Boxed future returned by [`JwksFetcher::fetch`].
-pub type FetchFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<Vec<u8>, JwksFetchError>> + Send + 'a>>;
-
-/// The HTTP seam: fetches a JWKS body. Implementations must enforce the body size limit and
-/// answer non-200 statuses with [`JwksFetchError::Status`].
-pub trait JwksFetcher: Send + Sync + 'static {
-    /// Fetches the JWKS document at `url`.
-    fn fetch<'a>(&'a self, url: &'a str) -> FetchFuture<'a>;
-}
-
-/// Fetches with reqwest over rustls. No redirects are followed: the configured URL is the only
-/// place keys come from.
-#[derive(Clone, Debug)]
-pub struct HttpJwksFetcher {
-    client: reqwest::Client,
-    timeout: Duration,
-}
-
-impl HttpJwksFetcher {
-    /// A fetcher whose every request (connection and body) ends within `timeout`. Fails only
-    /// when the TLS stack cannot be set up.
-    pub fn new(timeout: Duration) -> Result<Self, JwksFetchError> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("cognito-verifier/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(transport_error)?;
-        Ok(HttpJwksFetcher { client, timeout })
-    }
-
-    async fn fetch_body(&self, url: &str) -> Result<Vec<u8>, JwksFetchError> {
-        let mut response = self.client.get(url).send().await.map_err(transport_error)?;
-        let status = response.status().as_u16();
-        if status != 200 {
-            return Err(JwksFetchError::Status(status));
-        }
-        if response
-            .content_length()
-            .is_some_and(|len| len > MAX_JWKS_BYTES as u64)
-        {
-            return Err(JwksFetchError::TooLarge);
-        }
-        // Read chunk by chunk so a lying or absent Content-Length cannot make us buffer more
-        // than the limit.
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-            if body.len() + chunk.len() > MAX_JWKS_BYTES {
-                return Err(JwksFetchError::TooLarge);
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
-    }
-}
-
-fn transport_error(error: reqwest::Error) -> JwksFetchError {
-    if error.is_timeout() {
-        JwksFetchError::Timeout
-    } else {
-        // Without the URL: it is configuration, already known, and keeps the log line short.
-        JwksFetchError::Transport(error.without_url().to_string())
-    }
-}
-
-impl JwksFetcher for HttpJwksFetcher {
-    fn fetch<'a>(&'a self, url: &'a str) -> FetchFuture<'a> {
-        Box::pin(async move {
-            // reqwest's own timeout covers the request; this one also bounds a body that
-            // trickles in slowly.
-            tokio::time::timeout(self.timeout, self.fetch_body(url))
-                .await
-                .unwrap_or(Err(JwksFetchError::Timeout))
-        })
-    }
-}
+use crate::config::{IssuerConfig, JwksLocation, PoolConfig};
 
 /// What a key lookup can come to besides a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,7 +51,9 @@ pub enum KeyLookupError {
 /// The cache entry of one issuer.
 struct IssuerKeys {
     issuer: String,
-    jwks_url: String,
+    /// Set from the configuration, or once from the discovery document.
+    jwks_url: OnceLock<String>,
+    algorithms: Vec<JwkAlgorithm>,
     keys: RwLock<Arc<KeySet>>,
     refresh: tokio::sync::Mutex<RefreshState>,
     /// Fetches begun so far, bumped under `refresh` just before each request goes out. Read
@@ -175,13 +81,12 @@ impl RefreshState {
     }
 }
 
-/// The JWKS cache for the configured pools, one entry per accepted issuer.
+/// The JWKS cache for the trusted issuers, one entry per issuer.
 pub struct KeyStore {
     issuers: HashMap<String, IssuerKeys>,
     fetcher: Arc<dyn JwksFetcher>,
     clock: Arc<dyn Clock>,
     cooldown: Duration,
-    algorithms: Vec<JwkAlgorithm>,
 }
 
 impl KeyStore {
@@ -195,35 +100,55 @@ impl KeyStore {
         clock: Arc<dyn Clock>,
         cooldown: Duration,
     ) -> Self {
-        let issuers = pools
+        let entries = pools.iter().flat_map(|pool| &pool.issuers).map(|accepted| {
+            IssuerKeys::new(
+                &accepted.issuer,
+                &JwksLocation::Url(accepted.jwks_url.clone()),
+                algorithms,
+            )
+        });
+        Self::from_entries(entries, fetcher, clock, cooldown)
+    }
+
+    /// A key store for `issuers` (see [`crate::VerifierConfig::trusted_issuers`]), each keeping
+    /// keys for its own algorithms. The first entry of an `iss` listed twice wins (the
+    /// configuration's validation refuses that).
+    pub fn for_issuers(
+        issuers: &[IssuerConfig],
+        fetcher: Arc<dyn JwksFetcher>,
+        clock: Arc<dyn Clock>,
+        cooldown: Duration,
+    ) -> Self {
+        let entries = issuers
             .iter()
-            .flat_map(|pool| &pool.issuers)
-            .map(|accepted| {
-                let entry = IssuerKeys {
-                    issuer: accepted.issuer.clone(),
-                    jwks_url: accepted.jwks_url.clone(),
-                    keys: RwLock::new(Arc::new(KeySet::default())),
-                    refresh: tokio::sync::Mutex::new(RefreshState::default()),
-                    fetches_started: AtomicU64::new(0),
-                };
-                (accepted.issuer.clone(), entry)
-            })
-            .collect();
+            .map(|trusted| IssuerKeys::new(&trusted.issuer, &trusted.jwks, &trusted.algorithms));
+        Self::from_entries(entries, fetcher, clock, cooldown)
+    }
+
+    fn from_entries(
+        entries: impl Iterator<Item = IssuerKeys>,
+        fetcher: Arc<dyn JwksFetcher>,
+        clock: Arc<dyn Clock>,
+        cooldown: Duration,
+    ) -> Self {
+        let mut issuers = HashMap::new();
+        for entry in entries {
+            issuers.entry(entry.issuer.clone()).or_insert(entry);
+        }
         KeyStore {
             issuers,
             fetcher,
             clock,
             cooldown,
-            algorithms: algorithms.to_vec(),
         }
     }
 
-    /// Whether `issuer` is exactly one of the accepted issuers of the configured pools.
+    /// Whether `issuer` is exactly one of the trusted issuers.
     pub fn knows_issuer(&self, issuer: &str) -> bool {
         self.issuers.contains_key(issuer)
     }
 
-    /// Fetches every accepted issuer's keys once, concurrently, giving up after `within`.
+    /// Fetches every trusted issuer's keys once (and its discovery document, if needed), concurrently, giving up after `within`.
     /// Failures are logged and start the cooldown; a success starts none, so a token signed
     /// with a key published just after this fetch still gets its refresh. Used during init so
     /// the first request is fast, bounded so a JWKS that cannot be reached (a VPC without a
@@ -313,7 +238,7 @@ impl KeyStore {
         state.last_finished_fetch = number;
         match outcome {
             Ok(keys) => {
-                tracing::info!(issuer = %entry.issuer, jwks_url = %entry.jwks_url, kids = ?keys.kids(), metric = "JwksFetches", "JWKS fetched");
+                tracing::info!(issuer = %entry.issuer, jwks_url = %entry.url_for_logs(), kids = ?keys.kids(), metric = "JwksFetches", "JWKS fetched");
                 *entry
                     .keys
                     .write()
@@ -321,7 +246,7 @@ impl KeyStore {
                 state.last_failed = false;
             }
             Err(error) => {
-                tracing::warn!(issuer = %entry.issuer, jwks_url = %entry.jwks_url, %error, metric = "JwksFetchFailures", "JWKS fetch failed; keeping the keys already known");
+                tracing::warn!(issuer = %entry.issuer, jwks_url = %entry.url_for_logs(), %error, metric = "JwksFetchFailures", "JWKS fetch failed; keeping the keys already known");
                 state.last_failed = true;
                 // Read after the attempt: a slow failure still leaves a full cooldown.
                 state.cooldown_from = Some(self.clock.monotonic());
@@ -330,14 +255,48 @@ impl KeyStore {
     }
 
     async fn fetch(&self, entry: &IssuerKeys) -> Result<KeySet, JwksFetchError> {
-        let body = self.fetcher.fetch(&entry.jwks_url).await?;
-        let keys = key_set::parse_jwks(&body, &self.algorithms)?;
+        let url = match entry.jwks_url.get() {
+            Some(url) => url,
+            None => {
+                let document = discovery::discovery_url(&entry.issuer);
+                let body = self.fetcher.fetch(&document).await?;
+                let uri = discovery::jwks_uri(&body, &entry.issuer)?;
+                tracing::info!(issuer = %entry.issuer, jwks_url = %uri, "jwks_uri discovered");
+                // Only ever set here, under the entry's refresh lock: no other writer.
+                entry.jwks_url.get_or_init(|| uri)
+            }
+        };
+        let body = self.fetcher.fetch(url).await?;
+        let keys = key_set::parse_jwks(&body, &entry.algorithms)?;
         // A set with no usable key would replace the keys we have with nothing: whatever
         // broke the endpoint's answer, keep verifying with the keys already known.
         if keys.is_empty() {
             return Err(JwksFetchError::NoUsableKey);
         }
         Ok(keys)
+    }
+}
+
+impl IssuerKeys {
+    fn new(issuer: &str, jwks: &JwksLocation, algorithms: &[JwkAlgorithm]) -> Self {
+        let jwks_url = OnceLock::new();
+        if let JwksLocation::Url(url) = jwks {
+            let _ = jwks_url.set(url.clone());
+        }
+        IssuerKeys {
+            issuer: issuer.to_owned(),
+            jwks_url,
+            algorithms: algorithms.to_vec(),
+            keys: RwLock::new(Arc::new(KeySet::default())),
+            refresh: tokio::sync::Mutex::new(RefreshState::default()),
+            fetches_started: AtomicU64::new(0),
+        }
+    }
+
+    fn url_for_logs(&self) -> &str {
+        self.jwks_url
+            .get()
+            .map_or("(to be discovered)", String::as_str)
     }
 }
 

@@ -1,0 +1,197 @@
+//! The Lambda authorizer's configuration, read once at start-up from environment variables and
+//! validated completely: a bad value stops the function during init with an error naming the
+//! variable, so no invocation ever runs with a half-understood configuration.
+
+mod trust;
+mod values;
+
+use std::time::Duration;
+
+use cognito_verifier::{
+    ConfigError, DEFAULT_MAX_TOKEN_BYTES, ISSUERS, JwksFetchError, Verifier, VerifierConfig,
+};
+
+use values::{number, optional_list};
+
+use crate::apigw::{
+    Authorizer, HttpApiResponse, IdentitySources, RouteRules, answers_cached_per_route,
+};
+
+/// Everything the Lambda authorizer needs.
+#[derive(Clone, Debug)]
+pub struct AuthorizerConfig {
+    /// What the verifier checks.
+    pub verifier: VerifierConfig,
+    /// `ROUTE_RULES`; defaults to none.
+    pub route_rules: RouteRules,
+    /// `HTTP_API_RESPONSE`; defaults to simple responses.
+    pub http_api_response: HttpApiResponse,
+    /// The identity sources the HTTP API authorizer is deployed with (`IDENTITY_SOURCES`);
+    /// every HTTP API event's `identitySource` must have exactly this shape. Defaults to the
+    /// `Authorization` header, plus `$context.routeKey` with route rules and simple responses.
+    pub identity_sources: IdentitySources,
+    /// `JWKS_TIMEOUT_MS`; defaults to 2 s.
+    pub jwks_timeout: Duration,
+    /// `JWKS_REFRESH_COOLDOWN_SECONDS`; defaults to 10 s.
+    pub jwks_refresh_cooldown: Duration,
+}
+
+const USER_POOL_ID: &str = "USER_POOL_ID";
+const USER_POOL_ISSUER: &str = "USER_POOL_ISSUER";
+const APP_CLIENT_ID: &str = "APP_CLIENT_ID";
+const TOKEN_USE: &str = "TOKEN_USE";
+const COGNITO_ENDPOINT: &str = "COGNITO_ENDPOINT";
+const ALLOWED_ALGORITHMS: &str = "ALLOWED_ALGORITHMS";
+const CLOCK_SKEW_SECONDS: &str = "CLOCK_SKEW_SECONDS";
+const REQUIRED_SCOPES: &str = "REQUIRED_SCOPES";
+const REQUIRED_GROUPS: &str = "REQUIRED_GROUPS";
+const ROUTE_RULES: &str = "ROUTE_RULES";
+const JWKS_TIMEOUT_MS: &str = "JWKS_TIMEOUT_MS";
+const JWKS_REFRESH_COOLDOWN_SECONDS: &str = "JWKS_REFRESH_COOLDOWN_SECONDS";
+const HTTP_API_RESPONSE: &str = "HTTP_API_RESPONSE";
+const IDENTITY_SOURCES: &str = "IDENTITY_SOURCES";
+
+/// A long stage prefix of a method ARN, for sizing the policy at init: the longest partition
+/// and region, a 10-character API ID and a 32-character stage.
+const NOMINAL_STAGE_PREFIX: &str = "arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:abcdefghij/stage-name-of-32-characters-ab/";
+
+/// Room for the Deny list in an 8 KB answer (API Gateway's documented Lambda authorizer
+/// result size, <https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-execution-service-websocket-limits-table.html>;
+/// REST and HTTP APIs document no smaller one), leaving 2 KB for the principal, the Allow
+/// statement and the identity context.
+const MAX_DENY_BYTES: usize = 6 * 1024;
+
+/// Every variable this crate reads, for documentation and for the non-UTF-8 check.
+pub const VARIABLES: [&str; 15] = [
+    ISSUERS,
+    USER_POOL_ID,
+    USER_POOL_ISSUER,
+    APP_CLIENT_ID,
+    TOKEN_USE,
+    COGNITO_ENDPOINT,
+    ALLOWED_ALGORITHMS,
+    CLOCK_SKEW_SECONDS,
+    REQUIRED_SCOPES,
+    REQUIRED_GROUPS,
+    ROUTE_RULES,
+    JWKS_TIMEOUT_MS,
+    JWKS_REFRESH_COOLDOWN_SECONDS,
+    HTTP_API_RESPONSE,
+    IDENTITY_SOURCES,
+];
+
+impl AuthorizerConfig {
+    /// Builds the production authorizer: HTTPS JWKS fetcher, system clock. Fails only when
+    /// the TLS stack cannot be set up.
+    pub fn build(self) -> Result<Authorizer, JwksFetchError> {
+        let verifier =
+            Verifier::with_http(self.verifier, self.jwks_timeout, self.jwks_refresh_cooldown)?;
+        Ok(
+            Authorizer::new(verifier, self.route_rules, self.http_api_response)
+                .with_identity_sources(self.identity_sources),
+        )
+    }
+
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        for variable in VARIABLES {
+            if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(variable) {
+                return Err(ConfigError::new(variable, "is not valid UTF-8"));
+            }
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup` (the environment in production, a map in tests).
+    /// Optional variables that are unset or blank take their defaults; required ones must be
+    /// present and non-blank.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+
+        let trust = trust::read(&get)?;
+
+        let clock_skew_seconds = number(CLOCK_SKEW_SECONDS, get(CLOCK_SKEW_SECONDS), 0, 0..=300)?;
+
+        let required_scopes = optional_list(REQUIRED_SCOPES, get(REQUIRED_SCOPES))?;
+        let required_groups = optional_list(REQUIRED_GROUPS, get(REQUIRED_GROUPS))?;
+
+        let route_rules = match get(ROUTE_RULES) {
+            None => RouteRules::default(),
+            Some(raw) => RouteRules::parse(&raw).map_err(|e| ConfigError::new(ROUTE_RULES, e))?,
+        };
+
+        let deny_bytes = route_rules.worst_case_deny_bytes(NOMINAL_STAGE_PREFIX.len());
+        if deny_bytes > MAX_DENY_BYTES {
+            return Err(ConfigError::new(
+                ROUTE_RULES,
+                format!(
+                    "a caller who fails every rule would get a Deny list of about {deny_bytes} \
+                     bytes, over the {MAX_DENY_BYTES} this authorizer allows (API Gateway \
+                     documents 8 KB for an authorizer's result): each ANY rule adds 14 \
+                     resources, GET 4, other methods 2; use fewer or narrower rules"
+                ),
+            ));
+        }
+
+        let jwks_timeout_ms = number(JWKS_TIMEOUT_MS, get(JWKS_TIMEOUT_MS), 2000, 1..=29_000)?;
+        let cooldown_seconds = number(
+            JWKS_REFRESH_COOLDOWN_SECONDS,
+            get(JWKS_REFRESH_COOLDOWN_SECONDS),
+            10,
+            1..=86_400,
+        )?;
+
+        let http_api_response = match get(HTTP_API_RESPONSE).as_deref().map(str::trim) {
+            None | Some("simple") => HttpApiResponse::Simple,
+            Some("iam") => HttpApiResponse::Iam,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    HTTP_API_RESPONSE,
+                    format!("{other:?} is not one of simple, iam"),
+                ));
+            }
+        };
+
+        let route_key_needed = answers_cached_per_route(http_api_response, &route_rules);
+        let identity_sources = match get(IDENTITY_SOURCES) {
+            None => IdentitySources::authorization(route_key_needed),
+            Some(raw) => {
+                IdentitySources::parse(&raw).map_err(|e| ConfigError::new(IDENTITY_SOURCES, e))?
+            }
+        };
+        if route_key_needed && !identity_sources.includes_route_key() {
+            return Err(ConfigError::new(
+                IDENTITY_SOURCES,
+                "must include $context.routeKey when ROUTE_RULES are set and \
+                 HTTP_API_RESPONSE is simple: API Gateway would reuse one route's answer on \
+                 every route (or set HTTP_API_RESPONSE=iam)",
+            ));
+        }
+
+        let verifier = VerifierConfig {
+            pools: trust.pools,
+            client_ids: trust.client_ids,
+            token_use: trust.token_use,
+            algorithms: trust.algorithms,
+            issuers: trust.issuers,
+            clock_skew_seconds,
+            required_scopes,
+            required_groups,
+            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+        };
+        // What no single variable shows: a pool and an ISSUERS entry claiming one `iss`.
+        verifier.validate()?;
+
+        Ok(AuthorizerConfig {
+            verifier,
+            route_rules,
+            http_api_response,
+            identity_sources,
+            jwks_timeout: Duration::from_millis(jwks_timeout_ms),
+            jwks_refresh_cooldown: Duration::from_secs(cooldown_seconds),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

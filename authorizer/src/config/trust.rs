@@ -1,0 +1,135 @@
+//! Whom the authorizer trusts: Cognito pools in their short form (`USER_POOL_ID`,
+//! `APP_CLIENT_ID`, `USER_POOL_ISSUER`, `TOKEN_USE`, `ALLOWED_ALGORITHMS`, `COGNITO_ENDPOINT`)
+//! and any other issuer in the generic form (`ISSUERS`, JSON). At least one of the two must be
+//! set. The pools' settings apply to the pools only, so setting one of them without
+//! `USER_POOL_ID` is refused rather than silently ignored.
+
+use cognito_verifier::{
+    ConfigError, ISSUERS, IssuerConfig, IssuerPolicy, JwkAlgorithm, PoolConfig, TokenUsePolicy,
+    parse_endpoint, parse_issuers,
+};
+
+use super::values::{list, required_list};
+use super::{
+    ALLOWED_ALGORITHMS, APP_CLIENT_ID, COGNITO_ENDPOINT, TOKEN_USE, USER_POOL_ID, USER_POOL_ISSUER,
+};
+
+/// The trust settings, read and checked.
+pub(super) struct Trust {
+    pub pools: Vec<PoolConfig>,
+    pub client_ids: Vec<String>,
+    pub token_use: TokenUsePolicy,
+    pub algorithms: Vec<JwkAlgorithm>,
+    pub issuers: Vec<IssuerConfig>,
+}
+
+/// Reads the trust settings through `get` (non-blank values only).
+pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, ConfigError> {
+    let issuers = match get(ISSUERS) {
+        None => Vec::new(),
+        Some(raw) => parse_issuers(&raw).map_err(|e| ConfigError::new(ISSUERS, e))?,
+    };
+
+    if get(USER_POOL_ID).is_none() {
+        if issuers.is_empty() {
+            return Err(ConfigError::new(
+                USER_POOL_ID,
+                "is required but not set (or set ISSUERS for issuers other than Cognito pools)",
+            ));
+        }
+        let pool_only = [
+            APP_CLIENT_ID,
+            USER_POOL_ISSUER,
+            TOKEN_USE,
+            ALLOWED_ALGORITHMS,
+            COGNITO_ENDPOINT,
+        ];
+        if let Some(variable) = pool_only.into_iter().find(|v| get(v).is_some()) {
+            return Err(ConfigError::new(
+                variable,
+                "applies to USER_POOL_ID pools only, and USER_POOL_ID is not set: an ISSUERS \
+                 entry carries its own audience or client_id, token_use and algorithms",
+            ));
+        }
+        return Ok(Trust {
+            pools: Vec::new(),
+            client_ids: Vec::new(),
+            token_use: TokenUsePolicy::Any,
+            algorithms: vec![JwkAlgorithm::RS256],
+            issuers,
+        });
+    }
+
+    let endpoint = get(COGNITO_ENDPOINT)
+        .map(|raw| parse_endpoint(&raw).map_err(|e| ConfigError::new(COGNITO_ENDPOINT, e)))
+        .transpose()?;
+
+    let issuer_policy = match get(USER_POOL_ISSUER).as_deref().map(str::trim) {
+        None | Some("any") => IssuerPolicy::Any,
+        Some("original") => IssuerPolicy::Original,
+        Some("updated") => IssuerPolicy::Updated,
+        Some(other) => {
+            return Err(ConfigError::new(
+                USER_POOL_ISSUER,
+                format!("{other:?} is not one of original, updated, any"),
+            ));
+        }
+    };
+
+    let pool_ids = required_list(USER_POOL_ID, get(USER_POOL_ID))?;
+    let pools = pool_ids
+        .iter()
+        .map(|id| {
+            PoolConfig::with_issuer_policy(id, endpoint.as_deref(), issuer_policy)
+                .map_err(|e| ConfigError::new(USER_POOL_ID, format!("{id:?}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let client_ids = required_list(APP_CLIENT_ID, get(APP_CLIENT_ID))?;
+    for id in &client_ids {
+        if !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(ConfigError::new(
+                APP_CLIENT_ID,
+                format!("{id:?} is not an app client ID (letters, digits, '-' and '_' only)"),
+            ));
+        }
+    }
+
+    let token_use = match get(TOKEN_USE).as_deref().map(str::trim) {
+        None | Some("any") => TokenUsePolicy::Any,
+        Some("id") => TokenUsePolicy::Id,
+        Some("access") => TokenUsePolicy::Access,
+        Some(other) => {
+            return Err(ConfigError::new(
+                TOKEN_USE,
+                format!("{other:?} is not one of id, access, any"),
+            ));
+        }
+    };
+
+    let algorithms = match get(ALLOWED_ALGORITHMS) {
+        None => vec![JwkAlgorithm::RS256],
+        Some(raw) => list(ALLOWED_ALGORITHMS, &raw)?
+            .iter()
+            .map(|name| {
+                JwkAlgorithm::from_name(name).ok_or_else(|| {
+                    ConfigError::new(
+                        ALLOWED_ALGORITHMS,
+                        format!("{name:?} is not a supported signature algorithm"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+
+    Ok(Trust {
+        pools,
+        client_ids,
+        token_use,
+        algorithms,
+        issuers,
+    })
+}

@@ -1,0 +1,66 @@
+//! How one variable's text becomes a value: lists, bounded numbers. Each error names the
+//! variable.
+
+use std::collections::HashSet;
+
+use cognito_verifier::ConfigError;
+
+/// A comma-separated list: entries are trimmed; empty entries and duplicates are errors, since
+/// they usually mean a typo that would otherwise be silently ignored.
+pub(super) fn list(variable: &'static str, raw: &str) -> Result<Vec<String>, ConfigError> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for entry in raw.split(',').map(str::trim) {
+        if entry.is_empty() {
+            return Err(ConfigError::new(
+                variable,
+                "has an empty entry (check the commas)",
+            ));
+        }
+        if entry.contains(char::is_whitespace) {
+            return Err(ConfigError::new(
+                variable,
+                format!("entry {entry:?} contains whitespace"),
+            ));
+        }
+        if !seen.insert(entry) {
+            return Err(ConfigError::new(variable, format!("lists {entry:?} twice")));
+        }
+        out.push(entry.to_owned());
+    }
+    Ok(out)
+}
+
+pub(super) fn required_list(
+    variable: &'static str,
+    raw: Option<String>,
+) -> Result<Vec<String>, ConfigError> {
+    let raw = raw.ok_or_else(|| ConfigError::new(variable, "is required but not set"))?;
+    list(variable, &raw)
+}
+
+pub(super) fn optional_list(
+    variable: &'static str,
+    raw: Option<String>,
+) -> Result<Vec<String>, ConfigError> {
+    raw.map_or_else(|| Ok(Vec::new()), |raw| list(variable, &raw))
+}
+
+pub(super) fn number(
+    variable: &'static str,
+    raw: Option<String>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    let Some(raw) = raw else { return Ok(default) };
+    let value: u64 = raw.trim().parse().map_err(|_| {
+        ConfigError::new(variable, format!("{:?} is not a whole number", raw.trim()))
+    })?;
+    if !range.contains(&value) {
+        return Err(ConfigError::new(
+            variable,
+            format!("{value} is outside {}..={}", range.start(), range.end()),
+        ));
+    }
+    Ok(value)
+}
