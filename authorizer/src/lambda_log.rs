@@ -527,6 +527,13 @@ fn write_emf(line: &mut String, namespace: &str, metric: &str, fields: &Fields, 
 /// was half the cost of a decision line).
 fn json_string(line: &mut String, text: &str) {
     line.push('"');
+    let needs_escape = |byte: u8| byte < 0x20 || byte == b'"' || byte == b'\\';
+    // Most values (names, IDs, reason codes) need no escape at all.
+    if !text.bytes().any(needs_escape) {
+        line.push_str(text);
+        line.push('"');
+        return;
+    }
     let bytes = text.as_bytes();
     let mut run_start = 0;
     for (index, &byte) in bytes.iter().enumerate() {
