@@ -1,6 +1,7 @@
 //! API Gateway's built-in authorizers (REST `COGNITO_USER_POOLS`, HTTP API JWT) through the
 //! gateway over HTTP, against tokens minted with test keys and a loopback JWKS server. Each
-//! table names the rule (and its source in local-gateway/src/builtin.rs) a row stands for.
+//! table names the rule a row stands for, and its source as local-gateway/src/builtin/
+//! (cognito_rest.rs, jwt_http.rs) cites it.
 
 use std::sync::Arc;
 use std::time::Duration;
