@@ -23,9 +23,14 @@
 //!
 //! Not documented, taken from what deployed APIs are reported to do: the expired token's
 //! message `The incoming token has expired`, and the claims' format ([`super::claims`]).
-//! Not documented and not emulated: whether a `Bearer ` prefix is accepted (here: no, send
-//! the bare token), and how API Gateway tells an ID token from an access token (here:
-//! Cognito's `token_use`).
+//! Not documented and not emulated (here the reading that refuses, where there is one):
+//! whether a `Bearer ` prefix is accepted (here: no, send the bare token); how API Gateway
+//! tells an ID token from an access token (here: Cognito's `token_use`); whether `nbf` and
+//! `iat` are checked (here: as the HTTP API's JWT authorizer documents it, neither after the
+//! current time; Cognito's tokens carry no `nbf` and an `iat` in the past, so real tokens are
+//! unaffected); which algorithms (here: RSA, as for the JWT authorizer; Cognito's keys declare
+//! RS256, and a key that declares one is used with no other); and any `www-authenticate`
+//! header (here: none; AWS documents one for the HTTP API only).
 
 use serde_json::{Map, Value, json};
 
@@ -50,9 +55,16 @@ pub(crate) fn checks(
             return BuiltinVerdict::Unauthorized {
                 message: "The incoming token has expired",
                 reason: "exp has passed",
+                www_authenticate: None,
             };
         }
         None => return unauthorized("exp is missing"),
+    }
+    // Undocumented for REST (module docs): refused as the JWT authorizer refuses them.
+    for name in ["nbf", "iat"] {
+        if claims.contains_key(name) && numeric(claims, name).is_none_or(|t| t > now) {
+            return unauthorized("nbf or iat is in the future");
+        }
     }
     let token_use = claims.get("token_use").and_then(Value::as_str);
     if config.scopes.is_empty() {
@@ -65,6 +77,7 @@ pub(crate) fn checks(
         if token_use != Some("access") {
             return unauthorized("method scopes: only an access token is accepted");
         }
+        // [REST]: "Otherwise, the call fails with a 401 Unauthorized response."
         if !has_any_scope(claims, &config.scopes) {
             return unauthorized("the access token has none of the method's scopes");
         }

@@ -127,16 +127,19 @@ pub enum BuiltinVerdict {
         message: &'static str,
         /// Which check failed.
         reason: &'static str,
+        /// The HTTP API's `www-authenticate` header (REST: none); see [`jwt_http`].
+        www_authenticate: Option<&'static str>,
     },
     /// 403 (HTTP API: a valid token without any of the route's scopes).
     Forbidden,
 }
 
-/// A 401 with API Gateway's generic message.
+/// A 401 with API Gateway's generic message and no `www-authenticate` header (REST).
 pub(crate) fn unauthorized(reason: &'static str) -> BuiltinVerdict {
     BuiltinVerdict::Unauthorized {
         message: "Unauthorized",
         reason,
+        www_authenticate: None,
     }
 }
 
@@ -204,7 +207,12 @@ impl BuiltinAuthorizer {
         };
         let claims = match self.verified_claims(token).await {
             Ok(claims) => claims,
-            Err(reason) => return unauthorized(reason),
+            Err(reason) => {
+                return match self.config.kind {
+                    BuiltinKind::RestCognito => unauthorized(reason),
+                    BuiltinKind::HttpJwt => jwt_http::invalid_token(reason),
+                };
+            }
         };
         let now = self.clock.unix_seconds();
         match self.config.kind {
