@@ -260,14 +260,24 @@ impl Gateway {
         }
         match builtin.authorize(&values.join(",")).await {
             BuiltinVerdict::Allow { authorizer } => Ok(authorizer),
-            BuiltinVerdict::Unauthorized { message, reason } => {
+            BuiltinVerdict::Unauthorized {
+                message,
+                reason,
+                www_authenticate,
+            } => {
                 tracing::info!(reason, "built-in authorizer refused the token");
-                Err(error(
-                    401,
-                    json!({ "message": message }),
-                    Some("UnauthorizedException"),
-                    auth,
-                ))
+                let body = json!({ "message": message });
+                Err(match www_authenticate {
+                    None => error(401, body, Some("UnauthorizedException"), auth),
+                    // The HTTP API's JWT authorizer: its documented answer carries this header
+                    // and none of REST's (see crate::builtin::jwt_http).
+                    Some(challenge) => GatewayResponse {
+                        status: 401,
+                        headers: vec![("www-authenticate".to_owned(), challenge.to_owned())],
+                        body: body.to_string().into_bytes(),
+                        auth,
+                    },
+                })
             }
             BuiltinVerdict::Forbidden => {
                 tracing::info!("built-in authorizer: none of the route's scopes");

@@ -1,6 +1,7 @@
 //! API Gateway's built-in authorizers (REST `COGNITO_USER_POOLS`, HTTP API JWT) through the
 //! gateway over HTTP, against tokens minted with test keys and a loopback JWKS server. Each
-//! table names the rule (and its source in local-gateway/src/builtin.rs) a row stands for.
+//! table names the rule a row stands for, and its source as local-gateway/src/builtin/
+//! (cognito_rest.rs, jwt_http.rs) cites it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -102,6 +103,29 @@ async fn get(base: &str, path: &str, authorization: Option<&str>) -> (u16, Value
     let status = response.status().as_u16();
     let body = response.bytes().await.unwrap();
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+/// GET `path` with this `Authorization` value: (status, the response's header names and
+/// values, the body as text).
+async fn get_with_headers(
+    base: &str,
+    path: &str,
+    authorization: &str,
+) -> (u16, Vec<(String, String)>, String) {
+    let response = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .header("authorization", authorization)
+        .send()
+        .await
+        .expect("gateway reachable");
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "content-length" | "date"))
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+        .collect();
+    (status, headers, response.text().await.unwrap())
 }
 
 fn unauthorized() -> Value {
@@ -240,6 +264,25 @@ async fn rest_cognito_authorizer_without_scopes() {
                 Some(expired),
                 401,
                 json!({"message": "The incoming token has expired"}),
+            ),
+            // Undocumented for REST: refused as the JWT authorizer documents it.
+            (
+                "iat in the future",
+                "/me",
+                Some(with("id", |c| {
+                    c.insert("iat".into(), json!(now() + 600));
+                })),
+                401,
+                unauthorized(),
+            ),
+            (
+                "nbf in the future",
+                "/me",
+                Some(with("id", |c| {
+                    c.insert("nbf".into(), json!(now() + 600));
+                })),
+                401,
+                unauthorized(),
             ),
             // Groups are the api-handler's business behind a built-in: its own 403.
             (
@@ -524,4 +567,66 @@ async fn the_jwt_authorizer_trusts_one_issuer_form() {
         builtin.authorize(&updated).await,
         local_gateway::builtin::BuiltinVerdict::Allow { .. }
     ));
+}
+
+#[tokio::test]
+async fn each_kind_answers_401_with_its_own_headers() {
+    // [JWT401] (jwt_http.rs): the HTTP API's answer carries www-authenticate, with the
+    // documented error_description for an audience mismatch only, and no other header; REST
+    // keeps its gateway response (x-amzn-errortype, JSON) and sends no challenge.
+    let body = r#"{"message":"Unauthorized"}"#;
+    let bare = r#"Bearer scope="" error="invalid_token""#;
+    let audience = r#"Bearer scope="" error="invalid_token" error_description="the token does not have a valid audience""#;
+    let jwt_only = |challenge: &str| vec![("www-authenticate".to_owned(), challenge.to_owned())];
+    let rest_headers = vec![
+        ("content-type".to_owned(), "application/json".to_owned()),
+        (
+            "x-amzn-errortype".to_owned(),
+            "UnauthorizedException".to_owned(),
+        ),
+    ];
+    let jwt = stack(AuthorizerKind::Jwt, &[]).await;
+    let rest = stack(AuthorizerKind::Cognito, &[]).await;
+    let other_client = sign(&cognito_claims(POOL, OTHER_CLIENT, "id"));
+    let other_pool = sign(&cognito_claims(OTHER_POOL, CLIENT, "id"));
+    let expired = with("id", |c| {
+        c.insert("exp".into(), json!(now() - 1));
+    });
+    for (case, s, authorization, headers) in [
+        (
+            "HTTP API, another app client",
+            &jwt,
+            other_client,
+            jwt_only(audience),
+        ),
+        (
+            "HTTP API, another pool's iss",
+            &jwt,
+            other_pool.clone(),
+            jwt_only(bare),
+        ),
+        ("HTTP API, expired", &jwt, expired, jwt_only(bare)),
+        (
+            "HTTP API, not a JWT",
+            &jwt,
+            "not-a-jwt".into(),
+            jwt_only(bare),
+        ),
+        (
+            "REST, another pool's iss",
+            &rest,
+            other_pool,
+            rest_headers.clone(),
+        ),
+        (
+            "REST, access token",
+            &rest,
+            sign(&claims("access")),
+            rest_headers,
+        ),
+    ] {
+        let (status, got, text) = get_with_headers(&s.base, "/me", &authorization).await;
+        assert_eq!((status, text.as_str()), (401, body), "{case}");
+        assert_eq!(got, headers, "{case}");
+    }
 }

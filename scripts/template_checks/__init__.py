@@ -1,0 +1,16 @@
+"""The checks behind scripts/check_template.py, one module per concern.
+
+- `report`: the ok/FAIL reporter every check writes to.
+- `resolve`: the SAM transform, and its output resolved as CloudFormation would resolve it
+  for one set of parameters (a `Scenario`).
+- `routes`: the routes the template deploys, compared with the api-handler's and the local
+  gateway's route tables (`print-routes`).
+- `kind`: which authorizer a scenario expects (`AuthorizerKind`).
+- `apis`: the REST API and the HTTP API: authorizers, routes, CORS, gateway responses,
+  stages and access logs.
+- `resources`: functions, roles, permissions, Cognito resources, alarms.
+- `parameters`: parameters whose AllowedPattern must agree with Cognito and the api-handler.
+
+Imports go one way: report and resolve import nothing of the package; routes and kind build
+on them; apis, resources and parameters on those; check_template.py on all.
+"""
