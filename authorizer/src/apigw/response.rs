@@ -132,7 +132,12 @@ pub struct SimpleResponse {
 impl AuthorizerResponse {
     /// The answer as JSON, exactly as API Gateway reads it.
     pub fn to_json(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
+        // Through the text lambda_runtime sends (serde_json's writer), not `to_value`: the
+        // writer trusts the length hints of the hand-written `Serialize` impls below (a hint of
+        // 0 closes the object at once), `to_value` ignores them.
+        serde_json::to_string(self)
+            .and_then(|text| serde_json::from_str(&text))
+            .unwrap_or(Value::Null)
     }
 }
 
@@ -221,7 +226,9 @@ impl PolicyResponse {
 
 impl Serialize for PolicyResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(2 + usize::from(self.context.is_some())))?;
+        // No length hint where it would be computed: serde_json reads a hint only to close an
+        // empty object at once, so a wrong one breaks the JSON and a right one gains nothing.
+        let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("principalId", &self.principal_id)?;
         map.serialize_entry("policyDocument", &Document(self))?;
         if let Some(context) = &self.context {
@@ -248,7 +255,7 @@ impl Serialize for Statements<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let response = self.0;
         let deny = !response.failed.is_empty();
-        let mut seq = serializer.serialize_seq(Some(1 + usize::from(deny)))?;
+        let mut seq = serializer.serialize_seq(None)?;
         seq.serialize_element(&StatementJson {
             effect: if response.allows_stage() {
                 "Allow"
