@@ -31,3 +31,25 @@ impl Clock for SystemClock {
         START.get_or_init(Instant::now).elapsed()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_system_clock_reads_the_real_time_and_a_monotonic_one() {
+        let clock = SystemClock;
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert!(clock.unix_seconds().abs_diff(real) <= 1);
+        let before = clock.monotonic();
+        std::thread::sleep(Duration::from_millis(20));
+        let after = clock.monotonic();
+        assert!(
+            after >= before + Duration::from_millis(20),
+            "{before:?} → {after:?}"
+        );
+    }
+}

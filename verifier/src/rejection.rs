@@ -92,3 +92,43 @@ impl Rejection {
         Rejection { reason, detail }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The codes are a public interface (decision logs, the `Reason` metric dimension, alarms
+    /// and Logs Insights queries filter on them): each is fixed here, and no two are alike.
+    #[test]
+    fn every_reason_has_its_stable_code() {
+        let table = [
+            (Reason::MissingToken, "missing_token"),
+            (Reason::TokenTooLarge, "token_too_large"),
+            (Reason::Malformed, "malformed"),
+            (Reason::UnsupportedAlgorithm, "unsupported_alg"),
+            (Reason::MissingKid, "missing_kid"),
+            (Reason::CriticalHeader, "critical_header"),
+            (Reason::UnknownIssuer, "unknown_issuer"),
+            (Reason::UnknownKid, "unknown_kid"),
+            (Reason::BadSignature, "bad_signature"),
+            (Reason::InvalidClaim, "invalid_claim"),
+            (Reason::Expired, "expired"),
+            (Reason::NotYetValid, "not_yet_valid"),
+            (Reason::WrongTokenUse, "wrong_token_use"),
+            (Reason::WrongClient, "wrong_client"),
+            (Reason::MissingScope, "missing_scope"),
+            (Reason::MissingGroup, "missing_group"),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for (reason, code) in table {
+            assert_eq!(reason.code(), code, "{reason:?}");
+            assert_eq!(reason.to_string(), code, "{reason:?} displays as its code");
+            assert!(seen.insert(code), "{code} used twice");
+        }
+        let rejection = Rejection::new(Reason::Expired, "exp is in the past");
+        assert_eq!(
+            rejection.to_string(),
+            "token rejected (expired): exp is in the past"
+        );
+    }
+}

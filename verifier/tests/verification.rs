@@ -400,6 +400,22 @@ async fn user_pool_issuer_pins_one_form_and_never_fetches_the_other() {
                 }
             }
         }
+        // Any other issuer is simply untrusted: the hint about USER_POOL_ISSUER is only for
+        // the pool's own excluded form.
+        let foreign = id_token_of(
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other",
+            key,
+        );
+        match h.verifier.verify(&foreign).await {
+            Err(VerifyError::Rejected { rejection, .. }) => {
+                assert_eq!(rejection.reason, Reason::UnknownIssuer, "{policy:?}");
+                assert_eq!(
+                    rejection.detail, "iss is not a trusted issuer",
+                    "{policy:?}"
+                );
+            }
+            other => panic!("{policy:?}: expected a rejection, got {other:?}"),
+        }
         assert_eq!(
             h.fetcher.requests(),
             vec![jwks_url(&accepted)],

@@ -83,6 +83,7 @@ mod tests {
             "file:///etc/keys.json",
             "https://u:p@example.com/keys",
             "https://u@example.com/keys",
+            "https://:p@example.com/keys",
             "https://example.com/keys#frag",
             " https://example.com/keys",
             "keys.json",
