@@ -27,7 +27,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use super::key_set::{self, KeySet, MAX_JWKS_BYTES, VerificationKey};
+use super::jwk::VerificationKey;
+use super::key_set::{self, KeySet, MAX_JWKS_BYTES};
 use crate::algorithm::JwkAlgorithm;
 use crate::clock::Clock;
 use crate::config::PoolConfig;
