@@ -448,18 +448,16 @@ fn each_okp_rule_refuses_at_its_edge() {
     assert!(parse_key(&ed25519(remove("alg")), &JwkAlgorithm::ALL).is_ok());
 }
 
+/// The algorithms a key was parsed for, or why it was refused.
+type Parsed = Result<Vec<JwkAlgorithm>, &'static str>;
+
 /// A key is parsed for exactly the allowed algorithms its shape (and declared alg) fits.
 #[test]
 fn a_key_is_parsed_for_the_allowed_algorithms_of_its_shape_only() {
     use JwkAlgorithm::*;
     let rsa_no_alg = jwk(remove("alg"));
     let ec_no_alg = es256(remove("alg"));
-    let cases: Vec<(
-        &str,
-        &Value,
-        Vec<JwkAlgorithm>,
-        Result<Vec<JwkAlgorithm>, &str>,
-    )> = vec![
+    let cases: Vec<(&str, &Value, Vec<JwkAlgorithm>, Parsed)> = vec![
         (
             "RSA without alg, all allowed",
             &rsa_no_alg,
