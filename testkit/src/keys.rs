@@ -4,7 +4,7 @@
 //! keys, so tokens from one run never verify in another; [`TestKey::fixed`] is one committed
 //! key for inputs that must verify in every run, such as the fuzzers' seed corpus
 //! (RSASSA-PKCS1-v1_5 signatures are deterministic: the same header and claims give the same
-//! token). Elliptic-curve and Ed25519 keys are in [`crate::curve_keys`].
+//! token). Elliptic-curve and Ed25519 keys are in `curve_keys.rs`, beside this module.
 
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
