@@ -13,7 +13,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use testkit::TestKey;
 
 fn bench(c: &mut Criterion) {
-    let f = common::Fixture::new();
+    let f = common::Fixture::signed_with(cognito_verifier::JwkAlgorithm::RS256);
     let mut group = c.benchmark_group("authorizer");
     group.bench_function("raw_rsa2048_verify", |b| {
         b.iter(|| f.raw_verify(black_box(&f.signing_input), black_box(&f.signature)))

@@ -1,5 +1,7 @@
-//! Writes the seed corpora in seeds/<target>/ (deterministic: run it again after changing the
-//! fixed key or the claims and commit the result).
+//! Writes the seed corpora in seeds/<target>/ (run it again after changing the fixed keys or
+//! the claims and commit the result). Deterministic except the `raw-*` tokens signed with ECDSA or
+//! RSA-PSS, whose signatures take a random nonce or salt: rewritten on each run, and valid
+//! every time.
 //!
 //! cd fuzz && cargo run --example make_seeds
 
@@ -27,9 +29,15 @@ fn raw(dir: &Path, name: &str, authorization: &str) {
     write(dir, name, &bytes);
 }
 
-/// Mode byte 1: header and payload JSON, signed by the target.
+/// Mode byte 1: header and payload JSON, signed by the target with the Cognito-shaped RSA key.
 fn signed(dir: &Path, name: &str, header: &Value, claims: &Value) {
-    let mut bytes = vec![1u8];
+    signed_by(dir, name, 0, header, claims);
+}
+
+/// Mode byte `2 × index + 1`: header and payload JSON, signed by the target with
+/// `h::keys()[index]`.
+fn signed_by(dir: &Path, name: &str, index: u8, header: &Value, claims: &Value) {
+    let mut bytes = vec![2 * index + 1];
     bytes.extend_from_slice(header.to_string().as_bytes());
     bytes.push(0);
     bytes.extend_from_slice(claims.to_string().as_bytes());
@@ -113,6 +121,42 @@ fn token_seeds(dir: &Path) {
         dir,
         "signed-crit",
         &json!({"kid": h::KID, "alg": "RS256", "crit": ["b64"]}),
+        &h::claims("id"),
+    );
+    // Every other fixed key, under each of its algorithms, valid; and each under an algorithm
+    // of another family.
+    for (index, key) in h::keys().iter().enumerate().skip(1) {
+        let index = u8::try_from(index).unwrap();
+        for alg in key.algorithms {
+            let header = json!({"kid": key.kid(), "alg": alg});
+            let name = format!("signed-{}-{}", key.kid(), alg.to_lowercase());
+            signed_by(dir, &name, index, &header, &h::claims("id"));
+            let raw_token = h::mint_raw(
+                usize::from(index),
+                header.to_string().as_bytes(),
+                h::claims("access").to_string().as_bytes(),
+            );
+            raw(
+                dir,
+                &format!("raw-{name}-access"),
+                &format!("Bearer {raw_token}"),
+            );
+        }
+        let foreign = if key.algorithms.contains(&"RS256") {
+            "ES256"
+        } else {
+            "RS256"
+        };
+        let header = json!({"kid": key.kid(), "alg": foreign});
+        let name = format!("signed-{}-as-{}", key.kid(), foreign.to_lowercase());
+        signed_by(dir, &name, index, &header, &h::claims("id"));
+    }
+    // The Cognito-shaped RSA key's kid, with an ECDSA signature.
+    signed_by(
+        dir,
+        "signed-rsa-kid-es256",
+        2,
+        &json!({"kid": h::KID, "alg": "ES256"}),
         &h::claims("id"),
     );
     let mut dup = vec![1u8];

@@ -1,10 +1,10 @@
-//! RSA test keys and token minting.
+//! RSA test keys, the [`SigningKey`] trait every test key implements, and token minting.
 //!
 //! The keys protect nothing. [`TestKey::shared`] and [`TestKey::generate`] make fresh random
 //! keys, so tokens from one run never verify in another; [`TestKey::fixed`] is one committed
 //! key for inputs that must verify in every run, such as the fuzzers' seed corpus
 //! (RSASSA-PKCS1-v1_5 signatures are deterministic: the same header and claims give the same
-//! token).
+//! token). Elliptic-curve and Ed25519 keys are in `curve_keys.rs`, beside this module.
 
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -77,13 +77,27 @@ impl TestKey {
         json!({ "keys": keys.iter().map(|k| k.jwk()).collect::<Vec<_>>() })
     }
 
-    /// RSASSA-PKCS1-v1_5 signature of `message` with SHA-256/384/512 per `alg` (RS256/384/512).
+    /// Signature of `message` per `alg`: RSASSA-PKCS1-v1_5 for RS256/384/512, RSASSA-PSS
+    /// (salt as long as the hash, as RFC 7518 §3.5 asks) for PS256/384/512, and RS256 for any
+    /// other name, so tests can lie about `alg`.
     pub fn sign(&self, alg: &str, message: &[u8]) -> Vec<u8> {
         let encoding: &'static dyn signature::RsaEncoding = match alg {
             "RS384" => &signature::RSA_PKCS1_SHA384,
             "RS512" => &signature::RSA_PKCS1_SHA512,
+            "PS256" => &signature::RSA_PSS_SHA256,
+            "PS384" => &signature::RSA_PSS_SHA384,
+            "PS512" => &signature::RSA_PSS_SHA512,
             _ => &signature::RSA_PKCS1_SHA256,
         };
+        self.sign_with(encoding, message)
+    }
+
+    /// A signature with any aws-lc-rs RSA encoding (e.g. PSS with another salt length).
+    pub fn sign_with(
+        &self,
+        encoding: &'static dyn signature::RsaEncoding,
+        message: &[u8],
+    ) -> Vec<u8> {
         let mut out = vec![0; self.pair.public_modulus_len()];
         self.pair
             .sign(encoding, &SystemRandom::new(), message, &mut out)
@@ -95,26 +109,74 @@ impl TestKey {
     /// everything before the last dot: checked with aws-lc directly, as an oracle independent
     /// of the verifier under test.
     pub fn signed(&self, token: &str) -> bool {
-        let Some((signing_input, signature)) = token.rsplit_once('.') else {
-            return false;
-        };
-        let Ok(signature) = URL_SAFE_NO_PAD.decode(signature) else {
-            return false;
+        signed_as(self, "RS256", token)
+    }
+}
+
+impl SigningKey for TestKey {
+    fn kid(&self) -> &str {
+        &self.kid
+    }
+    fn jwk(&self) -> Value {
+        TestKey::jwk(self)
+    }
+    fn sign(&self, alg: &str, message: &[u8]) -> Vec<u8> {
+        TestKey::sign(self, alg, message)
+    }
+    fn verifies(&self, alg: &str, message: &[u8], signature: &[u8]) -> bool {
+        let parameters: &'static signature::RsaParameters = match alg {
+            "RS256" => &signature::RSA_PKCS1_2048_8192_SHA256,
+            "RS384" => &signature::RSA_PKCS1_2048_8192_SHA384,
+            "RS512" => &signature::RSA_PKCS1_2048_8192_SHA512,
+            "PS256" => &signature::RSA_PSS_2048_8192_SHA256,
+            "PS384" => &signature::RSA_PSS_2048_8192_SHA384,
+            "PS512" => &signature::RSA_PSS_2048_8192_SHA512,
+            _ => return false,
         };
         let (n, e) = self.components();
         signature::RsaPublicKeyComponents { n: &n, e: &e }
-            .verify(
-                &signature::RSA_PKCS1_2048_8192_SHA256,
-                signing_input.as_bytes(),
-                &signature,
-            )
+            .verify(parameters, message, signature)
             .is_ok()
     }
 }
 
+/// What every test key can do: name itself, publish its JWK, sign, and check a signature
+/// independently of the verifier under test (with aws-lc-rs directly, from the key's own
+/// public half), as the oracle for property tests and fuzzers.
+pub trait SigningKey: Sync {
+    /// The key ID its JWK and tokens carry.
+    fn kid(&self) -> &str;
+    /// The public JWK.
+    fn jwk(&self) -> Value;
+    /// A JOSE signature of `message` for `alg`. A key signs with its own algorithm when `alg`
+    /// is not one it can do, so tests can lie about `alg`.
+    fn sign(&self, alg: &str, message: &[u8]) -> Vec<u8>;
+    /// Whether `signature` is a genuine JOSE `alg` signature of `message` by this key. `false`
+    /// for an `alg` this key cannot make.
+    fn verifies(&self, alg: &str, message: &[u8], signature: &[u8]) -> bool;
+}
+
+/// A JWKS document holding keys of any type.
+pub fn jwks_of(keys: &[&dyn SigningKey]) -> Value {
+    json!({ "keys": keys.iter().map(|k| k.jwk()).collect::<Vec<_>>() })
+}
+
+/// Whether the last segment of `token` is a genuine `alg` signature by `key` over everything
+/// before the last dot (see [`SigningKey::verifies`]).
+pub fn signed_as(key: &(impl SigningKey + ?Sized), alg: &str, token: &str) -> bool {
+    let Some((signing_input, signature)) = token.rsplit_once('.') else {
+        return false;
+    };
+    let Ok(signature) = URL_SAFE_NO_PAD.decode(signature) else {
+        return false;
+    };
+    key.verifies(alg, signing_input.as_bytes(), &signature)
+}
+
 /// A signed compact JWS: `header` and `claims` serialized as given, signed with `key` using the
-/// header's `alg` (RS256 when it names something else, so tests can lie about `alg`).
-pub fn mint(key: &TestKey, header: &Value, claims: &Value) -> String {
+/// header's `alg` (the key's own algorithm when it names one the key cannot do, so tests can
+/// lie about `alg`).
+pub fn mint(key: &(impl SigningKey + ?Sized), header: &Value, claims: &Value) -> String {
     let alg = header.get("alg").and_then(Value::as_str).unwrap_or("RS256");
     signed(key, alg, mint_unsigned(header, claims))
 }
@@ -122,14 +184,20 @@ pub fn mint(key: &TestKey, header: &Value, claims: &Value) -> String {
 /// A compact JWS whose header and payload are exactly these bytes (JSON or not), signed RS256
 /// with `key`: for fuzzing, where the bytes come from the fuzzer.
 pub fn mint_raw(key: &TestKey, header: &[u8], payload: &[u8]) -> String {
-    signed(
-        key,
-        "RS256",
-        format!("{}.{}", b64url(header), b64url(payload)),
-    )
+    mint_raw_as(key, "RS256", header, payload)
 }
 
-fn signed(key: &TestKey, alg: &str, signing_input: String) -> String {
+/// [`mint_raw`] with any key and `alg`.
+pub fn mint_raw_as(
+    key: &(impl SigningKey + ?Sized),
+    alg: &str,
+    header: &[u8],
+    payload: &[u8],
+) -> String {
+    signed(key, alg, format!("{}.{}", b64url(header), b64url(payload)))
+}
+
+fn signed(key: &(impl SigningKey + ?Sized), alg: &str, signing_input: String) -> String {
     let signature = key.sign(alg, signing_input.as_bytes());
     format!("{signing_input}.{}", b64url(signature))
 }

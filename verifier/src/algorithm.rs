@@ -1,7 +1,13 @@
 //! The signature algorithms a token may name: a leaf that the configuration and the key set
-//! both use.
+//! both use, and the one place `alg` names are parsed ([`JwkAlgorithm::from_name`]).
+//!
+//! Each algorithm is tied to exactly one key shape: the JWK `kty` (and `crv` for elliptic
+//! curves and Edwards keys) it may be used with, the aws-lc-rs verification algorithm, and the
+//! exact signature length where JOSE fixes one. A key is only ever parsed for the algorithms
+//! its shape allows, so an RSA key can never check an ES256 signature, nor a P-384 key a
+//! P-256 one. Names follow RFC 7518 §3.1 (JWA) and RFC 8037 §3.1 (`EdDSA`, Ed25519 only here).
 
-use aws_lc_rs::signature;
+use aws_lc_rs::signature::{self, VerificationAlgorithm};
 
 /// The signature algorithms this verifier can check. Cognito signs with RS256.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -12,17 +18,71 @@ pub enum JwkAlgorithm {
     RS384,
     /// RSASSA-PKCS1-v1_5 with SHA-512.
     RS512,
+    /// RSASSA-PSS with SHA-256, MGF1 with SHA-256, a salt as long as the hash (RFC 7518 §3.5).
+    PS256,
+    /// RSASSA-PSS with SHA-384, MGF1 with SHA-384, 48-byte salt.
+    PS384,
+    /// RSASSA-PSS with SHA-512, MGF1 with SHA-512, 64-byte salt.
+    PS512,
+    /// ECDSA on P-256 with SHA-256, signature `r || s` of 2 × 32 bytes.
+    ES256,
+    /// ECDSA on P-384 with SHA-384, signature `r || s` of 2 × 48 bytes.
+    ES384,
+    /// ECDSA on P-521 with SHA-512, signature `r || s` of 2 × 66 bytes.
+    ES512,
+    /// EdDSA with Ed25519 (RFC 8037), 64-byte signature. Ed448 is not supported.
+    EdDSA,
+}
+
+/// The JWK shape an algorithm's key must have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyShape {
+    /// `kty` = `RSA`.
+    Rsa,
+    /// `kty` = `EC` with this `crv` (`P-256`, `P-384` or `P-521`).
+    Ec(&'static str),
+    /// `kty` = `OKP` with this `crv` (`Ed25519`).
+    Okp(&'static str),
+}
+
+impl KeyShape {
+    /// The JWK `kty` value.
+    pub fn kty(self) -> &'static str {
+        match self {
+            KeyShape::Rsa => "RSA",
+            KeyShape::Ec(_) => "EC",
+            KeyShape::Okp(_) => "OKP",
+        }
+    }
+
+    /// The JWK `crv` value, for the key types that have one.
+    pub fn crv(self) -> Option<&'static str> {
+        match self {
+            KeyShape::Rsa => None,
+            KeyShape::Ec(crv) | KeyShape::Okp(crv) => Some(crv),
+        }
+    }
 }
 
 impl JwkAlgorithm {
-    /// Parses an `alg` name. Exact match only: `rs256` or `none` are not algorithms here.
+    /// Every algorithm, in the order of the JWA registry.
+    pub const ALL: [JwkAlgorithm; 10] = [
+        JwkAlgorithm::RS256,
+        JwkAlgorithm::RS384,
+        JwkAlgorithm::RS512,
+        JwkAlgorithm::PS256,
+        JwkAlgorithm::PS384,
+        JwkAlgorithm::PS512,
+        JwkAlgorithm::ES256,
+        JwkAlgorithm::ES384,
+        JwkAlgorithm::ES512,
+        JwkAlgorithm::EdDSA,
+    ];
+
+    /// Parses an `alg` name. Exact match only: `rs256`, `none` and every `HS*` are not
+    /// algorithms here, so they can never reach a key.
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "RS256" => Some(JwkAlgorithm::RS256),
-            "RS384" => Some(JwkAlgorithm::RS384),
-            "RS512" => Some(JwkAlgorithm::RS512),
-            _ => None,
-        }
+        JwkAlgorithm::ALL.into_iter().find(|alg| alg.name() == name)
     }
 
     /// The JOSE name, e.g. `RS256`.
@@ -31,15 +91,119 @@ impl JwkAlgorithm {
             JwkAlgorithm::RS256 => "RS256",
             JwkAlgorithm::RS384 => "RS384",
             JwkAlgorithm::RS512 => "RS512",
+            JwkAlgorithm::PS256 => "PS256",
+            JwkAlgorithm::PS384 => "PS384",
+            JwkAlgorithm::PS512 => "PS512",
+            JwkAlgorithm::ES256 => "ES256",
+            JwkAlgorithm::ES384 => "ES384",
+            JwkAlgorithm::ES512 => "ES512",
+            JwkAlgorithm::EdDSA => "EdDSA",
         }
     }
 
-    /// aws-lc-rs's verification parameters for this algorithm.
-    pub(crate) fn parameters(self) -> &'static signature::RsaParameters {
+    /// The key shape this algorithm needs: `kty`, and `crv` where there is one.
+    pub fn key_shape(self) -> KeyShape {
         match self {
-            JwkAlgorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
-            JwkAlgorithm::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
-            JwkAlgorithm::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+            JwkAlgorithm::RS256
+            | JwkAlgorithm::RS384
+            | JwkAlgorithm::RS512
+            | JwkAlgorithm::PS256
+            | JwkAlgorithm::PS384
+            | JwkAlgorithm::PS512 => KeyShape::Rsa,
+            JwkAlgorithm::ES256 => KeyShape::Ec("P-256"),
+            JwkAlgorithm::ES384 => KeyShape::Ec("P-384"),
+            JwkAlgorithm::ES512 => KeyShape::Ec("P-521"),
+            JwkAlgorithm::EdDSA => KeyShape::Okp("Ed25519"),
+        }
+    }
+
+    /// The exact signature length JOSE fixes for this algorithm: `r || s`, each left-padded to
+    /// the curve's size (RFC 7518 §3.4), or Ed25519's 64 bytes. `None` for RSA, whose signature
+    /// is as long as the key's modulus.
+    pub fn fixed_signature_len(self) -> Option<usize> {
+        match self {
+            JwkAlgorithm::ES256 | JwkAlgorithm::EdDSA => Some(64),
+            JwkAlgorithm::ES384 => Some(96),
+            JwkAlgorithm::ES512 => Some(132),
+            _ => None,
+        }
+    }
+
+    /// aws-lc-rs's RSA verification parameters, for the RSA algorithms. aws-lc-rs's PSS
+    /// parameters use a salt as long as the digest, as RFC 7518 §3.5 requires.
+    pub(crate) fn rsa_parameters(self) -> Option<&'static signature::RsaParameters> {
+        match self {
+            JwkAlgorithm::RS256 => Some(&signature::RSA_PKCS1_2048_8192_SHA256),
+            JwkAlgorithm::RS384 => Some(&signature::RSA_PKCS1_2048_8192_SHA384),
+            JwkAlgorithm::RS512 => Some(&signature::RSA_PKCS1_2048_8192_SHA512),
+            JwkAlgorithm::PS256 => Some(&signature::RSA_PSS_2048_8192_SHA256),
+            JwkAlgorithm::PS384 => Some(&signature::RSA_PSS_2048_8192_SHA384),
+            JwkAlgorithm::PS512 => Some(&signature::RSA_PSS_2048_8192_SHA512),
+            _ => None,
+        }
+    }
+
+    /// aws-lc-rs's verification algorithm for the elliptic-curve and Edwards algorithms: the
+    /// `_FIXED` ECDSA variants read JOSE's `r || s`, never DER.
+    pub(crate) fn point_verification(self) -> Option<&'static dyn VerificationAlgorithm> {
+        match self {
+            JwkAlgorithm::ES256 => Some(&signature::ECDSA_P256_SHA256_FIXED),
+            JwkAlgorithm::ES384 => Some(&signature::ECDSA_P384_SHA384_FIXED),
+            JwkAlgorithm::ES512 => Some(&signature::ECDSA_P521_SHA512_FIXED),
+            JwkAlgorithm::EdDSA => Some(&signature::ED25519),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_nothing_else_parses() {
+        for alg in JwkAlgorithm::ALL {
+            assert_eq!(JwkAlgorithm::from_name(alg.name()), Some(alg), "{alg:?}");
+        }
+        for name in [
+            "none", "None", "HS256", "HS384", "HS512", "rs256", "es256", "eddsa", "EDDSA",
+            "Ed25519", "Ed448", "ES256K", "RS1", "PS256 ", " ES256", "",
+        ] {
+            assert_eq!(JwkAlgorithm::from_name(name), None, "{name:?}");
+        }
+    }
+
+    /// Each family's key shape and verification data, as a table: a changed row is a change to
+    /// what a key may be used for.
+    #[test]
+    fn each_algorithm_names_its_key_shape_and_lengths() {
+        let rows = [
+            (JwkAlgorithm::RS256, "RSA", None, None),
+            (JwkAlgorithm::RS384, "RSA", None, None),
+            (JwkAlgorithm::RS512, "RSA", None, None),
+            (JwkAlgorithm::PS256, "RSA", None, None),
+            (JwkAlgorithm::PS384, "RSA", None, None),
+            (JwkAlgorithm::PS512, "RSA", None, None),
+            (JwkAlgorithm::ES256, "EC", Some("P-256"), Some(64)),
+            (JwkAlgorithm::ES384, "EC", Some("P-384"), Some(96)),
+            (JwkAlgorithm::ES512, "EC", Some("P-521"), Some(132)),
+            (JwkAlgorithm::EdDSA, "OKP", Some("Ed25519"), Some(64)),
+        ];
+        assert_eq!(rows.len(), JwkAlgorithm::ALL.len());
+        for (alg, kty, crv, len) in rows {
+            let shape = alg.key_shape();
+            assert_eq!(
+                (shape.kty(), shape.crv(), alg.fixed_signature_len()),
+                (kty, crv, len),
+                "{alg:?}"
+            );
+            // Exactly one of the two verification tables covers each algorithm.
+            assert_ne!(
+                alg.rsa_parameters().is_some(),
+                alg.point_verification().is_some(),
+                "{alg:?}"
+            );
+            assert_eq!(alg.rsa_parameters().is_some(), kty == "RSA", "{alg:?}");
         }
     }
 }

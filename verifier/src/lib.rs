@@ -13,7 +13,7 @@ pub mod strict_json;
 mod token;
 mod verifier;
 
-pub use algorithm::JwkAlgorithm;
+pub use algorithm::{JwkAlgorithm, KeyShape};
 pub use claims::{TokenUse, VerifiedClaims};
 pub use clock::{Clock, SystemClock};
 pub use config::{

@@ -165,16 +165,9 @@ impl Verifier {
                 }
                 KeyLookupError::Unavailable => VerifyError::KeysUnavailable,
             })?;
-        if key.declared_alg.is_some_and(|declared| declared != alg) {
-            return Err(Rejection::new(
-                Reason::UnsupportedAlgorithm,
-                "alg differs from the key's alg",
-            )
-            .into());
-        }
-        if !key.verify(alg, token.signing_input, &token.signature) {
-            return Err(Rejection::new(Reason::BadSignature, "signature does not verify").into());
-        }
+        // The key's own alg, kty and crv must fit the token's alg, and the signature must have
+        // the one length that alg and key give, before the crypto library checks it.
+        key.check(alg, token.signing_input, &token.signature)?;
 
         let parts = TokenParts {
             payload: &token.payload,

@@ -1,16 +1,18 @@
 //! Property tests over the token path, the CI-sized counterpart of the `token` fuzz target
 //! (fuzz/fuzz_targets/token.rs): hostile `Authorization` values, structure checks,
-//! one-character edits of a genuine token, and signed tokens with arbitrary claims.
+//! one-character edits of a genuine token of every signature family, and signed tokens with
+//! arbitrary claims.
 //!
 //! Case counts are kept small so the whole file runs in a few seconds; PROPTEST_CASES raises
 //! them for a longer local run.
 
+use cognito_verifier::JwkAlgorithm;
 use cognito_verifier::{dangerous::parse_unverified as parse, token_from_authorization};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{Value, json};
 use testkit::harness::*;
-use testkit::{TestKey, b64url, mint};
+use testkit::{EcKey, EdKey, SigningKey, TestKey, b64url, mint};
 use tokio::runtime::Runtime;
 
 fn config(cases: u32) -> Config {
@@ -145,6 +147,53 @@ proptest! {
             let h = harness(&[key], |_| {}).await;
             prop_assert!(h.verifier.verify(&genuine).await.is_ok());
             prop_assert!(h.verifier.verify(&edited).await.is_err(), "accepted {edited}");
+            Ok(())
+        })?;
+    }
+
+    /// The same for every signature family, each with every algorithm allowed: the RSA key
+    /// (published without `alg`, so RS* and PS*), ECDSA P-256/P-384/P-521, Ed25519.
+    #[test]
+    fn any_one_character_edit_of_a_genuine_token_of_any_family_is_refused(
+        alg in prop::sample::select(JwkAlgorithm::ALL.to_vec()),
+        position in any::<prop::sample::Index>(),
+        replacement in prop::sample::select(
+            "ABCabcxyz0189-_.=+/ ".chars().collect::<Vec<_>>()
+        ),
+        delete in any::<bool>(),
+    ) {
+        let key: &dyn SigningKey = match alg {
+            JwkAlgorithm::ES256 | JwkAlgorithm::ES384 | JwkAlgorithm::ES512 => {
+                EcKey::shared(alg.name())
+            }
+            JwkAlgorithm::EdDSA => EdKey::shared(),
+            _ => TestKey::shared(0),
+        };
+        let claims = testkit::cognito_claims(POOL, CLIENT, "id");
+        let genuine = mint(key, &json!({"kid": key.kid(), "alg": alg.name()}), &claims);
+        let at = position.index(genuine.len());
+        let mut edited = genuine.clone();
+        if delete {
+            edited.remove(at);
+        } else {
+            edited.replace_range(at..at + 1, &replacement.to_string());
+        }
+        prop_assume!(edited != genuine);
+        let mut rsa = TestKey::shared(0).jwk();
+        rsa.as_object_mut().unwrap().remove("alg");
+        let jwks = json!({"keys": [
+            rsa,
+            EcKey::shared("ES256").jwk(),
+            EcKey::shared("ES384").jwk(),
+            EcKey::shared("ES512").jwk(),
+            EdKey::shared().jwk(),
+        ]});
+        let runtime = runtime();
+        runtime.block_on(async {
+            let h = harness(&[], |c| c.algorithms = JwkAlgorithm::ALL.to_vec()).await;
+            h.server.set_body(jwks.to_string());
+            prop_assert!(h.verifier.verify(&genuine).await.is_ok(), "{:?}", alg);
+            prop_assert!(h.verifier.verify(&edited).await.is_err(), "{:?}: accepted {}", alg, edited);
             Ok(())
         })?;
     }

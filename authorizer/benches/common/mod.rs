@@ -1,5 +1,6 @@
 //! The set-up both benchmarks share: a warm authorizer (JWKS fetched from a loopback server),
-//! an allowed TOKEN event, and the raw-verification baseline over the same token's bytes.
+//! an allowed TOKEN event, and the raw-verification baseline over the same token's bytes, for
+//! one signature algorithm: RS256 (Cognito's), ES256 or EdDSA, each against its own floor.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,10 +9,10 @@ use authorizer::Authorizer;
 use authorizer::HttpApiResponse;
 use authorizer::RouteRules;
 use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
-use cognito_verifier::PoolConfig;
 use cognito_verifier::{HttpJwksFetcher, KeyStore, SystemClock, Verifier, VerifierConfig};
+use cognito_verifier::{JwkAlgorithm, PoolConfig};
 use serde_json::json;
-use testkit::{JwksServer, TestKey, cognito_claims, mint};
+use testkit::{EcKey, EdKey, JwksServer, SigningKey, TestKey, cognito_claims, jwks_of, mint};
 
 const POOL: &str = "ap-northeast-1_BenchPool";
 pub const CLIENT: &str = "benchclient";
@@ -30,15 +31,22 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    pub fn new() -> Fixture {
+    /// A fixture whose pool key, token and allowlist are for `alg` (RS256, ES256 or EdDSA).
+    pub fn signed_with(alg: JwkAlgorithm) -> Fixture {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
-        let key = TestKey::shared(0);
-        let server = runtime.block_on(JwksServer::start(TestKey::jwks(&[key]).to_string()));
+        let key: &dyn SigningKey = match alg {
+            JwkAlgorithm::RS256 => TestKey::shared(0),
+            JwkAlgorithm::ES256 => EcKey::shared("ES256"),
+            JwkAlgorithm::EdDSA => EdKey::shared(),
+            other => panic!("no benchmark fixture for {other:?}"),
+        };
+        let server = runtime.block_on(JwksServer::start(jwks_of(&[key]).to_string()));
         let mut config = VerifierConfig::new(&[POOL], &[CLIENT]).unwrap();
         config.pools = vec![PoolConfig::new(POOL, Some(&server.base_url())).unwrap()];
+        config.algorithms = vec![alg];
         let fetcher = Arc::new(HttpJwksFetcher::new(Duration::from_secs(2)).unwrap());
         let store = KeyStore::new(
             &config.pools,
@@ -53,7 +61,7 @@ impl Fixture {
 
         let token = mint(
             key,
-            &json!({"kid": key.kid, "alg": "RS256"}),
+            &json!({"kid": key.kid(), "alg": alg.name()}),
             &cognito_claims(POOL, CLIENT, "id"),
         );
         let event = json!({
@@ -71,10 +79,7 @@ impl Fixture {
                 .decode(signature_b64)
                 .unwrap()
         };
-        let (n, e) = key.components();
-        let raw_key = RsaPublicKeyComponents { n: &n, e: &e }
-            .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
-            .unwrap();
+        let raw_key = raw_key(alg);
         let fixture = Fixture {
             signing_input: signing_input.as_bytes().to_vec(),
             runtime,
@@ -97,7 +102,8 @@ impl Fixture {
         fixture
     }
 
-    /// The floor: one RSA-2048 PKCS#1 v1.5 SHA-256 verification of the token's signature.
+    /// The floor: one verification of the token's signature with the key parsed once (for
+    /// RS256, RSA-2048 PKCS#1 v1.5 SHA-256).
     pub fn raw_verify(&self, signing_input: &[u8], signature: &[u8]) {
         self.raw_key.verify_sig(signing_input, signature).unwrap();
     }
@@ -113,6 +119,27 @@ impl Fixture {
         let raw: Box<serde_json::value::RawValue> = serde_json::from_slice(event).unwrap();
         let response = ready(&self.runtime, self.authorizer.handle_json(raw.get())).unwrap();
         serde_json::to_vec(&response).unwrap()
+    }
+}
+
+/// The fixture key's public half, parsed once for `alg` as the verifier holds it.
+fn raw_key(alg: JwkAlgorithm) -> ParsedPublicKey {
+    match alg {
+        JwkAlgorithm::RS256 => {
+            let (n, e) = TestKey::shared(0).components();
+            RsaPublicKeyComponents { n: &n, e: &e }
+                .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
+                .unwrap()
+        }
+        JwkAlgorithm::ES256 => {
+            let (x, y) = EcKey::shared("ES256").coordinates();
+            let point = [&[0x04][..], &x, &y].concat();
+            ParsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).unwrap()
+        }
+        JwkAlgorithm::EdDSA => {
+            ParsedPublicKey::new(&signature::ED25519, EdKey::shared().public_key()).unwrap()
+        }
+        other => panic!("no benchmark fixture for {other:?}"),
     }
 }
 

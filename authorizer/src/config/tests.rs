@@ -202,6 +202,8 @@ fn every_bad_value_names_its_variable() {
         ("COGNITO_ENDPOINT", "not a url", "COGNITO_ENDPOINT"),
         ("ALLOWED_ALGORITHMS", "HS256", "ALLOWED_ALGORITHMS"),
         ("ALLOWED_ALGORITHMS", "none", "ALLOWED_ALGORITHMS"),
+        ("ALLOWED_ALGORITHMS", "es256", "ALLOWED_ALGORITHMS"),
+        ("ALLOWED_ALGORITHMS", "Ed25519", "ALLOWED_ALGORITHMS"),
         ("CLOCK_SKEW_SECONDS", "301", "CLOCK_SKEW_SECONDS"),
         ("CLOCK_SKEW_SECONDS", "-1", "CLOCK_SKEW_SECONDS"),
         ("CLOCK_SKEW_SECONDS", "1.5", "CLOCK_SKEW_SECONDS"),
@@ -224,10 +226,22 @@ fn every_bad_value_names_its_variable() {
 }
 
 #[test]
+fn an_unknown_algorithm_is_answered_with_every_supported_name() {
+    let err = with(&[("ALLOWED_ALGORITHMS", "RS256, HS256")]).unwrap_err();
+    assert_eq!(err.variable, "ALLOWED_ALGORITHMS");
+    assert!(
+        err.to_string().ends_with(
+            "\"HS256\" is not one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn valid_optional_values_are_read() {
     let c = with(&[
         ("TOKEN_USE", "access"),
-        ("ALLOWED_ALGORITHMS", "RS256, RS512"),
+        ("ALLOWED_ALGORITHMS", "RS256, PS512, ES384, EdDSA"),
         ("CLOCK_SKEW_SECONDS", "300"),
         ("REQUIRED_SCOPES", "items/read, items/write"),
         ("REQUIRED_GROUPS", "admin"),
@@ -241,7 +255,12 @@ fn valid_optional_values_are_read() {
     assert_eq!(c.verifier.token_use, TokenUsePolicy::Access);
     assert_eq!(
         c.verifier.algorithms,
-        vec![JwkAlgorithm::RS256, JwkAlgorithm::RS512]
+        vec![
+            JwkAlgorithm::RS256,
+            JwkAlgorithm::PS512,
+            JwkAlgorithm::ES384,
+            JwkAlgorithm::EdDSA
+        ]
     );
     assert_eq!(c.verifier.clock_skew_seconds, 300);
     assert_eq!(

@@ -118,7 +118,10 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
                 JwkAlgorithm::from_name(name).ok_or_else(|| {
                     ConfigError::new(
                         ALLOWED_ALGORITHMS,
-                        format!("{name:?} is not a supported signature algorithm"),
+                        format!(
+                            "{name:?} is not one of {}",
+                            JwkAlgorithm::ALL.map(JwkAlgorithm::name).join(", ")
+                        ),
                     )
                 })
             })

@@ -241,11 +241,9 @@ impl BuiltinAuthorizer {
             .key(issuer, &token.header.kid)
             .await
             .map_err(|_| "no key for kid in the pool's JWKS (or the JWKS is unavailable)")?;
-        if key.declared_alg.is_some_and(|declared| declared != alg)
-            || !key.verify(alg, token.signing_input, &token.signature)
-        {
-            return Err("signature does not verify");
-        }
+        // The key refuses an alg other than its JWK's own, or one its kty does not fit.
+        key.check(alg, token.signing_input, &token.signature)
+            .map_err(|_| "signature does not verify")?;
         Ok(unverified)
     }
 }

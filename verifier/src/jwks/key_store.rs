@@ -33,7 +33,8 @@ use std::time::Duration;
 
 use super::discovery;
 use super::fetcher::{JwksFetchError, JwksFetcher};
-use super::key_set::{self, KeySet, VerificationKey};
+use super::jwk::VerificationKey;
+use super::key_set::{self, KeySet};
 use crate::algorithm::JwkAlgorithm;
 use crate::clock::Clock;
 use crate::config::{IssuerConfig, JwksLocation, PoolConfig};

@@ -4,11 +4,11 @@
 
 mod discovery;
 mod fetcher;
+mod jwk;
 mod key_set;
 mod key_store;
 
 pub use fetcher::{FetchFuture, HttpJwksFetcher, JwksFetchError, JwksFetcher};
-pub use key_set::{
-    JwksError, KeySet, MAX_JWKS_BYTES, MAX_RSA_BITS, MIN_RSA_BITS, VerificationKey, parse_jwks,
-};
+pub use jwk::{MAX_RSA_BITS, MIN_RSA_BITS, VerificationKey};
+pub use key_set::{JwksError, KeySet, MAX_JWKS_BYTES, parse_jwks};
 pub use key_store::{KeyLookupError, KeyStore};

@@ -1,0 +1,341 @@
+//! One JSON Web Key, parsed once into keys ready to verify signatures with. The invariant: a
+//! key is parsed only for the allowed algorithms its shape fits (`kty`, `crv`, and the JWK's
+//! own `alg` when it names one), so at verification time an algorithm the key was not parsed
+//! for simply has no key: an RSA key never checks an ES256 signature, a P-384 key never a
+//! P-256 one, an Ed25519 key never an ECDSA one.
+//!
+//! Rules for every key: a `kid` of 1–256 characters, `use` = `sig` and `key_ops` ∋ `verify`
+//! where present, no private member `d` (a published private key lets anyone sign), an `alg`
+//! that names a supported algorithm of this key's shape. Per shape:
+//! - `RSA`: modulus 2048–8192 bits, odd exponent of at least 3 and at most 4 bytes, no `crv`;
+//! - `EC`: `crv` P-256, P-384 or P-521; `x` and `y` exactly the curve's coordinate size
+//!   (RFC 7518 §6.2.1.2); the point must be on the curve (aws-lc-rs checks while parsing);
+//! - `OKP`: `crv` Ed25519; `x` exactly 32 bytes, no `y`; none of the small-order points
+//!   (whose "signatures" can be forged without the private key).
+//!
+//! JWK members: RFC 7517 §4 and RFC 7518 §6; OKP: RFC 8037 §2.
+
+use aws_lc_rs::signature::{ParsedPublicKey, RsaPublicKeyComponents};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value};
+
+use crate::algorithm::{JwkAlgorithm, KeyShape};
+use crate::rejection::{Reason, Rejection};
+
+/// Weakest RSA modulus accepted, in bits.
+pub const MIN_RSA_BITS: usize = 2048;
+/// Strongest RSA modulus accepted, in bits (the verification library's own upper bound).
+pub const MAX_RSA_BITS: usize = 8192;
+
+/// One key from the JWKS, parsed for each algorithm it may be used with.
+pub struct VerificationKey {
+    /// The JWK's own `alg`, when it names one: a token must then use exactly that algorithm.
+    pub declared_alg: Option<JwkAlgorithm>,
+    /// The key's `kty` and `crv`.
+    pub shape: KeyShape,
+    /// The RSA modulus size; `None` for other key types.
+    pub modulus_bits: Option<usize>,
+    /// The one signature length this key's signatures can have (the modulus length for RSA).
+    signature_len: usize,
+    parsed: Vec<(JwkAlgorithm, ParsedPublicKey)>,
+}
+
+impl VerificationKey {
+    /// Checks `signature` over `message` with this key and `alg`. An `alg` other than the
+    /// key's declared one, or one the key was not parsed for (wrong key type or curve, or not
+    /// allowed), is an algorithm refusal; a signature of the wrong length is refused before the
+    /// crypto library sees it.
+    pub fn check(
+        &self,
+        alg: JwkAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Rejection> {
+        if self.declared_alg.is_some_and(|declared| declared != alg) {
+            return Err(Rejection::new(
+                Reason::UnsupportedAlgorithm,
+                "alg differs from the key's alg",
+            ));
+        }
+        let Some((_, key)) = self.parsed.iter().find(|(a, _)| *a == alg) else {
+            return Err(Rejection::new(
+                Reason::UnsupportedAlgorithm,
+                "alg does not fit the key's kty or crv",
+            ));
+        };
+        if signature.len() != self.signature_len {
+            return Err(Rejection::new(
+                Reason::BadSignature,
+                "signature length is wrong for the alg and key",
+            ));
+        }
+        key.verify_sig(message, signature)
+            .map_err(|_| Rejection::new(Reason::BadSignature, "signature does not verify"))
+    }
+
+    /// The algorithms this key was parsed for, in [`JwkAlgorithm::ALL`] order.
+    pub fn algorithms(&self) -> Vec<JwkAlgorithm> {
+        self.parsed.iter().map(|(alg, _)| *alg).collect()
+    }
+}
+
+impl std::fmt::Debug for VerificationKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = f.debug_struct("VerificationKey");
+        out.field("declared_alg", &self.declared_alg)
+            .field("shape", &self.shape);
+        if let Some(bits) = self.modulus_bits {
+            out.field("modulus_bits", &bits);
+        }
+        out.finish_non_exhaustive()
+    }
+}
+
+/// Parses one JWKS entry for the algorithms in `allowed` it fits. The error says which rule
+/// the entry breaks (never any key material).
+pub(super) fn parse_key(
+    entry: &Value,
+    allowed: &[JwkAlgorithm],
+) -> Result<VerificationKey, &'static str> {
+    let Value::Object(jwk) = entry else {
+        return Err("entry is not a JSON object");
+    };
+    match jwk.get("kid") {
+        Some(Value::String(kid)) if !kid.is_empty() && kid.len() <= 256 => {}
+        _ => return Err("kid is missing, empty, too long or not a string"),
+    }
+    if let Some(usage) = string_member(jwk, "use")?
+        && usage != "sig"
+    {
+        return Err("use is not sig");
+    }
+    if let Some(ops) = jwk.get("key_ops") {
+        let verifies = ops
+            .as_array()
+            .is_some_and(|ops| ops.iter().any(|op| op.as_str() == Some("verify")));
+        if !verifies {
+            return Err("key_ops does not include verify");
+        }
+    }
+    if jwk.contains_key("d") {
+        return Err("the JWK holds a private key (d)");
+    }
+    let declared_alg = match string_member(jwk, "alg")? {
+        None => None,
+        Some(name) => Some(
+            JwkAlgorithm::from_name(name).ok_or("alg is not a supported signature algorithm")?,
+        ),
+    };
+
+    let material = match string_member(jwk, "kty")? {
+        Some("RSA") => rsa_material(jwk)?,
+        Some("EC") => ec_material(jwk)?,
+        Some("OKP") => okp_material(jwk)?,
+        _ => return Err("kty is not RSA, EC or OKP"),
+    };
+    if declared_alg.is_some_and(|declared| declared.key_shape() != material.shape) {
+        return Err("alg does not fit the key's kty or crv");
+    }
+    let usable: Vec<JwkAlgorithm> = JwkAlgorithm::ALL
+        .into_iter()
+        .filter(|alg| allowed.contains(alg) && alg.key_shape() == material.shape)
+        .filter(|alg| declared_alg.is_none_or(|declared| declared == *alg))
+        .collect();
+    if usable.is_empty() {
+        return Err("no algorithm allowed by configuration fits this key");
+    }
+    let parsed = usable
+        .into_iter()
+        .map(|alg| material.parse_for(alg).map(|key| (alg, key)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(VerificationKey {
+        declared_alg,
+        shape: material.shape,
+        modulus_bits: material.modulus_bits,
+        signature_len: material.signature_len,
+        parsed,
+    })
+}
+
+/// A key's public material, checked against its shape's rules but not yet handed to the
+/// crypto library.
+struct Material {
+    shape: KeyShape,
+    modulus_bits: Option<usize>,
+    signature_len: usize,
+    public: Public,
+}
+
+enum Public {
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
+    /// An uncompressed SEC 1 point (`04 || x || y`) or a raw Ed25519 key.
+    Point(Vec<u8>),
+}
+
+impl Material {
+    fn parse_for(&self, alg: JwkAlgorithm) -> Result<ParsedPublicKey, &'static str> {
+        match (&self.public, alg.rsa_parameters(), alg.point_verification()) {
+            (Public::Rsa { n, e }, Some(parameters), _) => RsaPublicKeyComponents { n, e }
+                .to_parsed_public_key(parameters)
+                .map_err(|_| "RSA components were rejected by the crypto library"),
+            // aws-lc-rs decodes the point and checks that it is on the algorithm's curve.
+            (Public::Point(point), _, Some(verification)) => {
+                ParsedPublicKey::new(verification, point)
+                    .map_err(|_| "the public key is not a point of its curve")
+            }
+            _ => Err("alg does not fit the key's kty or crv"),
+        }
+    }
+}
+
+fn rsa_material(jwk: &Map<String, Value>) -> Result<Material, &'static str> {
+    if jwk.contains_key("crv") {
+        return Err("an RSA key has a crv");
+    }
+    let n = decode_unsigned(string_member(jwk, "n")?.ok_or("n is missing")?)
+        .ok_or("n is not base64url")?;
+    let e = decode_unsigned(string_member(jwk, "e")?.ok_or("e is missing")?)
+        .ok_or("e is not base64url")?;
+    let modulus_bits = bit_length(&n);
+    if modulus_bits < MIN_RSA_BITS {
+        return Err("modulus is shorter than 2048 bits");
+    }
+    if modulus_bits > MAX_RSA_BITS {
+        return Err("modulus is longer than 8192 bits");
+    }
+    // e = 1 makes "verification" the identity function; e must be odd and at least 3.
+    if e.is_empty() || e.len() > 4 || e.last().is_some_and(|b| b % 2 == 0) || e == [1] {
+        return Err("exponent is not an odd number from 3 to 2^32");
+    }
+    Ok(Material {
+        shape: KeyShape::Rsa,
+        modulus_bits: Some(modulus_bits),
+        signature_len: n.len(),
+        public: Public::Rsa { n, e },
+    })
+}
+
+fn ec_material(jwk: &Map<String, Value>) -> Result<Material, &'static str> {
+    let (shape, size) = match string_member(jwk, "crv")? {
+        Some("P-256") => (KeyShape::Ec("P-256"), 32),
+        Some("P-384") => (KeyShape::Ec("P-384"), 48),
+        Some("P-521") => (KeyShape::Ec("P-521"), 66),
+        _ => return Err("crv is not P-256, P-384 or P-521"),
+    };
+    let x = coordinate(jwk, "x", size)?;
+    let y = coordinate(jwk, "y", size)?;
+    let mut point = Vec::with_capacity(1 + 2 * size);
+    point.push(0x04);
+    point.extend_from_slice(&x);
+    point.extend_from_slice(&y);
+    Ok(Material {
+        shape,
+        modulus_bits: None,
+        signature_len: 2 * size,
+        public: Public::Point(point),
+    })
+}
+
+fn okp_material(jwk: &Map<String, Value>) -> Result<Material, &'static str> {
+    if string_member(jwk, "crv")? != Some("Ed25519") {
+        return Err("crv is not Ed25519");
+    }
+    if jwk.contains_key("y") {
+        return Err("an OKP key has a y");
+    }
+    let x = coordinate(jwk, "x", 32)?;
+    if is_small_order_ed25519(&x) {
+        return Err("the Ed25519 key is a point of small order");
+    }
+    Ok(Material {
+        shape: KeyShape::Okp("Ed25519"),
+        modulus_bits: None,
+        signature_len: 64,
+        public: Public::Point(x),
+    })
+}
+
+/// A fixed-size octet string member: base64url of exactly `size` bytes, no more, no fewer
+/// (leading zeros included, as RFC 7518 §6.2.1.2 and RFC 8037 §2 require).
+fn coordinate(jwk: &Map<String, Value>, name: &str, size: usize) -> Result<Vec<u8>, &'static str> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(string_member(jwk, name)?.ok_or("x or y is missing")?)
+        .map_err(|_| "x or y is not base64url")?;
+    if bytes.len() != size {
+        return Err("x or y is not the curve's coordinate size");
+    }
+    Ok(bytes)
+}
+
+/// Whether an encoded Ed25519 point has order 1, 2, 4 or 8. With such a public key, a
+/// signature with a small-order `R` and `S` = 0 verifies for one message in eight, so a JWKS
+/// publishing one would let anyone forge tokens. The points' `y` are 0, 1, p − 1 and the two
+/// order-8 values, plus the non-canonical encodings p and p + 1; the sign bit of `x` (the top
+/// bit) does not matter. (The list is libsodium's `ge25519_has_small_order`.)
+fn is_small_order_ed25519(encoded: &[u8]) -> bool {
+    const fn p_plus(low: u8) -> [u8; 32] {
+        let mut y = [0xff; 32];
+        y[0] = low;
+        y[31] = 0x7f;
+        y
+    }
+    const ORDER_8: [u8; 32] = [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+        0xfc, 0x05,
+    ];
+    const ORDER_8_NEGATED: [u8; 32] = [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+        0x03, 0x7a,
+    ];
+    let mut one = [0; 32];
+    one[0] = 1;
+    let small_order_ys = [
+        [0; 32],
+        one,
+        ORDER_8,
+        ORDER_8_NEGATED,
+        p_plus(0xec), // p − 1
+        p_plus(0xed), // p, a non-canonical 0
+        p_plus(0xee), // p + 1, a non-canonical 1
+    ];
+    let mut y = [0; 32];
+    y.copy_from_slice(encoded);
+    y[31] &= 0x7f;
+    small_order_ys.contains(&y)
+}
+
+/// A member that must be a string when present. A present member of another type is an error,
+/// never treated as absent.
+fn string_member<'a>(
+    jwk: &'a Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'a str>, &'static str> {
+    match jwk.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err("a member has the wrong JSON type"),
+    }
+}
+
+/// Decodes a base64url big-endian unsigned integer, dropping leading zero bytes.
+fn decode_unsigned(b64: &str) -> Option<Vec<u8>> {
+    let bytes = URL_SAFE_NO_PAD.decode(b64).ok()?;
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    Some(bytes[first..].to_vec())
+}
+
+fn bit_length(big_endian: &[u8]) -> usize {
+    match big_endian.first() {
+        None => 0,
+        Some(top) => big_endian.len() * 8 - top.leading_zeros() as usize,
+    }
+}
+
+#[cfg(test)]
+mod tests;
