@@ -23,7 +23,7 @@ fi
 FILES=(
   'verifier/src/**/*.rs'
   'authorizer/src/apigw/**/*.rs'
-  authorizer/src/config.rs
+  'authorizer/src/config/**/*.rs'
   api-handler/src/request.rs
   api-handler/src/router.rs
   api-handler/src/identity.rs

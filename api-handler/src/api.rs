@@ -166,3 +166,20 @@ impl Api {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The API keeps the settings it was given, not the defaults.
+    #[test]
+    fn settings_are_the_ones_the_api_was_built_with() {
+        let settings = Settings::default()
+            .with_admin_group("operators")
+            .unwrap()
+            .with_cors_allow_origin("https://app.example.com")
+            .unwrap();
+        assert_ne!(settings, Settings::default());
+        assert_eq!(Api::new(settings.clone()).settings(), &settings);
+    }
+}

@@ -373,6 +373,45 @@ mod tests {
         assert_eq!(identity.client_id.as_deref(), Some("id-token-client"));
     }
 
+    /// The JWT authorizer's `scopes` list when it holds any; otherwise the token's own `scope`
+    /// claim (an empty list says nothing about the token).
+    #[test]
+    fn jwt_scopes_are_read_from_the_list_or_else_from_the_scope_claim() {
+        let cases: &[(&str, Value, &[&str])] = &[
+            (
+                "list wins",
+                json!({"scopes": ["a"], "claims": {"sub": "s", "scope": "b"}}),
+                &["a"],
+            ),
+            (
+                "empty list",
+                json!({"scopes": [], "claims": {"sub": "s", "scope": "b c"}}),
+                &["b", "c"],
+            ),
+            (
+                "no list",
+                json!({"claims": {"sub": "s", "scope": "b"}}),
+                &["b"],
+            ),
+            (
+                "null list",
+                json!({"scopes": null, "claims": {"sub": "s", "scope": "b"}}),
+                &["b"],
+            ),
+            (
+                "neither",
+                json!({"scopes": [], "claims": {"sub": "s"}}),
+                &[],
+            ),
+        ];
+        for (case, jwt, expected) in cases {
+            let identity = Identity::from_authorizer(&authorizer(json!({"jwt": jwt})))
+                .unwrap()
+                .unwrap();
+            assert_eq!(identity.scopes, *expected, "{case}");
+        }
+    }
+
     #[test]
     fn reads_rest_cognito_authorizer_claims() {
         let identity = Identity::from_authorizer(&rest_authorizer(json!({
@@ -451,18 +490,31 @@ mod tests {
         }
     }
 
+    /// The error says which source's format was broken: it is what the 500's log line says.
     #[test]
     fn a_context_that_names_a_caller_in_the_wrong_format_is_an_error_not_a_guess() {
-        for context in [
-            json!({"principalId": "abc", "groups": "admin"}),
-            json!({"principalId": "abc", "groups": "ops,admin"}),
-            json!({"lambda": {"sub": "abc", "groups": "[admin]"}}),
-            json!({"jwt": {"claims": {"sub": "abc", "cognito:groups": "admin"}}}),
+        const JSON_TEXT: &str = "the authorizer's groups are not a JSON array of strings";
+        for (context, message) in [
+            (json!({"principalId": "abc", "groups": "admin"}), JSON_TEXT),
+            (
+                json!({"principalId": "abc", "groups": "ops,admin"}),
+                JSON_TEXT,
+            ),
+            (
+                json!({"lambda": {"sub": "abc", "groups": "[admin]"}}),
+                JSON_TEXT,
+            ),
+            (
+                json!({"jwt": {"claims": {"sub": "abc", "cognito:groups": "admin"}}}),
+                "the JWT authorizer's groups are not in [a b] form",
+            ),
+            (
+                json!({"principalId": "abc", "groups": 7}),
+                "a group list holds something other than strings",
+            ),
         ] {
-            assert!(
-                Identity::from_authorizer(&rest_authorizer(context.clone())).is_err(),
-                "{context}"
-            );
+            let error = Identity::from_authorizer(&rest_authorizer(context.clone())).unwrap_err();
+            assert_eq!(error.to_string(), message, "{context}");
         }
         // Our context ignores `cognito:groups`; the built-ins ignore `groups`.
         let ours = Identity::from_authorizer(&rest_authorizer(

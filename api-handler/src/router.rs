@@ -234,6 +234,32 @@ mod tests {
         RouteTarget::Path(path.to_owned())
     }
 
+    /// What a log or a panic shows of a route (the API's `Debug` lists its routes): method,
+    /// template and access rule, never the handler.
+    #[test]
+    fn a_route_debugs_as_its_method_template_and_access() {
+        async fn me(_identity: Identity, _request: ApiRequest) -> ApiResponse {
+            ApiResponse::no_content()
+        }
+        let cases = [
+            (
+                Route::public(Method::GET, "/health", empty),
+                r#"Route { method: GET, template: "/health", access: Public, .. }"#,
+            ),
+            (
+                Route::authenticated(Method::PUT, "/me", me),
+                r#"Route { method: PUT, template: "/me", access: Authenticated, .. }"#,
+            ),
+            (
+                Route::admin_only(Method::DELETE, "/items/{id}", me),
+                r#"Route { method: DELETE, template: "/items/{id}", access: AdminGroup, .. }"#,
+            ),
+        ];
+        for (route, expected) in cases {
+            assert_eq!(format!("{route:?}"), expected);
+        }
+    }
+
     #[test]
     fn finds_exact_and_templated_routes() {
         let routes = table();

@@ -17,6 +17,19 @@ fn event(token: &str) -> Value {
     json!({"type": "TOKEN", "authorizationToken": format!("Bearer {token}"), "methodArn": ARN})
 }
 
+/// An HTTP API (payload 2.0) event for `route_key` (`GET /admin`), whose identity sources are
+/// the default ones with route rules and simple responses: the header and the route key.
+fn http_event(token: &str, route_key: &str) -> Value {
+    let header = format!("Bearer {token}");
+    let route = route_key.replacen(' ', "", 1);
+    json!({
+        "version": "2.0", "type": "REQUEST",
+        "routeArn": format!("arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/$default/{route}"),
+        "identitySource": [header, route_key], "routeKey": route_key,
+        "headers": {"authorization": header},
+    })
+}
+
 fn token(key: &TestKey, groups: &[&str]) -> String {
     let mut claims = cognito_claims(POOL, CLIENT, "id");
     claims["cognito:groups"] = json!(groups);
@@ -29,6 +42,12 @@ fn env(endpoint: String) -> Vec<(&'static str, String)> {
         ("APP_CLIENT_ID", CLIENT.to_owned()),
         ("COGNITO_ENDPOINT", endpoint),
         ("REQUIRED_GROUPS", "staff,admin".to_owned()),
+        // Answered per route in HTTP API simple responses; in REST policies, a Deny inside
+        // an Allow.
+        (
+            "ROUTE_RULES",
+            r#"{"GET /admin": {"groups": ["admin"]}}"#.to_owned(),
+        ),
         ("AWS_LAMBDA_LOG_FORMAT", "JSON".to_owned()),
         ("AWS_LAMBDA_LOG_LEVEL", "INFO".to_owned()),
     ]
@@ -85,16 +104,27 @@ async fn one_json_line_per_decision_with_an_emf_metric_and_no_token() {
     let staff = token(key, &["staff"]);
     let outsider = token(key, &["guests"]);
     let tampered = format!("{staff}x");
-    // (token, decision, reason)
+    // (event, logged event kind, decision, reason)
     let cases = [
-        (&staff, "allow", "valid_token"),
-        (&outsider, "deny", "missing_group"),
-        (&tampered, "unauthorized", "malformed"),
+        (event(&staff), "rest_token", "allow", "valid_token"),
+        (event(&outsider), "rest_token", "deny", "missing_group"),
+        (event(&tampered), "rest_token", "unauthorized", "malformed"),
+        (
+            http_event(&staff, "GET /hello"),
+            "http_v2",
+            "allow",
+            "valid_token",
+        ),
+        // A 403 from a route rule on this route, not a failed token.
+        (
+            http_event(&staff, "GET /admin"),
+            "http_v2",
+            "deny",
+            "route_rule",
+        ),
     ];
-    for (index, (token, _, _)) in cases.iter().enumerate() {
-        let reply = runtime
-            .invoke(&format!("req-{index}"), &event(token), WAIT)
-            .await;
+    for (index, (event, _, _, _)) in cases.iter().enumerate() {
+        let reply = runtime.invoke(&format!("req-{index}"), event, WAIT).await;
         assert!(reply.is_some(), "no answer");
     }
     let logs = function.log();
@@ -105,10 +135,15 @@ async fn one_json_line_per_decision_with_an_emf_metric_and_no_token() {
         cases.len(),
         "one line per invocation:\n{logs}"
     );
-    for (line, (_, decision, reason)) in decided.iter().zip(cases) {
+    for (line, (_, kind, decision, reason)) in decided.iter().zip(&cases) {
         assert_eq!(
-            (line["decision"].as_str(), line["reason"].as_str()),
-            (Some(decision), Some(reason))
+            (
+                line["event"].as_str(),
+                line["decision"].as_str(),
+                line["reason"].as_str()
+            ),
+            (Some(*kind), Some(*decision), Some(*reason)),
+            "{line}"
         );
         assert_eq!(line["level"], "INFO", "{line}");
         assert!(

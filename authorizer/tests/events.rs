@@ -411,6 +411,9 @@ async fn a_route_key_the_client_could_have_sent_is_refused() {
     header["headers"]["x-tenant"] = json!("GET /hello");
     let mut query = plain.clone();
     query["queryStringParameters"] = json!({"t": "GET /hello"});
+    // A query value may spell the route key's space as `+`.
+    let mut plus_query = plain.clone();
+    plus_query["queryStringParameters"] = json!({"t": "GET+/hello"});
     let mut cookie = plain.clone();
     cookie["cookies"] = json!(["t=GET /hello"]);
     // A repeated header arrives comma-joined; a value holding the route key is refused too.
@@ -419,6 +422,7 @@ async fn a_route_key_the_client_could_have_sent_is_refused() {
     for (case, event) in [
         ("header", header),
         ("query", query),
+        ("query with + for the space", plus_query),
         ("cookie", cookie),
         ("repeated header", repeated),
     ] {

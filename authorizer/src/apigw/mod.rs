@@ -375,3 +375,6 @@ fn log_decision(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

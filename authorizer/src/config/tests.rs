@@ -336,6 +336,73 @@ fn route_rules_whose_deny_list_could_not_fit_an_answer_are_refused() {
     assert!(error.message.contains("Deny list"), "{error}");
 }
 
+/// The limit itself is allowed: a Deny list of exactly `MAX_DENY_BYTES` fits, one byte more
+/// does not.
+#[test]
+fn a_deny_list_of_exactly_the_limit_is_allowed_and_one_byte_more_is_not() {
+    let prefix = NOMINAL_STAGE_PREFIX.len();
+    let base = (0..3)
+        .map(|i| format!(r#""ANY /section-{i:02}": {{"groups": ["g"]}}"#))
+        .collect::<Vec<_>>()
+        .join(",");
+    let base_bytes = RouteRules::parse(&format!("{{{base}}}"))
+        .unwrap()
+        .worst_case_deny_bytes(prefix);
+    // A POST rule on `/<name>*` covers one resource, `"<prefix>POST/<name>*",`: it tops the
+    // three ANY rules up to `deny_bytes`.
+    let rules = |deny_bytes: usize| {
+        let name = "a".repeat(deny_bytes - base_bytes - prefix - "POST/*".len() - 3);
+        format!(r#"{{{base},"POST /{name}*": {{"groups": ["g"]}}}}"#)
+    };
+    for (deny_bytes, allowed) in [
+        (MAX_DENY_BYTES - 1, true),
+        (MAX_DENY_BYTES, true),
+        (MAX_DENY_BYTES + 1, false),
+    ] {
+        let raw = rules(deny_bytes);
+        let parsed = RouteRules::parse(&raw).unwrap();
+        // The test's own arithmetic, checked.
+        assert_eq!(parsed.worst_case_deny_bytes(prefix), deny_bytes);
+        let result = with(&[("ROUTE_RULES", raw.leak())]);
+        assert_eq!(result.is_ok(), allowed, "{deny_bytes} bytes: {result:?}");
+    }
+}
+
+/// Cognito app client IDs are letters and digits, and other issuers' client IDs may hold `-`
+/// or `_`; nothing else is taken, so a pasted URL or a stray character stops at init.
+#[test]
+fn app_client_ids_are_letters_digits_dashes_and_underscores() {
+    for good in [
+        "190d8ar0cc5pc1isoec2s5ncvb",
+        "ABC123",
+        "my-client",
+        "my_client",
+        "-_",
+    ] {
+        let c = with_client_id(good).unwrap_or_else(|e| panic!("{good:?}: {e}"));
+        assert_eq!(c.verifier.client_ids, vec![good.to_owned()]);
+    }
+    for bad in [
+        "my.client",
+        "my+client",
+        "my/client",
+        "client=",
+        "clïent",
+        "\u{ff43}lient",
+    ] {
+        let error = with_client_id(bad).unwrap_err();
+        assert_eq!(error.variable, "APP_CLIENT_ID", "{bad:?}");
+        assert!(
+            error.message.contains("not an app client ID"),
+            "{bad:?}: {error}"
+        );
+    }
+}
+
+fn with_client_id(id: &'static str) -> Result<AuthorizerConfig, ConfigError> {
+    config(&[("USER_POOL_ID", BASE[0].1), ("APP_CLIENT_ID", id)])
+}
+
 #[test]
 fn duplicate_json_members_name_the_variable() {
     let error = with(&[(
