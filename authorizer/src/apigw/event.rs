@@ -73,7 +73,11 @@ pub struct UnsupportedEvent;
 impl AuthorizerEvent {
     /// Reads an event from any serde source (a `serde_json::Value`, bytes, a string).
     pub fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, UnsupportedEvent> {
-        let raw = RawEvent::deserialize(deserializer).map_err(|_: D::Error| UnsupportedEvent)?;
+        // A JSON object only: serde's derived struct reader would also fill the fields from an
+        // array, by position, and API Gateway never sends one.
+        let raw = deserializer
+            .deserialize_map(ObjectOnly)
+            .map_err(|_: D::Error| UnsupportedEvent)?;
         let kind = if raw.version.as_deref() == Some("2.0") {
             raw.route_arn.is_some().then_some(EventKind::HttpV2)
         } else {
@@ -139,6 +143,21 @@ impl AuthorizerEvent {
             IdentitySource::StageVariable(name) => only(&self.stage_variables, |n| n == name),
             IdentitySource::RouteKey => self.route_key.as_deref(),
         }
+    }
+}
+
+/// Reads a [`RawEvent`] from a JSON object, and from nothing else.
+struct ObjectOnly;
+
+impl<'de> Visitor<'de> for ObjectOnly {
+    type Value = RawEvent;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an authorizer event object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawEvent, A::Error> {
+        RawEvent::deserialize(de::value::MapAccessDeserializer::new(map))
     }
 }
 
