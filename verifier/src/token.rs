@@ -273,6 +273,19 @@ mod tests {
             let err = parse(&input, 8192).unwrap_err();
             assert_eq!(err.reason, reason, "{input:.80}");
         }
+        // Each segment alone may not be empty: refused as such, before anything is decoded.
+        for (name, input) in [
+            ("empty header", format!(".{good_p}.c2ln")),
+            ("empty payload", format!("{good_h}..c2ln")),
+            ("empty signature", format!("{good_h}.{good_p}.")),
+            ("all empty", "..".to_owned()),
+        ] {
+            assert_eq!(
+                parse(&input, 8192).unwrap_err(),
+                Rejection::new(Reason::Malformed, "token has an empty segment"),
+                "{name}"
+            );
+        }
     }
 
     #[test]
