@@ -12,10 +12,33 @@
 //! an array or an object matches nothing. Failing a rule is a permission problem (403), never a
 //! credential problem (401): the token is authentic and valid, it just does not qualify. The
 //! values compared are those [`crate::VerifiedClaims`] kept from the verified payload; the token
-//! itself is not kept.
+//! itself is not kept. This module imports no other claim module: the verified claims hand it
+//! a [`ClaimFacts`] view ([`crate::VerifiedClaims::meets`]).
 
-use crate::claims::VerifiedClaims;
 use crate::rejection::{Reason, Rejection};
+
+/// What rules judge, borrowed from a verified token's claims.
+#[derive(Clone, Copy, Debug)]
+pub struct ClaimFacts<'a> {
+    /// The values of the claims rules name, those the token has.
+    pub rule_claims: &'a [(String, ClaimValue)],
+    /// `auth_time`, when present.
+    pub auth_time: Option<u64>,
+    /// The caller's kind, when the token's shape says.
+    pub caller: Option<CallerKind>,
+    /// When the token was verified, by the verifier's clock.
+    pub verified_at: u64,
+}
+
+impl ClaimFacts<'_> {
+    /// The value of `claim`, when a rule names it and the token has it.
+    pub fn kept_claim(&self, claim: &str) -> Option<&ClaimValue> {
+        self.rule_claims
+            .iter()
+            .find(|(name, _)| name == claim)
+            .map(|(_, value)| value)
+    }
+}
 
 /// A claim's value as rules compare it: a string, a boolean or an integer; anything else (a
 /// float, `null`, an array, an object) is [`ClaimValue::Other`] and equals no rule value.
@@ -93,7 +116,7 @@ pub enum ClaimRule {
 
 impl ClaimRule {
     /// Whether `claims` satisfy this rule; the refusal names the rule kind.
-    pub fn check(&self, claims: &VerifiedClaims) -> Result<(), Rejection> {
+    pub fn check(&self, claims: ClaimFacts<'_>) -> Result<(), Rejection> {
         match self {
             ClaimRule::OneOf { claim, values } => match claims.kept_claim(claim) {
                 Some(value) if values.contains(value) => Ok(()),
@@ -159,7 +182,7 @@ impl ClaimRules {
     }
 
     /// The first rule `claims` fail, as a refusal; `Ok` when every rule holds.
-    pub fn check(&self, claims: &VerifiedClaims) -> Result<(), Rejection> {
+    pub fn check(&self, claims: ClaimFacts<'_>) -> Result<(), Rejection> {
         self.rules.iter().try_for_each(|rule| rule.check(claims))
     }
 }

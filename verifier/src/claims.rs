@@ -3,7 +3,7 @@
 //! ([`crate::raw_claims`], [`crate::named_claims`]). Claim rules ([`crate::claim_rules`]) are
 //! checked last, so that failing one (a 403) implies an otherwise valid token.
 
-use crate::claim_rules::{self, CallerKind, ClaimValue};
+use crate::claim_rules::{self, CallerKind, ClaimFacts, ClaimRules, ClaimValue};
 use crate::config::{
     COGNITO_GROUPS, ClientCheck, IssuerConfig, ScopesClaim, TokenUsePolicy, VerifierConfig,
 };
@@ -79,12 +79,15 @@ impl VerifiedClaims {
         groups.is_empty() || groups.iter().any(|g| self.groups.contains(g))
     }
 
-    /// The value of `claim`, when a rule names it and the token has it.
-    pub fn kept_claim(&self, claim: &str) -> Option<&ClaimValue> {
-        self.rule_claims
-            .iter()
-            .find(|(name, _)| name == claim)
-            .map(|(_, value)| value)
+    /// Whether these claims meet every one of `rules`; the first failure otherwise (a 403:
+    /// `claim_mismatch`, `stale_auth_time` or `token_kind`).
+    pub fn meets(&self, rules: &ClaimRules) -> Result<(), Rejection> {
+        rules.check(ClaimFacts {
+            rule_claims: &self.rule_claims,
+            auth_time: self.auth_time,
+            caller: self.caller,
+            verified_at: self.verified_at,
+        })
     }
 
     /// Whether the holder has any of `scopes` (true when `scopes` is empty).
@@ -202,7 +205,7 @@ pub fn validate(
             "token has none of the required groups",
         ));
     }
-    config.required_claims.check(&verified)?;
+    verified.meets(&config.required_claims)?;
     Ok(verified)
 }
 

@@ -15,7 +15,7 @@ mod token;
 mod verifier;
 
 pub use algorithm::{JwkAlgorithm, KeyShape};
-pub use claim_rules::{CallerKind, ClaimRule, ClaimRules, ClaimValue};
+pub use claim_rules::{CallerKind, ClaimFacts, ClaimRule, ClaimRules, ClaimValue};
 pub use claims::{TokenUse, VerifiedClaims};
 pub use clock::{Clock, SystemClock};
 pub use config::{

@@ -75,7 +75,7 @@ impl RouteRule {
     pub fn allows(&self, claims: &VerifiedClaims) -> bool {
         claims.in_any_group(&self.groups)
             && claims.has_any_scope(&self.scopes)
-            && self.required_claims.check(claims).is_ok()
+            && claims.meets(&self.required_claims).is_ok()
     }
 
     /// The `METHOD/path` resource suffixes this rule covers in a method ARN: each method (GET
