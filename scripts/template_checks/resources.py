@@ -41,6 +41,9 @@ def check_functions(check: Checks, s: Scenario, code: CodeRoutes, admin_group: s
     check("authorizer env: TOKEN_USE=any, USER_POOL_ISSUER=any, HTTP_API_RESPONSE=simple",
           env.get("TOKEN_USE") == "any"
           and env.get("USER_POOL_ISSUER") == "any" and env.get("HTTP_API_RESPONSE") == "simple")
+    # An empty RequiredClaims (the default) leaves the variable out, so no claim rule applies.
+    check("authorizer env: no REQUIRED_CLAIMS by default (RequiredClaims empty)",
+          "REQUIRED_CLAIMS" not in env)
     # The api-handler checks the admin group itself on its admin-only routes; the authorizer's
     # rules guard the same routes (defence in depth), with the same group.
     admin_rules = {key: {"groups": [admin_group]} for key in code.admin_route_keys()}

@@ -1,7 +1,9 @@
 //! The claims of a token whose signature has verified, checked against its issuer's entry, the
 //! global settings and the clock. Their JSON types were checked when they were parsed
-//! ([`crate::raw_claims`], [`crate::named_claims`]).
+//! ([`crate::raw_claims`], [`crate::named_claims`]). Claim rules ([`crate::claim_rules`]) are
+//! checked last, so that failing one (a 403) implies an otherwise valid token.
 
+use crate::claim_rules::{self, CallerKind, ClaimFacts, ClaimRules, ClaimValue};
 use crate::config::{
     COGNITO_GROUPS, ClientCheck, IssuerConfig, ScopesClaim, TokenUsePolicy, VerifierConfig,
 };
@@ -60,12 +62,32 @@ pub struct VerifiedClaims {
     pub expires_at: u64,
     /// `auth_time`, when present: when the user last signed in.
     pub auth_time: Option<u64>,
+    /// Whether the token is a user's or a machine's (client credentials); `None` when its
+    /// shape says neither (see [`CallerKind`]).
+    pub caller: Option<CallerKind>,
+    /// When the token was verified (the verifier's clock, seconds since the epoch): rules
+    /// checked later, per route, judge `auth_time` against this same instant.
+    pub verified_at: u64,
+    /// The values of the claims claim rules compare (those the token has), and nothing
+    /// else: empty unless rules name claims.
+    pub rule_claims: Vec<(String, ClaimValue)>,
 }
 
 impl VerifiedClaims {
     /// Whether the holder is in any of `groups` (true when `groups` is empty).
     pub fn in_any_group(&self, groups: &[String]) -> bool {
         groups.is_empty() || groups.iter().any(|g| self.groups.contains(g))
+    }
+
+    /// Whether these claims meet every one of `rules`; the first failure otherwise (a 403:
+    /// `claim_mismatch`, `stale_auth_time` or `token_kind`).
+    pub fn meets(&self, rules: &ClaimRules) -> Result<(), Rejection> {
+        rules.check(ClaimFacts {
+            rule_claims: &self.rule_claims,
+            auth_time: self.auth_time,
+            caller: self.caller,
+            verified_at: self.verified_at,
+        })
     }
 
     /// Whether the holder has any of `scopes` (true when `scopes` is empty).
@@ -84,6 +106,8 @@ pub struct TokenParts<'a> {
     pub payload: &'a [u8],
     /// The header `typ`.
     pub typ: Option<&'a str>,
+    /// The claims to keep for claim rules, global and per route.
+    pub rule_claims: &'a [String],
 }
 
 /// Checks every claim. Types were checked when `claims` was parsed; `trusted` is the entry the
@@ -144,8 +168,14 @@ pub fn validate(
         Some(TokenUse::Access) | None => claims.username.as_deref(),
     }
     .map(str::to_owned);
+    let caller = claim_rules::caller_kind(
+        token_use == Some(TokenUse::Id),
+        username.is_some(),
+        claims.client_id.as_deref(),
+        &sub,
+    );
 
-    let (groups, scopes) = groups_and_scopes(claims, &parts, trusted)?;
+    let (groups, scopes, rule_claims) = named(claims, &parts, trusted)?;
     let verified = VerifiedClaims {
         sub,
         username,
@@ -159,6 +189,9 @@ pub fn validate(
         issuer_name: trusted.name.clone(),
         expires_at,
         auth_time: claims.auth_time.map(|t| t.0),
+        caller,
+        verified_at: now,
+        rule_claims,
     };
     if !verified.has_any_scope(&config.required_scopes) {
         return Err(Rejection::new(
@@ -172,6 +205,7 @@ pub fn validate(
             "token has none of the required groups",
         ));
     }
+    verified.meets(&config.required_claims)?;
     Ok(verified)
 }
 
@@ -270,18 +304,25 @@ fn cognito_client(
     Ok(client_id.to_string())
 }
 
-/// The groups and scopes, from the claims the issuer names. `cognito:groups` and `scope` were
-/// read with the typed claims; any other name is read in a second pass.
-fn groups_and_scopes(
+/// The groups and scopes, from the claims the issuer names, and the claims rules compare.
+/// `cognito:groups` and `scope` were read with the typed claims; any other name is read in a
+/// second pass, made only when some such claim is named.
+type Named = (Vec<String>, Vec<String>, Vec<(String, ClaimValue)>);
+fn named(
     claims: &RawClaims<'_>,
     parts: &TokenParts<'_>,
     trusted: &IssuerConfig,
-) -> Result<(Vec<String>, Vec<String>), Rejection> {
+) -> Result<Named, Rejection> {
     let groups_claim = trusted.groups_claim.as_deref();
     let other_groups_claim = groups_claim.filter(|name| *name != COGNITO_GROUPS);
     let read_scp = trusted.scopes_claim == ScopesClaim::Scp;
-    let named = if other_groups_claim.is_some() || read_scp {
-        named_claims::read(parts.payload, other_groups_claim, read_scp)?
+    let named = if other_groups_claim.is_some() || read_scp || !parts.rule_claims.is_empty() {
+        named_claims::read(
+            parts.payload,
+            other_groups_claim,
+            read_scp,
+            parts.rule_claims,
+        )?
     } else {
         named_claims::NamedClaims::default()
     };
@@ -308,5 +349,5 @@ fn groups_and_scopes(
             .unwrap_or_default(),
         ScopesClaim::Scp => named.scp.unwrap_or_default(),
     };
-    Ok((groups, scopes))
+    Ok((groups, scopes, named.kept))
 }

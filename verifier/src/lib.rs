@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 mod algorithm;
+mod claim_rules;
 mod claims;
 mod clock;
 mod config;
@@ -14,12 +15,14 @@ mod token;
 mod verifier;
 
 pub use algorithm::{JwkAlgorithm, KeyShape};
+pub use claim_rules::{CallerKind, ClaimFacts, ClaimRule, ClaimRules, ClaimValue};
 pub use claims::{TokenUse, VerifiedClaims};
 pub use clock::{Clock, SystemClock};
 pub use config::{
     COGNITO_GROUPS, ClientCheck, ConfigError, DEFAULT_MAX_TOKEN_BYTES, ISSUERS, IssuerConfig,
-    IssuerForm, IssuerPolicy, JwksLocation, MAX_ISSUERS, PoolConfig, PoolIssuer, ScopesClaim,
-    TokenUsePolicy, VerifierConfig, parse_endpoint, parse_issuers, parse_key_url, parse_pool_id,
+    IssuerForm, IssuerPolicy, JwksLocation, MAX_AUTH_AGE_SECONDS, MAX_ISSUERS, PoolConfig,
+    PoolIssuer, ScopesClaim, TokenUsePolicy, VerifierConfig, claim_rules_from_json, parse_endpoint,
+    parse_issuers, parse_key_url, parse_pool_id, parse_required_claims,
 };
 pub use jwks::{
     FetchFuture, HttpJwksFetcher, JwksError, JwksFetchError, JwksFetcher, KeySet, KeyStore,

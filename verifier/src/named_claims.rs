@@ -1,6 +1,7 @@
-//! Claims whose names come from an issuer's configuration rather than from this crate: the
-//! groups claim (`groups`, `roles`, a namespaced URL claim …) and `scp`. Read in a second pass
-//! over the payload, only for issuers that name such a claim, so the Cognito path
+//! Claims whose names come from the configuration rather than from this crate: an issuer's
+//! groups claim (`groups`, `roles`, a namespaced URL claim …), `scp`, and the claims that
+//! claim rules compare ([`crate::claim_rules`]). Read in a second pass over the payload, only
+//! when some such claim is named, so the Cognito path without claim rules
 //! ([`crate::raw_claims`], with `cognito:groups` and `scope` as fixed fields) stays one pass.
 //!
 //! The same strictness as every claim: exact JSON types (`null` is a type error, not absence),
@@ -10,6 +11,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
+use crate::claim_rules::ClaimValue;
 use crate::rejection::{Reason, Rejection};
 
 /// The values of the named claims, when present.
@@ -19,24 +21,29 @@ pub struct NamedClaims {
     pub groups: Option<Vec<String>>,
     /// `scp`: a space-separated string or an array of strings, as a list.
     pub scp: Option<Vec<String>>,
+    /// The claims rules compare, those present, in payload order: any JSON type is read
+    /// (a rule, not the parser, decides what a value is worth).
+    pub kept: Vec<(String, ClaimValue)>,
 }
 
-/// Reads `groups_claim` (when named) and `scp` (when `read_scp`) from `payload`, already known
-/// to be a JSON object.
+/// Reads `groups_claim` (when named), `scp` (when `read_scp`) and each of `kept` from
+/// `payload`, already known to be a JSON object.
 pub fn read(
     payload: &[u8],
     groups_claim: Option<&str>,
     read_scp: bool,
+    kept: &[String],
 ) -> Result<NamedClaims, Rejection> {
     let mut deserializer = serde_json::Deserializer::from_slice(payload);
     let seed = Seed {
         groups_claim,
         read_scp,
+        kept,
     };
     seed.deserialize(&mut deserializer).map_err(|_| {
         Rejection::new(
             Reason::InvalidClaim,
-            "the groups or scp claim has the wrong JSON type or appears twice",
+            "the groups, scp or a rule's claim has the wrong JSON type or appears twice",
         )
     })
 }
@@ -44,6 +51,7 @@ pub fn read(
 struct Seed<'n> {
     groups_claim: Option<&'n str>,
     read_scp: bool,
+    kept: &'n [String],
 }
 
 impl<'de> DeserializeSeed<'de> for Seed<'_> {
@@ -63,7 +71,20 @@ impl<'de> Visitor<'de> for Seed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NamedClaims, A::Error> {
         let mut found = NamedClaims::default();
         while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if self.groups_claim == Some(name.as_ref()) {
+            if self.kept.iter().any(|kept| *kept == name) {
+                if found.kept.iter().any(|(seen, _)| *seen == name) {
+                    return Err(de::Error::custom("a rule's claim twice"));
+                }
+                let value = map.next_value::<serde_json::Value>()?;
+                found
+                    .kept
+                    .push((name.to_string(), ClaimValue::from_json(&value)));
+                // A rule may name the groups claim or `scp` too: read them from the same value.
+                let is_groups = self.groups_claim == Some(name.as_ref());
+                if is_groups || (self.read_scp && name == "scp") {
+                    read_listed(&mut found, is_groups, value).map_err(de::Error::custom)?;
+                }
+            } else if self.groups_claim == Some(name.as_ref()) {
                 if found.groups.is_some() {
                     return Err(de::Error::custom("groups claim twice"));
                 }
@@ -88,6 +109,28 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 }
 
+/// The groups claim (`is_groups`) or `scp`, from a value already read as a rule's claim.
+fn read_listed(
+    found: &mut NamedClaims,
+    is_groups: bool,
+    value: serde_json::Value,
+) -> Result<(), serde_json::Error> {
+    use serde::Deserialize;
+    if is_groups {
+        found.groups = Some(Vec::<String>::deserialize(value)?);
+    } else {
+        found.scp = Some(match StringOrList::deserialize(value)? {
+            StringOrList::One(text) => text
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            StringOrList::Many(list) => list,
+        });
+    }
+    Ok(())
+}
+
 #[derive(serde::Deserialize)]
 #[serde(untagged)]
 enum StringOrList {
@@ -102,24 +145,61 @@ mod tests {
     #[test]
     fn named_claims_are_read_with_their_exact_types() {
         let payload = br#"{"sub":"s","https://example.com/roles":["admin","ops"],"scp":"a  b","x":{"y":[1]}}"#;
-        let claims = read(payload, Some("https://example.com/roles"), true).unwrap();
+        let claims = read(payload, Some("https://example.com/roles"), true, &[]).unwrap();
         assert_eq!(claims.groups.unwrap(), vec!["admin", "ops"]);
         assert_eq!(claims.scp.unwrap(), vec!["a", "b"]);
         let okta = read(
             br#"{"scp":["items/read","openid"],"groups":[]}"#,
             Some("groups"),
             true,
+            &[],
         )
         .unwrap();
         assert_eq!(okta.scp.unwrap(), vec!["items/read", "openid"]);
         assert_eq!(okta.groups.unwrap(), Vec::<String>::new());
         // Not asked for: not read, whatever its type.
-        let unasked = read(br#"{"scp":1,"groups":"x"}"#, None, false).unwrap();
+        let unasked = read(br#"{"scp":1,"groups":"x"}"#, None, false, &[]).unwrap();
         assert_eq!(unasked, NamedClaims::default());
         assert_eq!(
-            read(b"{}", Some("roles"), true).unwrap(),
+            read(b"{}", Some("roles"), true, &[]).unwrap(),
             NamedClaims::default()
         );
+    }
+
+    /// A rule's claims are kept with their exact JSON types, whatever the type; only a repeat
+    /// refuses the token. A rule naming the groups claim or `scp` does not hide them.
+    #[test]
+    fn rule_claims_are_kept_by_type_and_repeats_refused() {
+        let kept = [
+            "custom:tenant".to_owned(),
+            "n".to_owned(),
+            "roles".to_owned(),
+        ];
+        let payload = br#"{"custom:tenant":"acme","n":1.0,"roles":["admin"],"other":"x"}"#;
+        let claims = read(payload, Some("roles"), false, &kept).unwrap();
+        assert_eq!(
+            claims.kept,
+            vec![
+                (
+                    "custom:tenant".to_owned(),
+                    ClaimValue::String("acme".into())
+                ),
+                ("n".to_owned(), ClaimValue::Other),
+                ("roles".to_owned(), ClaimValue::Other),
+            ]
+        );
+        assert_eq!(claims.groups.unwrap(), vec!["admin"]);
+        let scp = read(br#"{"scp":"a b"}"#, None, true, &["scp".to_owned()]).unwrap();
+        assert_eq!(scp.scp.unwrap(), vec!["a", "b"]);
+        let null = read(br#"{"n":null}"#, None, false, &kept).unwrap();
+        assert_eq!(null.kept, vec![("n".to_owned(), ClaimValue::Other)]);
+        for (name, payload) in [
+            ("repeated rule claim", &br#"{"n":1,"n":1}"#[..]),
+            ("groups claim of the wrong type", br#"{"roles":"admin"}"#),
+        ] {
+            let error = read(payload, Some("roles"), false, &kept).unwrap_err();
+            assert_eq!(error.reason, Reason::InvalidClaim, "{name}");
+        }
     }
 
     #[test]
@@ -136,7 +216,7 @@ mod tests {
             br#"{"scp":"a","scp":"b"}"#,
         ];
         for payload in cases {
-            let error = read(payload, Some("roles"), true).unwrap_err();
+            let error = read(payload, Some("roles"), true, &[]).unwrap_err();
             assert_eq!(
                 error.reason,
                 Reason::InvalidClaim,

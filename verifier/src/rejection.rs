@@ -41,6 +41,13 @@ pub enum Reason {
     MissingScope,
     /// None of the required groups is in the token's `cognito:groups`.
     MissingGroup,
+    /// A claim rule (`REQUIRED_CLAIMS`, or a route's `required_claims`) names a claim the token
+    /// lacks or holds with another value or JSON type.
+    ClaimMismatch,
+    /// A claim rule requires a recent sign-in and `auth_time` is older, or absent.
+    StaleAuthTime,
+    /// A claim rule accepts user tokens only (or machine tokens only) and this is not one.
+    TokenKind,
 }
 
 impl Reason {
@@ -63,6 +70,9 @@ impl Reason {
             Reason::WrongClient => "wrong_client",
             Reason::MissingScope => "missing_scope",
             Reason::MissingGroup => "missing_group",
+            Reason::ClaimMismatch => "claim_mismatch",
+            Reason::StaleAuthTime => "stale_auth_time",
+            Reason::TokenKind => "token_kind",
         }
     }
 }
@@ -118,6 +128,9 @@ mod tests {
             (Reason::WrongClient, "wrong_client"),
             (Reason::MissingScope, "missing_scope"),
             (Reason::MissingGroup, "missing_group"),
+            (Reason::ClaimMismatch, "claim_mismatch"),
+            (Reason::StaleAuthTime, "stale_auth_time"),
+            (Reason::TokenKind, "token_kind"),
         ];
         let mut seen = std::collections::HashSet::new();
         for (reason, code) in table {

@@ -33,10 +33,12 @@ pub enum VerifyError {
         sub: Option<String>,
     },
     /// The token is authentic and valid, but lacks what `REQUIRED_SCOPES` or
-    /// `REQUIRED_GROUPS` ask for: a permission problem, not a credential problem. Answer 403.
+    /// `REQUIRED_GROUPS` ask for, or fails a `REQUIRED_CLAIMS` rule: a permission problem,
+    /// not a credential problem. Answer 403.
     #[error("{rejection}")]
     Forbidden {
-        /// Which requirement is missing (`missing_scope` or `missing_group`).
+        /// Which requirement is missing (`missing_scope`, `missing_group`, `claim_mismatch`,
+        /// `stale_auth_time` or `token_kind`).
         rejection: Rejection,
         /// The token's `sub` (it comes from an authentic token, so it is safe to log).
         sub: String,
@@ -62,6 +64,9 @@ pub struct Verifier {
     trusted: HashMap<String, IssuerConfig>,
     /// Every algorithm some issuer allows: the first filter, before the payload is read.
     any_algorithm: Vec<JwkAlgorithm>,
+    /// The claims rules compare ([`VerifierConfig::required_claims`]'s and
+    /// [`VerifierConfig::kept_claims`]), each once: read only when this is not empty.
+    rule_claims: Vec<String>,
     keys: KeyStore,
     clock: Arc<dyn Clock>,
 }
@@ -82,10 +87,18 @@ impl Verifier {
             // The first of an `iss` listed twice, as in the key store.
             trusted.entry(entry.issuer.clone()).or_insert(entry);
         }
+        let mut rule_claims: Vec<String> = Vec::new();
+        let named = config.required_claims.claim_names();
+        for name in named.chain(config.kept_claims.iter().map(String::as_str)) {
+            if !rule_claims.iter().any(|kept| kept == name) {
+                rule_claims.push(name.to_owned());
+            }
+        }
         Verifier {
             config,
             trusted,
             any_algorithm,
+            rule_claims,
             keys,
             clock,
         }
@@ -172,15 +185,21 @@ impl Verifier {
         let parts = TokenParts {
             payload: &token.payload,
             typ: token.header.typ.as_deref(),
+            rule_claims: &self.rule_claims,
         };
         let now = self.clock.unix_seconds();
         claims::validate(&claims, parts, trusted, &self.config, now).map_err(|rejection| {
             let sub = claims.sub.as_deref().map(str::to_owned);
             match (rejection.reason, sub) {
                 // Only reached once every other claim passed, `sub` included.
-                (Reason::MissingScope | Reason::MissingGroup, Some(sub)) => {
-                    VerifyError::Forbidden { rejection, sub }
-                }
+                (
+                    Reason::MissingScope
+                    | Reason::MissingGroup
+                    | Reason::ClaimMismatch
+                    | Reason::StaleAuthTime
+                    | Reason::TokenKind,
+                    Some(sub),
+                ) => VerifyError::Forbidden { rejection, sub },
                 (_, sub) => VerifyError::Rejected { rejection, sub },
             }
         })

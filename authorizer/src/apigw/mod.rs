@@ -3,7 +3,8 @@
 //!
 //! Answers follow API Gateway's contract: an invalid token fails the invocation with exactly
 //! `Unauthorized` (401); a valid one gets a cache-safe policy (or an HTTP API simple response),
-//! which denies the whole stage (403) when the token lacks a required scope or group; missing
+//! which denies the whole stage (403) when the token lacks a required scope or group or fails a
+//! `REQUIRED_CLAIMS` rule, and denies each route whose `ROUTE_RULES` entry it fails; missing
 //! keys, a malformed event or a deployment that does not match the configuration fail with
 //! another message (500), never an Allow.
 
@@ -258,8 +259,8 @@ impl Authorizer {
                 return Err(AuthorizerError::Unauthorized { rejection, sub });
             }
             Err(VerifyError::KeysUnavailable) => return Err(AuthorizerError::KeysUnavailable),
-            // Authentic but lacking a required scope or group: 403 on every route, so the
-            // answer is as cacheable as an Allow.
+            // Authentic but lacking a required scope or group, or failing a REQUIRED_CLAIMS
+            // rule: 403 on every route, so the answer is as cacheable as an Allow.
             Err(VerifyError::Forbidden { rejection, sub }) => {
                 let granted = Granted::Denied {
                     reason: rejection.reason.code(),
@@ -316,7 +317,8 @@ fn policy_answer(kind: EventKind, policy: PolicyResponse) -> AuthorizerResponse 
 enum Granted {
     /// Allowed (a REST or IAM policy may still deny some routes: see its statements).
     Allowed { sub: String },
-    /// 403 on this request: a required scope or group is missing, or a route rule fails.
+    /// 403 on this request: a required scope or group is missing, a required claim rule
+    /// fails, or a route rule fails.
     Denied { reason: &'static str, sub: String },
 }
 

@@ -1,19 +1,21 @@
-//! `ROUTE_RULES`: per-route group and scope requirements, e.g.
-//! `{"GET /admin": {"groups": ["admin"]}, "DELETE /items/*": {"scopes": ["items/write"]}}`.
+//! `ROUTE_RULES`: per-route group, scope and claim requirements, e.g.
+//! `{"GET /admin": {"groups": ["admin"]}, "DELETE /items/*": {"scopes": ["items/write"]}}`, or
+//! `{"POST /payments": {"required_claims": {"max_auth_age_seconds": 300}}}` (the form of
+//! `REQUIRED_CLAIMS`, parsed by the verifier's configuration).
 //!
 //! A caller who fails a rule gets a `Deny` for that route inside an otherwise stage-wide
 //! `Allow`, so the policy API Gateway caches for the token is right for every route.
 
 use serde_json::Value;
 
-use cognito_verifier::VerifiedClaims;
+use cognito_verifier::{ClaimRules, VerifiedClaims, claim_rules_from_json};
 
 use super::wildcard::wildcard_match;
 
 /// Methods a rule may name. `ANY` and `*` mean every method.
 pub(crate) const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
-/// One route's requirement. Groups any-of, scopes any-of, both when both are given.
+/// One route's requirement. Groups any-of, scopes any-of, every claim rule; all that are given.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RouteRule {
     /// An HTTP method, or `*` for all.
@@ -25,6 +27,8 @@ pub struct RouteRule {
     pub groups: Vec<String>,
     /// Any one of these scopes satisfies the rule; empty means no scope is required.
     pub scopes: Vec<String>,
+    /// Claim rules that must all hold; empty means none.
+    pub required_claims: ClaimRules,
     /// `METHOD/path` resource patterns, computed once: see [`RouteRule::resource_suffixes`].
     suffixes: Vec<String>,
 }
@@ -55,13 +59,23 @@ impl RouteRule {
             path: path.to_owned(),
             groups,
             scopes,
+            required_claims: ClaimRules::default(),
             suffixes,
         }
     }
 
-    /// Whether the caller satisfies this rule.
+    /// This rule, also requiring `rules` to hold.
+    pub fn with_required_claims(mut self, rules: ClaimRules) -> Self {
+        self.required_claims = rules;
+        self
+    }
+
+    /// Whether the caller satisfies this rule. Claim rules judge `auth_time` against the
+    /// instant the token was verified ([`VerifiedClaims::verified_at`], the verifier's clock).
     pub fn allows(&self, claims: &VerifiedClaims) -> bool {
-        claims.in_any_group(&self.groups) && claims.has_any_scope(&self.scopes)
+        claims.in_any_group(&self.groups)
+            && claims.has_any_scope(&self.scopes)
+            && claims.meets(&self.required_claims).is_ok()
     }
 
     /// The `METHOD/path` resource suffixes this rule covers in a method ARN: each method (GET
@@ -113,6 +127,21 @@ impl RouteRules {
             .sum()
     }
 
+    /// The claims any rule compares, each once: the verifier must keep their values.
+    pub fn claim_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for name in self
+            .rules
+            .iter()
+            .flat_map(|rule| rule.required_claims.claim_names())
+        {
+            if !names.iter().any(|known| known == name) {
+                names.push(name.to_owned());
+            }
+        }
+        names
+    }
+
     /// The rules this caller does not satisfy.
     pub fn failed_by<'a>(
         &'a self,
@@ -124,8 +153,8 @@ impl RouteRules {
     /// Parses the JSON form. Every mistake is an error: a rule that silently matched nothing
     /// would leave a route unguarded.
     pub fn parse(json: &str) -> Result<Self, String> {
-        const SHAPE: &str =
-            "must be a JSON object of \"METHOD /path\": {\"groups\": [...], \"scopes\": [...]}";
+        const SHAPE: &str = "must be a JSON object of \"METHOD /path\": {\"groups\": [...], \
+                             \"scopes\": [...], \"required_claims\": {...}}";
         let document = match cognito_verifier::strict_json::parse_value(json.as_bytes()) {
             Ok(Value::Object(document)) => document,
             Ok(_) => return Err(SHAPE.to_owned()),
@@ -140,13 +169,20 @@ impl RouteRules {
             };
             let mut groups = Vec::new();
             let mut scopes = Vec::new();
+            let mut required_claims = ClaimRules::default();
             for (key, value) in requirement {
                 let target = match key.as_str() {
                     "groups" => &mut groups,
                     "scopes" => &mut scopes,
+                    "required_claims" => {
+                        required_claims = claim_rules_from_json(value)
+                            .map_err(|e| format!("{route:?}: required_claims{e}"))?;
+                        continue;
+                    }
                     other => {
                         return Err(format!(
-                            "{route:?}: unknown key {other:?} (use \"groups\" and \"scopes\")"
+                            "{route:?}: unknown key {other:?} (use \"groups\", \"scopes\" \
+                             and \"required_claims\")"
                         ));
                     }
                 };
@@ -154,12 +190,15 @@ impl RouteRules {
                     format!("{route:?}: {key:?} must be an array of non-empty strings")
                 })?;
             }
-            if groups.is_empty() && scopes.is_empty() {
+            if groups.is_empty() && scopes.is_empty() && required_claims.is_empty() {
                 return Err(format!(
-                    "{route:?}: a rule needs at least one group or scope"
+                    "{route:?}: a rule needs at least one group, scope or required claim"
                 ));
             }
-            rules.push(RouteRule::new(&method, &path, groups, scopes));
+            rules.push(
+                RouteRule::new(&method, &path, groups, scopes)
+                    .with_required_claims(required_claims),
+            );
         }
         Ok(RouteRules { rules })
     }

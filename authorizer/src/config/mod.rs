@@ -8,7 +8,8 @@ mod values;
 use std::time::Duration;
 
 use cognito_verifier::{
-    ConfigError, DEFAULT_MAX_TOKEN_BYTES, ISSUERS, JwksFetchError, Verifier, VerifierConfig,
+    ClaimRules, ConfigError, DEFAULT_MAX_TOKEN_BYTES, ISSUERS, JwksFetchError, Verifier,
+    VerifierConfig, parse_required_claims,
 };
 
 use values::{number, optional_list};
@@ -45,6 +46,7 @@ const ALLOWED_ALGORITHMS: &str = "ALLOWED_ALGORITHMS";
 const CLOCK_SKEW_SECONDS: &str = "CLOCK_SKEW_SECONDS";
 const REQUIRED_SCOPES: &str = "REQUIRED_SCOPES";
 const REQUIRED_GROUPS: &str = "REQUIRED_GROUPS";
+const REQUIRED_CLAIMS: &str = "REQUIRED_CLAIMS";
 const ROUTE_RULES: &str = "ROUTE_RULES";
 const JWKS_TIMEOUT_MS: &str = "JWKS_TIMEOUT_MS";
 const JWKS_REFRESH_COOLDOWN_SECONDS: &str = "JWKS_REFRESH_COOLDOWN_SECONDS";
@@ -62,7 +64,7 @@ const NOMINAL_STAGE_PREFIX: &str = "arn:aws-us-gov:execute-api:us-gov-west-1:123
 const MAX_DENY_BYTES: usize = 6 * 1024;
 
 /// Every variable this crate reads, for documentation and for the non-UTF-8 check.
-pub const VARIABLES: [&str; 15] = [
+pub const VARIABLES: [&str; 16] = [
     ISSUERS,
     USER_POOL_ID,
     USER_POOL_ISSUER,
@@ -73,6 +75,7 @@ pub const VARIABLES: [&str; 15] = [
     CLOCK_SKEW_SECONDS,
     REQUIRED_SCOPES,
     REQUIRED_GROUPS,
+    REQUIRED_CLAIMS,
     ROUTE_RULES,
     JWKS_TIMEOUT_MS,
     JWKS_REFRESH_COOLDOWN_SECONDS,
@@ -114,6 +117,13 @@ impl AuthorizerConfig {
 
         let required_scopes = optional_list(REQUIRED_SCOPES, get(REQUIRED_SCOPES))?;
         let required_groups = optional_list(REQUIRED_GROUPS, get(REQUIRED_GROUPS))?;
+
+        let required_claims = match get(REQUIRED_CLAIMS) {
+            None => ClaimRules::default(),
+            Some(raw) => {
+                parse_required_claims(&raw).map_err(|e| ConfigError::new(REQUIRED_CLAIMS, e))?
+            }
+        };
 
         let route_rules = match get(ROUTE_RULES) {
             None => RouteRules::default(),
@@ -177,6 +187,9 @@ impl AuthorizerConfig {
             clock_skew_seconds,
             required_scopes,
             required_groups,
+            required_claims,
+            // Route rules are checked after verification, on the values kept for them.
+            kept_claims: route_rules.claim_names(),
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
         };
         // What no single variable shows: a pool and an ISSUERS entry claiming one `iss`.
@@ -195,3 +208,6 @@ impl AuthorizerConfig {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod claim_rules_tests;

@@ -1,12 +1,13 @@
 //! What the verifier checks, independent of Lambda: the trusted issuers (Cognito pools in their
 //! short form, and any other issuer in the generic form), the app clients, token use,
-//! algorithms, clock skew and required scopes or groups. Values are validated when the
+//! algorithms, clock skew, required scopes or groups, and claim rules. Values are validated when the
 //! configuration is built, with an error naming the setting at fault.
 //!
 //! Cognito pools and generic issuers end up in one list ([`VerifierConfig::trusted_issuers`]):
 //! each accepted issuer form of a pool becomes an [`IssuerConfig`] with the Cognito rules, so
 //! the verifier has a single path from a token's `iss` to its entry.
 
+mod claim_rules_json;
 mod cognito;
 mod issuer;
 mod issuers_json;
@@ -14,12 +15,14 @@ mod url;
 
 use std::collections::HashSet;
 
+pub use claim_rules_json::{MAX_AUTH_AGE_SECONDS, claim_rules_from_json, parse_required_claims};
 pub use cognito::{IssuerForm, IssuerPolicy, PoolConfig, PoolIssuer, parse_pool_id};
 pub use issuer::{COGNITO_GROUPS, ClientCheck, IssuerConfig, JwksLocation, ScopesClaim};
 pub use issuers_json::{MAX_ISSUERS, parse_issuers};
 pub use url::{parse_endpoint, parse_key_url};
 
 use crate::algorithm::JwkAlgorithm;
+use crate::claim_rules::ClaimRules;
 
 /// Upper bound on a token's length, checked before anything is decoded. Cognito tokens are
 /// 1–4 KiB; 8 KiB leaves room for many groups and custom attributes.
@@ -45,10 +48,10 @@ impl ConfigError {
     }
 }
 
-/// `ISSUERS: bad` but `ISSUERS[1].jwks_uri: bad`: a message that starts with an entry's index
-/// continues the variable's name.
+/// `ISSUERS: bad` but `ISSUERS[1].jwks_uri: bad` and `REQUIRED_CLAIMS.token_kind: bad`: a
+/// message that starts with an entry's index or a member's name continues the variable's name.
 fn separator(message: &str) -> &'static str {
-    if message.starts_with('[') || message.starts_with(':') {
+    if message.starts_with(['[', ':', '.']) {
         ""
     } else {
         ": "
@@ -90,6 +93,12 @@ pub struct VerifierConfig {
     /// Any one of these in the token's groups (`cognito:groups`, or an issuer's
     /// `groups_claim`) is enough; empty means no group is required.
     pub required_groups: Vec<String>,
+    /// Rules every token must satisfy (`REQUIRED_CLAIMS`); failing one is a 403.
+    pub required_claims: ClaimRules,
+    /// Claims whose values [`crate::VerifiedClaims`] keeps for rules checked after
+    /// verification (per-route rules); the names `required_claims` compare are kept without
+    /// being listed. Empty on the Cognito hot path: no claim beyond the fixed ones is read.
+    pub kept_claims: Vec<String>,
     /// Longest token accepted, checked before anything is decoded; defaults to
     /// [`DEFAULT_MAX_TOKEN_BYTES`].
     pub max_token_bytes: usize,
@@ -97,7 +106,7 @@ pub struct VerifierConfig {
 
 impl VerifierConfig {
     /// A configuration with the defaults: both issuer forms of each pool, any token use, RS256
-    /// only, no clock skew, no scope or group requirements, keys fetched from AWS.
+    /// only, no clock skew, no scope, group or claim requirements, keys fetched from AWS.
     pub fn new(pool_ids: &[&str], client_ids: &[&str]) -> Result<Self, ConfigError> {
         let pools = pool_ids
             .iter()
@@ -124,6 +133,8 @@ impl VerifierConfig {
             clock_skew_seconds: 0,
             required_scopes: Vec::new(),
             required_groups: Vec::new(),
+            required_claims: ClaimRules::default(),
+            kept_claims: Vec::new(),
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
         })
     }
@@ -142,6 +153,8 @@ impl VerifierConfig {
             clock_skew_seconds: 0,
             required_scopes: Vec::new(),
             required_groups: Vec::new(),
+            required_claims: ClaimRules::default(),
+            kept_claims: Vec::new(),
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
         };
         config.validate()?;
