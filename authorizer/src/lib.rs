@@ -28,7 +28,7 @@ pub mod lambda_log;
 pub use apigw::{
     Authorizer, AuthorizerError, AuthorizerEvent, AuthorizerResponse, Effect, EventKind,
     HttpApiResponse, IdentityContext, IdentitySource, IdentitySources, MethodArn, PolicyResponse,
-    RouteRule, RouteRules, SimpleResponse, Statement, UnsupportedEvent, groups_json,
+    RouteRule, RouteRules, SimpleResponse, Statement, UnsupportedEvent, detect, groups_json,
     wildcard_match,
 };
 pub use config::{AuthorizerConfig, VARIABLES};

@@ -329,6 +329,12 @@ fn unauthorized(reason: Reason, detail: &'static str) -> AuthorizerError {
     }
 }
 
+/// The shape of an authorizer event given as JSON, or `None` when it is not one (the local
+/// gateway's tests check their events with it).
+pub fn detect(event: &Value) -> Option<EventKind> {
+    AuthorizerEvent::read(event).ok().map(|event| event.kind)
+}
+
 /// One line per decision: the event kind, the outcome, a reason code, the `sub` when the token
 /// is authentic, and the time taken; with `metric = "Decisions"`, which the Lambda log layer
 /// turns into a CloudWatch metric. Allow, 401 and 403 at INFO; a 500 at ERROR. Never the

@@ -1,6 +1,6 @@
 //! The names the outside world reads: the Lambda error type and message of every error (API
 //! Gateway maps the message `Unauthorized` to 401 and any other to 500), and the event kind
-//! each event shape is read as.
+//! `detect` reports for each event shape.
 
 use super::*;
 use serde_json::json;
@@ -57,7 +57,7 @@ fn every_error_has_its_lambda_error_type_message_and_reason() {
 
 /// Each authorizer event shape is told from the event itself; anything else is no event.
 #[test]
-fn each_event_shape_has_its_kind_and_nothing_else_is_an_event() {
+fn detect_names_each_event_shape_and_nothing_else() {
     let arn = "arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/GET/me";
     let cases = [
         (
@@ -102,7 +102,6 @@ fn each_event_shape_has_its_kind_and_nothing_else_is_an_event() {
         ("an array naming TOKEN", json!(["TOKEN"]), None),
     ];
     for (case, event, expected) in cases {
-        let kind = AuthorizerEvent::read(&event).ok().map(|event| event.kind);
-        assert_eq!(kind, expected, "{case}");
+        assert_eq!(detect(&event), expected, "{case}");
     }
 }
