@@ -91,5 +91,21 @@ mod tests {
                 String::from_utf8_lossy(body)
             );
         }
+        // The log says which: another issuer named, or no issuer at all.
+        let another =
+            br#"{"issuer":"https://evil.example.com/","jwks_uri":"https://evil.example.com/k"}"#;
+        assert_eq!(
+            jwks_uri(another, ISSUER),
+            Err(JwksFetchError::Discovery(
+                "the discovery document names another issuer than the configured one"
+            ))
+        );
+        let none = br#"{"jwks_uri":"https://tenant.example.com/k"}"#;
+        assert_eq!(
+            jwks_uri(none, ISSUER),
+            Err(JwksFetchError::Discovery(
+                "the discovery document has no issuer string"
+            ))
+        );
     }
 }
