@@ -15,6 +15,13 @@ def crate_of(path: str) -> str:
     return path.split("/", 1)[0]
 
 
+def source_path(mutant: dict) -> str:
+    """The mutated file: `file` in cargo-mutants 27's outcomes.json (older releases wrote
+    `source_file`, a string or an object with `path`)."""
+    source = mutant.get("file", mutant.get("source_file"))
+    return source if isinstance(source, str) else source["path"]
+
+
 def main(outcomes_path: str) -> int:
     data = json.loads(Path(outcomes_path).read_text())
     counts: dict[str, Counter] = defaultdict(Counter)
@@ -24,14 +31,15 @@ def main(outcomes_path: str) -> int:
         if scenario == "Baseline" or "Mutant" not in scenario:
             continue
         mutant = scenario["Mutant"]
-        crate = crate_of(mutant["source_file"] if isinstance(mutant["source_file"], str) else mutant["source_file"]["path"])
+        path = source_path(mutant)
+        crate = crate_of(path)
         summary = outcome["summary"]
         key = {"CaughtMutant": "caught", "MissedMutant": "missed", "Unviable": "unviable",
                "Timeout": "timeout"}.get(summary, summary.lower())
         counts[crate][key] += 1
         if key == "missed":
             line = mutant.get("span", {}).get("start", {}).get("line", "?")
-            missed.append(f"{mutant['source_file'] if isinstance(mutant['source_file'], str) else mutant['source_file']['path']}:{line}: {mutant.get('name') or mutant.get('description', '')}")
+            missed.append(mutant.get("name") or f"{path}:{line}: {mutant.get('description', '')}")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"mutation score on commit {commit}, {date.today().isoformat()}")
     print("| crate | caught | missed | unviable | timeouts | caught of viable |")
