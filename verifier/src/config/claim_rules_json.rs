@@ -56,10 +56,12 @@ pub fn claim_rules_from_json(value: &Value) -> Result<ClaimRules, String> {
                 rules.push(ClaimRule::MaxAuthAge { seconds });
             }
             "token_kind" => {
-                let kind = match value.as_str() {
-                    Some("user") => CallerKind::User,
-                    Some("machine") => CallerKind::Machine,
-                    _ => return Err(".token_kind: must be \"user\" or \"machine\"".to_owned()),
+                // The configuration spells a kind as `CallerKind::as_str` does.
+                let Some(kind) = [CallerKind::User, CallerKind::Machine]
+                    .into_iter()
+                    .find(|kind| value.as_str() == Some(kind.as_str()))
+                else {
+                    return Err(".token_kind: must be \"user\" or \"machine\"".to_owned());
                 };
                 rules.push(ClaimRule::Caller(kind));
             }
