@@ -209,6 +209,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_rule_set_is_empty_only_without_rules() {
+        assert!(ClaimRules::default().is_empty());
+        assert!(ClaimRules::new(Vec::new()).is_empty());
+        let one = ClaimRules::new(vec![ClaimRule::Caller(CallerKind::User)]);
+        assert!(!one.is_empty());
+        assert_eq!(one.rules(), [ClaimRule::Caller(CallerKind::User)]);
+    }
+
+    #[test]
     fn caller_kinds_follow_the_token_shape() {
         let cases = [
             (

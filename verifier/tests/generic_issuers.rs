@@ -101,6 +101,47 @@ async fn an_oidc_issuer_is_discovered_once_and_its_claims_read_by_its_names() {
     );
 }
 
+/// Each claim name alone is enough for its claim to be read: a groups claim without `scp`, and
+/// `scp` without a groups claim of its own (the second pass over the payload is made when any
+/// one of them is named).
+#[tokio::test]
+async fn a_groups_claim_or_scp_alone_is_read() {
+    let key = TestKey::shared(0);
+    let roles_only = IssuerConfig {
+        groups_claim: Some("roles".into()),
+        scopes_claim: ScopesClaim::Scope,
+        ..okta()
+    };
+    let scp_only = IssuerConfig {
+        groups_claim: None,
+        ..okta()
+    };
+    for (name, config, groups, scopes) in [
+        (
+            "roles, no scp",
+            roles_only,
+            vec!["reader"],
+            vec!["items/write"],
+        ),
+        (
+            "scp, no groups claim",
+            scp_only,
+            vec![],
+            vec!["items/read", "openid"],
+        ),
+    ] {
+        let h = generic_harness(vec![config]);
+        serve_okta(&h, key);
+        let token = okta_token(key, |_, claims| {
+            claims["roles"] = json!(["reader"]);
+            claims["scope"] = json!("items/write");
+        });
+        let claims = h.verifier.verify(&token).await.unwrap();
+        assert_eq!(claims.groups, groups, "{name}");
+        assert_eq!(claims.scopes, scopes, "{name}");
+    }
+}
+
 #[tokio::test]
 async fn each_entry_checks_its_own_audience_typ_and_claim_types() {
     let key = TestKey::shared(0);

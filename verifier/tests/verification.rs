@@ -549,6 +549,19 @@ async fn expiry_and_not_before_with_skew() {
             .await
             .is_ok()
     );
+    // `nbf` is the first second the token is valid (RFC 7519 §4.1.5: not accepted *before* it).
+    assert!(
+        strict
+            .verifier
+            .verify(&at(now + 60, Some(now)))
+            .await
+            .is_ok(),
+        "nbf == now is valid"
+    );
+    assert_eq!(
+        reason(&strict, &at(now + 60, Some(now + 1))).await,
+        Reason::NotYetValid
+    );
     assert_eq!(
         reason(&strict, &at(now + 600, Some(now + 30))).await,
         Reason::NotYetValid
