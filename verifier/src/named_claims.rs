@@ -191,6 +191,23 @@ mod tests {
         assert_eq!(claims.groups.unwrap(), vec!["admin"]);
         let scp = read(br#"{"scp":"a b"}"#, None, true, &["scp".to_owned()]).unwrap();
         assert_eq!(scp.scp.unwrap(), vec!["a", "b"]);
+        // A kept claim that is neither the groups claim nor `scp` is only kept, even when
+        // `scp` is read too.
+        let both = read(
+            br#"{"custom:tenant":"acme","scp":"a b"}"#,
+            None,
+            true,
+            &["custom:tenant".to_owned()],
+        )
+        .unwrap();
+        assert_eq!(both.scp.unwrap(), vec!["a", "b"]);
+        assert_eq!(
+            both.kept,
+            vec![(
+                "custom:tenant".to_owned(),
+                ClaimValue::String("acme".into())
+            )]
+        );
         let null = read(br#"{"n":null}"#, None, false, &kept).unwrap();
         assert_eq!(null.kept, vec![("n".to_owned(), ClaimValue::Other)]);
         for (name, payload) in [
