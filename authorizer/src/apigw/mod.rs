@@ -4,16 +4,21 @@
 //! Answers follow API Gateway's contract: an invalid token fails the invocation with exactly
 //! `Unauthorized` (401); a valid one gets a cache-safe policy (or an HTTP API simple response),
 //! which denies the whole stage (403) when the token lacks a required scope or group or fails a
-//! `REQUIRED_CLAIMS` rule, and denies each route whose `ROUTE_RULES` entry it fails; missing
-//! keys, a malformed event or a deployment that does not match the configuration fail with
-//! another message (500), never an Allow.
+//! `REQUIRED_CLAIMS` rule, and denies each route whose `ROUTE_RULES` entry it fails; a token on
+//! the revocation list (when one is configured) is `Unauthorized` too; missing keys, an
+//! unreadable revocation list (unless `REVOCATION_FAILURE=open`), a malformed event or a
+//! deployment that does not match the configuration fail with another message (500), never an
+//! Allow.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::Value;
 
-use cognito_verifier::{Reason, Rejection, Verifier, VerifyError, token_from_authorization};
+use cognito_verifier::{
+    Reason, Rejection, RevocationCheck, RevocationError, Unrevoked, Verifier, VerifyError,
+    token_from_authorization,
+};
 
 mod arn;
 mod event;
@@ -64,6 +69,10 @@ pub enum AuthorizerError {
     /// No signing key can be had: API Gateway answers 500 (the caller's token may be fine).
     #[error("Signing keys are unavailable")]
     KeysUnavailable,
+    /// The revocation list cannot be read and `REVOCATION_FAILURE` is `closed`: API Gateway
+    /// answers 500 (the caller's token may be fine).
+    #[error("Revocation list is unavailable")]
+    RevocationUnavailable,
     /// The event is not an authorizer event this function understands.
     #[error("Unsupported authorizer event")]
     UnsupportedEvent,
@@ -85,6 +94,7 @@ impl AuthorizerError {
         match self {
             AuthorizerError::Unauthorized { .. } => "Unauthorized",
             AuthorizerError::KeysUnavailable => "KeysUnavailable",
+            AuthorizerError::RevocationUnavailable => "RevocationUnavailable",
             AuthorizerError::UnsupportedEvent => "UnsupportedEvent",
             AuthorizerError::InvalidMethodArn => "InvalidMethodArn",
             AuthorizerError::IdentitySourceMismatch => "IdentitySourceMismatch",
@@ -96,6 +106,7 @@ impl AuthorizerError {
         match self {
             AuthorizerError::Unauthorized { rejection, .. } => rejection.reason.code(),
             AuthorizerError::KeysUnavailable => "jwks_unavailable",
+            AuthorizerError::RevocationUnavailable => "revocation_unavailable",
             AuthorizerError::UnsupportedEvent => "unsupported_event",
             AuthorizerError::InvalidMethodArn => "invalid_method_arn",
             AuthorizerError::IdentitySourceMismatch => "identity_source_mismatch",
@@ -109,6 +120,7 @@ pub struct Authorizer {
     route_rules: Arc<RouteRules>,
     http_api_response: HttpApiResponse,
     identity_sources: IdentitySources,
+    revocation: Option<RevocationCheck>,
 }
 
 impl Authorizer {
@@ -126,7 +138,14 @@ impl Authorizer {
             route_rules: Arc::new(route_rules),
             http_api_response,
             identity_sources: IdentitySources::authorization(route_key),
+            revocation: None,
         }
+    }
+
+    /// Checks every valid token against the revocation list (`REVOCATION_TABLE`).
+    pub fn with_revocation(mut self, revocation: RevocationCheck) -> Self {
+        self.revocation = Some(revocation);
+        self
     }
 
     /// The identity sources HTTP API events must carry (`IDENTITY_SOURCES`).
@@ -278,6 +297,36 @@ impl Authorizer {
             }
         };
         let sub = claims.sub.clone();
+        // Only an authentic, valid token is looked up: a forged one costs no table read.
+        if let Some(revocation) = &self.revocation {
+            match revocation.check(&claims).await {
+                Ok(Unrevoked::Checked) => {}
+                Ok(Unrevoked::FailedOpen(error)) => {
+                    tracing::error!(
+                        reason = "revocation_unavailable",
+                        policy = "open",
+                        error = %error,
+                        sub = %sub,
+                        "revocation list unreadable: allowing the token unchecked (REVOCATION_FAILURE=open)"
+                    );
+                }
+                Err(RevocationError::Revoked(rejection)) => {
+                    return Err(AuthorizerError::Unauthorized {
+                        rejection,
+                        sub: Some(sub),
+                    });
+                }
+                Err(RevocationError::Unavailable(error)) => {
+                    tracing::error!(
+                        reason = "revocation_unavailable",
+                        policy = "closed",
+                        error = %error,
+                        "revocation list unreadable: refusing to answer (REVOCATION_FAILURE=closed)"
+                    );
+                    return Err(AuthorizerError::RevocationUnavailable);
+                }
+            }
+        }
         let response = if simple {
             let is_authorized = policy::simple_request_allowed(
                 &arn,

@@ -17,6 +17,7 @@ use values::{number, optional_list};
 use crate::apigw::{
     Authorizer, HttpApiResponse, IdentitySources, RouteRules, answers_cached_per_route,
 };
+use crate::revocation::{REVOCATION_VARIABLES, RevocationSettings};
 
 /// Everything the Lambda authorizer needs.
 #[derive(Clone, Debug)]
@@ -35,6 +36,19 @@ pub struct AuthorizerConfig {
     pub jwks_timeout: Duration,
     /// `JWKS_REFRESH_COOLDOWN_SECONDS`; defaults to 10 s.
     pub jwks_refresh_cooldown: Duration,
+    /// The revocation list (`REVOCATION_TABLE` and its settings); `None`: no revocation check.
+    pub revocation: Option<RevocationSettings>,
+}
+
+/// Why [`AuthorizerConfig::build`] failed: an HTTP client could not be set up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// The JWKS fetcher's.
+    #[error("{0}")]
+    Jwks(#[from] JwksFetchError),
+    /// The revocation table reader's.
+    #[error("{0}")]
+    Revocation(#[from] cognito_verifier::RevocationLookupError),
 }
 
 const USER_POOL_ID: &str = "USER_POOL_ID";
@@ -84,20 +98,23 @@ pub const VARIABLES: [&str; 16] = [
 ];
 
 impl AuthorizerConfig {
-    /// Builds the production authorizer: HTTPS JWKS fetcher, system clock. Fails only when
-    /// the TLS stack cannot be set up.
-    pub fn build(self) -> Result<Authorizer, JwksFetchError> {
+    /// Builds the production authorizer: HTTPS JWKS fetcher, system clock, and the
+    /// revocation table reader when one is configured. Fails only when the TLS stack cannot be
+    /// set up.
+    pub fn build(self) -> Result<Authorizer, BuildError> {
         let verifier =
             Verifier::with_http(self.verifier, self.jwks_timeout, self.jwks_refresh_cooldown)?;
-        Ok(
-            Authorizer::new(verifier, self.route_rules, self.http_api_response)
-                .with_identity_sources(self.identity_sources),
-        )
+        let authorizer = Authorizer::new(verifier, self.route_rules, self.http_api_response)
+            .with_identity_sources(self.identity_sources);
+        Ok(match self.revocation {
+            Some(settings) => authorizer.with_revocation(settings.build()?),
+            None => authorizer,
+        })
     }
 
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        for variable in VARIABLES {
+        for variable in VARIABLES.into_iter().chain(REVOCATION_VARIABLES) {
             if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(variable) {
                 return Err(ConfigError::new(variable, "is not valid UTF-8"));
             }
@@ -178,6 +195,10 @@ impl AuthorizerConfig {
             ));
         }
 
+        let revocation = RevocationSettings::from_lookup(&get, |name, default, range| {
+            number(name, get(name), default, range)
+        })?;
+
         let verifier = VerifierConfig {
             pools: trust.pools,
             client_ids: trust.client_ids,
@@ -202,6 +223,7 @@ impl AuthorizerConfig {
             identity_sources,
             jwks_timeout: Duration::from_millis(jwks_timeout_ms),
             jwks_refresh_cooldown: Duration::from_secs(cooldown_seconds),
+            revocation,
         })
     }
 }
