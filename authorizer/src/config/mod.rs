@@ -233,3 +233,6 @@ mod tests;
 
 #[cfg(test)]
 mod claim_rules_tests;
+
+#[cfg(test)]
+mod revocation_tests;
