@@ -21,6 +21,9 @@ fn with(extra: &[(&str, &str)]) -> Result<AuthorizerConfig, ConfigError> {
     AuthorizerConfig::from_lookup(|name| map.get(name).map(|v| (*v).to_owned()))
 }
 
+/// A case's variables.
+type Variables<'a> = Vec<(&'a str, &'a str)>;
+
 fn aws_with(extra: &[(&str, &str)]) -> Result<AuthorizerConfig, ConfigError> {
     let mut all = AWS.to_vec();
     all.extend_from_slice(extra);
@@ -79,7 +82,7 @@ fn defaults_and_overrides() {
 
 #[test]
 fn bad_settings_stop_init_naming_the_variable() {
-    let cases: [(&str, Vec<(&str, &str)>, &str); 10] = [
+    let cases: [(&str, Variables, &str); 10] = [
         (
             "failure without a table",
             vec![("REVOCATION_FAILURE", "open")],
