@@ -16,8 +16,8 @@ use std::time::Instant;
 use serde_json::Value;
 
 use cognito_verifier::{
-    Reason, Rejection, RevocationCheck, RevocationError, Unrevoked, Verifier, VerifyError,
-    token_from_authorization,
+    Reason, Rejection, RevocationCheck, RevocationError, RevocationLookupError, Unrevoked,
+    Verifier, VerifyError, token_from_authorization,
 };
 
 mod arn;
@@ -72,7 +72,10 @@ pub enum AuthorizerError {
     /// The revocation list cannot be read and `REVOCATION_FAILURE` is `closed`: API Gateway
     /// answers 500 (the caller's token may be fine).
     #[error("Revocation list is unavailable")]
-    RevocationUnavailable,
+    RevocationUnavailable(
+        /// Why it could not be read (for the log; never a response body).
+        RevocationLookupError,
+    ),
     /// The event is not an authorizer event this function understands.
     #[error("Unsupported authorizer event")]
     UnsupportedEvent,
@@ -94,7 +97,7 @@ impl AuthorizerError {
         match self {
             AuthorizerError::Unauthorized { .. } => "Unauthorized",
             AuthorizerError::KeysUnavailable => "KeysUnavailable",
-            AuthorizerError::RevocationUnavailable => "RevocationUnavailable",
+            AuthorizerError::RevocationUnavailable(_) => "RevocationUnavailable",
             AuthorizerError::UnsupportedEvent => "UnsupportedEvent",
             AuthorizerError::InvalidMethodArn => "InvalidMethodArn",
             AuthorizerError::IdentitySourceMismatch => "IdentitySourceMismatch",
@@ -106,7 +109,7 @@ impl AuthorizerError {
         match self {
             AuthorizerError::Unauthorized { rejection, .. } => rejection.reason.code(),
             AuthorizerError::KeysUnavailable => "jwks_unavailable",
-            AuthorizerError::RevocationUnavailable => "revocation_unavailable",
+            AuthorizerError::RevocationUnavailable(_) => "revocation_unavailable",
             AuthorizerError::UnsupportedEvent => "unsupported_event",
             AuthorizerError::InvalidMethodArn => "invalid_method_arn",
             AuthorizerError::IdentitySourceMismatch => "identity_source_mismatch",
@@ -298,18 +301,12 @@ impl Authorizer {
         };
         let sub = claims.sub.clone();
         // Only an authentic, valid token is looked up: a forged one costs no table read.
+        let mut unchecked = None;
         if let Some(revocation) = &self.revocation {
             match revocation.check(&claims).await {
                 Ok(Unrevoked::Checked) => {}
-                Ok(Unrevoked::FailedOpen(error)) => {
-                    tracing::error!(
-                        reason = "revocation_unavailable",
-                        policy = "open",
-                        error = %error,
-                        sub = %sub,
-                        "revocation list unreadable: allowing the token unchecked (REVOCATION_FAILURE=open)"
-                    );
-                }
+                // REVOCATION_FAILURE=open: allowed, and the decision line says so at ERROR.
+                Ok(Unrevoked::FailedOpen(error)) => unchecked = Some(error),
                 Err(RevocationError::Revoked(rejection)) => {
                     return Err(AuthorizerError::Unauthorized {
                         rejection,
@@ -317,13 +314,7 @@ impl Authorizer {
                     });
                 }
                 Err(RevocationError::Unavailable(error)) => {
-                    tracing::error!(
-                        reason = "revocation_unavailable",
-                        policy = "closed",
-                        error = %error,
-                        "revocation list unreadable: refusing to answer (REVOCATION_FAILURE=closed)"
-                    );
-                    return Err(AuthorizerError::RevocationUnavailable);
+                    return Err(AuthorizerError::RevocationUnavailable(error));
                 }
             }
         }
@@ -350,7 +341,7 @@ impl Authorizer {
             let policy = PolicyResponse::new(&arn, Arc::clone(&self.route_rules), claims);
             policy_answer(event.kind, policy)
         };
-        Ok((response, Granted::Allowed { sub }))
+        Ok((response, Granted::Allowed { sub, unchecked }))
     }
 }
 
@@ -364,8 +355,12 @@ fn policy_answer(kind: EventKind, policy: PolicyResponse) -> AuthorizerResponse 
 
 /// What a successful invocation decided, for the log line.
 enum Granted {
-    /// Allowed (a REST or IAM policy may still deny some routes: see its statements).
-    Allowed { sub: String },
+    /// Allowed (a REST or IAM policy may still deny some routes: see its statements);
+    /// `unchecked` when the revocation list could not be read and the policy is open.
+    Allowed {
+        sub: String,
+        unchecked: Option<RevocationLookupError>,
+    },
     /// 403 on this request: a required scope or group is missing, a required claim rule
     /// fails, or a route rule fails.
     Denied { reason: &'static str, sub: String },
@@ -400,8 +395,24 @@ fn log_decision(
         Ok((_, Granted::Denied { reason, sub })) => {
             tracing::info!(event, decision = "deny", reason, sub = %sub, latency_us, metric, "authorization decision");
         }
-        Ok((_, Granted::Allowed { sub })) => {
+        Ok((
+            _,
+            Granted::Allowed {
+                sub,
+                unchecked: None,
+            },
+        )) => {
             tracing::info!(event, decision = "allow", reason = "valid_token", sub = %sub, latency_us, metric, "authorization decision");
+        }
+        // Loud on purpose: a token was let through without the revocation check.
+        Ok((
+            _,
+            Granted::Allowed {
+                sub,
+                unchecked: Some(error),
+            },
+        )) => {
+            tracing::error!(event, decision = "allow", reason = "revocation_unchecked", error = %error, sub = %sub, latency_us, metric, "authorization decision");
         }
         Err(AuthorizerError::Unauthorized { rejection, sub }) => {
             tracing::info!(
@@ -410,6 +421,17 @@ fn log_decision(
                 reason = rejection.reason.code(),
                 detail = rejection.detail,
                 sub = sub.as_deref(),
+                latency_us,
+                metric,
+                "authorization decision"
+            );
+        }
+        Err(AuthorizerError::RevocationUnavailable(cause)) => {
+            tracing::error!(
+                event,
+                decision = "error",
+                reason = "revocation_unavailable",
+                error = %cause,
                 latency_us,
                 metric,
                 "authorization decision"

@@ -23,7 +23,9 @@ fn every_error_has_its_lambda_error_type_message_and_reason() {
             "jwks_unavailable",
         ),
         (
-            AuthorizerError::RevocationUnavailable,
+            AuthorizerError::RevocationUnavailable(
+                cognito_verifier::RevocationLookupError::Timeout,
+            ),
             "RevocationUnavailable",
             "Revocation list is unavailable",
             "revocation_unavailable",
