@@ -169,8 +169,22 @@ async fn authorizer(settings: RevocationSettings) -> (Authorizer, JwksServer) {
         verifier, server, ..
     } = harness(&[TestKey::shared(0)], |_| {}).await;
     let authorizer = Authorizer::new(verifier, RouteRules::default(), HttpApiResponse::Simple)
-        .with_revocation(settings.build().unwrap());
+        .with_revocation(
+            settings
+                .build(
+                    testkit_client(),
+                    std::sync::Arc::new(cognito_verifier::SystemClock),
+                )
+                .unwrap(),
+        );
     (authorizer, server)
+}
+
+/// A client like the production one (the JWKS fetcher's: no redirects).
+fn testkit_client() -> reqwest::Client {
+    cognito_verifier::HttpJwksFetcher::new(Duration::from_secs(2))
+        .unwrap()
+        .client()
 }
 
 /// An access token of `sub`, issued at `iat`, of session `origin_jti`.

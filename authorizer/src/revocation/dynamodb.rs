@@ -37,9 +37,10 @@ pub struct DynamoDbLookup {
 }
 
 impl DynamoDbLookup {
-    /// A lookup of `table` at `endpoint` (validated: `https`, or `http` on loopback), each
-    /// request bounded by `timeout`. Fails when the TLS stack cannot be set up.
+    /// A lookup of `table` at `endpoint` (validated: `https`, or `http` on loopback) through
+    /// `client` (which must follow no redirect), each request bounded by `timeout`.
     pub fn new(
+        client: reqwest::Client,
         endpoint: &str,
         table: String,
         signer: Signer,
@@ -53,12 +54,6 @@ impl DynamoDbLookup {
             (Some(host), None) => host.to_owned(),
             (None, _) => return Err(RevocationLookupError::Invalid("endpoint has no host")),
         };
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| RevocationLookupError::Transport(e.without_url().to_string()))?;
         Ok(DynamoDbLookup {
             client,
             endpoint: endpoint.trim_end_matches('/').to_owned(),
@@ -101,7 +96,10 @@ impl DynamoDbLookup {
         let signed = self
             .signer
             .sign(&self.host, &headers, &body, self.clock.unix_seconds());
-        let mut request = self.client.post(format!("{}/", self.endpoint));
+        let mut request = self
+            .client
+            .post(format!("{}/", self.endpoint))
+            .timeout(self.timeout);
         for (name, value) in headers {
             request = request.header(name, value);
         }

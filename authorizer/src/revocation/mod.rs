@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cognito_verifier::{
-    ConfigError, FailurePolicy, RevocationCheck, RevocationLookupError, SystemClock, parse_endpoint,
+    Clock, ConfigError, FailurePolicy, RevocationCheck, RevocationLookupError, parse_endpoint,
 };
 
 pub use dynamodb::{DynamoDbLookup, KEY_ATTRIBUTE};
@@ -146,16 +146,21 @@ impl RevocationSettings {
         }))
     }
 
-    /// The check, reading the table with the system clock. Fails only when the TLS stack
-    /// cannot be set up.
-    pub fn build(self) -> Result<RevocationCheck, RevocationLookupError> {
-        let clock = Arc::new(SystemClock);
+    /// The check, reading the table through `client` (shared with the JWKS fetcher: no second
+    /// TLS set-up at start-up), signing and judging expiry with `clock`. Fails only when the
+    /// endpoint cannot be used.
+    pub fn build(
+        self,
+        client: reqwest::Client,
+        clock: Arc<dyn Clock>,
+    ) -> Result<RevocationCheck, RevocationLookupError> {
         let lookup = DynamoDbLookup::new(
+            client,
             &self.endpoint,
             self.table,
             self.signer,
             self.timeout,
-            clock.clone(),
+            Arc::clone(&clock),
         )?;
         Ok(RevocationCheck::new(
             Arc::new(lookup),
