@@ -24,6 +24,7 @@
 mod apigw;
 mod config;
 pub mod lambda_log;
+pub mod revocation;
 
 pub use apigw::{
     Authorizer, AuthorizerError, AuthorizerEvent, AuthorizerResponse, Effect, EventKind,
@@ -31,4 +32,4 @@ pub use apigw::{
     RouteRule, RouteRules, SimpleResponse, Statement, UnsupportedEvent, detect, groups_json,
     wildcard_match,
 };
-pub use config::{AuthorizerConfig, VARIABLES};
+pub use config::{AuthorizerConfig, BuildError, VARIABLES};

@@ -207,3 +207,78 @@ async fn a_500_is_one_error_line() {
     // At ERROR the JWKS fetch failures (WARN) are not written: the one line is the 500.
     assert_eq!(lines.len(), 1, "{logs}");
 }
+
+/// With `REVOCATION_TABLE` set and the table unreachable: `closed` answers 500 in one ERROR
+/// decision line naming `revocation_unavailable`; `open` allows, and its one decision line is
+/// at ERROR too (`revocation_unchecked`), so an operator sees every unchecked Allow. Neither
+/// writes the token or the secret key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_revocation_list_is_one_error_line_closed_or_open() {
+    let key = TestKey::shared(0);
+    let jwks = JwksServer::start(TestKey::jwks(&[key]).to_string()).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let table_endpoint = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let staff = token(key, &["staff"]);
+    for (policy, answered, reason) in [
+        ("closed", "error", "revocation_unavailable"),
+        ("open", "allow", "revocation_unchecked"),
+    ] {
+        let mut runtime = RuntimeApi::start().await;
+        let mut env = env(jwks.base_url());
+        env.extend([
+            ("REVOCATION_TABLE", "revocations".to_owned()),
+            ("REVOCATION_FAILURE", policy.to_owned()),
+            ("AWS_REGION", "ap-northeast-1".to_owned()),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE".to_owned()),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                "secret-key-never-logged".to_owned(),
+            ),
+            ("AWS_ENDPOINT_URL_DYNAMODB", table_endpoint.clone()),
+        ]);
+        let function = spawn(&runtime, env, &format!("decision-log-revocation-{policy}"));
+        let reply = runtime
+            .invoke(&format!("req-{policy}"), &event(&staff), WAIT)
+            .await;
+        let outcome = reply.map(|reply| reply.outcome);
+        match answered {
+            "error" => assert!(
+                matches!(outcome, Some(Outcome::Error(_))),
+                "{policy}: {outcome:?}"
+            ),
+            _ => assert!(
+                matches!(&outcome, Some(Outcome::Response(r)) if r["policyDocument"]["Statement"][0]["Effect"] == "Allow"),
+                "{policy}: {outcome:?}"
+            ),
+        }
+        let logs = function.log();
+        let lines = json_lines(&logs);
+        let decided = decisions(&lines);
+        assert_eq!(decided.len(), 1, "{policy}: one decision line:\n{logs}");
+        let line = decided[0];
+        assert_eq!(
+            (
+                line["level"].as_str(),
+                line["decision"].as_str(),
+                line["reason"].as_str()
+            ),
+            (Some("ERROR"), Some(answered), Some(reason)),
+            "{policy}: {line}"
+        );
+        assert!(
+            line["error"].is_string(),
+            "{policy}: names the failure: {line}"
+        );
+        assert_valid_emf(line);
+        let signature = staff.rsplit_once('.').unwrap().1;
+        assert!(
+            !logs.contains(signature),
+            "{policy}: a token reached the logs"
+        );
+        assert!(
+            !logs.contains("secret-key-never-logged"),
+            "{policy}: the secret key reached the logs"
+        );
+    }
+}

@@ -62,6 +62,11 @@ pub struct VerifiedClaims {
     pub expires_at: u64,
     /// `auth_time`, when present: when the user last signed in.
     pub auth_time: Option<u64>,
+    /// `iat`, when present: when the token was issued (compared with a user's sign-out time
+    /// by the revocation check).
+    pub issued_at: Option<u64>,
+    /// Cognito's `origin_jti`, when present: the session (refresh token) the token belongs to.
+    pub origin_jti: Option<String>,
     /// Whether the token is a user's or a machine's (client credentials); `None` when its
     /// shape says neither (see [`CallerKind`]).
     pub caller: Option<CallerKind>,
@@ -189,6 +194,8 @@ pub fn validate(
         issuer_name: trusted.name.clone(),
         expires_at,
         auth_time: claims.auth_time.map(|t| t.0),
+        issued_at: claims.iat.map(|t| t.0),
+        origin_jti: claims.origin_jti.as_deref().map(str::to_owned),
         caller,
         verified_at: now,
         rule_claims,

@@ -10,6 +10,7 @@ mod jwks;
 mod named_claims;
 mod raw_claims;
 mod rejection;
+mod revocation;
 pub mod strict_json;
 mod token;
 mod verifier;
@@ -29,6 +30,11 @@ pub use jwks::{
     MAX_JWKS_BYTES, MAX_RSA_BITS, MIN_RSA_BITS, VerificationKey, parse_jwks,
 };
 pub use rejection::{Reason, Rejection};
+pub use revocation::{
+    FailurePolicy, LookupFuture, MAX_CACHED_ANSWERS, RevocationCheck, RevocationEntry,
+    RevocationError, RevocationKeys, RevocationLookup, RevocationLookupError, RevocationRecords,
+    Unrevoked,
+};
 pub use token::token_from_authorization;
 pub use verifier::{PREFETCH_LIMIT, Verifier, VerifyError};
 

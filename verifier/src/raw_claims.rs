@@ -54,11 +54,14 @@ pub struct RawClaims<'a> {
     pub exp: Option<NumericDate>,
     #[serde(default, deserialize_with = "present")]
     pub nbf: Option<NumericDate>,
-    /// Parsed for its type only: a mistyped `iat` makes the token invalid, like any claim the
-    /// verifier knows. Its value is not used.
+    /// A mistyped `iat` makes the token invalid, like any claim the verifier knows. Its value
+    /// is passed on (revocation compares it with a user's sign-out time), never checked here.
     #[serde(default, deserialize_with = "present")]
-    #[allow(dead_code)]
     pub iat: Option<NumericDate>,
+    /// Cognito's session identifier, shared by the ID and access tokens of one refresh token
+    /// (what `RevokeToken` revokes). Passed on for the revocation list.
+    #[serde(default, borrow, deserialize_with = "present_str")]
+    pub origin_jti: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "present")]
     pub auth_time: Option<NumericDate>,
 }

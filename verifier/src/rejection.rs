@@ -48,6 +48,9 @@ pub enum Reason {
     StaleAuthTime,
     /// A claim rule accepts user tokens only (or machine tokens only) and this is not one.
     TokenKind,
+    /// The token is valid but revoked: its user signed out everywhere after it was issued, or
+    /// its session (`origin_jti`) was revoked (the opt-in revocation list).
+    Revoked,
 }
 
 impl Reason {
@@ -73,6 +76,7 @@ impl Reason {
             Reason::ClaimMismatch => "claim_mismatch",
             Reason::StaleAuthTime => "stale_auth_time",
             Reason::TokenKind => "token_kind",
+            Reason::Revoked => "revoked",
         }
     }
 }
@@ -131,6 +135,7 @@ mod tests {
             (Reason::ClaimMismatch, "claim_mismatch"),
             (Reason::StaleAuthTime, "stale_auth_time"),
             (Reason::TokenKind, "token_kind"),
+            (Reason::Revoked, "revoked"),
         ];
         let mut seen = std::collections::HashSet::new();
         for (reason, code) in table {

@@ -4,16 +4,21 @@
 //! Answers follow API Gateway's contract: an invalid token fails the invocation with exactly
 //! `Unauthorized` (401); a valid one gets a cache-safe policy (or an HTTP API simple response),
 //! which denies the whole stage (403) when the token lacks a required scope or group or fails a
-//! `REQUIRED_CLAIMS` rule, and denies each route whose `ROUTE_RULES` entry it fails; missing
-//! keys, a malformed event or a deployment that does not match the configuration fail with
-//! another message (500), never an Allow.
+//! `REQUIRED_CLAIMS` rule, and denies each route whose `ROUTE_RULES` entry it fails; a token on
+//! the revocation list (when one is configured) is `Unauthorized` too; missing keys, an
+//! unreadable revocation list (unless `REVOCATION_FAILURE=open`), a malformed event or a
+//! deployment that does not match the configuration fail with another message (500), never an
+//! Allow.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::Value;
 
-use cognito_verifier::{Reason, Rejection, Verifier, VerifyError, token_from_authorization};
+use cognito_verifier::{
+    Reason, Rejection, RevocationCheck, RevocationError, RevocationLookupError, Unrevoked,
+    Verifier, VerifyError, token_from_authorization,
+};
 
 mod arn;
 mod event;
@@ -64,6 +69,13 @@ pub enum AuthorizerError {
     /// No signing key can be had: API Gateway answers 500 (the caller's token may be fine).
     #[error("Signing keys are unavailable")]
     KeysUnavailable,
+    /// The revocation list cannot be read and `REVOCATION_FAILURE` is `closed`: API Gateway
+    /// answers 500 (the caller's token may be fine).
+    #[error("Revocation list is unavailable")]
+    RevocationUnavailable(
+        /// Why it could not be read (for the log; never a response body).
+        RevocationLookupError,
+    ),
     /// The event is not an authorizer event this function understands.
     #[error("Unsupported authorizer event")]
     UnsupportedEvent,
@@ -85,6 +97,7 @@ impl AuthorizerError {
         match self {
             AuthorizerError::Unauthorized { .. } => "Unauthorized",
             AuthorizerError::KeysUnavailable => "KeysUnavailable",
+            AuthorizerError::RevocationUnavailable(_) => "RevocationUnavailable",
             AuthorizerError::UnsupportedEvent => "UnsupportedEvent",
             AuthorizerError::InvalidMethodArn => "InvalidMethodArn",
             AuthorizerError::IdentitySourceMismatch => "IdentitySourceMismatch",
@@ -96,6 +109,7 @@ impl AuthorizerError {
         match self {
             AuthorizerError::Unauthorized { rejection, .. } => rejection.reason.code(),
             AuthorizerError::KeysUnavailable => "jwks_unavailable",
+            AuthorizerError::RevocationUnavailable(_) => "revocation_unavailable",
             AuthorizerError::UnsupportedEvent => "unsupported_event",
             AuthorizerError::InvalidMethodArn => "invalid_method_arn",
             AuthorizerError::IdentitySourceMismatch => "identity_source_mismatch",
@@ -109,6 +123,7 @@ pub struct Authorizer {
     route_rules: Arc<RouteRules>,
     http_api_response: HttpApiResponse,
     identity_sources: IdentitySources,
+    revocation: Option<RevocationCheck>,
 }
 
 impl Authorizer {
@@ -126,7 +141,14 @@ impl Authorizer {
             route_rules: Arc::new(route_rules),
             http_api_response,
             identity_sources: IdentitySources::authorization(route_key),
+            revocation: None,
         }
+    }
+
+    /// Checks every valid token against the revocation list (`REVOCATION_TABLE`).
+    pub fn with_revocation(mut self, revocation: RevocationCheck) -> Self {
+        self.revocation = Some(revocation);
+        self
     }
 
     /// The identity sources HTTP API events must carry (`IDENTITY_SOURCES`).
@@ -278,6 +300,24 @@ impl Authorizer {
             }
         };
         let sub = claims.sub.clone();
+        // Only an authentic, valid token is looked up: a forged one costs no table read.
+        let mut unchecked = None;
+        if let Some(revocation) = &self.revocation {
+            match revocation.check(&claims).await {
+                Ok(Unrevoked::Checked) => {}
+                // REVOCATION_FAILURE=open: allowed, and the decision line says so at ERROR.
+                Ok(Unrevoked::FailedOpen(error)) => unchecked = Some(error),
+                Err(RevocationError::Revoked(rejection)) => {
+                    return Err(AuthorizerError::Unauthorized {
+                        rejection,
+                        sub: Some(sub),
+                    });
+                }
+                Err(RevocationError::Unavailable(error)) => {
+                    return Err(AuthorizerError::RevocationUnavailable(error));
+                }
+            }
+        }
         let response = if simple {
             let is_authorized = policy::simple_request_allowed(
                 &arn,
@@ -301,7 +341,7 @@ impl Authorizer {
             let policy = PolicyResponse::new(&arn, Arc::clone(&self.route_rules), claims);
             policy_answer(event.kind, policy)
         };
-        Ok((response, Granted::Allowed { sub }))
+        Ok((response, Granted::Allowed { sub, unchecked }))
     }
 }
 
@@ -315,8 +355,12 @@ fn policy_answer(kind: EventKind, policy: PolicyResponse) -> AuthorizerResponse 
 
 /// What a successful invocation decided, for the log line.
 enum Granted {
-    /// Allowed (a REST or IAM policy may still deny some routes: see its statements).
-    Allowed { sub: String },
+    /// Allowed (a REST or IAM policy may still deny some routes: see its statements);
+    /// `unchecked` when the revocation list could not be read and the policy is open.
+    Allowed {
+        sub: String,
+        unchecked: Option<RevocationLookupError>,
+    },
     /// 403 on this request: a required scope or group is missing, a required claim rule
     /// fails, or a route rule fails.
     Denied { reason: &'static str, sub: String },
@@ -351,8 +395,24 @@ fn log_decision(
         Ok((_, Granted::Denied { reason, sub })) => {
             tracing::info!(event, decision = "deny", reason, sub = %sub, latency_us, metric, "authorization decision");
         }
-        Ok((_, Granted::Allowed { sub })) => {
+        Ok((
+            _,
+            Granted::Allowed {
+                sub,
+                unchecked: None,
+            },
+        )) => {
             tracing::info!(event, decision = "allow", reason = "valid_token", sub = %sub, latency_us, metric, "authorization decision");
+        }
+        // Loud on purpose: a token was let through without the revocation check.
+        Ok((
+            _,
+            Granted::Allowed {
+                sub,
+                unchecked: Some(error),
+            },
+        )) => {
+            tracing::error!(event, decision = "allow", reason = "revocation_unchecked", error = %error, sub = %sub, latency_us, metric, "authorization decision");
         }
         Err(AuthorizerError::Unauthorized { rejection, sub }) => {
             tracing::info!(
@@ -361,6 +421,17 @@ fn log_decision(
                 reason = rejection.reason.code(),
                 detail = rejection.detail,
                 sub = sub.as_deref(),
+                latency_us,
+                metric,
+                "authorization decision"
+            );
+        }
+        Err(AuthorizerError::RevocationUnavailable(cause)) => {
+            tracing::error!(
+                event,
+                decision = "error",
+                reason = "revocation_unavailable",
+                error = %cause,
                 latency_us,
                 metric,
                 "authorization decision"

@@ -23,6 +23,14 @@ fn every_error_has_its_lambda_error_type_message_and_reason() {
             "jwks_unavailable",
         ),
         (
+            AuthorizerError::RevocationUnavailable(
+                cognito_verifier::RevocationLookupError::Timeout,
+            ),
+            "RevocationUnavailable",
+            "Revocation list is unavailable",
+            "revocation_unavailable",
+        ),
+        (
             AuthorizerError::UnsupportedEvent,
             "UnsupportedEvent",
             "Unsupported authorizer event",

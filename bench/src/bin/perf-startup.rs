@@ -13,6 +13,7 @@
 //! Then one process serves `--invocations` events (valid, expired, tampered and unknown-kid
 //! tokens in turn) and its peak RSS (VmHWM from /proc) is read before it is stopped.
 //! `--baseline` runs the same cold starts for the api-handler (no JWKS) for comparison.
+//! `PERF_AUTHORIZER_ENV="NAME=value;..."` adds settings to the authorizer's environment.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -40,11 +41,19 @@ fn is_error(reply: &Reply) -> bool {
 
 fn spawn(runtime: &RuntimeApi, binary: &Path, jwks: &JwksServer, log: &Path) -> FunctionProcess {
     let endpoint = jwks.base_url();
-    let env = [
-        ("USER_POOL_ID", POOL),
-        ("APP_CLIENT_ID", CLIENT),
-        ("COGNITO_ENDPOINT", endpoint.as_str()),
+    let mut env = vec![
+        ("USER_POOL_ID".to_owned(), POOL.to_owned()),
+        ("APP_CLIENT_ID".to_owned(), CLIENT.to_owned()),
+        ("COGNITO_ENDPOINT".to_owned(), endpoint),
     ];
+    // PERF_AUTHORIZER_ENV="NAME=value;NAME=value": extra settings for the authorizer under
+    // test (e.g. REVOCATION_TABLE and its AWS variables, to compare start-up with it on).
+    if let Ok(extra) = std::env::var("PERF_AUTHORIZER_ENV") {
+        for pair in extra.split(';').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').expect("PERF_AUTHORIZER_ENV: NAME=value");
+            env.push((name.to_owned(), value.to_owned()));
+        }
+    }
     runtime.spawn_function(binary, env, log)
 }
 

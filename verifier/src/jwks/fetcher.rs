@@ -67,6 +67,14 @@ impl HttpJwksFetcher {
         Ok(HttpJwksFetcher { client, timeout })
     }
 
+    /// The HTTP client underneath (a cheap handle to the same connection pool and TLS set-up),
+    /// for other requests of this process: building a second client costs milliseconds of
+    /// start-up. It follows no redirect; its timeouts are this fetcher's unless a request sets
+    /// its own.
+    pub fn client(&self) -> reqwest::Client {
+        self.client.clone()
+    }
+
     async fn fetch_body(&self, url: &str) -> Result<Vec<u8>, JwksFetchError> {
         let mut response = self.client.get(url).send().await.map_err(transport_error)?;
         let status = response.status().as_u16();

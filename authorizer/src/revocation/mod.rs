@@ -1,0 +1,172 @@
+//! The opt-in revocation list's AWS side: its settings from the environment, and the
+//! DynamoDB reader behind the verifier's [`cognito_verifier::RevocationLookup`] seam.
+//!
+//! Unset `REVOCATION_TABLE` means no revocation check: nothing here is read or built, so
+//! the authorizer starts and answers exactly as without this module. Set, every setting is
+//! checked at init, credentials included, so a missing one stops the function with its name.
+
+mod dynamodb;
+mod sigv4;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cognito_verifier::{
+    Clock, ConfigError, FailurePolicy, RevocationCheck, RevocationLookupError, parse_endpoint,
+};
+
+pub use dynamodb::{DynamoDbLookup, KEY_ATTRIBUTE};
+pub use sigv4::{Credentials, Signer};
+
+/// The table's name; setting it turns the check on.
+pub const REVOCATION_TABLE: &str = "REVOCATION_TABLE";
+/// How long an answer is reused (seconds; default 30, 0 = ask every time).
+pub const REVOCATION_CACHE_SECONDS: &str = "REVOCATION_CACHE_SECONDS";
+/// `closed` (default: 500 when the table cannot be read) or `open` (allow, log an error).
+pub const REVOCATION_FAILURE: &str = "REVOCATION_FAILURE";
+/// The bound on one lookup (milliseconds; default 1000).
+pub const REVOCATION_TIMEOUT_MS: &str = "REVOCATION_TIMEOUT_MS";
+/// What this module reads (`AWS_*` only when `REVOCATION_TABLE` is set).
+pub const REVOCATION_VARIABLES: [&str; 10] = [
+    REVOCATION_TABLE,
+    REVOCATION_CACHE_SECONDS,
+    REVOCATION_FAILURE,
+    REVOCATION_TIMEOUT_MS,
+    "AWS_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL",
+];
+
+/// The revocation check's settings.
+#[derive(Clone, Debug)]
+pub struct RevocationSettings {
+    /// `REVOCATION_TABLE`.
+    pub table: String,
+    /// `REVOCATION_CACHE_SECONDS`.
+    pub cache_for: Duration,
+    /// `REVOCATION_FAILURE`.
+    pub failure: FailurePolicy,
+    /// `REVOCATION_TIMEOUT_MS`.
+    pub timeout: Duration,
+    /// `AWS_ENDPOINT_URL_DYNAMODB`, else `AWS_ENDPOINT_URL`, else the Region's endpoint.
+    pub endpoint: String,
+    /// The signer: the Lambda role's credentials and `AWS_REGION`.
+    pub signer: Signer,
+}
+
+impl RevocationSettings {
+    /// Reads the settings through `get` (blank values already count as unset): `None` when
+    /// `REVOCATION_TABLE` is unset, an error naming the variable when anything is wrong.
+    pub fn from_lookup(
+        get: &impl Fn(&str) -> Option<String>,
+        number: impl Fn(&'static str, u64, std::ops::RangeInclusive<u64>) -> Result<u64, ConfigError>,
+    ) -> Result<Option<Self>, ConfigError> {
+        let Some(table) = get(REVOCATION_TABLE).map(|t| t.trim().to_owned()) else {
+            for variable in [
+                REVOCATION_CACHE_SECONDS,
+                REVOCATION_FAILURE,
+                REVOCATION_TIMEOUT_MS,
+            ] {
+                if get(variable).is_some() {
+                    return Err(ConfigError::new(
+                        variable,
+                        "is set but REVOCATION_TABLE is not (revocation is off)",
+                    ));
+                }
+            }
+            return Ok(None);
+        };
+        // DynamoDB's table name rule: 3 to 255 of a-z, A-Z, 0-9, '_', '-', '.'.
+        let valid_name = (3..=255).contains(&table.len())
+            && table
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !valid_name {
+            return Err(ConfigError::new(
+                REVOCATION_TABLE,
+                "is not a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, _ - .)",
+            ));
+        }
+        let cache_seconds = number(REVOCATION_CACHE_SECONDS, 30, 0..=3600)?;
+        let timeout_ms = number(REVOCATION_TIMEOUT_MS, 1000, 1..=29_000)?;
+        let failure = match get(REVOCATION_FAILURE).as_deref().map(str::trim) {
+            None | Some("closed") => FailurePolicy::Closed,
+            Some("open") => FailurePolicy::Open,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    REVOCATION_FAILURE,
+                    format!("{other:?} is not one of closed, open"),
+                ));
+            }
+        };
+        let required = |name: &'static str| {
+            get(name).ok_or_else(|| {
+                ConfigError::new(name, "is required when REVOCATION_TABLE is set but not set")
+            })
+        };
+        let region = required("AWS_REGION")?.trim().to_owned();
+        if region.is_empty()
+            || !region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(ConfigError::new("AWS_REGION", "is not a Region name"));
+        }
+        let credentials = Credentials {
+            access_key_id: required("AWS_ACCESS_KEY_ID")?.trim().to_owned(),
+            secret_access_key: required("AWS_SECRET_ACCESS_KEY")?.trim().to_owned(),
+            session_token: get("AWS_SESSION_TOKEN").map(|t| t.trim().to_owned()),
+        };
+        let (endpoint_variable, endpoint) = match get("AWS_ENDPOINT_URL_DYNAMODB") {
+            Some(url) => ("AWS_ENDPOINT_URL_DYNAMODB", url),
+            None => match get("AWS_ENDPOINT_URL") {
+                Some(url) => ("AWS_ENDPOINT_URL", url),
+                None => (
+                    "AWS_REGION",
+                    format!("https://dynamodb.{region}.amazonaws.com"),
+                ),
+            },
+        };
+        let endpoint =
+            parse_endpoint(&endpoint).map_err(|e| ConfigError::new(endpoint_variable, e))?;
+        Ok(Some(RevocationSettings {
+            table,
+            cache_for: Duration::from_secs(cache_seconds),
+            failure,
+            timeout: Duration::from_millis(timeout_ms),
+            endpoint,
+            signer: Signer {
+                credentials,
+                region,
+                service: "dynamodb",
+            },
+        }))
+    }
+
+    /// The check, reading the table through `client` (shared with the JWKS fetcher: no second
+    /// TLS set-up at start-up), signing and judging expiry with `clock`. Fails only when the
+    /// endpoint cannot be used.
+    pub fn build(
+        self,
+        client: reqwest::Client,
+        clock: Arc<dyn Clock>,
+    ) -> Result<RevocationCheck, RevocationLookupError> {
+        let lookup = DynamoDbLookup::new(
+            client,
+            &self.endpoint,
+            self.table,
+            self.signer,
+            self.timeout,
+            Arc::clone(&clock),
+        )?;
+        Ok(RevocationCheck::new(
+            Arc::new(lookup),
+            clock,
+            self.cache_for,
+            self.failure,
+        ))
+    }
+}
