@@ -301,6 +301,28 @@ async fn oversize_and_garbage_responses_are_errors() {
     assert!(h.verifier.verify(&id_token(key)).await.is_ok());
 }
 
+// Only the trusted issuers' exact strings are known (the local gateway's built-in authorizers
+// ask before they look a key up).
+#[test]
+fn the_store_knows_exactly_its_issuers() {
+    let store = KeyStore::new(
+        &[PoolConfig::with_issuer_policy(POOL, None, IssuerPolicy::Original).unwrap()],
+        &[JwkAlgorithm::RS256],
+        std::sync::Arc::new(TableFetcher::default()),
+        ManualClock::new(),
+        COOLDOWN,
+    );
+    assert!(store.knows_issuer(&original_issuer()));
+    for other in [
+        updated_issuer(),
+        format!("{}/", original_issuer()),
+        original_issuer().to_uppercase(),
+        String::new(),
+    ] {
+        assert!(!store.knows_issuer(&other), "{other:?}");
+    }
+}
+
 // The HTTP fetcher bounds what it buffers on its own, before the key set's parser sees the body:
 // at exactly the limit a body is read, one byte more is refused, whether or not the server
 // says how long the body is (an unframed body is counted chunk by chunk).

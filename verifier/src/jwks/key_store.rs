@@ -345,3 +345,26 @@ async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Out
     .await;
     outputs.into_iter().flatten().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fetch log lines name the JWKS URL, or say it is yet to be discovered.
+    #[test]
+    fn an_entry_names_its_jwks_url_for_the_logs() {
+        let known = JwksLocation::Url("https://issuer.example.com/jwks.json".into());
+        let entry = IssuerKeys::new("https://issuer.example.com", &known, &[JwkAlgorithm::RS256]);
+        assert_eq!(entry.url_for_logs(), "https://issuer.example.com/jwks.json");
+        let pending = IssuerKeys::new(
+            "https://issuer.example.com",
+            &JwksLocation::Discovery,
+            &[JwkAlgorithm::RS256],
+        );
+        assert_eq!(pending.url_for_logs(), "(to be discovered)");
+        let _ = pending
+            .jwks_url
+            .set("https://issuer.example.com/keys".into());
+        assert_eq!(pending.url_for_logs(), "https://issuer.example.com/keys");
+    }
+}
