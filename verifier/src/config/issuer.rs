@@ -137,6 +137,8 @@ mod tests {
             (Some("application/jwt"), false),
             (Some("at+jwt "), false),
             (Some("application/"), false),
+            // Only "application/" itself may be left out, not any 12 characters.
+            (Some("abcdefghijklat+jwt"), false),
             (Some(""), false),
             (None, false),
         ] {
