@@ -235,6 +235,80 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_message_about_an_entry_or_member_continues_the_variables_name() {
+        for (message, shown) in [
+            (
+                "[1].jwks_uri: not https",
+                "invalid configuration: ISSUERS[1].jwks_uri: not https",
+            ),
+            (
+                ".token_kind: must be user",
+                "invalid configuration: ISSUERS.token_kind: must be user",
+            ),
+            (
+                ": at most 16 issuers",
+                "invalid configuration: ISSUERS: at most 16 issuers",
+            ),
+            ("not JSON", "invalid configuration: ISSUERS: not JSON"),
+        ] {
+            assert_eq!(ConfigError::new("ISSUERS", message).to_string(), shown);
+        }
+    }
+
+    /// What no single setting can tell: some issuer is trusted, and no `iss` or name twice.
+    #[test]
+    fn the_whole_configuration_is_checked() {
+        let pool = "us-east-1_abc";
+        let entry = |name: &str, issuer: &str| {
+            parse_issuers(&format!(
+                r#"[{{"name":"{name}","issuer":"{issuer}","jwks_uri":"https://example.com/keys","audience":"a","algorithms":["RS256"]}}]"#
+            ))
+            .unwrap()
+        };
+        let with_issuers = |issuers| {
+            let mut config = VerifierConfig::new(&[pool], &["client"]).unwrap();
+            config.issuers = issuers;
+            config
+        };
+        assert_eq!(
+            with_issuers(entry("okta", "https://example.com")).validate(),
+            Ok(())
+        );
+        let pool_issuer = format!("https://cognito-idp.us-east-1.amazonaws.com/{pool}");
+        for (case, config, variable, message) in [
+            (
+                "an entry named like a pool",
+                with_issuers(entry(pool, "https://example.com")),
+                ISSUERS,
+                format!("[0].name: {pool:?} is also a pool in USER_POOL_ID"),
+            ),
+            (
+                "an entry with a pool's issuer",
+                with_issuers(entry("okta", &pool_issuer)),
+                ISSUERS,
+                format!(
+                    "[0].issuer: {pool_issuer:?} is already trusted (a USER_POOL_ID pool's issuer)"
+                ),
+            ),
+        ] {
+            assert_eq!(
+                config.validate(),
+                Err(ConfigError::new(variable, message)),
+                "{case}"
+            );
+        }
+        let mut twice = VerifierConfig::new(&[pool], &["client"]).unwrap();
+        twice.pools.push(twice.pools[0].clone());
+        assert_eq!(
+            twice.validate(),
+            Err(ConfigError::new(USER_POOL_ID, "lists one pool twice"))
+        );
+        let mut none = VerifierConfig::new(&[pool], &["client"]).unwrap();
+        none.pools.clear();
+        assert_eq!(none.validate().unwrap_err().variable, USER_POOL_ID);
+    }
+
+    #[test]
     fn library_constructor_validates_too() {
         assert!(VerifierConfig::new(&["us-east-1_abc"], &["client"]).is_ok());
         assert_eq!(
