@@ -84,5 +84,5 @@ perf:
 
 .PHONY: mutants
 ## make mutants: mutation testing of the access-deciding code (tens of minutes; not in make test)
-mutants:
+mutants: venv
 	bash scripts/mutants.sh $(ARGS)

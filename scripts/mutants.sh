@@ -18,12 +18,14 @@ if ! cargo mutants --version 2>/dev/null | grep -qF "$VERSION"; then
   cargo install cargo-mutants --version "$VERSION" --locked --root .tools
 fi
 
-# The code that decides access: the verifier, the API Gateway adapter, the api-handler's routing
+# The code that decides access: the verifier, the API Gateway adapter and the revocation check
+# (DynamoDB reader and request signer), the api-handler's routing
 # and identity reading, and local-gateway's IAM policy evaluation (which tests lean on).
 FILES=(
   'verifier/src/**/*.rs'
   'authorizer/src/apigw/**/*.rs'
   'authorizer/src/config/**/*.rs'
+  'authorizer/src/revocation/**/*.rs'
   api-handler/src/request.rs
   api-handler/src/router.rs
   api-handler/src/identity.rs
