@@ -14,6 +14,7 @@
 
 pub mod authorize;
 pub mod builtin;
+mod civil_date;
 pub mod cli;
 pub mod config;
 pub mod gateway;

@@ -93,14 +93,7 @@ impl<'de> Visitor<'de> for Seed<'_> {
                 if found.scp.is_some() {
                     return Err(de::Error::custom("scp twice"));
                 }
-                found.scp = Some(match map.next_value::<StringOrList>()? {
-                    StringOrList::One(text) => text
-                        .split(' ')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
-                    StringOrList::Many(list) => list,
-                });
+                found.scp = Some(map.next_value::<StringOrList>()?.into_scopes());
             } else {
                 map.next_value::<de::IgnoredAny>()?;
             }
@@ -119,14 +112,7 @@ fn read_listed(
     if is_groups {
         found.groups = Some(Vec::<String>::deserialize(value)?);
     } else {
-        found.scp = Some(match StringOrList::deserialize(value)? {
-            StringOrList::One(text) => text
-                .split(' ')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            StringOrList::Many(list) => list,
-        });
+        found.scp = Some(StringOrList::deserialize(value)?.into_scopes());
     }
     Ok(())
 }
@@ -136,6 +122,20 @@ fn read_listed(
 enum StringOrList {
     One(String),
     Many(Vec<String>),
+}
+
+impl StringOrList {
+    /// `scp` as Entra sends it (one space-separated string) or as Okta does (an array).
+    fn into_scopes(self) -> Vec<String> {
+        match self {
+            StringOrList::One(text) => text
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            StringOrList::Many(list) => list,
+        }
+    }
 }
 
 #[cfg(test)]

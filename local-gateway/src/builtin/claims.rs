@@ -8,6 +8,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::civil_date::{MONTHS, civil_from_days};
+
 /// The space-separated `scope` (Cognito), or `scp` (the HTTP API's JWT authorizer reads
 /// either: "`scope` or `scp`", "Control access to HTTP APIs with JWT authorizers").
 pub(crate) fn token_scopes(claims: &Map<String, Value>) -> Vec<String> {
@@ -77,22 +79,11 @@ fn render(value: &Value, style: ListStyle) -> String {
 
 /// Unix seconds as Java's `Date.toString()` in UTC: `Tue Apr 04 18:39:39 UTC 2023`.
 pub(crate) fn java_date_utc(seconds: u64) -> String {
+    // 1970-01-01 was a Thursday.
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let days = seconds / 86_400;
     let rest = seconds % 86_400;
-    // Howard Hinnant's civil_from_days, for days since 1970-01-01 (a Thursday).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = civil_from_days(days as i64);
     format!(
         "{} {} {:02} {:02}:{:02}:{:02} UTC {}",
         DAYS[(days % 7) as usize],

@@ -124,29 +124,22 @@ impl VerifierConfig {
                 "at least one app client ID is required",
             ));
         }
-        Ok(VerifierConfig {
+        Ok(VerifierConfig::with_defaults(
             pools,
-            client_ids: client_ids.iter().map(|s| (*s).to_owned()).collect(),
-            token_use: TokenUsePolicy::Any,
-            algorithms: vec![JwkAlgorithm::RS256],
-            issuers: Vec::new(),
-            clock_skew_seconds: 0,
-            required_scopes: Vec::new(),
-            required_groups: Vec::new(),
-            required_claims: ClaimRules::default(),
-            kept_claims: Vec::new(),
-            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
-        })
+            client_ids.iter().map(|s| (*s).to_owned()).collect(),
+            Vec::new(),
+        ))
     }
-}
 
-impl VerifierConfig {
-    /// A configuration trusting `issuers` only (no Cognito pool in the short form), with the
-    /// same defaults as [`VerifierConfig::new`] otherwise.
-    pub fn for_issuers(issuers: Vec<IssuerConfig>) -> Result<Self, ConfigError> {
-        let config = VerifierConfig {
-            pools: Vec::new(),
-            client_ids: Vec::new(),
+    /// The trusted pools, clients and issuers, with every other setting at its default.
+    fn with_defaults(
+        pools: Vec<PoolConfig>,
+        client_ids: Vec<String>,
+        issuers: Vec<IssuerConfig>,
+    ) -> Self {
+        VerifierConfig {
+            pools,
+            client_ids,
             token_use: TokenUsePolicy::Any,
             algorithms: vec![JwkAlgorithm::RS256],
             issuers,
@@ -156,7 +149,15 @@ impl VerifierConfig {
             required_claims: ClaimRules::default(),
             kept_claims: Vec::new(),
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
-        };
+        }
+    }
+}
+
+impl VerifierConfig {
+    /// A configuration trusting `issuers` only (no Cognito pool in the short form), with the
+    /// same defaults as [`VerifierConfig::new`] otherwise.
+    pub fn for_issuers(issuers: Vec<IssuerConfig>) -> Result<Self, ConfigError> {
+        let config = VerifierConfig::with_defaults(Vec::new(), Vec::new(), issuers);
         config.validate()?;
         Ok(config)
     }
