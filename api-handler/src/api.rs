@@ -1,5 +1,7 @@
 //! The API: built once from configuration, then answers raw API Gateway events.
 
+use std::sync::Arc;
+
 use aws_lambda_events::http::header::ALLOW;
 use aws_lambda_events::http::{HeaderValue, Method, StatusCode};
 use serde_json::Value;
@@ -13,6 +15,7 @@ use crate::request::ApiRequest;
 use crate::response::ApiResponse;
 use crate::router::{self, Access, Route, RouteMatch};
 use crate::routes;
+use crate::sign_out::SignOut;
 
 /// Route label logged for requests that matched no route.
 const UNMATCHED_ROUTE: &str = "-";
@@ -26,14 +29,24 @@ pub struct Api {
 }
 
 impl Api {
-    /// Reads `ADMIN_GROUP` and `CORS_ALLOW_ORIGIN`; the error names the offending variable.
+    /// Reads the settings from the environment (see [`Settings::from_lookup`]); the error names
+    /// the offending variable. Fails too when `/logout` is configured but cannot work.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self::new(Settings::from_env()?))
+        let settings = Settings::from_env()?;
+        let sign_out = SignOut::new(settings.sign_out());
+        if let Some(why) = sign_out.unavailable() {
+            return Err(ConfigError::new("AWS_REGION", format!("sign-out: {why}")));
+        }
+        Ok(Self::with_routes(
+            settings,
+            routes::route_table(Arc::new(sign_out)),
+        ))
     }
 
     /// The API with our route table and explicit settings.
     pub fn new(settings: Settings) -> Self {
-        Self::with_routes(settings, routes::route_table())
+        let sign_out = SignOut::new(settings.sign_out());
+        Self::with_routes(settings, routes::route_table(Arc::new(sign_out)))
     }
 
     /// The API with another route table (tests, forks experimenting with routes).

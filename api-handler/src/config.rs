@@ -4,9 +4,12 @@
 //! only whitespace) takes the default; any other value must be valid, or the cold start stops
 //! with `invalid configuration: VARIABLE: message`.
 
+use std::collections::HashMap;
 use std::ffi::OsString;
 
 use aws_lambda_events::http::HeaderValue;
+
+use crate::sign_out::{SIGN_OUT_VARIABLES, SignOutSettings};
 
 /// Environment variable naming the group whose members may call admin-only routes.
 pub const ADMIN_GROUP_VAR: &str = "ADMIN_GROUP";
@@ -26,8 +29,17 @@ pub struct ConfigError {
     pub message: String,
 }
 
+impl From<cognito_verifier::ConfigError> for ConfigError {
+    fn from(error: cognito_verifier::ConfigError) -> Self {
+        ConfigError {
+            variable: error.variable,
+            message: error.message,
+        }
+    }
+}
+
 impl ConfigError {
-    fn new(variable: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(variable: &'static str, message: impl Into<String>) -> Self {
         ConfigError {
             variable,
             message: message.into(),
@@ -40,6 +52,7 @@ impl ConfigError {
 pub struct Settings {
     admin_group: String,
     cors_allow_origin: Option<HeaderValue>,
+    sign_out: Option<SignOutSettings>,
 }
 
 impl Default for Settings {
@@ -47,6 +60,7 @@ impl Default for Settings {
         Self {
             admin_group: DEFAULT_ADMIN_GROUP.to_owned(),
             cors_allow_origin: None,
+            sign_out: None,
         }
     }
 }
@@ -66,6 +80,13 @@ impl Settings {
         if let Some(origin) = read_var(&lookup, CORS_ALLOW_ORIGIN_VAR)? {
             settings = settings.with_cors_allow_origin(&origin)?;
         }
+        let mut sign_out_vars = HashMap::new();
+        for variable in SIGN_OUT_VARIABLES {
+            if let Some(value) = read_var(&lookup, variable)? {
+                sign_out_vars.insert(variable, value);
+            }
+        }
+        settings.sign_out = SignOutSettings::from_vars(&sign_out_vars)?;
         Ok(settings)
     }
 
@@ -111,6 +132,17 @@ impl Settings {
     /// The group whose members may call admin-only routes; defaults to `admin`.
     pub fn admin_group(&self) -> &str {
         &self.admin_group
+    }
+
+    /// `POST /logout`'s settings; `None` (the default) outside Lambda, where no Region is set.
+    pub fn sign_out(&self) -> Option<&SignOutSettings> {
+        self.sign_out.as_ref()
+    }
+
+    /// Sets `POST /logout`'s settings (tests and in-process callers).
+    pub fn with_sign_out(mut self, sign_out: SignOutSettings) -> Self {
+        self.sign_out = Some(sign_out);
+        self
     }
 
     /// The origin allowed by CORS; CORS is off when `None` (the default).

@@ -50,6 +50,10 @@ pub struct Identity {
     /// ID or an `ISSUERS` entry's `name`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer_name: Option<String>,
+    /// Cognito's `origin_jti`: the session (refresh token) the token came from, when the
+    /// authorizer passed it. `POST /logout` lists it when it revokes that session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin_jti: Option<String>,
 }
 
 /// An authorizer context that names a caller but cannot be read exactly.
@@ -90,6 +94,7 @@ impl Identity {
             client_id: None,
             iss: None,
             issuer_name: None,
+            origin_jti: None,
         }
     }
 
@@ -200,6 +205,7 @@ impl Identity {
             client_id: text("client_id").or_else(|| text("aud")),
             iss: text("iss"),
             issuer_name: text("issuer_name"),
+            origin_jti: text("origin_jti"),
         }))
     }
 }
@@ -306,6 +312,7 @@ mod tests {
                 client_id: Some("app-client".into()),
                 iss: Some("https://example.okta.com/oauth2/default".into()),
                 issuer_name: Some("okta".into()),
+                origin_jti: None,
             }
         );
     }

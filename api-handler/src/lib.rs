@@ -20,6 +20,7 @@ pub mod request;
 pub mod response;
 pub mod router;
 pub mod routes;
+pub mod sign_out;
 
 pub use api::Api;
 pub use config::{ConfigError, Settings};

@@ -14,6 +14,8 @@
 //! The access rule in the table is enforced before the handler runs: handlers of
 //! authenticated routes get an [`Identity`], never an anonymous caller.
 
+use std::sync::Arc;
+
 use aws_lambda_events::http::Method;
 use serde_json::json;
 
@@ -21,15 +23,26 @@ use crate::identity::Identity;
 use crate::request::ApiRequest;
 use crate::response::ApiResponse;
 use crate::router::Route;
+use crate::sign_out::SignOut;
 
-/// Every route the API serves.
-pub fn route_table() -> Vec<Route> {
+/// Every route the API serves; `/logout` signs out through `sign_out`.
+pub fn route_table(sign_out: Arc<SignOut>) -> Vec<Route> {
     vec![
         Route::public(Method::GET, "/health", health),
         Route::authenticated(Method::GET, "/hello", hello),
         Route::authenticated(Method::GET, "/me", me),
         Route::admin_only(Method::GET, "/admin", admin),
+        Route::authenticated(Method::POST, "/logout", move |identity, request| {
+            let sign_out = Arc::clone(&sign_out);
+            async move { logout(&sign_out, identity, request).await }
+        }),
     ]
+}
+
+/// Signs the caller out (see [`crate::sign_out`]): their tokens are revoked in Cognito and,
+/// with a revocation list, refused by the authorizer from now on.
+pub async fn logout(sign_out: &SignOut, identity: Identity, request: ApiRequest) -> ApiResponse {
+    sign_out.respond(&identity, &request).await
 }
 
 /// Liveness check; the template exempts it from the authorizer.
@@ -74,6 +87,7 @@ mod tests {
             client_id: Some("client".into()),
             iss: Some("http://localhost:9229/local_abc".into()),
             issuer_name: Some("local".into()),
+            origin_jti: None,
         }
     }
 

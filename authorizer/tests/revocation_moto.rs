@@ -8,9 +8,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use authorizer::revocation::{Credentials, RevocationSettings, Signer};
+use authorizer::revocation::RevocationSettings;
 use authorizer::{Authorizer, AuthorizerError, HttpApiResponse, RouteRules};
 use cognito_verifier::{FailurePolicy, Reason};
+use revocation_table::{Credentials, Signer};
 use serde_json::{Value, json};
 use testkit::harness::*;
 use testkit::{JwksServer, TestKey};

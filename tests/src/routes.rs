@@ -57,18 +57,20 @@ impl RouteEntry {
 
 /// The api-handler's route table (`api_handler::routes::route_table`), sorted.
 pub fn api_handler_routes() -> Vec<RouteEntry> {
-    let mut routes: Vec<RouteEntry> = api_handler::routes::route_table()
-        .iter()
-        .map(|route| RouteEntry {
-            method: route.method().as_str().to_owned(),
-            path: route.template().to_owned(),
-            access: match route.access() {
-                api_handler::Access::Public => Access::Public,
-                api_handler::Access::Authenticated => Access::Protected,
-                api_handler::Access::AdminGroup => Access::AdminGroup,
-            },
-        })
-        .collect();
+    let mut routes: Vec<RouteEntry> = api_handler::routes::route_table(std::sync::Arc::new(
+        api_handler::sign_out::SignOut::NotConfigured,
+    ))
+    .iter()
+    .map(|route| RouteEntry {
+        method: route.method().as_str().to_owned(),
+        path: route.template().to_owned(),
+        access: match route.access() {
+            api_handler::Access::Public => Access::Public,
+            api_handler::Access::Authenticated => Access::Protected,
+            api_handler::Access::AdminGroup => Access::AdminGroup,
+        },
+    })
+    .collect();
     routes.sort();
     routes
 }

@@ -76,6 +76,10 @@ pub struct IdentityContext {
     #[serde(skip_serializing_if = "Option::is_none")]
     /// `auth_time`, when present.
     pub auth_time: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Cognito's `origin_jti`, when present: the session (refresh token) the token belongs
+    /// to, which the api-handler's `POST /logout` lists when it revokes that session.
+    pub origin_jti: Option<String>,
 }
 
 impl From<VerifiedClaims> for IdentityContext {
@@ -93,6 +97,7 @@ impl From<VerifiedClaims> for IdentityContext {
             issuer_name: claims.issuer_name,
             exp: claims.expires_at,
             auth_time: claims.auth_time,
+            origin_jti: claims.origin_jti,
         }
     }
 }

@@ -5,18 +5,13 @@
 //! the authorizer starts and answers exactly as without this module. Set, every setting is
 //! checked at init, credentials included, so a missing one stops the function with its name.
 
-mod dynamodb;
-mod sigv4;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use cognito_verifier::{
-    Clock, ConfigError, FailurePolicy, RevocationCheck, RevocationLookupError, parse_endpoint,
+use cognito_verifier::{Clock, ConfigError, FailurePolicy, RevocationCheck, RevocationLookupError};
+use revocation_table::{
+    AwsEnvironment, DYNAMODB, DynamoDbLookup, JsonProtocol, JsonService, Signer, check_table_name,
 };
-
-pub use dynamodb::{DynamoDbLookup, KEY_ATTRIBUTE};
-pub use sigv4::{Credentials, Signer};
 
 /// The table's name; setting it turns the check on.
 pub const REVOCATION_TABLE: &str = "REVOCATION_TABLE";
@@ -79,17 +74,7 @@ impl RevocationSettings {
             }
             return Ok(None);
         };
-        // DynamoDB's table name rule: 3 to 255 of a-z, A-Z, 0-9, '_', '-', '.'.
-        let valid_name = (3..=255).contains(&table.len())
-            && table
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-        if !valid_name {
-            return Err(ConfigError::new(
-                REVOCATION_TABLE,
-                "is not a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, _ - .)",
-            ));
-        }
+        check_table_name(&table).map_err(|e| ConfigError::new(REVOCATION_TABLE, e))?;
         let cache_seconds = number(REVOCATION_CACHE_SECONDS, 30, 0..=3600)?;
         let timeout_ms = number(REVOCATION_TIMEOUT_MS, 1000, 1..=29_000)?;
         let failure = match get(REVOCATION_FAILURE).as_deref().map(str::trim) {
@@ -102,47 +87,15 @@ impl RevocationSettings {
                 ));
             }
         };
-        let required = |name: &'static str| {
-            get(name).ok_or_else(|| {
-                ConfigError::new(name, "is required when REVOCATION_TABLE is set but not set")
-            })
-        };
-        let region = required("AWS_REGION")?.trim().to_owned();
-        if region.is_empty()
-            || !region
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        {
-            return Err(ConfigError::new("AWS_REGION", "is not a Region name"));
-        }
-        let credentials = Credentials {
-            access_key_id: required("AWS_ACCESS_KEY_ID")?.trim().to_owned(),
-            secret_access_key: required("AWS_SECRET_ACCESS_KEY")?.trim().to_owned(),
-            session_token: get("AWS_SESSION_TOKEN").map(|t| t.trim().to_owned()),
-        };
-        let (endpoint_variable, endpoint) = match get("AWS_ENDPOINT_URL_DYNAMODB") {
-            Some(url) => ("AWS_ENDPOINT_URL_DYNAMODB", url),
-            None => match get("AWS_ENDPOINT_URL") {
-                Some(url) => ("AWS_ENDPOINT_URL", url),
-                None => (
-                    "AWS_REGION",
-                    format!("https://dynamodb.{region}.amazonaws.com"),
-                ),
-            },
-        };
-        let endpoint =
-            parse_endpoint(&endpoint).map_err(|e| ConfigError::new(endpoint_variable, e))?;
+        let aws = AwsEnvironment::from_lookup(get, "REVOCATION_TABLE is set")?;
+        let endpoint = aws.endpoint(get, DYNAMODB)?;
         Ok(Some(RevocationSettings {
             table,
             cache_for: Duration::from_secs(cache_seconds),
             failure,
             timeout: Duration::from_millis(timeout_ms),
             endpoint,
-            signer: Signer {
-                credentials,
-                region,
-                service: "dynamodb",
-            },
+            signer: aws.signer(DYNAMODB),
         }))
     }
 
@@ -154,14 +107,15 @@ impl RevocationSettings {
         client: reqwest::Client,
         clock: Arc<dyn Clock>,
     ) -> Result<RevocationCheck, RevocationLookupError> {
-        let lookup = DynamoDbLookup::new(
+        let service = JsonService::new(
             client,
             &self.endpoint,
-            self.table,
-            self.signer,
+            JsonProtocol::V1_0,
+            Some(self.signer),
             self.timeout,
-            Arc::clone(&clock),
-        )?;
+        )
+        .map_err(RevocationLookupError::Invalid)?;
+        let lookup = DynamoDbLookup::new(service, self.table, Arc::clone(&clock));
         Ok(RevocationCheck::new(
             Arc::new(lookup),
             clock,

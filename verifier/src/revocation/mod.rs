@@ -48,12 +48,22 @@ impl RevocationKeys {
     /// make one key look like another.
     pub fn of(claims: &VerifiedClaims) -> Self {
         RevocationKeys {
-            user: format!("sub#{}#{}", claims.issuer, claims.sub),
+            user: Self::user_key(&claims.issuer, &claims.sub),
             session: claims
                 .origin_jti
                 .as_deref()
-                .map(|jti| format!("jti#{}#{jti}", claims.issuer)),
+                .map(|jti| Self::session_key(&claims.issuer, jti)),
         }
+    }
+
+    /// The user entry's key: `sub#<iss>#<sub>` (the one definition; writers use it too).
+    pub fn user_key(issuer: &str, sub: &str) -> String {
+        format!("sub#{issuer}#{sub}")
+    }
+
+    /// The session entry's key: `jti#<iss>#<origin_jti>`.
+    pub fn session_key(issuer: &str, origin_jti: &str) -> String {
+        format!("jti#{issuer}#{origin_jti}")
     }
 }
 

@@ -15,7 +15,7 @@ use aws_lc_rs::{digest, hmac};
 
 /// The credentials of the Lambda execution role, from the environment Lambda sets
 /// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     /// The access key ID (not secret: it appears in every request's `Authorization`).
     pub access_key_id: String,
@@ -39,7 +39,7 @@ impl fmt::Debug for Credentials {
 }
 
 /// Signs requests for one service in one Region.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signer {
     /// Whose requests these are.
     pub credentials: Credentials,

@@ -91,19 +91,3 @@ fn answers_are_read_strictly() {
         );
     }
 }
-
-#[test]
-fn error_types_are_kept_only_as_plain_identifiers() {
-    let cases = [
-        (
-            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"x"}"#,
-            "ResourceNotFoundException",
-        ),
-        (r#"{"__type":"Throttling Exception <b>"}"#, ""),
-        ("not json", ""),
-        (r#"{"message":"no type"}"#, ""),
-    ];
-    for (answer, expected) in cases {
-        assert_eq!(error_type(answer.as_bytes()), expected, "{answer}");
-    }
-}

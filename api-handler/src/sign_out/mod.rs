@@ -1,0 +1,308 @@
+//! `POST /logout`: sign-out that signs out. The caller's tokens are revoked in Cognito and,
+//! when the deployment has a revocation list (`REVOCATION_TABLE`), listed there, so that the
+//! authorizer refuses them within its stated staleness instead of until they expire.
+//!
+//! Two forms, chosen by the body:
+//! - no body (or `{}`): every token of the user. The user entry (`sub#<iss>#<sub>`, tokens
+//!   issued up to now) is written, then Cognito's `GlobalSignOut` runs with the access token
+//!   the request was authorized with. An ID token cannot authorize `GlobalSignOut`: 400.
+//! - `{"refresh_token": "…"}`: this session only. The session entry
+//!   (`jti#<iss>#<origin_jti>` of the calling token) is written, then `RevokeToken` runs for
+//!   that refresh token and the calling token's app client. The refresh token must be the
+//!   calling token's session's: Cognito's refresh tokens are opaque, so that cannot be
+//!   checked here, and a refresh token of another session would be revoked in Cognito while
+//!   the list names the caller's session.
+//!
+//! Order, and why: the list entry first. If it cannot be written, nothing has changed and the
+//! caller is told to retry (503), their token still valid to do so. If Cognito then refuses
+//! (an access token without `aws.cognito.signin.user.admin`, token revocation off for the
+//! client, …), the list entry stands, so the API already refuses the tokens, and the answer
+//! (502) says which step failed. The token is read from `Authorization` only here, after the
+//! authorizer let the request through, and goes nowhere but Cognito's request body; no log
+//! line or answer holds it.
+
+mod cognito;
+mod settings;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lambda_events::http::StatusCode;
+use aws_lambda_events::http::header::AUTHORIZATION;
+use cognito_verifier::{Clock, SystemClock};
+use revocation_table::{Entry, JsonProtocol, JsonService, TableWriter};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::identity::Identity;
+use crate::request::ApiRequest;
+use crate::response::ApiResponse;
+
+pub use cognito::{Cognito, CognitoError, Operation};
+pub use settings::{
+    REVOCATION_TABLE, SIGN_OUT_VARIABLES, SignOutSettings, TOKEN_LIFETIME_SECONDS, TableSettings,
+};
+
+/// The bound on each call (the list write, then Cognito's).
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// `/logout`'s service, built once at init.
+pub enum SignOut {
+    /// No Region (outside Lambda): `/logout` answers 503.
+    NotConfigured,
+    /// Configured, but the HTTP client could not be built: 500, and `Api::from_env` fails.
+    Unavailable(String),
+    /// Ready to sign callers out.
+    Ready(Box<Ready>),
+}
+
+/// A configured sign-out: Cognito, and the list when there is one.
+pub struct Ready {
+    cognito: Cognito,
+    table: Option<(TableWriter, u64)>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for SignOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SignOut::NotConfigured => f.write_str("SignOut::NotConfigured"),
+            SignOut::Unavailable(why) => write!(f, "SignOut::Unavailable({why})"),
+            SignOut::Ready(ready) => {
+                write!(f, "SignOut::Ready {{ table: {} }}", ready.table.is_some())
+            }
+        }
+    }
+}
+
+/// The body `/logout` accepts: nothing, `{}`, or a refresh token.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogoutBody {
+    refresh_token: Option<String>,
+}
+
+impl SignOut {
+    /// The service for `settings` (`None`: not configured), with its own HTTP client that
+    /// follows no redirect, and the system clock.
+    pub fn new(settings: Option<&SignOutSettings>) -> SignOut {
+        let Some(settings) = settings else {
+            return SignOut::NotConfigured;
+        };
+        match reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+        {
+            Ok(client) => Self::with_client(settings, client, Arc::new(SystemClock)),
+            Err(error) => SignOut::Unavailable(format!("cannot build the HTTP client: {error}")),
+        }
+    }
+
+    /// The service for `settings` through `client`, timed by `clock` (tests).
+    pub fn with_client(
+        settings: &SignOutSettings,
+        client: reqwest::Client,
+        clock: Arc<dyn Clock>,
+    ) -> SignOut {
+        let cognito = JsonService::new(
+            client.clone(),
+            &settings.cognito_endpoint,
+            JsonProtocol::V1_1,
+            None,
+            CALL_TIMEOUT,
+        );
+        let table = settings.table.as_ref().map(|table| {
+            JsonService::new(
+                client.clone(),
+                &table.endpoint,
+                JsonProtocol::V1_0,
+                Some(table.signer.clone()),
+                CALL_TIMEOUT,
+            )
+            .map(|service| {
+                (
+                    TableWriter::new(service, table.name.clone(), Arc::clone(&clock)),
+                    table.token_lifetime_seconds,
+                )
+            })
+        });
+        match (cognito, table.transpose()) {
+            (Ok(cognito), Ok(table)) => SignOut::Ready(Box::new(Ready {
+                cognito: Cognito::new(cognito),
+                table,
+                clock,
+            })),
+            (Err(why), _) | (_, Err(why)) => SignOut::Unavailable(why.to_owned()),
+        }
+    }
+
+    /// Why the service cannot work although it is configured, if so.
+    pub fn unavailable(&self) -> Option<&str> {
+        match self {
+            SignOut::Unavailable(why) => Some(why),
+            _ => None,
+        }
+    }
+
+    /// Answers `POST /logout` for `identity` (already authenticated by the authorizer).
+    pub async fn respond(&self, identity: &Identity, request: &ApiRequest) -> ApiResponse {
+        let ready = match self {
+            SignOut::Ready(ready) => ready,
+            SignOut::NotConfigured => {
+                return ApiResponse::error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "sign-out is not configured here (AWS_REGION is not set)",
+                );
+            }
+            SignOut::Unavailable(_) => {
+                return ApiResponse::error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "sign-out is unavailable",
+                );
+            }
+        };
+        match plan(identity, request, ready.table.is_some()) {
+            Ok(plan) => ready.sign_out(identity, plan).await,
+            Err(message) => ApiResponse::error(StatusCode::BAD_REQUEST, message),
+        }
+    }
+}
+
+/// What one request asks for, checked before anything is changed.
+#[derive(Debug, PartialEq, Eq)]
+enum Plan {
+    /// `GlobalSignOut` with this access token.
+    User { access_token: String },
+    /// `RevokeToken` of this refresh token.
+    Session {
+        refresh_token: String,
+        client_id: String,
+    },
+}
+
+/// Reads the request: every reason to refuse it is found here, before any write.
+fn plan(identity: &Identity, request: &ApiRequest, listing: bool) -> Result<Plan, &'static str> {
+    if request.is_base64_encoded {
+        return Err("send the body as JSON (Content-Type: application/json)");
+    }
+    let body = request.body.as_deref().map(str::trim).unwrap_or("");
+    let refresh_token = if body.is_empty() {
+        None
+    } else {
+        serde_json::from_str::<LogoutBody>(body)
+            .map_err(|_| r#"the body must be empty, {} or {"refresh_token": "…"}"#)?
+            .refresh_token
+    };
+    if listing && identity.iss.is_none() {
+        return Err(
+            "the authorizer did not pass the token's issuer (iss): the revocation list cannot be keyed",
+        );
+    }
+    match refresh_token {
+        Some(refresh_token) => {
+            let refresh_token = refresh_token.trim().to_owned();
+            if refresh_token.is_empty() {
+                return Err("refresh_token is empty");
+            }
+            if listing && identity.origin_jti.is_none() {
+                return Err(
+                    "this token has no origin_jti, so its session cannot be listed: sign out without a body (all sessions)",
+                );
+            }
+            let client_id = identity
+                .client_id
+                .clone()
+                .ok_or("the authorizer did not pass the token's app client (client_id)")?;
+            Ok(Plan::Session {
+                refresh_token,
+                client_id,
+            })
+        }
+        None => {
+            if identity.token_use.as_deref() != Some("access") {
+                return Err(
+                    "signing out of every session needs the access token in Authorization (an ID token cannot call GlobalSignOut); or send {\"refresh_token\": \"…\"} to end this session",
+                );
+            }
+            let access_token =
+                bearer_token(request).ok_or("the Authorization header holds no token")?;
+            Ok(Plan::User { access_token })
+        }
+    }
+}
+
+/// The token in `Authorization`: `Bearer <token>` (any case) or the bare token, as the
+/// authorizer accepts it.
+fn bearer_token(request: &ApiRequest) -> Option<String> {
+    let value = request.headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    // `Bearer` alone (its token trimmed away) is no token, not a token named "Bearer".
+    let token = match (value.get(..6), value.as_bytes().get(6)) {
+        (Some(scheme), None | Some(b' ')) if scheme.eq_ignore_ascii_case("bearer") => {
+            value[6..].trim()
+        }
+        _ => value,
+    };
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+impl Ready {
+    async fn sign_out(&self, identity: &Identity, plan: Plan) -> ApiResponse {
+        let now = self.clock.unix_seconds();
+        let (kind, operation) = match &plan {
+            Plan::User { .. } => ("user", Operation::GlobalSignOut),
+            Plan::Session { .. } => ("session", Operation::RevokeToken),
+        };
+        let mut report = json!({ "sign_out": kind, "operation": operation.name() });
+        if let Some((writer, lifetime)) = &self.table {
+            // `plan` checked that these are present when there is a list.
+            let iss = identity.iss.as_deref().unwrap_or_default();
+            let entry = match &plan {
+                Plan::User { .. } => Entry::user_signed_out(iss, &identity.sub, now, *lifetime),
+                Plan::Session { .. } => Entry::session_revoked(
+                    iss,
+                    identity.origin_jti.as_deref().unwrap_or_default(),
+                    now,
+                    *lifetime,
+                ),
+            };
+            if let Err(error) = writer.put(&entry).await {
+                tracing::error!(sub = %identity.sub, kind, %error, "sign-out: revocation list not written; nothing signed out");
+                return ApiResponse::error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the revocation list could not be written; nothing was signed out: try again",
+                );
+            }
+            report["revocation_list"] = json!("written");
+            report["list_entry_expires_at"] = json!(entry.expires_at);
+            if let Some(not_before) = entry.not_before {
+                report["tokens_issued_before"] = json!(not_before);
+            }
+        } else {
+            report["revocation_list"] =
+                json!("not configured: tokens stay valid at this API until they expire");
+        }
+        let cognito = match &plan {
+            Plan::User { access_token } => self.cognito.global_sign_out(access_token).await,
+            Plan::Session {
+                refresh_token,
+                client_id,
+            } => self.cognito.revoke_token(refresh_token, client_id).await,
+        };
+        match cognito {
+            Ok(()) => {
+                tracing::info!(sub = %identity.sub, kind, cognito = operation.name(), listed = self.table.is_some(), "sign-out");
+                report["cognito"] = json!("done");
+                ApiResponse::ok(&report)
+            }
+            Err(error) => {
+                tracing::error!(sub = %identity.sub, kind, %error, listed = self.table.is_some(), "sign-out: Cognito refused");
+                report["cognito"] = json!("failed");
+                report["error"] = json!(error.to_string());
+                ApiResponse::json(StatusCode::BAD_GATEWAY, &report)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,261 @@
+//! `POST /logout`'s settings, read at init like every other variable (blank = unset; anything
+//! else must be valid, or the cold start stops naming the variable).
+//!
+//! | Variable | Default | Meaning |
+//! |---|---|---|
+//! | `AWS_REGION` | set by Lambda | Cognito's Region; without it (only outside Lambda) `/logout` answers 503. |
+//! | `REVOCATION_TABLE` | unset | The revocation list `/logout` writes before it signs out in Cognito; unset, it only signs out in Cognito. |
+//! | `TOKEN_LIFETIME_SECONDS` | 86400 (300..=86400) | The longest ID/access token lifetime of the app clients: how long an entry must last. Only with `REVOCATION_TABLE`. |
+//! | `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` | set by Lambda | Sign the table write; required with `REVOCATION_TABLE`. |
+//! | `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`, `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL` | AWS's | Endpoint overrides (tests, emulators): `https`, or `http` on loopback. |
+//!
+//! Cognito's `GlobalSignOut` and `RevokeToken` are authorized by the token in the request, not
+//! by IAM ([GlobalSignOut](https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GlobalSignOut.html),
+//! [RevokeToken](https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_RevokeToken.html)):
+//! the function needs credentials only for the table.
+
+use std::collections::HashMap;
+
+use revocation_table::{
+    AwsEnvironment, COGNITO_IDP, DEFAULT_TOKEN_LIFETIME_SECONDS, DYNAMODB, Signer,
+    check_table_name, endpoint, region,
+};
+
+use crate::config::ConfigError;
+
+/// `REVOCATION_TABLE`.
+pub const REVOCATION_TABLE: &str = "REVOCATION_TABLE";
+/// `TOKEN_LIFETIME_SECONDS`.
+pub const TOKEN_LIFETIME_SECONDS: &str = "TOKEN_LIFETIME_SECONDS";
+/// Every variable these settings read.
+pub const SIGN_OUT_VARIABLES: [&str; 10] = [
+    "AWS_REGION",
+    REVOCATION_TABLE,
+    TOKEN_LIFETIME_SECONDS,
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL",
+    // Read only to refuse it: the authorizer's setting, easy to set on the wrong function.
+    "REVOCATION_CACHE_SECONDS",
+];
+
+/// Where `/logout` writes the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableSettings {
+    /// `REVOCATION_TABLE`.
+    pub name: String,
+    /// DynamoDB's endpoint.
+    pub endpoint: String,
+    /// Signs the writes with the function's role.
+    pub signer: Signer,
+    /// `TOKEN_LIFETIME_SECONDS`.
+    pub token_lifetime_seconds: u64,
+}
+
+/// `/logout`'s settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignOutSettings {
+    /// Cognito user pools' endpoint in the function's Region.
+    pub cognito_endpoint: String,
+    /// The revocation list, when there is one.
+    pub table: Option<TableSettings>,
+}
+
+impl SignOutSettings {
+    /// Reads the settings from `vars` (the variables of [`SIGN_OUT_VARIABLES`] that are set and
+    /// not blank): `None` when `AWS_REGION` is unset and there is no table (outside Lambda).
+    pub fn from_vars(vars: &HashMap<&'static str, String>) -> Result<Option<Self>, ConfigError> {
+        let get = |name: &str| vars.get(name).cloned();
+        if get("REVOCATION_CACHE_SECONDS").is_some() {
+            return Err(ConfigError::new(
+                "REVOCATION_CACHE_SECONDS",
+                "is the authorizer's setting; the api-handler does not cache the list",
+            ));
+        }
+        let table = get(REVOCATION_TABLE).map(|t| t.trim().to_owned());
+        let lifetime = get(TOKEN_LIFETIME_SECONDS);
+        let Some(table) = table else {
+            if lifetime.is_some() {
+                return Err(ConfigError::new(
+                    TOKEN_LIFETIME_SECONDS,
+                    "is set but REVOCATION_TABLE is not (nothing is written)",
+                ));
+            }
+            if get("AWS_REGION").is_none() {
+                return Ok(None);
+            }
+            // Without a table only the Region is needed: Cognito's calls are unsigned.
+            let region = region(&get, "").map_err(ConfigError::from)?;
+            return Ok(Some(SignOutSettings {
+                cognito_endpoint: endpoint(&get, COGNITO_IDP, &region)
+                    .map_err(ConfigError::from)?,
+                table: None,
+            }));
+        };
+        check_table_name(&table).map_err(|e| ConfigError::new(REVOCATION_TABLE, e))?;
+        let token_lifetime_seconds = match lifetime {
+            None => DEFAULT_TOKEN_LIFETIME_SECONDS,
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (300..=DEFAULT_TOKEN_LIFETIME_SECONDS).contains(s))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        TOKEN_LIFETIME_SECONDS,
+                        "must be a whole number of seconds in 300..=86400 (Cognito's token lifetimes)",
+                    )
+                })?,
+        };
+        let aws = AwsEnvironment::from_lookup(&get, "REVOCATION_TABLE is set")
+            .map_err(ConfigError::from)?;
+        Ok(Some(SignOutSettings {
+            cognito_endpoint: aws.endpoint(&get, COGNITO_IDP).map_err(ConfigError::from)?,
+            table: Some(TableSettings {
+                name: table,
+                endpoint: aws.endpoint(&get, DYNAMODB).map_err(ConfigError::from)?,
+                signer: aws.signer(DYNAMODB),
+                token_lifetime_seconds,
+            }),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(pairs: &[(&'static str, &str)]) -> Result<Option<SignOutSettings>, ConfigError> {
+        SignOutSettings::from_vars(&pairs.iter().map(|(k, v)| (*k, v.to_string())).collect())
+    }
+
+    const LAMBDA: [(&str, &str); 3] = [
+        ("AWS_REGION", "ap-northeast-1"),
+        ("AWS_ACCESS_KEY_ID", "AKID"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+    ];
+
+    #[test]
+    fn without_a_region_or_table_there_is_no_sign_out() {
+        assert_eq!(read(&[]), Ok(None));
+    }
+
+    #[test]
+    fn a_region_alone_signs_out_in_cognito_only() {
+        let settings = read(&[("AWS_REGION", "eu-west-1")]).unwrap().unwrap();
+        assert_eq!(
+            settings.cognito_endpoint,
+            "https://cognito-idp.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(settings.table, None);
+    }
+
+    #[test]
+    fn a_table_is_written_with_the_roles_credentials() {
+        let mut pairs = LAMBDA.to_vec();
+        pairs.extend([
+            (REVOCATION_TABLE, " revocations "),
+            (TOKEN_LIFETIME_SECONDS, "3600"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
+        ]);
+        let settings = read(&pairs).unwrap().unwrap();
+        assert_eq!(settings.cognito_endpoint, "http://127.0.0.1:5000");
+        let table = settings.table.unwrap();
+        assert_eq!(
+            (
+                table.name.as_str(),
+                table.endpoint.as_str(),
+                table.token_lifetime_seconds
+            ),
+            ("revocations", "http://127.0.0.1:5000", 3600)
+        );
+        assert_eq!(
+            (
+                table.signer.service,
+                table.signer.credentials.access_key_id.as_str()
+            ),
+            ("dynamodb", "AKID")
+        );
+        let mut default_lifetime = LAMBDA.to_vec();
+        default_lifetime.push((REVOCATION_TABLE, "revocations"));
+        assert_eq!(
+            read(&default_lifetime)
+                .unwrap()
+                .unwrap()
+                .table
+                .unwrap()
+                .token_lifetime_seconds,
+            86_400
+        );
+    }
+
+    #[test]
+    fn bad_settings_name_their_variable() {
+        let with_table = |extra: &[(&'static str, &'static str)]| {
+            let mut pairs = LAMBDA.to_vec();
+            pairs.push((REVOCATION_TABLE, "revocations"));
+            pairs.extend_from_slice(extra);
+            pairs
+        };
+        type Case = (&'static str, Vec<(&'static str, &'static str)>, &'static str);
+        let cases: [Case; 9] = [
+            (
+                "lifetime without a table",
+                vec![("AWS_REGION", "x-1"), (TOKEN_LIFETIME_SECONDS, "600")],
+                TOKEN_LIFETIME_SECONDS,
+            ),
+            (
+                "the authorizer's cache setting",
+                vec![("REVOCATION_CACHE_SECONDS", "30")],
+                "REVOCATION_CACHE_SECONDS",
+            ),
+            (
+                "bad table name",
+                vec![("AWS_REGION", "x-1"), (REVOCATION_TABLE, "a b")],
+                REVOCATION_TABLE,
+            ),
+            (
+                "lifetime too short",
+                with_table(&[(TOKEN_LIFETIME_SECONDS, "299")]),
+                TOKEN_LIFETIME_SECONDS,
+            ),
+            (
+                "lifetime too long",
+                with_table(&[(TOKEN_LIFETIME_SECONDS, "86401")]),
+                TOKEN_LIFETIME_SECONDS,
+            ),
+            (
+                "lifetime not a number",
+                with_table(&[(TOKEN_LIFETIME_SECONDS, "1d")]),
+                TOKEN_LIFETIME_SECONDS,
+            ),
+            (
+                "table without credentials",
+                vec![("AWS_REGION", "x-1"), (REVOCATION_TABLE, "revocations")],
+                "AWS_ACCESS_KEY_ID",
+            ),
+            (
+                "bad Region without a table",
+                vec![("AWS_REGION", "Tokyo")],
+                "AWS_REGION",
+            ),
+            (
+                "plain http Cognito off loopback",
+                vec![
+                    ("AWS_REGION", "x-1"),
+                    (
+                        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+                        "http://example.com",
+                    ),
+                ],
+                "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+            ),
+        ];
+        for (case, pairs, variable) in cases {
+            assert_eq!(read(&pairs).unwrap_err().variable, variable, "{case}");
+        }
+    }
+}

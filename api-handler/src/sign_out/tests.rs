@@ -1,0 +1,501 @@
+use super::*;
+use aws_lambda_events::http::{HeaderValue, Method};
+
+fn caller(token_use: &str) -> Identity {
+    let mut identity = Identity::new("sub-1");
+    identity.token_use = Some(token_use.to_owned());
+    identity.client_id = Some("client-1".to_owned());
+    identity.iss = Some("https://cognito-idp.ap-northeast-1.amazonaws.com/pool".to_owned());
+    identity.origin_jti = Some("session-1".to_owned());
+    identity
+}
+
+fn request(authorization: Option<&str>, body: Option<&str>) -> ApiRequest {
+    let mut request = ApiRequest::new(Method::POST, "/logout");
+    if let Some(value) = authorization {
+        request
+            .headers
+            .insert(AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+    }
+    request.body = body.map(str::to_owned);
+    request
+}
+
+#[test]
+fn requests_are_read_before_anything_changes() {
+    let user = |token: &str| {
+        Ok(Plan::User {
+            access_token: token.to_owned(),
+        })
+    };
+    let session = Ok(Plan::Session {
+        refresh_token: "r-1".to_owned(),
+        client_id: "client-1".to_owned(),
+    });
+    let no_iss = {
+        let mut identity = caller("access");
+        identity.iss = None;
+        identity
+    };
+    let no_jti = {
+        let mut identity = caller("access");
+        identity.origin_jti = None;
+        identity
+    };
+    let no_client = {
+        let mut identity = caller("access");
+        identity.client_id = None;
+        identity
+    };
+    type Case = (&'static str, Identity, ApiRequest, bool, Result<Plan, &'static str>);
+    let cases: [Case; 17] = [
+        (
+            "no body, Bearer",
+            caller("access"),
+            request(Some("Bearer a.b.c"), None),
+            true,
+            user("a.b.c"),
+        ),
+        (
+            "no body, lower-case bearer",
+            caller("access"),
+            request(Some("bearer a.b.c"), None),
+            true,
+            user("a.b.c"),
+        ),
+        (
+            "no body, bare token",
+            caller("access"),
+            request(Some("a.b.c"), None),
+            true,
+            user("a.b.c"),
+        ),
+        (
+            "blank body",
+            caller("access"),
+            request(Some("Bearer t"), Some("  ")),
+            true,
+            user("t"),
+        ),
+        (
+            "empty object",
+            caller("access"),
+            request(Some("Bearer t"), Some("{}")),
+            true,
+            user("t"),
+        ),
+        (
+            "refresh token",
+            caller("access"),
+            request(Some("Bearer t"), Some(r#"{"refresh_token":" r-1 "}"#)),
+            true,
+            session,
+        ),
+        (
+            "refresh token, ID token caller",
+            caller("id"),
+            request(Some("Bearer t"), Some(r#"{"refresh_token":"r-1"}"#)),
+            true,
+            Ok(Plan::Session {
+                refresh_token: "r-1".into(),
+                client_id: "client-1".into(),
+            }),
+        ),
+        (
+            "ID token, no body",
+            caller("id"),
+            request(Some("Bearer t"), None),
+            true,
+            Err(
+                "signing out of every session needs the access token in Authorization (an ID token cannot call GlobalSignOut); or send {\"refresh_token\": \"…\"} to end this session",
+            ),
+        ),
+        (
+            "unknown token use",
+            {
+                let mut i = caller("access");
+                i.token_use = None;
+                i
+            },
+            request(Some("Bearer t"), None),
+            false,
+            Err(
+                "signing out of every session needs the access token in Authorization (an ID token cannot call GlobalSignOut); or send {\"refresh_token\": \"…\"} to end this session",
+            ),
+        ),
+        (
+            "no Authorization",
+            caller("access"),
+            request(None, None),
+            true,
+            Err("the Authorization header holds no token"),
+        ),
+        (
+            "Bearer and nothing",
+            caller("access"),
+            request(Some("Bearer  "), None),
+            true,
+            Err("the Authorization header holds no token"),
+        ),
+        (
+            "unknown member",
+            caller("access"),
+            request(Some("Bearer t"), Some(r#"{"refresh":"r"}"#)),
+            true,
+            Err(r#"the body must be empty, {} or {"refresh_token": "…"}"#),
+        ),
+        (
+            "not JSON",
+            caller("access"),
+            request(Some("Bearer t"), Some("refresh_token=r")),
+            true,
+            Err(r#"the body must be empty, {} or {"refresh_token": "…"}"#),
+        ),
+        (
+            "empty refresh token",
+            caller("access"),
+            request(Some("Bearer t"), Some(r#"{"refresh_token":""}"#)),
+            true,
+            Err("refresh_token is empty"),
+        ),
+        (
+            "no iss with a list",
+            no_iss.clone(),
+            request(Some("Bearer t"), None),
+            true,
+            Err(
+                "the authorizer did not pass the token's issuer (iss): the revocation list cannot be keyed",
+            ),
+        ),
+        (
+            "no origin_jti with a list",
+            no_jti.clone(),
+            request(Some("Bearer t"), Some(r#"{"refresh_token":"r"}"#)),
+            true,
+            Err(
+                "this token has no origin_jti, so its session cannot be listed: sign out without a body (all sessions)",
+            ),
+        ),
+        (
+            "no client",
+            no_client,
+            request(Some("Bearer t"), Some(r#"{"refresh_token":"r"}"#)),
+            false,
+            Err("the authorizer did not pass the token's app client (client_id)"),
+        ),
+    ];
+    for (case, identity, request, listing, expected) in cases {
+        assert_eq!(plan(&identity, &request, listing), expected, "{case}");
+    }
+    // Without a list, neither iss nor origin_jti is needed.
+    assert_eq!(
+        plan(&no_iss, &request(Some("Bearer t"), None), false),
+        user("t")
+    );
+    assert!(
+        plan(
+            &no_jti,
+            &request(Some("Bearer t"), Some(r#"{"refresh_token":"r"}"#)),
+            false
+        )
+        .is_ok()
+    );
+    let mut encoded = request(Some("Bearer t"), Some("e30="));
+    encoded.is_base64_encoded = true;
+    assert_eq!(
+        plan(&caller("access"), &encoded, true),
+        Err("send the body as JSON (Content-Type: application/json)")
+    );
+}
+
+#[tokio::test]
+async fn unconfigured_and_unavailable_services_answer_without_calling_anything() {
+    let cases = [
+        (SignOut::NotConfigured, StatusCode::SERVICE_UNAVAILABLE),
+        (
+            SignOut::Unavailable("no TLS".into()),
+            StatusCode::INTERNAL_SERVER_ERROR,
+        ),
+    ];
+    for (service, status) in cases {
+        let response = service
+            .respond(&caller("access"), &request(Some("Bearer t"), None))
+            .await;
+        assert_eq!(response.status, status, "{service:?}");
+    }
+    assert_eq!(SignOut::Unavailable("x".into()).unavailable(), Some("x"));
+    assert_eq!(SignOut::NotConfigured.unavailable(), None);
+}
+
+/// One request as the fake AWS endpoint saw it.
+#[derive(Clone, Debug)]
+struct Seen {
+    target: String,
+    signed: bool,
+    body: serde_json::Value,
+}
+
+/// A loopback HTTP server standing in for DynamoDB and Cognito: it records each request and
+/// answers by `X-Amz-Target` from `answers` (status, body); anything else gets 500.
+struct FakeAws {
+    endpoint: String,
+    seen: Arc<std::sync::Mutex<Vec<Seen>>>,
+}
+
+impl FakeAws {
+    async fn start(answers: Vec<(&'static str, u16, &'static str)>) -> FakeAws {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = Arc::clone(&seen);
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut raw = Vec::new();
+                let mut buffer = [0u8; 4096];
+                let (head, body) = loop {
+                    let n = stream.read(&mut buffer).await.unwrap();
+                    raw.extend_from_slice(&buffer[..n]);
+                    let text = String::from_utf8_lossy(&raw).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let head = text[..end].to_ascii_lowercase();
+                        let length: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .map_or(0, |v| v.trim().parse().unwrap());
+                        if raw.len() >= end + 4 + length {
+                            break (head, raw[end + 4..end + 4 + length].to_vec());
+                        }
+                    }
+                };
+                let target = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("x-amz-target:"))
+                    .unwrap_or("")
+                    .trim()
+                    .to_owned();
+                let (status, answer) = answers
+                    .iter()
+                    .find(|(t, _, _)| t.eq_ignore_ascii_case(&target))
+                    .map_or((500, "{}"), |(_, s, a)| (*s, *a));
+                record.lock().unwrap().push(Seen {
+                    signed: head.contains("\nauthorization: aws4-hmac-sha256"),
+                    target,
+                    body: serde_json::from_slice(&body).unwrap(),
+                });
+                let reply = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+                let _ = stream.write_all(reply.as_bytes()).await;
+            }
+        });
+        FakeAws { endpoint, seen }
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+const PUT: &str = "DynamoDB_20120810.PutItem";
+const GLOBAL: &str = "AWSCognitoIdentityProviderService.GlobalSignOut";
+const REVOKE: &str = "AWSCognitoIdentityProviderService.RevokeToken";
+
+fn service(fake: &FakeAws, with_table: bool, clock: Arc<testkit::harness::ManualClock>) -> SignOut {
+    let settings = SignOutSettings {
+        cognito_endpoint: fake.endpoint.clone(),
+        table: with_table.then(|| TableSettings {
+            name: "revocations".to_owned(),
+            endpoint: fake.endpoint.clone(),
+            signer: revocation_table::Signer {
+                credentials: revocation_table::Credentials {
+                    access_key_id: "AKID".to_owned(),
+                    secret_access_key: "secret".to_owned(),
+                    session_token: None,
+                },
+                region: "ap-northeast-1".to_owned(),
+                service: "dynamodb",
+            },
+            token_lifetime_seconds: 3_600,
+        }),
+    };
+    SignOut::with_client(&settings, reqwest::Client::new(), clock)
+}
+
+fn json_body(response: &ApiResponse) -> serde_json::Value {
+    serde_json::from_str(response.body.as_deref().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_user_sign_out_lists_the_user_then_calls_global_sign_out() {
+    let fake = FakeAws::start(vec![(PUT, 200, "{}"), (GLOBAL, 200, "{}")]).await;
+    let clock = testkit::harness::ManualClock::new();
+    let now = clock.unix_seconds();
+    let response = service(&fake, true, clock)
+        .respond(
+            &caller("access"),
+            &request(Some("Bearer access.token.sig"), None),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    let iss = "https://cognito-idp.ap-northeast-1.amazonaws.com/pool";
+    assert_eq!(
+        json_body(&response),
+        json!({
+            "sign_out": "user", "operation": "GlobalSignOut", "cognito": "done",
+            "revocation_list": "written", "tokens_issued_before": now + 1,
+            "list_entry_expires_at": now + 1 + 3_600 + 300
+        })
+    );
+    let seen = fake.seen();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(
+        (seen[0].target.as_str(), seen[0].signed),
+        (PUT.to_ascii_lowercase().as_str(), true)
+    );
+    assert_eq!(
+        seen[0].body,
+        json!({"TableName": "revocations", "Item": {
+            "pk": {"S": format!("sub#{iss}#sub-1")},
+            "not_before": {"N": (now + 1).to_string()},
+            "expires_at": {"N": (now + 1 + 3_600 + 300).to_string()}
+        }})
+    );
+    assert_eq!(
+        (seen[1].target.as_str(), seen[1].signed),
+        (GLOBAL.to_ascii_lowercase().as_str(), false)
+    );
+    assert_eq!(seen[1].body, json!({"AccessToken": "access.token.sig"}));
+}
+
+#[tokio::test]
+async fn a_session_sign_out_lists_the_session_then_calls_revoke_token() {
+    let fake = FakeAws::start(vec![(PUT, 200, "{}"), (REVOKE, 200, "{}")]).await;
+    let clock = testkit::harness::ManualClock::new();
+    let now = clock.unix_seconds();
+    let response = service(&fake, true, clock)
+        .respond(
+            &caller("id"),
+            &request(
+                Some("Bearer id.token.sig"),
+                Some(r#"{"refresh_token":"refresh-1"}"#),
+            ),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(json_body(&response)["sign_out"], "session");
+    let seen = fake.seen();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(
+        seen[0].body["Item"],
+        json!({
+            "pk": {"S": "jti#https://cognito-idp.ap-northeast-1.amazonaws.com/pool#session-1"},
+            "expires_at": {"N": (now + 3_600 + 300).to_string()}
+        })
+    );
+    assert!(!seen[1].signed);
+    assert_eq!(
+        seen[1].body,
+        json!({"Token": "refresh-1", "ClientId": "client-1"})
+    );
+}
+
+#[tokio::test]
+async fn a_failed_list_write_changes_nothing_in_cognito() {
+    let fake = FakeAws::start(vec![
+        (
+            PUT,
+            400,
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"}"#,
+        ),
+        (GLOBAL, 200, "{}"),
+    ])
+    .await;
+    let response = service(&fake, true, testkit::harness::ManualClock::new())
+        .respond(&caller("access"), &request(Some("Bearer t.t.t"), None))
+        .await;
+    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        response
+            .body
+            .as_deref()
+            .unwrap()
+            .contains("nothing was signed out")
+    );
+    let targets: Vec<String> = fake.seen().into_iter().map(|s| s.target).collect();
+    assert_eq!(targets, [PUT.to_ascii_lowercase()]);
+}
+
+#[tokio::test]
+async fn a_cognito_refusal_is_reported_by_type_with_the_list_entry_standing() {
+    let fake = FakeAws::start(vec![
+        (PUT, 200, "{}"),
+        (GLOBAL, 400, r#"{"__type":"NotAuthorizedException","message":"Access Token has been revoked: secret.token.here"}"#),
+    ])
+    .await;
+    let response = service(&fake, true, testkit::harness::ManualClock::new())
+        .respond(
+            &caller("access"),
+            &request(Some("Bearer secret.token.here"), None),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::BAD_GATEWAY);
+    let body = json_body(&response);
+    assert_eq!(body["revocation_list"], "written");
+    assert_eq!(body["cognito"], "failed");
+    assert_eq!(
+        body["error"],
+        "Cognito refused GlobalSignOut: HTTP 400 NotAuthorizedException"
+    );
+    assert!(!response.body.unwrap().contains("secret.token.here"));
+}
+
+#[tokio::test]
+async fn without_a_list_only_cognito_is_called() {
+    let fake = FakeAws::start(vec![(GLOBAL, 200, "{}")]).await;
+    let mut no_iss = caller("access");
+    no_iss.iss = None;
+    let response = service(&fake, false, testkit::harness::ManualClock::new())
+        .respond(&no_iss, &request(Some("Bearer t.t.t"), None))
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    let body = json_body(&response);
+    assert_eq!(
+        body["revocation_list"],
+        "not configured: tokens stay valid at this API until they expire"
+    );
+    assert_eq!(body.get("tokens_issued_before"), None);
+    let targets: Vec<String> = fake.seen().into_iter().map(|s| s.target).collect();
+    assert_eq!(targets, [GLOBAL.to_ascii_lowercase()]);
+}
+
+#[tokio::test]
+async fn an_unreachable_cognito_is_a_502_naming_the_step() {
+    let fake = FakeAws::start(vec![(PUT, 200, "{}")]).await;
+    let settings = SignOutSettings {
+        // Nothing listens on port 9 of loopback.
+        cognito_endpoint: "http://127.0.0.1:9".to_owned(),
+        table: None,
+    };
+    let response = SignOut::with_client(
+        &settings,
+        reqwest::Client::new(),
+        testkit::harness::ManualClock::new(),
+    )
+    .respond(&caller("access"), &request(Some("Bearer t.t.t"), None))
+    .await;
+    assert_eq!(response.status, StatusCode::BAD_GATEWAY);
+    let body = json_body(&response);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("Cognito GlobalSignOut failed: "),
+        "{body}"
+    );
+    assert!(fake.seen().is_empty());
+}

@@ -1,0 +1,290 @@
+//! What Lambda's environment says about AWS: the Region, the execution role's credentials and
+//! a service's endpoint, read through a lookup (so tests set no process variables) and checked
+//! at init, each error naming its variable.
+//!
+//! Lambda sets `AWS_REGION` and the role's temporary credentials in every function's
+//! environment ([Lambda's reserved variables](https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime)).
+//! Endpoint overrides follow the AWS SDKs' rule: `AWS_ENDPOINT_URL_<SERVICE>`, else
+//! `AWS_ENDPOINT_URL`, else the Region's public endpoint
+//! ([service-specific endpoints](https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html),
+//! [identifiers](https://docs.aws.amazon.com/sdkref/latest/guide/ss-endpoints-table.html)).
+//! An override must be `https`, or `http` on loopback (the verifier's endpoint rule).
+
+use cognito_verifier::{ConfigError, parse_endpoint};
+
+use crate::sigv4::{Credentials, Signer};
+
+/// An AWS service as this crate calls it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AwsService {
+    /// The SigV4 signing name and the endpoint's first label (`dynamodb`, `cognito-idp`).
+    pub name: &'static str,
+    /// The service-specific endpoint override variable.
+    pub endpoint_variable: &'static str,
+}
+
+/// Amazon DynamoDB.
+pub const DYNAMODB: AwsService = AwsService {
+    name: "dynamodb",
+    endpoint_variable: "AWS_ENDPOINT_URL_DYNAMODB",
+};
+
+/// Amazon Cognito user pools (the "Cognito Identity Provider" API).
+pub const COGNITO_IDP: AwsService = AwsService {
+    name: "cognito-idp",
+    endpoint_variable: "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+};
+
+/// The Region and credentials of the function, read once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AwsEnvironment {
+    /// `AWS_REGION`.
+    pub region: String,
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (optional).
+    pub credentials: Credentials,
+}
+
+impl AwsEnvironment {
+    /// Reads the Region and credentials through `get` (blank values already count as unset).
+    /// `needed_because` finishes "is required when …" in the error of a missing variable,
+    /// e.g. `REVOCATION_TABLE is set`.
+    pub fn from_lookup(
+        get: &impl Fn(&str) -> Option<String>,
+        needed_because: &str,
+    ) -> Result<Self, ConfigError> {
+        let required = |name: &'static str| {
+            get(name).map(|v| v.trim().to_owned()).ok_or_else(|| {
+                ConfigError::new(
+                    name,
+                    format!("is required when {needed_because} but not set"),
+                )
+            })
+        };
+        let region = region(get, needed_because)?;
+        Ok(AwsEnvironment {
+            credentials: Credentials {
+                access_key_id: required("AWS_ACCESS_KEY_ID")?,
+                secret_access_key: required("AWS_SECRET_ACCESS_KEY")?,
+                session_token: get("AWS_SESSION_TOKEN").map(|t| t.trim().to_owned()),
+            },
+            region,
+        })
+    }
+
+    /// `service`'s endpoint: its override variable, else `AWS_ENDPOINT_URL`, else
+    /// `https://<service>.<region>.amazonaws.com`. An invalid override is an error naming it.
+    pub fn endpoint(
+        &self,
+        get: &impl Fn(&str) -> Option<String>,
+        service: AwsService,
+    ) -> Result<String, ConfigError> {
+        endpoint(get, service, &self.region)
+    }
+
+    /// A signer for `service` with these credentials, in this Region.
+    pub fn signer(&self, service: AwsService) -> Signer {
+        Signer {
+            credentials: self.credentials.clone(),
+            region: self.region.clone(),
+            service: service.name,
+        }
+    }
+}
+
+/// `AWS_REGION`, checked: lower-case letters, digits and `-`. `needed_because` finishes
+/// "is required when …" when it is unset.
+pub fn region(
+    get: &impl Fn(&str) -> Option<String>,
+    needed_because: &str,
+) -> Result<String, ConfigError> {
+    let region = get("AWS_REGION")
+        .map(|v| v.trim().to_owned())
+        .ok_or_else(|| {
+            ConfigError::new(
+                "AWS_REGION",
+                format!("is required when {needed_because} but not set"),
+            )
+        })?;
+    let valid = !region.is_empty()
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if valid {
+        Ok(region)
+    } else {
+        Err(ConfigError::new("AWS_REGION", "is not a Region name"))
+    }
+}
+
+/// `service`'s endpoint in `region`: its override variable, else `AWS_ENDPOINT_URL`, else
+/// `https://<service>.<region>.amazonaws.com`. An invalid override is an error naming it.
+pub fn endpoint(
+    get: &impl Fn(&str) -> Option<String>,
+    service: AwsService,
+    region: &str,
+) -> Result<String, ConfigError> {
+    let (variable, endpoint) = match get(service.endpoint_variable) {
+        Some(url) => (service.endpoint_variable, url),
+        None => match get("AWS_ENDPOINT_URL") {
+            Some(url) => ("AWS_ENDPOINT_URL", url),
+            None => (
+                "AWS_REGION",
+                format!("https://{}.{region}.amazonaws.com", service.name),
+            ),
+        },
+    };
+    parse_endpoint(&endpoint).map_err(|e| ConfigError::new(variable, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    const LAMBDA: [(&str, &str); 4] = [
+        ("AWS_REGION", "ap-northeast-1"),
+        ("AWS_ACCESS_KEY_ID", "AKID"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ("AWS_SESSION_TOKEN", "session"),
+    ];
+
+    #[test]
+    fn reads_lambdas_variables() {
+        let env = AwsEnvironment::from_lookup(&lookup(&LAMBDA), "X is set").unwrap();
+        assert_eq!(env.region, "ap-northeast-1");
+        assert_eq!(env.credentials.access_key_id, "AKID");
+        assert_eq!(env.credentials.secret_access_key, "secret");
+        assert_eq!(env.credentials.session_token.as_deref(), Some("session"));
+        let signer = env.signer(COGNITO_IDP);
+        assert_eq!(
+            (signer.region.as_str(), signer.service),
+            ("ap-northeast-1", "cognito-idp")
+        );
+    }
+
+    #[test]
+    fn each_missing_or_bad_variable_is_named() {
+        let cases: [(&str, Option<&str>, &str, &str); 5] = [
+            (
+                "no Region",
+                None,
+                "AWS_REGION",
+                "is required when X is set but not set",
+            ),
+            (
+                "Region with capitals",
+                Some("AP-1"),
+                "AWS_REGION",
+                "is not a Region name",
+            ),
+            (
+                "Region with a dot",
+                Some("ap.x"),
+                "AWS_REGION",
+                "is not a Region name",
+            ),
+            (
+                "no key ID",
+                Some(""),
+                "AWS_ACCESS_KEY_ID",
+                "is required when X is set but not set",
+            ),
+            (
+                "no secret",
+                Some("-"),
+                "AWS_SECRET_ACCESS_KEY",
+                "is required when X is set but not set",
+            ),
+        ];
+        for (case, value, variable, message) in cases {
+            let mut pairs: Vec<(&str, &str)> = LAMBDA.to_vec();
+            match (case, value) {
+                ("no Region", _) => pairs.retain(|(k, _)| *k != "AWS_REGION"),
+                ("no key ID", _) => pairs.retain(|(k, _)| *k != "AWS_ACCESS_KEY_ID"),
+                ("no secret", _) => pairs.retain(|(k, _)| *k != "AWS_SECRET_ACCESS_KEY"),
+                (_, Some(region)) => pairs[0] = ("AWS_REGION", region),
+                _ => unreachable!(),
+            }
+            let error = AwsEnvironment::from_lookup(&lookup(&pairs), "X is set").unwrap_err();
+            assert_eq!(
+                (error.variable, error.message.as_str()),
+                (variable, message),
+                "{case}"
+            );
+        }
+    }
+
+    #[test]
+    fn endpoints_follow_the_sdks_override_order() {
+        let env = AwsEnvironment::from_lookup(&lookup(&LAMBDA), "X is set").unwrap();
+        type Case<'a> = (
+            &'a str,
+            &'a [(&'a str, &'a str)],
+            AwsService,
+            Result<&'a str, &'a str>,
+        );
+        let cases: [Case; 6] = [
+            (
+                "Region's endpoint",
+                &[],
+                DYNAMODB,
+                Ok("https://dynamodb.ap-northeast-1.amazonaws.com"),
+            ),
+            (
+                "Cognito's endpoint",
+                &[],
+                COGNITO_IDP,
+                Ok("https://cognito-idp.ap-northeast-1.amazonaws.com"),
+            ),
+            (
+                "global override",
+                &[("AWS_ENDPOINT_URL", "http://127.0.0.1:5000/")],
+                COGNITO_IDP,
+                Ok("http://127.0.0.1:5000"),
+            ),
+            (
+                "service override wins",
+                &[
+                    ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+                    ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:2"),
+                ],
+                DYNAMODB,
+                Ok("http://127.0.0.1:2"),
+            ),
+            (
+                "other service's override ignored",
+                &[("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:2")],
+                COGNITO_IDP,
+                Ok("https://cognito-idp.ap-northeast-1.amazonaws.com"),
+            ),
+            (
+                "plain http off loopback",
+                &[(
+                    "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+                    "http://example.com",
+                )],
+                COGNITO_IDP,
+                Err("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"),
+            ),
+        ];
+        for (case, pairs, service, expected) in cases {
+            let got = env.endpoint(&lookup(pairs), service);
+            match expected {
+                Ok(url) => assert_eq!(got.as_deref(), Ok(url), "{case}"),
+                Err(variable) => assert_eq!(got.unwrap_err().variable, variable, "{case}"),
+            }
+        }
+    }
+}

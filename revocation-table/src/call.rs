@@ -1,0 +1,230 @@
+//! One call of an AWS JSON-protocol API (DynamoDB's JSON 1.0, Cognito user pools' JSON 1.1): a
+//! `POST /` with an `X-Amz-Target` header and a JSON body, SigV4-signed or, for Cognito's
+//! token-authorized operations, not signed at all. Shared by the table's reader and writer and
+//! by the api-handler's Cognito calls, so that each bounds its answer, its time and its error
+//! text the same way.
+//!
+//! Invariant: nothing a service sends back reaches an error message except the status and an
+//! error type that is a plain identifier ([`Answer::error_type`]); bodies are read to at most
+//! [`MAX_ANSWER_BYTES`].
+
+use std::time::Duration;
+
+use crate::sigv4::Signer;
+
+/// An answer for the small items and calls here is well under this; a larger one is refused.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// The JSON protocol version a service speaks (its `Content-Type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonProtocol {
+    /// `application/x-amz-json-1.0` (DynamoDB).
+    V1_0,
+    /// `application/x-amz-json-1.1` (Cognito user pools).
+    V1_1,
+}
+
+impl JsonProtocol {
+    fn content_type(self) -> &'static str {
+        match self {
+            JsonProtocol::V1_0 => "application/x-amz-json-1.0",
+            JsonProtocol::V1_1 => "application/x-amz-json-1.1",
+        }
+    }
+}
+
+/// Why a call got no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// No complete answer within the timeout.
+    #[error("timed out")]
+    Timeout,
+    /// The connection or TLS failed (reqwest's message, without the URL).
+    #[error("{0}")]
+    Transport(String),
+    /// The answer was larger than [`MAX_ANSWER_BYTES`].
+    #[error("answer is too large")]
+    TooLarge,
+}
+
+/// A service's answer: its status and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body, at most [`MAX_ANSWER_BYTES`].
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// The error type the service names in `__type` (`com.amazonaws.dynamodb.v20120810#X` or
+    /// `X` → `X`), only when it is a plain identifier of at most 64 characters: callers may log
+    /// it, so no free text from the answer gets through. Empty otherwise.
+    pub fn error_type(&self) -> String {
+        let parsed: Option<serde_json::Value> = serde_json::from_slice(&self.body).ok();
+        let name = parsed
+            .as_ref()
+            .and_then(|v| v.get("__type"))
+            .and_then(serde_json::Value::as_str)
+            .and_then(|t| t.rsplit('#').next())
+            .unwrap_or("");
+        if name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric()) {
+            name.to_owned()
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// One service endpoint, called with JSON.
+#[derive(Clone, Debug)]
+pub struct JsonService {
+    client: reqwest::Client,
+    /// The endpoint URL with one trailing slash: the operation path `/`.
+    url: String,
+    /// The `Host` header reqwest sends for the URL (signed).
+    host: String,
+    protocol: JsonProtocol,
+    /// `None` for operations the service authorizes by a token in the body.
+    signer: Option<Signer>,
+    timeout: Duration,
+}
+
+impl JsonService {
+    /// A service at `endpoint` (already validated: `https`, or `http` on loopback), called
+    /// through `client` (which must follow no redirect), each call bounded by `timeout`.
+    pub fn new(
+        client: reqwest::Client,
+        endpoint: &str,
+        protocol: JsonProtocol,
+        signer: Option<Signer>,
+        timeout: Duration,
+    ) -> Result<Self, &'static str> {
+        let url = reqwest::Url::parse(endpoint).map_err(|_| "endpoint is not a URL")?;
+        let host = match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            (None, _) => return Err("endpoint has no host"),
+        };
+        Ok(JsonService {
+            client,
+            url: format!("{}/", endpoint.trim_end_matches('/')),
+            host,
+            protocol,
+            signer,
+            timeout,
+        })
+    }
+
+    /// Calls `target` (e.g. `DynamoDB_20120810.PutItem`) with `body`, signing at
+    /// `unix_seconds` when the service has a signer. Any status is an [`Answer`]; only a call
+    /// that got no whole answer in time is an error.
+    pub async fn call(
+        &self,
+        target: &str,
+        body: Vec<u8>,
+        unix_seconds: u64,
+    ) -> Result<Answer, CallError> {
+        tokio::time::timeout(self.timeout, self.send(target, body, unix_seconds))
+            .await
+            .unwrap_or(Err(CallError::Timeout))
+    }
+
+    async fn send(
+        &self,
+        target: &str,
+        body: Vec<u8>,
+        unix_seconds: u64,
+    ) -> Result<Answer, CallError> {
+        let headers = [
+            ("content-type", self.protocol.content_type()),
+            ("x-amz-target", target),
+        ];
+        let mut request = self.client.post(&self.url).timeout(self.timeout);
+        if let Some(signer) = &self.signer {
+            for (name, value) in signer.sign(&self.host, &headers, &body, unix_seconds) {
+                request = request.header(name, value);
+            }
+        }
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let mut response = request.body(body).send().await.map_err(transport)?;
+        let status = response.status().as_u16();
+        let mut answer = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if answer.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(CallError::TooLarge);
+            }
+            answer.extend_from_slice(&chunk);
+        }
+        Ok(Answer {
+            status,
+            body: answer,
+        })
+    }
+}
+
+fn transport(error: reqwest::Error) -> CallError {
+    if error.is_timeout() {
+        CallError::Timeout
+    } else {
+        CallError::Transport(error.without_url().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_types_are_kept_only_as_plain_identifiers() {
+        let cases = [
+            (
+                r#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"x"}"#,
+                "ResourceNotFoundException",
+            ),
+            (
+                r#"{"__type":"NotAuthorizedException","message":"Access Token has been revoked"}"#,
+                "NotAuthorizedException",
+            ),
+            (r#"{"__type":"Throttling Exception <b>"}"#, ""),
+            (&format!(r#"{{"__type":"{}"}}"#, "A".repeat(65)), ""),
+            (
+                &format!(r#"{{"__type":"{}"}}"#, "A".repeat(64)),
+                &"A".repeat(64),
+            ),
+            ("not json", ""),
+            (r#"{"message":"no type"}"#, ""),
+        ];
+        for (body, expected) in cases {
+            let answer = Answer {
+                status: 400,
+                body: body.as_bytes().to_vec(),
+            };
+            assert_eq!(answer.error_type(), expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn endpoints_need_a_host() {
+        let client = reqwest::Client::new();
+        let service = |url| {
+            JsonService::new(
+                client.clone(),
+                url,
+                JsonProtocol::V1_0,
+                None,
+                Duration::from_secs(1),
+            )
+        };
+        assert_eq!(service("not a url").unwrap_err(), "endpoint is not a URL");
+        let with_port = service("http://127.0.0.1:8000/").unwrap();
+        assert_eq!(
+            (with_port.url.as_str(), with_port.host.as_str()),
+            ("http://127.0.0.1:8000/", "127.0.0.1:8000")
+        );
+        let without = service("https://dynamodb.ap-northeast-1.amazonaws.com").unwrap();
+        assert_eq!(without.host, "dynamodb.ap-northeast-1.amazonaws.com");
+    }
+}
