@@ -10,6 +10,8 @@
 #   build     sam build for x86_64 (arm64 stays the template default; its Rust target cannot
 #             be installed here), artifacts checked to be x86-64 executables
 #   cognito   scripts/test-cognito-setup.sh: the guide's set-up script against moto
+#   revoke    scripts/test-revoke-user.sh: the admin sign-out script (revocation entry, then
+#             AdminUserGlobalSignOut) against moto's Cognito and DynamoDB
 # (The events/authorizer-*.json checks under `cargo lambda watch` are end-to-end tests:
 # tests/e2e/authorizer_events.rs, run by scripts/e2e.sh.)
 # Usage: scripts/check-template.sh [STAGE...]   (default: all, in that order)
@@ -147,15 +149,24 @@ stage_cognito() {
   fi
 }
 
+stage_revoke() {
+  section "scripts/revoke-user.sh against moto"
+  if bash scripts/test-revoke-user.sh; then
+    ok "scripts/test-revoke-user.sh"
+  else
+    not_ok "scripts/test-revoke-user.sh"
+  fi
+}
+
 STAGES=("$@")
 if [[ ${#STAGES[@]} -eq 0 ]]; then
-  STAGES=(validate translate build cognito)
+  STAGES=(validate translate build cognito revoke)
 fi
 for stage in "${STAGES[@]}"; do
   case "$stage" in
-    validate | translate | build | cognito) "stage_${stage}" ;;
+    validate | translate | build | cognito | revoke) "stage_${stage}" ;;
     *)
-      printf 'check-template: unknown stage %s (validate, translate, build, cognito)\n' "$stage" >&2
+      printf 'check-template: unknown stage %s (validate, translate, build, cognito, revoke)\n' "$stage" >&2
       exit 2
       ;;
   esac

@@ -5,7 +5,8 @@ The SAM transform (samtranslator, the library `sam deploy` uses) runs offline on
 its output is then resolved the way CloudFormation would for a given set of parameters
 (conditions, Fn::If, AWS::NoValue, parameter Refs) and checked scenario by scenario: the
 defaults, CORS with the HTTP API and the non-default choices, an external user pool, and
-AuthorizerKind=cognito (API Gateway's built-in authorizers) with and without scopes.
+AuthorizerKind=cognito (API Gateway's built-in authorizers) with and without scopes, and the
+revocation list off (every scenario above) and on (EnableRevocation, with its options).
 
 The routes of both APIs (method, path, and whether the authorizer guards them) must be the
 ones the api-handler serves and the local gateway stands in for: their route tables come from
@@ -50,6 +51,12 @@ from template_checks.resources import (
     check_permissions,
     check_pool_survives_switch,
 )
+from template_checks.revocation import (
+    check_logout_route,
+    check_revocation_off,
+    check_revocation_on,
+    check_revocation_parameters,
+)
 from template_checks.routes import CodeRoutes
 
 # An Okta-style issuer, as the README's example gives it.
@@ -78,6 +85,8 @@ def run_checks(template: Path, api_handler: Path, code: CodeRoutes) -> list[str]
     check.group(check_cognito, default, "UPDATED")
     check.group(check_pool_survives_switch, default.raw)
     check.group(check_logs_and_alarms, default, None)
+    check.group(check_revocation_off, default)
+    check.group(check_logout_route, default)
     check("Outputs: ApiUrl, UserPoolId, AppClientId, RestApiAccessLogGroup",
           {"ApiUrl", "UserPoolId", "AppClientId", "RestApiAccessLogGroup"} <= set(default.outputs))
 
@@ -87,6 +96,8 @@ def run_checks(template: Path, api_handler: Path, code: CodeRoutes) -> list[str]
                                      "ApiGatewayLogRole": "existing"})
     check.group(check_rest_api, cors, ORIGIN, code)
     check.group(check_http_api, cors, ORIGIN, code)
+    check.group(check_logout_route, cors)
+    check.group(check_revocation_off, cors)
     check.group(check_permissions, cors, LAMBDA)
     check.group(check_log_role, cors, created=False)
     check.group(check_cognito, cors, "ORIGINAL")
@@ -119,6 +130,8 @@ def run_checks(template: Path, api_handler: Path, code: CodeRoutes) -> list[str]
     check.group(check_builtin_kind, cognito, builtin)
     check.group(check_rest_api, cognito, None, code, builtin)
     check.group(check_http_api, cognito, None, code, builtin)
+    check.group(check_logout_route, cognito, builtin)
+    check.group(check_revocation_off, cognito, builtin)
     check.group(check_permissions, cognito, builtin)
     check.group(check_log_role, cognito, created=True, kind=builtin)
     check.group(check_cognito, cognito, "UPDATED")
@@ -135,6 +148,7 @@ def run_checks(template: Path, api_handler: Path, code: CodeRoutes) -> list[str]
     check.group(check_builtin_kind, given, scoped)
     check.group(check_rest_api, given, ORIGIN, code, scoped)
     check.group(check_http_api, given, ORIGIN, code, scoped)
+    check.group(check_logout_route, given, scoped)
     check.group(check_permissions, given, scoped)
     check("[cognito] given pools: no Cognito resources",
           not any(r["Type"].startswith("AWS::Cognito::") for r in given.resources.values()))
@@ -149,6 +163,22 @@ def run_checks(template: Path, api_handler: Path, code: CodeRoutes) -> list[str]
           source["Parameters"]["ExtraIssuers"].get("Default") == ""
           and any("ExtraIssuers" in group["Parameters"] for group in
                   source["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]))
+
+    print("-- EnableRevocation=true: the table, least privilege, the variables (defaults)")
+    revocation = Scenario(source, "revocation", {"EnableRevocation": "true"})
+    check.group(check_revocation_on, revocation, cache_seconds=30, failure="closed", pitr=False)
+    check.group(check_logout_route, revocation)
+    check.group(check_rest_api, revocation, None, code)
+
+    print("-- EnableRevocation=true with the HTTP API, no cache, fail open, point-in-time recovery")
+    options = Scenario(source, "revocation-options", {
+        "EnableRevocation": "true", "EnableHttpApi": "true", "RevocationCacheSeconds": "0",
+        "RevocationFailure": "open", "RevocationTablePitr": "true", "CorsAllowOrigin": ORIGIN})
+    check.group(check_revocation_on, options, cache_seconds=0, failure="open", pitr=True)
+    check.group(check_logout_route, options)
+    check.group(check_http_api, options, ORIGIN, code)
+    check.group(check_permissions, options, LAMBDA)
+    check.group(check_revocation_parameters, source)
 
     print("-- AdminGroup and CorsAllowOrigin validation")
     check.group(check_admin_group, source, api_handler)

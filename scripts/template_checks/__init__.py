@@ -10,7 +10,9 @@
   stages and access logs.
 - `resources`: functions, roles, permissions, Cognito resources, alarms.
 - `parameters`: parameters whose AllowedPattern must agree with Cognito and the api-handler.
+- `revocation`: the opt-in revocation list (EnableRevocation): nothing of it when off; the
+  table, exactly the DynamoDB actions each role needs and the variables when on; POST /logout.
 
 Imports go one way: report and resolve import nothing of the package; routes and kind build
-on them; apis, resources and parameters on those; check_template.py on all.
+on them; apis, resources, parameters and revocation on those; check_template.py on all.
 """

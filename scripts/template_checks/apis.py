@@ -123,6 +123,11 @@ def check_rest_api(check: Checks, s: Scenario, cors_origin: str | None, code: Co
               options is not None and integration.get("type") == "mock" and "security" not in options
               and origin == (f"'{cors_origin}'" if cors_origin else None)
               and "authorization" in headers.get("method.response.header.Access-Control-Allow-Headers", ""))
+        # A browser sends the method only if the preflight lists it (POST /logout included).
+        served = {OPENAPI_METHODS[key] for key in methods if key in OPENAPI_METHODS} - {"OPTIONS"}
+        allowed = set(headers.get("method.response.header.Access-Control-Allow-Methods", "").strip("'").split(","))
+        check(f"{label}: OPTIONS {path} allows the methods served there ({sorted(served)}; allows {sorted(allowed)})",
+              served <= allowed)
     responses = body.get("x-amazon-apigateway-gateway-responses", {})
     for kind in GATEWAY_RESPONSES:
         response = responses.get(kind, {})
@@ -181,9 +186,11 @@ def check_http_api(check: Checks, s: Scenario, cors_origin: str | None, code: Co
               integ["payloadFormatVersion"] == "2.0" and "ApiFunction.Arn" in json.dumps(integ["uri"]))
     cors = body.get("x-amazon-apigateway-cors")
     if cors_origin:
-        check(f"{label}: CORS configuration for {cors_origin}, authorization header allowed",
+        check(f"{label}: CORS configuration for {cors_origin}, authorization header and every served method "
+              f"({sorted({m for m, _, _ in routes})}) allowed",
               cors is not None and cors.get("allowOrigins") == [cors_origin]
-              and "authorization" in cors.get("allowHeaders", []) and "GET" in cors.get("allowMethods", []))
+              and "authorization" in cors.get("allowHeaders", [])
+              and {m for m, _, _ in routes} <= set(cors.get("allowMethods", [])))
     else:
         check(f"{label}: no CORS configuration", cors is None)
     stages = s.of_type("AWS::ApiGatewayV2::Stage")

@@ -75,7 +75,7 @@ def check_permissions(check: Checks, s: Scenario, kind: Kind = LAMBDA) -> None:
           len(invokes("AuthorizerFunction")) + len(invokes("ApiFunction")) == len(perms))
     rest_routes = sorted(n for n in invokes("ApiFunction") if n.startswith("ApiFunctionRest"))
     check(f"[{kind.name}] API Gateway may invoke the api-handler on each REST route: {rest_routes}",
-          rest_routes == [f"ApiFunctionRest{r}PermissionStage" for r in ("Admin", "Health", "Hello", "Me")])
+          rest_routes == [f"ApiFunctionRest{r}PermissionStage" for r in ("Admin", "Health", "Hello", "Logout", "Me")])
 
 
 def check_log_role(check: Checks, s: Scenario, created: bool, kind: Kind = LAMBDA) -> None:
