@@ -4,7 +4,7 @@
 # "Deploying with revocation").
 #
 #   scripts/revoke-user.sh --user-pool-id ID --username NAME --table TABLE
-#                          [--issuer ISS]... [--entry-seconds N]
+#                          [--issuer ISS]... [--token-lifetime-seconds N]
 #
 # 1. admin-get-user: the user's `sub`.
 # 2. dynamodb put-item, once per issuer: pk `sub#<iss>#<sub>`, not_before = now + 1 (tokens
@@ -36,7 +36,7 @@ DAY_SECONDS=86400
 usage() {
   cat <<'EOF'
 Usage: scripts/revoke-user.sh --user-pool-id ID --username NAME --table TABLE
-                              [--issuer ISS]... [--entry-seconds N]
+                              [--issuer ISS]... [--token-lifetime-seconds N]
 
 Signs a Cognito user out everywhere: writes the user's revocation-list entry (so our
 authorizer refuses their ID and access tokens issued until now), then calls
@@ -47,8 +47,10 @@ AdminUserGlobalSignOut (so Cognito refuses their refresh tokens).
   --table TABLE         the revocation table (the stack output RevocationTableName)
   --issuer ISS          the token issuer to key the entry by; repeatable. Default: both
                         forms of the pool's issuer (cognito-idp and issuer-cognito-idp)
-  --entry-seconds N     how long the entry lives (default 86400: Cognito's longest ID and
-                        access token lifetime); shorter leaves longer-lived tokens valid
+  --token-lifetime-seconds N
+                        the app clients' longest ID/access token lifetime, 300 to 86400
+                        (default 86400, Cognito's longest); the entry lives that long plus
+                        the authorizer's largest clock skew (300 s), as /logout's do
 
 Region from AWS_REGION, AWS_DEFAULT_REGION or the AWS CLI configuration; the AWS CLI honours
 AWS_ENDPOINT_URL as usual.
@@ -65,21 +67,21 @@ POOL_ID=""
 USERNAME=""
 TABLE=""
 ISSUERS=()
-ENTRY_SECONDS="$DAY_SECONDS"
+TOKEN_LIFETIME="$DAY_SECONDS"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -h | --help)
       usage
       exit 0
       ;;
-    --user-pool-id | --username | --table | --issuer | --entry-seconds)
+    --user-pool-id | --username | --table | --issuer | --token-lifetime-seconds)
       [[ $# -ge 2 ]] || usage_error "$1 needs a value"
       case "$1" in
         --user-pool-id) POOL_ID="$2" ;;
         --username) USERNAME="$2" ;;
         --table) TABLE="$2" ;;
         --issuer) ISSUERS+=("$2") ;;
-        --entry-seconds) ENTRY_SECONDS="$2" ;;
+        --token-lifetime-seconds) TOKEN_LIFETIME="$2" ;;
       esac
       shift 2
       ;;
@@ -97,8 +99,8 @@ POOL_REGION="${BASH_REMATCH[1]}"
 # DynamoDB's table-name rule.
 [[ "$TABLE" =~ ^[A-Za-z0-9_.-]{3,255}$ ]] ||
   usage_error "--table: not a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, _ - .)"
-[[ "$ENTRY_SECONDS" =~ ^[1-9][0-9]{0,8}$ ]] ||
-  usage_error "--entry-seconds: $ENTRY_SECONDS is not a whole number of seconds from 1 to 999999999"
+[[ "$TOKEN_LIFETIME" =~ ^[1-9][0-9]{2,4}$ && "$TOKEN_LIFETIME" -ge 300 && "$TOKEN_LIFETIME" -le "$DAY_SECONDS" ]] ||
+  usage_error "--token-lifetime-seconds: $TOKEN_LIFETIME is not a whole number of seconds from 300 to 86400"
 if [[ ${#ISSUERS[@]} -eq 0 ]]; then
   ISSUERS=("https://cognito-idp.${POOL_REGION}.amazonaws.com/${POOL_ID}"
     "https://issuer-cognito-idp.${POOL_REGION}.amazonaws.com/${POOL_ID}")
@@ -147,9 +149,9 @@ fail() {
 
 printf '%s: user %s in pool %s (region %s%s), table %s\n' "$PROG" "$USERNAME" "$POOL_ID" "$REGION" \
   "${AWS_ENDPOINT_URL:+, endpoint $AWS_ENDPOINT_URL}" "$TABLE"
-if [[ "$ENTRY_SECONDS" -lt "$DAY_SECONDS" ]]; then
-  printf '%s: warning: --entry-seconds %s is under a day: tokens living longer stay valid after the entry expires\n' \
-    "$PROG" "$ENTRY_SECONDS" >&2
+if [[ "$TOKEN_LIFETIME" -lt "$DAY_SECONDS" ]]; then
+  printf '%s: warning: --token-lifetime-seconds %s is under a day: tokens living longer stay valid after the entry expires\n' \
+    "$PROG" "$TOKEN_LIFETIME" >&2
 fi
 
 # 1. The user's sub.
@@ -164,7 +166,11 @@ printf '  1. admin-get-user: ok, sub %s\n' "$SUB"
 # 2. The entries. not_before = now + 1: the authorizer revokes iat < not_before, so a token
 # minted in this very second (iat = now) is covered too.
 NOT_BEFORE=$(($(date +%s) + 1))
-EXPIRES_AT=$((NOT_BEFORE + ENTRY_SECONDS))
+# The entry outlives every token it covers in the authorizer's eyes: their lifetime, plus the
+# largest CLOCK_SKEW_SECONDS the authorizer allows past exp (300); the same rule as
+# revocation-table/src/schema.rs, which POST /logout writes by.
+MAX_CLOCK_SKEW_SECONDS=300
+EXPIRES_AT=$((NOT_BEFORE + TOKEN_LIFETIME + MAX_CLOCK_SKEW_SECONDS))
 for iss in "${ISSUERS[@]}"; do
   pk="sub#${iss}#${SUB}"
   item="{\"pk\":{\"S\":\"${pk}\"},\"not_before\":{\"N\":\"${NOT_BEFORE}\"},\"expires_at\":{\"N\":\"${EXPIRES_AT}\"}}"

@@ -8,12 +8,12 @@ the script as an administrator would, with the AWS CLI pointed at moto by AWS_EN
 Every `aws` the script starts goes through a logging shim earlier on PATH, so the order of its
 calls is checked, not assumed. It checks:
 - the entries' exact attributes (pk, not_before within [before + 1, after + 1], expires_at =
-  not_before + N), keyed by the issuer moto actually puts in the user's tokens and by the
+  not_before + N + 300), keyed by the issuer moto actually puts in the user's tokens and by the
   pool's other issuer form, and nothing else written;
 - the user's refresh token works before and not after (moto implements
   AdminUserGlobalSignOut), another user's still does;
 - the report names each step and holds no token;
-- --issuer and --entry-seconds;
+- --issuer and --token-lifetime-seconds;
 - failures: an unknown user stops at admin-get-user with nothing written and nobody signed
   out; a missing table stops at put-item with the user NOT signed out (entry first); bad
   arguments stop before any AWS call.
@@ -45,6 +45,8 @@ PASSWORD = "Revoke-Test-Pass#1"
 TABLE = "revocation-test"
 RUN_TIMEOUT = 120
 DAY = 86400
+# The authorizer's largest clock skew, added to every entry's life (revocation-table/src/schema.rs).
+SKEW = 300
 
 
 class Checks:
@@ -270,7 +272,7 @@ def main(argv: List[str]) -> int:
               isinstance(nb, int) and before + 1 <= nb <= after + 1)
         check("not_before is after the victim's token's iat (the token is revoked)",
               isinstance(nb, int) and token_claims["iat"] < nb)
-        check(f"expires_at = not_before + {DAY} (the default)", first.get("expires_at") == (nb or 0) + DAY)
+        check(f"expires_at = not_before + {DAY} + {SKEW} (the default)", first.get("expires_at") == (nb or 0) + DAY + SKEW)
         check("both issuer forms' entries carry the same times",
               len({(e.get("not_before"), e.get("expires_at")) for e in items.values()}) == 1)
         check("after: the victim's refresh token no longer works (AdminUserGlobalSignOut done)",
@@ -280,24 +282,24 @@ def main(argv: List[str]) -> int:
         check("the report holds no token", ok, detail)
         for needle in ("admin-get-user: ok", f"sub {sub}", f"entry {keys[0]}", f"entry {keys[1]}",
                        "admin-user-global-sign-out: ok", time.strftime("not_before %Y-%m-%dT%H:%M:%SZ", time.gmtime(nb or 0)),
-                       time.strftime("expires_at %Y-%m-%dT%H:%M:%SZ", time.gmtime((nb or 0) + DAY))):
+                       time.strftime("expires_at %Y-%m-%dT%H:%M:%SZ", time.gmtime((nb or 0) + DAY + SKEW))):
             check(f"the report says {needle!r}", needle in run.stdout)
 
-        # --- --issuer and --entry-seconds --------------------------------------------------
+        # --- --issuer and --token-lifetime-seconds --------------------------------------------------
         second = pool.login("second-victim")
         second_sub = claims(second["IdToken"])["sub"]
         custom_iss = "https://auth.example.com/tenant-1"
         existing = {e["pk"] for e in map(entry, moto.items(TABLE))}
         before = int(time.time())
         run = harness.run("one issuer, ten minutes", ["--user-pool-id", pool.id, "--username", "second-victim",
-                                                      "--table", TABLE, "--issuer", custom_iss, "--entry-seconds", "600"])
+                                                      "--table", TABLE, "--issuer", custom_iss, "--token-lifetime-seconds", "600"])
         new = [e for e in map(entry, moto.items(TABLE)) if e["pk"] not in existing]
         check("--issuer: exit 0, exactly one new entry, keyed by that issuer",
               run.rc == 0 and [e["pk"] for e in new] == [f"sub#{custom_iss}#{second_sub}"], str(new))
-        check("--entry-seconds 600: expires_at = not_before + 600",
-              len(new) == 1 and new[0]["expires_at"] == new[0]["not_before"] + 600
+        check("--token-lifetime-seconds 600: expires_at = not_before + 600 + 300",
+              len(new) == 1 and new[0]["expires_at"] == new[0]["not_before"] + 600 + SKEW
               and new[0]["not_before"] >= before + 1)
-        check("--entry-seconds under a day: a warning says so", "under a day" in run.stderr)
+        check("--token-lifetime-seconds under a day: a warning says so", "under a day" in run.stderr)
         check("second victim signed out too", not pool.refresh_works(second["RefreshToken"]))
 
         # --- failures -------------------------------------------------------------------------
@@ -326,8 +328,8 @@ def main(argv: List[str]) -> int:
         check("missing table: the report holds no token", ok, detail)
 
         for title, bad in (("no --table", ["--user-pool-id", pool.id, "--username", "third-victim"]),
-                           ("bad --entry-seconds", ["--user-pool-id", pool.id, "--username", "third-victim",
-                                                    "--table", TABLE, "--entry-seconds", "1e3"]),
+                           ("bad --token-lifetime-seconds", ["--user-pool-id", pool.id, "--username", "third-victim",
+                                                    "--table", TABLE, "--token-lifetime-seconds", "299"]),
                            ("issuer with a quote", ["--user-pool-id", pool.id, "--username", "third-victim",
                                                     "--table", TABLE, "--issuer", 'https://x"y']),
                            ("bad pool ID", ["--user-pool-id", "pool", "--username", "third-victim", "--table", TABLE])):

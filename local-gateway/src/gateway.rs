@@ -151,11 +151,17 @@ impl Gateway {
             return None;
         }
         let known_path = self.http_api()
-            || routes::route_for(self.config.routes, false, "GET", &request.path).is_some();
+            || ["GET", "POST"].iter().any(|method| {
+                routes::route_for(self.config.routes, false, method, &request.path).is_some()
+            });
         known_path.then(|| GatewayResponse {
             status: if self.http_api() { 204 } else { 200 },
             headers: vec![
-                ("access-control-allow-methods".into(), "GET,OPTIONS".into()),
+                // The template's AllowMethods, on both APIs.
+                (
+                    "access-control-allow-methods".into(),
+                    "GET,POST,OPTIONS".into(),
+                ),
                 (
                     "access-control-allow-headers".into(),
                     "authorization,content-type".into(),

@@ -86,6 +86,11 @@ pub const ROUTES: &[Route] = &[
         path: "/admin",
         protected: true,
     },
+    Route {
+        method: "POST",
+        path: "/logout",
+        protected: true,
+    },
 ];
 
 /// The route serving `method` and `path`. A trailing slash names the same resource, as in

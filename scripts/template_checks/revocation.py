@@ -50,7 +50,7 @@ def dynamodb_statements(s: Scenario, role: str) -> list[dict[str, Any]]:
 
 def revocation_env(s: Scenario, function: str) -> dict[str, Any]:
     env = s.props(function)["Environment"]["Variables"]
-    return {k: v for k, v in env.items() if k.startswith("REVOCATION_")}
+    return {k: v for k, v in env.items() if k.startswith("REVOCATION_") or k == "TOKEN_LIFETIME_SECONDS"}
 
 
 def authorizer_revocation_variables() -> set[str]:
@@ -128,7 +128,7 @@ def check_revocation_on(check: Checks, s: Scenario, cache_seconds: int, failure:
     check(f"authorizer env: only REVOCATION_* variables the authorizer reads ({sorted(read)}, from "
           f"{AUTHORIZER_SOURCE.name})", bool(read) and set(authorizer) <= read)
     api = revocation_env(s, "ApiFunction")
-    wanted_api = {"REVOCATION_TABLE": table_ref, "REVOCATION_ENTRY_SECONDS": ENTRY_SECONDS}
+    wanted_api = {"REVOCATION_TABLE": table_ref, "TOKEN_LIFETIME_SECONDS": ENTRY_SECONDS}
     check(f"api-handler env: exactly {wanted_api} (found {api})", api == wanted_api)
     check(f"{label}: output RevocationTableName is the table",
           s.outputs.get("RevocationTableName", {}).get("Value") == table_ref)

@@ -200,7 +200,11 @@ mod tests {
             pairs.extend_from_slice(extra);
             pairs
         };
-        type Case = (&'static str, Vec<(&'static str, &'static str)>, &'static str);
+        type Case = (
+            &'static str,
+            Vec<(&'static str, &'static str)>,
+            &'static str,
+        );
         let cases: [Case; 9] = [
             (
                 "lifetime without a table",

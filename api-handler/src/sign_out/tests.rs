@@ -47,7 +47,13 @@ fn requests_are_read_before_anything_changes() {
         identity.client_id = None;
         identity
     };
-    type Case = (&'static str, Identity, ApiRequest, bool, Result<Plan, &'static str>);
+    type Case = (
+        &'static str,
+        Identity,
+        ApiRequest,
+        bool,
+        Result<Plan, &'static str>,
+    );
     let cases: [Case; 17] = [
         (
             "no body, Bearer",
