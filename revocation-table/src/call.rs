@@ -88,7 +88,11 @@ pub struct JsonService {
     /// `None` for operations the service authorizes by a token in the body.
     signer: Option<Signer>,
     timeout: Duration,
+    user_agent: String,
 }
+
+/// The `User-Agent` of every call: this project and its version.
+const USER_AGENT: &str = concat!("cognito-apigw-authorizer/", env!("CARGO_PKG_VERSION"));
 
 impl JsonService {
     /// A service at `endpoint` (already validated: `https`, or `http` on loopback), called
@@ -113,7 +117,17 @@ impl JsonService {
             protocol,
             signer,
             timeout,
+            user_agent: USER_AGENT.to_owned(),
         })
+    }
+
+    /// Names `region` in the `User-Agent` (`… region/<region>`), as the AWS SDKs' user agents
+    /// may. For unsigned calls (Cognito's token-authorized operations) to an endpoint whose
+    /// host names no Region (an emulator on loopback), that is where moto reads the Region
+    /// from; AWS takes it from the endpoint's host and ignores the `User-Agent`.
+    pub fn with_region_in_user_agent(mut self, region: &str) -> Self {
+        self.user_agent = format!("{USER_AGENT} region/{region}");
+        self
     }
 
     /// Calls `target` (e.g. `DynamoDB_20120810.PutItem`) with `body`, signing at
@@ -140,7 +154,11 @@ impl JsonService {
             ("content-type", self.protocol.content_type()),
             ("x-amz-target", target),
         ];
-        let mut request = self.client.post(&self.url).timeout(self.timeout);
+        let mut request = self
+            .client
+            .post(&self.url)
+            .timeout(self.timeout)
+            .header("user-agent", &self.user_agent);
         if let Some(signer) = &self.signer {
             for (name, value) in signer.sign(&self.host, &headers, &body, unix_seconds) {
                 request = request.header(name, value);

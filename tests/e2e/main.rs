@@ -9,4 +9,5 @@
 mod authorizer_events;
 mod builtin_kinds;
 mod guide_flow;
+mod revocation;
 mod stack;

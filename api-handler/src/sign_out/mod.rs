@@ -110,7 +110,8 @@ impl SignOut {
             JsonProtocol::V1_1,
             None,
             CALL_TIMEOUT,
-        );
+        )
+        .map(|service| service.with_region_in_user_agent(&settings.region));
         let table = settings.table.as_ref().map(|table| {
             JsonService::new(
                 client.clone(),

@@ -28,7 +28,7 @@ pub const REVOCATION_TABLE: &str = "REVOCATION_TABLE";
 /// `TOKEN_LIFETIME_SECONDS`.
 pub const TOKEN_LIFETIME_SECONDS: &str = "TOKEN_LIFETIME_SECONDS";
 /// Every variable these settings read.
-pub const SIGN_OUT_VARIABLES: [&str; 10] = [
+pub const SIGN_OUT_VARIABLES: [&str; 9] = [
     "AWS_REGION",
     REVOCATION_TABLE,
     TOKEN_LIFETIME_SECONDS,
@@ -38,8 +38,6 @@ pub const SIGN_OUT_VARIABLES: [&str; 10] = [
     "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_ENDPOINT_URL",
-    // Read only to refuse it: the authorizer's setting, easy to set on the wrong function.
-    "REVOCATION_CACHE_SECONDS",
 ];
 
 /// Where `/logout` writes the list.
@@ -58,6 +56,8 @@ pub struct TableSettings {
 /// `/logout`'s settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignOutSettings {
+    /// `AWS_REGION`: Cognito's Region.
+    pub region: String,
     /// Cognito user pools' endpoint in the function's Region.
     pub cognito_endpoint: String,
     /// The revocation list, when there is one.
@@ -69,12 +69,6 @@ impl SignOutSettings {
     /// not blank): `None` when `AWS_REGION` is unset and there is no table (outside Lambda).
     pub fn from_vars(vars: &HashMap<&'static str, String>) -> Result<Option<Self>, ConfigError> {
         let get = |name: &str| vars.get(name).cloned();
-        if get("REVOCATION_CACHE_SECONDS").is_some() {
-            return Err(ConfigError::new(
-                "REVOCATION_CACHE_SECONDS",
-                "is the authorizer's setting; the api-handler does not cache the list",
-            ));
-        }
         let table = get(REVOCATION_TABLE).map(|t| t.trim().to_owned());
         let lifetime = get(TOKEN_LIFETIME_SECONDS);
         let Some(table) = table else {
@@ -92,6 +86,7 @@ impl SignOutSettings {
             return Ok(Some(SignOutSettings {
                 cognito_endpoint: endpoint(&get, COGNITO_IDP, &region)
                     .map_err(ConfigError::from)?,
+                region,
                 table: None,
             }));
         };
@@ -113,6 +108,7 @@ impl SignOutSettings {
         let aws = AwsEnvironment::from_lookup(&get, "REVOCATION_TABLE is set")
             .map_err(ConfigError::from)?;
         Ok(Some(SignOutSettings {
+            region: aws.region.clone(),
             cognito_endpoint: aws.endpoint(&get, COGNITO_IDP).map_err(ConfigError::from)?,
             table: Some(TableSettings {
                 name: table,
@@ -205,16 +201,11 @@ mod tests {
             Vec<(&'static str, &'static str)>,
             &'static str,
         );
-        let cases: [Case; 9] = [
+        let cases: [Case; 8] = [
             (
                 "lifetime without a table",
                 vec![("AWS_REGION", "x-1"), (TOKEN_LIFETIME_SECONDS, "600")],
                 TOKEN_LIFETIME_SECONDS,
-            ),
-            (
-                "the authorizer's cache setting",
-                vec![("REVOCATION_CACHE_SECONDS", "30")],
-                "REVOCATION_CACHE_SECONDS",
             ),
             (
                 "bad table name",

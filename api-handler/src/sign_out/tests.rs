@@ -237,6 +237,7 @@ async fn unconfigured_and_unavailable_services_answer_without_calling_anything()
 #[derive(Clone, Debug)]
 struct Seen {
     target: String,
+    user_agent: String,
     signed: bool,
     body: serde_json::Value,
 }
@@ -287,7 +288,14 @@ impl FakeAws {
                     .iter()
                     .find(|(t, _, _)| t.eq_ignore_ascii_case(&target))
                     .map_or((500, "{}"), |(_, s, a)| (*s, *a));
+                let user_agent = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("user-agent:"))
+                    .unwrap_or("")
+                    .trim()
+                    .to_owned();
                 record.lock().unwrap().push(Seen {
+                    user_agent,
                     signed: head.contains("\nauthorization: aws4-hmac-sha256"),
                     target,
                     body: serde_json::from_slice(&body).unwrap(),
@@ -313,6 +321,7 @@ const REVOKE: &str = "AWSCognitoIdentityProviderService.RevokeToken";
 
 fn service(fake: &FakeAws, with_table: bool, clock: Arc<testkit::harness::ManualClock>) -> SignOut {
     let settings = SignOutSettings {
+        region: "ap-northeast-1".to_owned(),
         cognito_endpoint: fake.endpoint.clone(),
         table: with_table.then(|| TableSettings {
             name: "revocations".to_owned(),
@@ -376,6 +385,17 @@ async fn a_user_sign_out_lists_the_user_then_calls_global_sign_out() {
         (GLOBAL.to_ascii_lowercase().as_str(), false)
     );
     assert_eq!(seen[1].body, json!({"AccessToken": "access.token.sig"}));
+    // Unsigned, so the Region travels in the User-Agent for emulators (moto reads it there).
+    assert!(
+        seen[1].user_agent.ends_with(" region/ap-northeast-1"),
+        "{}",
+        seen[1].user_agent
+    );
+    assert!(
+        seen[0].user_agent.starts_with("cognito-apigw-authorizer/"),
+        "{}",
+        seen[0].user_agent
+    );
 }
 
 #[tokio::test]
@@ -483,6 +503,7 @@ async fn without_a_list_only_cognito_is_called() {
 async fn an_unreachable_cognito_is_a_502_naming_the_step() {
     let fake = FakeAws::start(vec![(PUT, 200, "{}")]).await;
     let settings = SignOutSettings {
+        region: "ap-northeast-1".to_owned(),
         // Nothing listens on port 9 of loopback.
         cognito_endpoint: "http://127.0.0.1:9".to_owned(),
         table: None,
