@@ -4,7 +4,11 @@
 # user and a second app client), starts three local gateways with keys from moto: our Lambda
 # authorizer (REST TOKEN, AuthorizerKind=lambda) and API Gateway's built-ins as template.yaml
 # sets them up with AuthorizerKind=cognito (REST COGNITO_USER_POOLS, HTTP API JWT). Then it
-# calls each with the same callers and prints one table, a column per kind. Everything
+# calls each with the same callers and prints one table, a column per kind. The lambda kind
+# runs with the revocation list on (a table in moto's DynamoDB, as EnableRevocation=true sets
+# it up, its caches at 0 so that the demo needs no waiting): after POST /logout, the same
+# tokens get 401 there, while the built-ins, which cannot read the list, still let them in.
+# Everything
 # started is stopped on exit, also when a step fails. Exits non-zero if any answer is not the
 # expected one. docs/authorizer-kinds.md explains each difference.
 set -euo pipefail
@@ -19,6 +23,15 @@ trap 'stack_cleanup; rm -rf "$STACK_DIR"' EXIT
 stack_start_moto
 stack_setup_cognito "$STACK_DIR" --mask-tokens
 stack_second_client "$STACK_DIR"
+stack_step "a user who will sign out: logout@example.com (cognito-setup.sh)"
+bash scripts/cognito-setup.sh --output "$STACK_DIR/logout.env" --user-pool-id "$USER_POOL_ID" \
+  --client-id "$APP_CLIENT_ID" --email logout@example.com --mask-tokens >"$STACK_DIR/setup-logout.log" 2>&1 ||
+  { cat "$STACK_DIR/setup-logout.log" >&2; stack_die "cognito-setup.sh for logout@example.com failed"; }
+REVOCATION_TABLE=demo-revocations
+stack_step "the revocation table ${REVOCATION_TABLE} in moto's DynamoDB"
+aws dynamodb create-table --region ap-northeast-1 --table-name "$REVOCATION_TABLE" --billing-mode PAY_PER_REQUEST \
+  --key-schema AttributeName=pk,KeyType=HASH --attribute-definitions AttributeName=pk,AttributeType=S \
+  >/dev/null || stack_die "create-table ${REVOCATION_TABLE} failed"
 stack_build_gateway
 KINDS=(token cognito jwt)
 HEADINGS=("lambda: REST TOKEN" "cognito: REST pools" "cognito: HTTP JWT")
@@ -26,7 +39,14 @@ URLS=()
 LOGS=()
 for kind in "${KINDS[@]}"; do
   # moto issues tokens with the ORIGINAL issuer form; the JWT authorizer trusts one form.
-  ISSUER_TYPE=ORIGINAL stack_start_gateway "$(stack_free_port)" --authorizer "$kind"
+  if [[ "$kind" == token ]]; then
+    # The revocation list on, no caching (a deployment's bound: AuthorizerCacheTtl +
+    # RevocationCacheSeconds, see the README).
+    ISSUER_TYPE=ORIGINAL REVOCATION_TABLE="$REVOCATION_TABLE" REVOCATION_CACHE_SECONDS=0 \
+      stack_start_gateway "$(stack_free_port)" --authorizer "$kind" --ttl 0
+  else
+    ISSUER_TYPE=ORIGINAL stack_start_gateway "$(stack_free_port)" --authorizer "$kind"
+  fi
   URLS+=("$GATEWAY_URL")
   LOGS+=("$GATEWAY_LOG")
   stack_step "local gateway --authorizer ${kind} at ${GATEWAY_URL}"
@@ -87,6 +107,20 @@ call "IdToken from another app client" /me "$OTHER_CLIENT_ID_TOKEN" 401 200 401
 call "testuser (not admin)" /admin "$USER_ID_TOKEN" 403 403 403
 call "admin@example.com IdToken" /admin "$ADMIN_ID_TOKEN" 200 200 200
 
+# Sign-out: logout@example.com's tokens work, POST /logout (through our authorizer's gateway,
+# the only kind that reads the list), then the same tokens again.
+LOGOUT_ID_TOKEN="$(stack_env_value "$STACK_DIR/logout.env" ID_TOKEN)"
+LOGOUT_ACCESS_TOKEN="$(stack_env_value "$STACK_DIR/logout.env" ACCESS_TOKEN)"
+call "logout@ AccessToken" /me "$LOGOUT_ACCESS_TOKEN" 200 401 200
+stack_step "POST /logout with logout@example.com's AccessToken (lambda kind)"
+LOGOUT_STATUS="$(curl -sS -m 30 -o "$STACK_DIR/logout.json" -w '%{http_code}' -X POST \
+  -H "Authorization: ${LOGOUT_ACCESS_TOKEN}" "${URLS[0]}/logout")" || LOGOUT_STATUS=000
+sed 's/^/    /' "$STACK_DIR/logout.json"
+echo
+[[ "$LOGOUT_STATUS" == 200 ]] || { FAILED=$((FAILED + 1)); echo "    POST /logout answered ${LOGOUT_STATUS}, want 200" >&2; }
+call "logout@ AccessToken after /logout" /me "$LOGOUT_ACCESS_TOKEN" 401 401 200
+call "logout@ IdToken after /logout" /me "$LOGOUT_ID_TOKEN" 401 200 200
+
 echo
 # shellcheck disable=SC2059
 printf "$ROW_FORMAT" "CALLER" "PATH" "${HEADINGS[@]}"
@@ -95,7 +129,9 @@ echo
 echo "Each cell: status and API Gateway's message (or ok). The REST Cognito authorizer takes ID"
 echo "tokens only (no method scopes) and any app client of the pool; the JWT authorizer checks"
 echo "the app client but not token_use; only our authorizer checks groups itself (the 403s of the"
-echo "built-ins come from the api-handler). docs/authorizer-kinds.md has the whole comparison."
+echo "built-ins come from the api-handler). After POST /logout only our authorizer refuses the"
+echo "signed-out tokens: the built-ins cannot read the revocation list (docs/revocation.md)."
+echo "docs/authorizer-kinds.md has the whole comparison."
 echo
 echo "Gateway logs (one line per request):"
 for i in "${!KINDS[@]}"; do
