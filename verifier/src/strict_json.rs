@@ -25,7 +25,8 @@ pub fn parse_object(json: &[u8]) -> Option<Map<String, Value>> {
     }
 }
 
-struct StrictValue(Value);
+/// A value read strictly (see the module docs): what [`parse_value`] reads, as a serde type.
+pub(crate) struct StrictValue(pub(crate) Value);
 
 impl<'de> Deserialize<'de> for StrictValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

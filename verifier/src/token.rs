@@ -2,11 +2,17 @@
 //! value, its size, its three base64url segments, and its header and payload as JSON objects.
 //! Nothing here checks a signature; the verifier does that, with keys from the JWKS only.
 
+use std::borrow::Cow;
+use std::fmt;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde_json::Value;
 
 use crate::rejection::{Reason, Rejection};
+use crate::strict_json::StrictValue;
 
 /// The header fields the verifier uses. Everything else in the header, notably `jwk`, `jku`,
 /// `x5u` and `x5c`, is ignored: keys come only from the configured pools' JWKS.
@@ -79,12 +85,12 @@ pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Rejec
     }
 
     let header_json = decode_segment(header_b64).ok_or(malformed("header is not base64url"))?;
-    let header = crate::strict_json::parse_object(&header_json)
-        .ok_or(malformed("header is not a JSON object"))?;
+    let header = serde_json::from_slice::<HeaderMembers>(&header_json)
+        .map_err(|_| malformed("header is not a JSON object"))?;
     let payload = decode_segment(payload_b64).ok_or(malformed("payload is not base64url"))?;
     let signature = decode_segment(signature_b64).ok_or(malformed("signature is not base64url"))?;
 
-    let header = read_header(&header)?;
+    let header = read_header(header)?;
     let signing_input = &token.as_bytes()[..header_b64.len() + 1 + payload_b64.len()];
     Ok(UnverifiedToken {
         header,
@@ -94,17 +100,94 @@ pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Rejec
     })
 }
 
-fn read_header(header: &Map<String, Value>) -> Result<JwtHeader, Rejection> {
+/// The header members the verifier reads, as written. The header is read as strictly as
+/// [`crate::strict_json::parse_object`] reads a document (a JSON object, no member name twice
+/// at any depth, every other member read and dropped) but without building a map of all its
+/// members: this runs on every request.
+#[derive(Default)]
+struct HeaderMembers {
+    alg: Option<Value>,
+    kid: Option<Value>,
+    typ: Option<Value>,
+    /// Whether there is a `crit` member, whatever its value.
+    crit: bool,
+}
+
+impl<'de> Deserialize<'de> for HeaderMembers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // An object only: anything else is refused by the map reader.
+        deserializer.deserialize_map(HeaderVisitor)
+    }
+}
+
+struct HeaderVisitor;
+
+impl<'de> Visitor<'de> for HeaderVisitor {
+    type Value = HeaderMembers;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object without duplicate member names")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<HeaderMembers, A::Error> {
+        let mut members = HeaderMembers::default();
+        let mut names: Vec<Cow<'de, str>> = Vec::with_capacity(4);
+        while let Some(MemberName(name)) = access.next_key()? {
+            // Every value is read strictly too: no duplicates inside a `jwk` either.
+            let StrictValue(value) = access.next_value()?;
+            match &*name {
+                "alg" => members.alg = Some(value),
+                "kid" => members.kid = Some(value),
+                "typ" => members.typ = Some(value),
+                "crit" => members.crit = true,
+                _ => {}
+            }
+            names.push(name);
+        }
+        // Sorted, not compared pairwise: a hostile header with thousands of members stays
+        // O(n log n), as the map it replaces was.
+        names.sort_unstable();
+        if names.windows(2).any(|pair| pair[0] == pair[1]) {
+            return Err(de::Error::custom("duplicate member name"));
+        }
+        Ok(members)
+    }
+}
+
+/// A member name, borrowed from the header unless it has escapes (then unescaped, so that
+/// `"\u0061lg"` is `alg`, as any JSON reader takes it).
+struct MemberName<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for MemberName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = MemberName<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(MemberName(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(MemberName(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+fn read_header(header: HeaderMembers) -> Result<JwtHeader, Rejection> {
     // RFC 7515 §4.1.11: a recipient that does not understand a listed extension must reject
     // the token. We understand none (and `b64: false` can only appear alongside `crit`).
-    if header.contains_key("crit") {
+    if header.crit {
         return Err(Rejection::new(
             Reason::CriticalHeader,
             "header has a crit parameter",
         ));
     }
-    let alg = match header.get("alg") {
-        Some(Value::String(alg)) => alg.clone(),
+    let alg = match header.alg {
+        Some(Value::String(alg)) => alg,
         Some(_) => {
             return Err(Rejection::new(
                 Reason::Malformed,
@@ -113,8 +196,8 @@ fn read_header(header: &Map<String, Value>) -> Result<JwtHeader, Rejection> {
         }
         None => return Err(Rejection::new(Reason::Malformed, "header has no alg")),
     };
-    let kid = match header.get("kid") {
-        Some(Value::String(kid)) if !kid.is_empty() && kid.len() <= MAX_KID_LEN => kid.clone(),
+    let kid = match header.kid {
+        Some(Value::String(kid)) if !kid.is_empty() && kid.len() <= MAX_KID_LEN => kid,
         Some(Value::String(_)) => {
             return Err(Rejection::new(
                 Reason::MissingKid,
@@ -129,9 +212,9 @@ fn read_header(header: &Map<String, Value>) -> Result<JwtHeader, Rejection> {
         }
         None => return Err(Rejection::new(Reason::MissingKid, "header has no kid")),
     };
-    let typ = match header.get("typ") {
+    let typ = match header.typ {
         None => None,
-        Some(Value::String(typ)) => Some(typ.clone()),
+        Some(Value::String(typ)) => Some(typ),
         Some(_) => {
             return Err(Rejection::new(
                 Reason::Malformed,
@@ -285,6 +368,116 @@ mod tests {
                 Rejection::new(Reason::Malformed, "token has an empty segment"),
                 "{name}"
             );
+        }
+    }
+
+    #[test]
+    fn header_is_read_strictly_whatever_its_spelling() {
+        let not_an_object = Rejection::new(Reason::Malformed, "header is not a JSON object");
+        let cases = [
+            (
+                "a nested duplicate",
+                r#"{"alg":"RS256","kid":"k1","jwk":{"n":"a","n":"b"}}"#,
+                Err(not_an_object),
+            ),
+            (
+                "a duplicate deep in an array",
+                r#"{"alg":"RS256","kid":"k1","x":[{"a":1,"a":1}]}"#,
+                Err(not_an_object),
+            ),
+            (
+                "a duplicate spelled with an escape",
+                r#"{"alg":"RS256","\u0061lg":"none","kid":"k1"}"#,
+                Err(not_an_object),
+            ),
+            (
+                "a duplicate unknown member",
+                r#"{"alg":"RS256","kid":"k1","x":1,"x":1}"#,
+                Err(not_an_object),
+            ),
+            ("null", "null", Err(not_an_object)),
+            ("a string", r#""{}""#, Err(not_an_object)),
+            (
+                "trailing bytes",
+                r#"{"alg":"RS256","kid":"k1"}x"#,
+                Err(not_an_object),
+            ),
+            (
+                "two objects",
+                r#"{"alg":"RS256","kid":"k1"}{}"#,
+                Err(not_an_object),
+            ),
+            (
+                "crit spelled with an escape",
+                r#"{"alg":"RS256","kid":"k1","\u0063rit":[]}"#,
+                Err(Rejection::new(
+                    Reason::CriticalHeader,
+                    "header has a crit parameter",
+                )),
+            ),
+            (
+                "crit null",
+                r#"{"alg":"RS256","kid":"k1","crit":null}"#,
+                Err(Rejection::new(
+                    Reason::CriticalHeader,
+                    "header has a crit parameter",
+                )),
+            ),
+            (
+                "alg null",
+                r#"{"alg":null,"kid":"k1"}"#,
+                Err(Rejection::new(
+                    Reason::Malformed,
+                    "header alg is not a string",
+                )),
+            ),
+            (
+                "no alg",
+                r#"{"kid":"k1"}"#,
+                Err(Rejection::new(Reason::Malformed, "header has no alg")),
+            ),
+            (
+                "kid empty",
+                r#"{"alg":"RS256","kid":""}"#,
+                Err(Rejection::new(
+                    Reason::MissingKid,
+                    "header kid is empty or too long",
+                )),
+            ),
+            (
+                "kid a number",
+                r#"{"alg":"RS256","kid":1}"#,
+                Err(Rejection::new(
+                    Reason::MissingKid,
+                    "header kid is not a string",
+                )),
+            ),
+            (
+                "no kid",
+                r#"{"alg":"RS256"}"#,
+                Err(Rejection::new(Reason::MissingKid, "header has no kid")),
+            ),
+            (
+                "typ an object",
+                r#"{"alg":"RS256","kid":"k1","typ":{}}"#,
+                Err(Rejection::new(
+                    Reason::Malformed,
+                    "header typ is not a string",
+                )),
+            ),
+            (
+                "escaped names and values, whitespace, other members",
+                " {\"\\u0061lg\" : \"RS\\u0032\u{35}6\", \"kid\":\"k\\\"1\", \"jwk\":{\"n\":[1,{}]}, \"typ\":\"JWT\"} ",
+                Ok(JwtHeader {
+                    alg: "RS256".into(),
+                    kid: "k\"1".into(),
+                    typ: Some("JWT".into()),
+                }),
+            ),
+        ];
+        for (name, header, expected) in cases {
+            let parsed = parse(&token(header, PAYLOAD, "c2ln"), 8192).map(|token| token.header);
+            assert_eq!(parsed, expected, "{name}: {header}");
         }
     }
 

@@ -393,7 +393,15 @@ fn log_decision(
     let metric = "Decisions";
     match outcome {
         Ok((_, Granted::Denied { reason, sub })) => {
-            tracing::info!(event, decision = "deny", reason, sub = %sub, latency_us, metric, "authorization decision");
+            tracing::info!(
+                event,
+                decision = "deny",
+                reason,
+                sub = sub.as_str(),
+                latency_us,
+                metric,
+                "authorization decision"
+            );
         }
         Ok((
             _,
@@ -402,7 +410,15 @@ fn log_decision(
                 unchecked: None,
             },
         )) => {
-            tracing::info!(event, decision = "allow", reason = "valid_token", sub = %sub, latency_us, metric, "authorization decision");
+            tracing::info!(
+                event,
+                decision = "allow",
+                reason = "valid_token",
+                sub = sub.as_str(),
+                latency_us,
+                metric,
+                "authorization decision"
+            );
         }
         // Loud on purpose: a token was let through without the revocation check.
         Ok((
@@ -412,7 +428,7 @@ fn log_decision(
                 unchecked: Some(error),
             },
         )) => {
-            tracing::error!(event, decision = "allow", reason = "revocation_unchecked", error = %error, sub = %sub, latency_us, metric, "authorization decision");
+            tracing::error!(event, decision = "allow", reason = "revocation_unchecked", error = %error, sub = sub.as_str(), latency_us, metric, "authorization decision");
         }
         Err(AuthorizerError::Unauthorized { rejection, sub }) => {
             tracing::info!(
