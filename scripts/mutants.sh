@@ -18,14 +18,17 @@ if ! cargo mutants --version 2>/dev/null | grep -qF "$VERSION"; then
   cargo install cargo-mutants --version "$VERSION" --locked --root .tools
 fi
 
-# The code that decides access: the verifier, the API Gateway adapter and the revocation check
-# (DynamoDB reader and request signer), the api-handler's routing
-# and identity reading, and local-gateway's IAM policy evaluation (which tests lean on).
+# The code that decides access: the verifier, the API Gateway adapter, the revocation list (its
+# settings, the DynamoDB reader and writer, the request signer and AWS calls), the
+# api-handler's routing, identity reading and /logout, and local-gateway's IAM policy
+# evaluation (which tests lean on).
 FILES=(
   'verifier/src/**/*.rs'
   'authorizer/src/apigw/**/*.rs'
   'authorizer/src/config/**/*.rs'
   'authorizer/src/revocation/**/*.rs'
+  'revocation-table/src/**/*.rs'
+  'api-handler/src/sign_out/**/*.rs'
   api-handler/src/request.rs
   api-handler/src/router.rs
   api-handler/src/identity.rs
