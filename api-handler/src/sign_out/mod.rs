@@ -205,6 +205,9 @@ fn plan(identity: &Identity, request: &ApiRequest, listing: bool) -> Result<Plan
             if refresh_token.is_empty() {
                 return Err("refresh_token is empty");
             }
+            if !compact_token(&refresh_token) {
+                return Err("refresh_token is not a token (base64url and dots, at most 16 KiB)");
+            }
             if listing && identity.origin_jti.is_none() {
                 return Err(
                     "this token has no origin_jti, so its session cannot be listed: sign out without a body (all sessions)",
@@ -225,17 +228,24 @@ fn plan(identity: &Identity, request: &ApiRequest, listing: bool) -> Result<Plan
                     "signing out of every session needs the access token in Authorization (an ID token cannot call GlobalSignOut); or send {\"refresh_token\": \"…\"} to end this session",
                 );
             }
-            let access_token =
-                bearer_token(request).ok_or("the Authorization header holds no token")?;
+            let access_token = bearer_token(request)
+                .ok_or("the Authorization header must hold exactly one token")?;
             Ok(Plan::User { access_token })
         }
     }
 }
 
 /// The token in `Authorization`: `Bearer <token>` (any case) or the bare token, as the
-/// authorizer accepts it.
+/// authorizer accepts it. Exactly one such header, holding one compact JWT's characters
+/// (base64url and dots): a second header (REST's multi-value headers) or a comma-joined pair
+/// (HTTP API joins duplicates with commas) could name a token other than the one the
+/// authorizer verified, so neither is read.
 fn bearer_token(request: &ApiRequest) -> Option<String> {
-    let value = request.headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let mut values = request.headers.get_all(AUTHORIZATION).iter();
+    let value = values.next()?.to_str().ok()?.trim();
+    if values.next().is_some() {
+        return None;
+    }
     // `Bearer` alone (its token trimmed away) is no token, not a token named "Bearer".
     let token = match (value.get(..6), value.as_bytes().get(6)) {
         (Some(scheme), None | Some(b' ')) if scheme.eq_ignore_ascii_case("bearer") => {
@@ -243,7 +253,16 @@ fn bearer_token(request: &ApiRequest) -> Option<String> {
         }
         _ => value,
     };
-    (!token.is_empty()).then(|| token.to_owned())
+    compact_token(token).then(|| token.to_owned())
+}
+
+/// Whether `token` looks like a compact JWS or JWE: 1 to 16 KiB of base64url and dots. Only
+/// such text is sent on to Cognito.
+fn compact_token(token: &str) -> bool {
+    (1..=16 * 1024).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 impl Ready {

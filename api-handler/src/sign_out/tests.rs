@@ -134,14 +134,14 @@ fn requests_are_read_before_anything_changes() {
             caller("access"),
             request(None, None),
             true,
-            Err("the Authorization header holds no token"),
+            Err("the Authorization header must hold exactly one token"),
         ),
         (
             "Bearer and nothing",
             caller("access"),
             request(Some("Bearer  "), None),
             true,
-            Err("the Authorization header holds no token"),
+            Err("the Authorization header must hold exactly one token"),
         ),
         (
             "unknown member",
@@ -206,6 +206,46 @@ fn requests_are_read_before_anything_changes() {
         )
         .is_ok()
     );
+    let no_token = Err("the Authorization header must hold exactly one token");
+    let mut two_headers = request(Some("Bearer a.b.c"), None);
+    two_headers
+        .headers
+        .append(AUTHORIZATION, HeaderValue::from_static("Bearer d.e.f"));
+    let odd_tokens = [
+        request(Some("Bearer a.b.c,Bearer d.e.f"), None),
+        request(Some("Bearer a.b c"), None),
+        request(Some("Bearer a.b.c\""), None),
+        request(Some(&format!("Bearer {}", "a".repeat(16 * 1024 + 1))), None),
+        two_headers,
+    ];
+    for odd in &odd_tokens {
+        assert_eq!(
+            plan(&caller("access"), odd, true),
+            no_token,
+            "{:?}",
+            odd.headers
+        );
+    }
+    let longest = "a".repeat(16 * 1024);
+    assert_eq!(
+        plan(
+            &caller("access"),
+            &request(Some(&format!("Bearer {longest}")), None),
+            true
+        ),
+        user(&longest)
+    );
+    for body in [r#"{"refresh_token":"a b"}"#, r#"{"refresh_token":"a,b"}"#] {
+        assert_eq!(
+            plan(
+                &caller("access"),
+                &request(Some("Bearer t"), Some(body)),
+                true
+            ),
+            Err("refresh_token is not a token (base64url and dots, at most 16 KiB)"),
+            "{body}"
+        );
+    }
     let mut encoded = request(Some("Bearer t"), Some("e30="));
     encoded.is_base64_encoded = true;
     assert_eq!(
