@@ -226,6 +226,20 @@ fn requests_are_read_before_anything_changes() {
             odd.headers
         );
     }
+    // Only the word Bearer is a scheme: another six letters and a space are not stripped (the
+    // space then makes it no token), and a bare six-letter token is kept whole.
+    assert_eq!(
+        plan(
+            &caller("access"),
+            &request(Some("Tokens a.b.c"), None),
+            true
+        ),
+        no_token
+    );
+    assert_eq!(
+        plan(&caller("access"), &request(Some("abcdef"), None), true),
+        user("abcdef")
+    );
     let longest = "a".repeat(16 * 1024);
     assert_eq!(
         plan(
@@ -270,6 +284,15 @@ async fn unconfigured_and_unavailable_services_answer_without_calling_anything()
         assert_eq!(response.status, status, "{service:?}");
     }
     assert_eq!(SignOut::Unavailable("x".into()).unavailable(), Some("x"));
+    // Debug names the state and never more (no client, no credentials).
+    assert_eq!(
+        format!("{:?}", SignOut::NotConfigured),
+        "SignOut::NotConfigured"
+    );
+    assert_eq!(
+        format!("{:?}", SignOut::Unavailable("no TLS".into())),
+        "SignOut::Unavailable(no TLS)"
+    );
     assert_eq!(SignOut::NotConfigured.unavailable(), None);
 }
 
@@ -523,6 +546,15 @@ async fn a_cognito_refusal_is_reported_by_type_with_the_list_entry_standing() {
 #[tokio::test]
 async fn without_a_list_only_cognito_is_called() {
     let fake = FakeAws::start(vec![(GLOBAL, 200, "{}")]).await;
+    let clock = testkit::harness::ManualClock::new();
+    assert_eq!(
+        format!("{:?}", service(&fake, false, clock.clone())),
+        "SignOut::Ready { table: false }"
+    );
+    assert_eq!(
+        format!("{:?}", service(&fake, true, clock)),
+        "SignOut::Ready { table: true }"
+    );
     let mut no_iss = caller("access");
     no_iss.iss = None;
     let response = service(&fake, false, testkit::harness::ManualClock::new())
