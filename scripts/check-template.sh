@@ -9,8 +9,8 @@
 #             as the api-handler's and the local gateway's (the print-routes binary)
 #   build     sam build for x86_64 (arm64 stays the template default; its Rust target cannot
 #             be installed here), artifacts checked to be x86-64 executables
-#   cognito   scripts/test-cognito-setup.sh: the guide's set-up script against moto
-#   revoke    scripts/test-revoke-user.sh: the admin sign-out script (revocation entry, then
+#   cognito   scripts/test-with-moto.sh scripts/test_cognito_setup.py: the guide's set-up script against moto
+#   revoke    scripts/test-with-moto.sh scripts/test_revoke_user.py: the admin sign-out script (revocation entry, then
 #             AdminUserGlobalSignOut) against moto's Cognito and DynamoDB
 # (The events/authorizer-*.json checks under `cargo lambda watch` are end-to-end tests:
 # tests/e2e/authorizer_events.rs, run by scripts/e2e.sh.)
@@ -140,23 +140,19 @@ stage_build() {
   fi
 }
 
-stage_cognito() {
-  section "scripts/cognito-setup.sh against moto"
-  if bash scripts/test-cognito-setup.sh; then
-    ok "scripts/test-cognito-setup.sh"
+# run_script_test TITLE TEST.py: one of the scripts' tests against a fresh moto.
+run_script_test() {
+  section "$1"
+  if bash scripts/test-with-moto.sh "$2"; then
+    ok "$2"
   else
-    not_ok "scripts/test-cognito-setup.sh"
+    not_ok "$2"
   fi
 }
 
-stage_revoke() {
-  section "scripts/revoke-user.sh against moto"
-  if bash scripts/test-revoke-user.sh; then
-    ok "scripts/test-revoke-user.sh"
-  else
-    not_ok "scripts/test-revoke-user.sh"
-  fi
-}
+stage_cognito() { run_script_test "scripts/cognito-setup.sh against moto" scripts/test_cognito_setup.py; }
+
+stage_revoke() { run_script_test "scripts/revoke-user.sh against moto" scripts/test_revoke_user.py; }
 
 STAGES=("$@")
 if [[ ${#STAGES[@]} -eq 0 ]]; then

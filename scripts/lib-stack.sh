@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared by scripts/e2e.sh, demo.sh, serve.sh and test-cognito-setup.sh (sourced, not run):
+# Shared by scripts/e2e.sh, demo.sh, serve.sh and test-with-moto.sh (sourced, not run):
 # start moto (the local Cognito; the project's one moto start-up), run the guide's steps
 # against it, start the local gateway, and stop everything that was started. Everything
 # listens on 127.0.0.1 only.

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Tests scripts/cognito-setup.sh against moto (run by scripts/test-cognito-setup.sh, which
+"""Tests scripts/cognito-setup.sh against moto (run by scripts/test-with-moto.sh scripts/test_cognito_setup.py, which
 `make test-template` and `scripts/check-template.sh cognito` call).
 
-Against the moto that scripts/test-cognito-setup.sh starts on 127.0.0.1 (scripts/lib-stack.sh,
+Against the moto that scripts/test-with-moto.sh scripts/test_cognito_setup.py starts on 127.0.0.1 (scripts/lib-stack.sh,
 the project's one moto start-up) and passes as --moto-url, it runs the script as a user would,
 through the AWS CLI, while it
 - records the argv of every `aws` the script starts (a shim earlier on PATH that logs its
@@ -41,6 +41,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set
 
+from checks_report import Checks  # scripts/checks_report.py, beside this file
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 SCRIPT = ROOT / "scripts" / "cognito-setup.sh"
@@ -50,25 +52,8 @@ GUIDE_PASSWORDS = ("TempPass#1234", "NewSecurePass#5678")
 SPECIAL_PASSWORD = 'Sp ec,ial=Pa"ss\\wörd1X'
 SECRET_OPS = ("admin-create-user", "admin-set-user-password", "initiate-auth")
 RUN_TIMEOUT = 300
-
-
-class Checks:
-    def __init__(self) -> None:
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, what: str, condition: bool, detail: str = "") -> bool:
-        if condition:
-            self.passed += 1
-            print(f"ok   {what}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL {what}" + (f": {detail}" if detail else ""), flush=True)
-        return condition
-
-
 CHECKS = Checks()
-check = CHECKS.check
+check = CHECKS
 
 
 # --- moto ---------------------------------------------------------------------------------
@@ -95,7 +80,7 @@ class Moto:
         # A fresh moto: the checks count the pools the script makes.
         if self.pool_ids():
             raise SystemExit(f"test-cognito-setup: FAIL: moto on {self.url} holds user pools already; "
-                             "run through scripts/test-cognito-setup.sh, which starts a fresh one")
+                             "run through scripts/test-with-moto.sh scripts/test_cognito_setup.py, which starts a fresh one")
 
     def call(self, action: str, payload: Dict[str, Any]) -> Dict[str, Any]:
         request = urllib.request.Request(self.url + "/", data=json.dumps(payload).encode(), method="POST", headers={
@@ -411,7 +396,7 @@ def refused_offline(harness: Harness, title: str, env: Dict[str, str], expect: s
 
 def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(description="Tests scripts/cognito-setup.sh against moto; "
-                                                 "run it through scripts/test-cognito-setup.sh, which starts moto.")
+                                                 "run it through scripts/test-with-moto.sh scripts/test_cognito_setup.py, which starts moto.")
     parser.add_argument("--moto-url", required=True, help="base URL of a fresh moto server on 127.0.0.1")
     args = parser.parse_args(argv)
     if not (VENV_BIN / "aws").exists():

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Tests scripts/revoke-user.sh against moto (run by scripts/test-revoke-user.sh, which
+"""Tests scripts/revoke-user.sh against moto (run by scripts/test-with-moto.sh scripts/test_revoke_user.py, which
 `make test-template` and `scripts/check-template.sh revoke` call, on a fresh moto it starts).
 
 The test makes a user pool, an app client, users who log in (USER_PASSWORD_AUTH) and the
@@ -37,6 +37,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
+from checks_report import Checks  # scripts/checks_report.py, beside this file
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 SCRIPT = ROOT / "scripts" / "revoke-user.sh"
@@ -47,23 +49,6 @@ RUN_TIMEOUT = 120
 DAY = 86400
 # The authorizer's largest clock skew, added to every entry's life (revocation-table/src/schema.rs).
 SKEW = 300
-
-
-class Checks:
-    def __init__(self) -> None:
-        self.passed = 0
-        self.failed = 0
-
-    def __call__(self, what: str, condition: bool, detail: str = "") -> bool:
-        if condition:
-            self.passed += 1
-            print(f"ok   {what}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL {what}" + (f": {detail}" if detail else ""), flush=True)
-        return condition
-
-
 check = Checks()
 
 
