@@ -224,6 +224,129 @@ mod tests {
         }
     }
 
+    fn unsigned(endpoint: &str, protocol: JsonProtocol) -> JsonService {
+        JsonService::new(
+            reqwest::Client::new(),
+            endpoint,
+            protocol,
+            None,
+            Duration::from_secs(5),
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn calls_carry_the_protocol_the_target_and_the_agent() {
+        let fake = testkit::FakeAws::start(vec![("Svc.Op", 201, b"{\"a\":1}".to_vec())]).await;
+        let answer = unsigned(&fake.endpoint, JsonProtocol::V1_0)
+            .call("Svc.Op", b"{}".to_vec(), 0)
+            .await
+            .unwrap();
+        assert_eq!(
+            answer,
+            Answer {
+                status: 201,
+                body: b"{\"a\":1}".to_vec()
+            }
+        );
+        let signer = crate::sigv4::Signer {
+            credentials: crate::sigv4::Credentials {
+                access_key_id: "AKID".into(),
+                secret_access_key: "secret".into(),
+                session_token: None,
+            },
+            region: "eu-west-1".into(),
+            service: "dynamodb",
+        };
+        let signed = JsonService::new(
+            reqwest::Client::new(),
+            &fake.endpoint,
+            JsonProtocol::V1_1,
+            Some(signer),
+            Duration::from_secs(5),
+        )
+        .unwrap()
+        .with_region_in_user_agent("eu-west-1");
+        signed
+            .call("Svc.Op", b"{\"x\":2}".to_vec(), 1_440_938_160)
+            .await
+            .unwrap();
+        let seen = fake.seen();
+        assert_eq!(seen.len(), 2);
+        let agent = concat!("cognito-apigw-authorizer/", env!("CARGO_PKG_VERSION"));
+        assert_eq!(
+            (
+                seen[0].header("content-type"),
+                seen[0].target(),
+                seen[0].header("user-agent"),
+                seen[0].signed()
+            ),
+            ("application/x-amz-json-1.0", "Svc.Op", agent, false)
+        );
+        assert_eq!(seen[0].body, b"{}");
+        assert_eq!(
+            (
+                seen[1].header("content-type"),
+                seen[1].header("user-agent"),
+                seen[1].signed()
+            ),
+            (
+                "application/x-amz-json-1.1",
+                format!("{agent} region/eu-west-1").as_str(),
+                true
+            )
+        );
+        assert_eq!(seen[1].header("x-amz-date"), "20150830T123600Z");
+        assert_eq!(seen[1].body, b"{\"x\":2}");
+    }
+
+    #[tokio::test]
+    async fn answers_are_read_to_the_bound_and_no_further() {
+        let fake = testkit::FakeAws::start(vec![
+            ("Full", 200, vec![b'x'; MAX_ANSWER_BYTES]),
+            ("Over", 200, vec![b'x'; MAX_ANSWER_BYTES + 1]),
+        ])
+        .await;
+        assert_eq!(MAX_ANSWER_BYTES, 65_536);
+        let service = unsigned(&fake.endpoint, JsonProtocol::V1_0);
+        let full = service.call("Full", Vec::new(), 0).await.unwrap();
+        assert_eq!(full.body.len(), MAX_ANSWER_BYTES);
+        assert_eq!(
+            service.call("Over", Vec::new(), 0).await,
+            Err(CallError::TooLarge)
+        );
+    }
+
+    #[tokio::test]
+    async fn no_answer_is_an_error_naming_why() {
+        // A listener that accepts and never answers: the timeout.
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = silent.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = silent.accept().await {
+                held.push(stream);
+            }
+        });
+        let slow = JsonService::new(
+            reqwest::Client::new(),
+            &format!("http://{address}"),
+            JsonProtocol::V1_0,
+            None,
+            Duration::from_millis(200),
+        )
+        .unwrap();
+        assert_eq!(slow.call("X", Vec::new(), 0).await, Err(CallError::Timeout));
+        // Nothing listening: a transport error, without the URL.
+        let closed = unsigned("http://127.0.0.1:9", JsonProtocol::V1_0);
+        match closed.call("X", Vec::new(), 0).await {
+            Err(CallError::Transport(message)) => {
+                assert!(!message.contains("127.0.0.1:9"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn endpoints_need_a_host() {
         let client = reqwest::Client::new();

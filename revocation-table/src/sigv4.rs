@@ -269,6 +269,33 @@ mod tests {
     }
 
     #[test]
+    fn every_day_from_1970_to_2503_gets_its_calendar_date() {
+        // The reference: count the days one by one through the Gregorian calendar.
+        let leap = |y: u64| (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
+        let (mut year, mut month, mut day) = (1970u64, 1u64, 1u64);
+        for days in 0..194_924u64 {
+            let expected = format!("{year:04}{month:02}{day:02}T000000Z");
+            assert_eq!(amz_date(days * 86_400), expected, "day {days}");
+            let length = match month {
+                2 if leap(year) => 29,
+                2 => 28,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            };
+            day += 1;
+            if day > length {
+                day = 1;
+                month += 1;
+                if month > 12 {
+                    month = 1;
+                    year += 1;
+                }
+            }
+        }
+        assert_eq!(year, 2503);
+    }
+
+    #[test]
     fn debug_never_shows_the_secret() {
         let shown = format!("{:?}", example_signer(Some("session-secret")));
         assert!(!shown.contains("EXAMPLEKEY"), "{shown}");

@@ -74,3 +74,63 @@ impl TableWriter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call::JsonProtocol;
+    use std::time::Duration;
+
+    fn writer_at(endpoint: &str) -> TableWriter {
+        let service = JsonService::new(
+            reqwest::Client::new(),
+            endpoint,
+            JsonProtocol::V1_0,
+            None,
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        TableWriter::new(
+            service,
+            "revocations".to_owned(),
+            testkit::harness::ManualClock::new(),
+        )
+    }
+
+    #[tokio::test]
+    async fn puts_the_entry_and_reports_every_refusal() {
+        let entry = Entry::user_signed_out("https://iss", "u-1", 1_000, 3_600);
+        let fake = testkit::FakeAws::start(vec![(TARGET, 200, b"{}".to_vec())]).await;
+        assert_eq!(writer_at(&fake.endpoint).put(&entry).await, Ok(()));
+        let seen = fake.seen();
+        assert_eq!(seen[0].target(), TARGET);
+        assert_eq!(
+            seen[0].json(),
+            json!({"TableName": "revocations", "Item": entry.item()})
+        );
+
+        let refused = testkit::FakeAws::start(vec![(
+            TARGET,
+            400,
+            br#"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"}"#
+                .to_vec(),
+        )])
+        .await;
+        assert_eq!(
+            writer_at(&refused.endpoint).put(&entry).await,
+            Err(WriteError::Status {
+                status: 400,
+                error_type: "ConditionalCheckFailedException".to_owned()
+            })
+        );
+        let created = testkit::FakeAws::start(vec![(TARGET, 201, b"{}".to_vec())]).await;
+        assert!(matches!(
+            writer_at(&created.endpoint).put(&entry).await,
+            Err(WriteError::Status { status: 201, .. })
+        ));
+        assert!(matches!(
+            writer_at("http://127.0.0.1:9").put(&entry).await,
+            Err(WriteError::Call(CallError::Transport(_)))
+        ));
+    }
+}

@@ -1,5 +1,6 @@
 use super::*;
 use aws_lambda_events::http::{HeaderValue, Method};
+use testkit::FakeAws;
 
 fn caller(token_use: &str) -> Identity {
     let mut identity = Identity::new("sub-1");
@@ -296,88 +297,6 @@ async fn unconfigured_and_unavailable_services_answer_without_calling_anything()
     assert_eq!(SignOut::NotConfigured.unavailable(), None);
 }
 
-/// One request as the fake AWS endpoint saw it.
-#[derive(Clone, Debug)]
-struct Seen {
-    target: String,
-    user_agent: String,
-    signed: bool,
-    body: serde_json::Value,
-}
-
-/// A loopback HTTP server standing in for DynamoDB and Cognito: it records each request and
-/// answers by `X-Amz-Target` from `answers` (status, body); anything else gets 500.
-struct FakeAws {
-    endpoint: String,
-    seen: Arc<std::sync::Mutex<Vec<Seen>>>,
-}
-
-impl FakeAws {
-    async fn start(answers: Vec<(&'static str, u16, &'static str)>) -> FakeAws {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let record = Arc::clone(&seen);
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let mut raw = Vec::new();
-                let mut buffer = [0u8; 4096];
-                let (head, body) = loop {
-                    let n = stream.read(&mut buffer).await.unwrap();
-                    raw.extend_from_slice(&buffer[..n]);
-                    let text = String::from_utf8_lossy(&raw).to_string();
-                    if let Some(end) = text.find("\r\n\r\n") {
-                        let head = text[..end].to_ascii_lowercase();
-                        let length: usize = head
-                            .lines()
-                            .find_map(|l| l.strip_prefix("content-length:"))
-                            .map_or(0, |v| v.trim().parse().unwrap());
-                        if raw.len() >= end + 4 + length {
-                            break (head, raw[end + 4..end + 4 + length].to_vec());
-                        }
-                    }
-                };
-                let target = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("x-amz-target:"))
-                    .unwrap_or("")
-                    .trim()
-                    .to_owned();
-                let (status, answer) = answers
-                    .iter()
-                    .find(|(t, _, _)| t.eq_ignore_ascii_case(&target))
-                    .map_or((500, "{}"), |(_, s, a)| (*s, *a));
-                let user_agent = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("user-agent:"))
-                    .unwrap_or("")
-                    .trim()
-                    .to_owned();
-                record.lock().unwrap().push(Seen {
-                    user_agent,
-                    signed: head.contains("\nauthorization: aws4-hmac-sha256"),
-                    target,
-                    body: serde_json::from_slice(&body).unwrap(),
-                });
-                let reply = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
-                    answer.len()
-                );
-                let _ = stream.write_all(reply.as_bytes()).await;
-            }
-        });
-        FakeAws { endpoint, seen }
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
-    }
-}
-
 const PUT: &str = "DynamoDB_20120810.PutItem";
 const GLOBAL: &str = "AWSCognitoIdentityProviderService.GlobalSignOut";
 const REVOKE: &str = "AWSCognitoIdentityProviderService.RevokeToken";
@@ -410,7 +329,7 @@ fn json_body(response: &ApiResponse) -> serde_json::Value {
 
 #[tokio::test]
 async fn a_user_sign_out_lists_the_user_then_calls_global_sign_out() {
-    let fake = FakeAws::start(vec![(PUT, 200, "{}"), (GLOBAL, 200, "{}")]).await;
+    let fake = FakeAws::start(vec![(PUT, 200, "{}".into()), (GLOBAL, 200, "{}".into())]).await;
     let clock = testkit::harness::ManualClock::new();
     let now = clock.unix_seconds();
     let response = service(&fake, true, clock)
@@ -431,39 +350,37 @@ async fn a_user_sign_out_lists_the_user_then_calls_global_sign_out() {
     );
     let seen = fake.seen();
     assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!((seen[0].target(), seen[0].signed()), (PUT, true));
     assert_eq!(
-        (seen[0].target.as_str(), seen[0].signed),
-        (PUT.to_ascii_lowercase().as_str(), true)
-    );
-    assert_eq!(
-        seen[0].body,
+        seen[0].json(),
         json!({"TableName": "revocations", "Item": {
             "pk": {"S": format!("sub#{iss}#sub-1")},
             "not_before": {"N": (now + 1).to_string()},
             "expires_at": {"N": (now + 1 + 3_600 + 300).to_string()}
         }})
     );
-    assert_eq!(
-        (seen[1].target.as_str(), seen[1].signed),
-        (GLOBAL.to_ascii_lowercase().as_str(), false)
-    );
-    assert_eq!(seen[1].body, json!({"AccessToken": "access.token.sig"}));
+    assert_eq!((seen[1].target(), seen[1].signed()), (GLOBAL, false));
+    assert_eq!(seen[1].json(), json!({"AccessToken": "access.token.sig"}));
     // Unsigned, so the Region travels in the User-Agent for emulators (moto reads it there).
     assert!(
-        seen[1].user_agent.ends_with(" region/ap-northeast-1"),
+        seen[1]
+            .header("user-agent")
+            .ends_with(" region/ap-northeast-1"),
         "{}",
-        seen[1].user_agent
+        seen[1].header("user-agent")
     );
     assert!(
-        seen[0].user_agent.starts_with("cognito-apigw-authorizer/"),
+        seen[0]
+            .header("user-agent")
+            .starts_with("cognito-apigw-authorizer/"),
         "{}",
-        seen[0].user_agent
+        seen[0].header("user-agent")
     );
 }
 
 #[tokio::test]
 async fn a_session_sign_out_lists_the_session_then_calls_revoke_token() {
-    let fake = FakeAws::start(vec![(PUT, 200, "{}"), (REVOKE, 200, "{}")]).await;
+    let fake = FakeAws::start(vec![(PUT, 200, "{}".into()), (REVOKE, 200, "{}".into())]).await;
     let clock = testkit::harness::ManualClock::new();
     let now = clock.unix_seconds();
     let response = service(&fake, true, clock)
@@ -480,15 +397,15 @@ async fn a_session_sign_out_lists_the_session_then_calls_revoke_token() {
     let seen = fake.seen();
     assert_eq!(seen.len(), 2, "{seen:?}");
     assert_eq!(
-        seen[0].body["Item"],
+        seen[0].json()["Item"],
         json!({
             "pk": {"S": "jti#https://cognito-idp.ap-northeast-1.amazonaws.com/pool#session-1"},
             "expires_at": {"N": (now + 3_600 + 300).to_string()}
         })
     );
-    assert!(!seen[1].signed);
+    assert!(!seen[1].signed());
     assert_eq!(
-        seen[1].body,
+        seen[1].json(),
         json!({"Token": "refresh-1", "ClientId": "client-1"})
     );
 }
@@ -499,9 +416,9 @@ async fn a_failed_list_write_changes_nothing_in_cognito() {
         (
             PUT,
             400,
-            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"}"#,
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"}"#.into(),
         ),
-        (GLOBAL, 200, "{}"),
+        (GLOBAL, 200, "{}".into()),
     ])
     .await;
     let response = service(&fake, true, testkit::harness::ManualClock::new())
@@ -515,15 +432,14 @@ async fn a_failed_list_write_changes_nothing_in_cognito() {
             .unwrap()
             .contains("nothing was signed out")
     );
-    let targets: Vec<String> = fake.seen().into_iter().map(|s| s.target).collect();
-    assert_eq!(targets, [PUT.to_ascii_lowercase()]);
+    assert_eq!(fake.targets(), [PUT]);
 }
 
 #[tokio::test]
 async fn a_cognito_refusal_is_reported_by_type_with_the_list_entry_standing() {
     let fake = FakeAws::start(vec![
-        (PUT, 200, "{}"),
-        (GLOBAL, 400, r#"{"__type":"NotAuthorizedException","message":"Access Token has been revoked: secret.token.here"}"#),
+        (PUT, 200, "{}".into()),
+        (GLOBAL, 400, r#"{"__type":"NotAuthorizedException","message":"Access Token has been revoked: secret.token.here"}"#.into()),
     ])
     .await;
     let response = service(&fake, true, testkit::harness::ManualClock::new())
@@ -545,7 +461,7 @@ async fn a_cognito_refusal_is_reported_by_type_with_the_list_entry_standing() {
 
 #[tokio::test]
 async fn without_a_list_only_cognito_is_called() {
-    let fake = FakeAws::start(vec![(GLOBAL, 200, "{}")]).await;
+    let fake = FakeAws::start(vec![(GLOBAL, 200, "{}".into())]).await;
     let clock = testkit::harness::ManualClock::new();
     assert_eq!(
         format!("{:?}", service(&fake, false, clock.clone())),
@@ -567,13 +483,12 @@ async fn without_a_list_only_cognito_is_called() {
         "not configured: tokens stay valid at this API until they expire"
     );
     assert_eq!(body.get("tokens_issued_before"), None);
-    let targets: Vec<String> = fake.seen().into_iter().map(|s| s.target).collect();
-    assert_eq!(targets, [GLOBAL.to_ascii_lowercase()]);
+    assert_eq!(fake.targets(), [GLOBAL]);
 }
 
 #[tokio::test]
 async fn an_unreachable_cognito_is_a_502_naming_the_step() {
-    let fake = FakeAws::start(vec![(PUT, 200, "{}")]).await;
+    let fake = FakeAws::start(vec![(PUT, 200, "{}".into())]).await;
     let settings = SignOutSettings {
         region: "ap-northeast-1".to_owned(),
         // Nothing listens on port 9 of loopback.

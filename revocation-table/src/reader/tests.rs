@@ -91,3 +91,80 @@ fn answers_are_read_strictly() {
         );
     }
 }
+
+fn lookup_at(endpoint: &str) -> DynamoDbLookup {
+    let service = JsonService::new(
+        reqwest::Client::new(),
+        endpoint,
+        crate::call::JsonProtocol::V1_0,
+        None,
+        std::time::Duration::from_secs(5),
+    )
+    .unwrap();
+    DynamoDbLookup::new(
+        service,
+        "t".to_owned(),
+        testkit::harness::ManualClock::new(),
+    )
+}
+
+#[test]
+fn the_request_asks_for_both_keys_consistently_and_only_the_three_attributes() {
+    let lookup = lookup_at("http://127.0.0.1:9");
+    let body: Value = serde_json::from_slice(&lookup.request_body(&keys())).unwrap();
+    let projection = json!({
+        "ConsistentRead": true,
+        "ProjectionExpression": "#pk, #nb, #exp",
+        "ExpressionAttributeNames": {"#pk": "pk", "#nb": "not_before", "#exp": "expires_at"}
+    });
+    let mut both = projection.clone();
+    both["Keys"] = json!([{"pk": {"S": "sub#iss#u"}}, {"pk": {"S": "jti#iss#j"}}]);
+    assert_eq!(body, json!({"RequestItems": {"t": both}}));
+    let user_only = RevocationKeys {
+        user: "sub#iss#u".to_owned(),
+        session: None,
+    };
+    let body: Value = serde_json::from_slice(&lookup.request_body(&user_only)).unwrap();
+    assert_eq!(
+        body["RequestItems"]["t"]["Keys"],
+        json!([{"pk": {"S": "sub#iss#u"}}])
+    );
+}
+
+#[tokio::test]
+async fn lookups_read_a_200_and_report_anything_else() {
+    const TARGET: &str = "DynamoDB_20120810.BatchGetItem";
+    let answers = [
+        (
+            "a 200 with the user's entry",
+            200,
+            br#"{"Responses":{"t":[{"pk":{"S":"sub#iss#u"},"not_before":{"N":"5"},"expires_at":{"N":"10"}}]}}"#.to_vec(),
+            Ok(RevocationRecords {
+                user: Some(RevocationEntry { not_before: Some(5), expires_at: Some(10) }),
+                session: None,
+            }),
+        ),
+        (
+            "a 400 naming its type",
+            400,
+            br#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"}"#.to_vec(),
+            Err(RevocationLookupError::Status { status: 400, error_type: "ResourceNotFoundException".to_owned() }),
+        ),
+        (
+            "a 200 too large to read",
+            200,
+            vec![b' '; crate::call::MAX_ANSWER_BYTES + 1],
+            Err(RevocationLookupError::Invalid("answer is too large")),
+        ),
+    ];
+    for (case, status, body, expected) in answers {
+        let fake = testkit::FakeAws::start(vec![(TARGET, status, body)]).await;
+        let got = lookup_at(&fake.endpoint).lookup(&keys()).await;
+        assert_eq!(got, expected, "{case}");
+        assert_eq!(fake.targets(), [TARGET], "{case}");
+    }
+    match lookup_at("http://127.0.0.1:9").lookup(&keys()).await {
+        Err(RevocationLookupError::Transport(_)) => {}
+        other => panic!("nothing listening: {other:?}"),
+    }
+}
