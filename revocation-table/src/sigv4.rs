@@ -271,7 +271,8 @@ mod tests {
     #[test]
     fn every_day_from_1970_to_2503_gets_its_calendar_date() {
         // The reference: count the days one by one through the Gregorian calendar.
-        let leap = |y: u64| (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
+        let leap =
+            |y: u64| (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
         let (mut year, mut month, mut day) = (1970u64, 1u64, 1u64);
         for days in 0..194_924u64 {
             let expected = format!("{year:04}{month:02}{day:02}T000000Z");
