@@ -27,11 +27,9 @@ stack_step "a user who will sign out: logout@example.com (cognito-setup.sh)"
 bash scripts/cognito-setup.sh --output "$STACK_DIR/logout.env" --user-pool-id "$USER_POOL_ID" \
   --client-id "$APP_CLIENT_ID" --email logout@example.com --mask-tokens >"$STACK_DIR/setup-logout.log" 2>&1 ||
   { cat "$STACK_DIR/setup-logout.log" >&2; stack_die "cognito-setup.sh for logout@example.com failed"; }
-REVOCATION_TABLE=demo-revocations
-stack_step "the revocation table ${REVOCATION_TABLE} in moto's DynamoDB"
-aws dynamodb create-table --region ap-northeast-1 --table-name "$REVOCATION_TABLE" --billing-mode PAY_PER_REQUEST \
-  --key-schema AttributeName=pk,KeyType=HASH --attribute-definitions AttributeName=pk,AttributeType=S \
-  >/dev/null || stack_die "create-table ${REVOCATION_TABLE} failed"
+stack_revocation_table demo-revocations
+# Only the lambda kind's gateway reads it (below): the built-ins cannot.
+unset REVOCATION_TABLE
 stack_build_gateway
 KINDS=(token cognito jwt)
 HEADINGS=("lambda: REST TOKEN" "cognito: REST pools" "cognito: HTTP JWT")
@@ -42,7 +40,7 @@ for kind in "${KINDS[@]}"; do
   if [[ "$kind" == token ]]; then
     # The revocation list on, no caching (a deployment's bound: AuthorizerCacheTtl +
     # RevocationCacheSeconds, see the README).
-    ISSUER_TYPE=ORIGINAL REVOCATION_TABLE="$REVOCATION_TABLE" REVOCATION_CACHE_SECONDS=0 \
+    ISSUER_TYPE=ORIGINAL REVOCATION_TABLE=demo-revocations REVOCATION_CACHE_SECONDS=0 \
       stack_start_gateway "$(stack_free_port)" --authorizer "$kind" --ttl 0
   else
     ISSUER_TYPE=ORIGINAL stack_start_gateway "$(stack_free_port)" --authorizer "$kind"

@@ -103,6 +103,17 @@ stack_setup_cognito() {
   export USER_POOL_ID APP_CLIENT_ID
 }
 
+# stack_revocation_table NAME: the revocation list's table in moto's DynamoDB, shaped as
+# template.yaml creates it (partition key pk, on demand), and REVOCATION_TABLE exported so that
+# the local gateway's authorizer and api-handler (one environment) both use it.
+stack_revocation_table() {
+  stack_step "the revocation table $1 in moto's DynamoDB"
+  aws dynamodb create-table --region ap-northeast-1 --table-name "$1" --billing-mode PAY_PER_REQUEST \
+    --key-schema AttributeName=pk,KeyType=HASH --attribute-definitions AttributeName=pk,AttributeType=S \
+    >/dev/null || stack_die "create-table $1 failed"
+  export REVOCATION_TABLE="$1"
+}
+
 # stack_env_value FILE NAME: one variable of an env file written by cognito-setup.sh.
 stack_env_value() {
   # shellcheck disable=SC1090
@@ -129,7 +140,9 @@ stack_start_gateway() {
   # shellcheck disable=SC2034 # read by the callers (serve.sh waits on it)
   GATEWAY_PID="$pid"
   for _ in $(seq 1 100); do
-    GATEWAY_URL="$(sed -n 's/^local-gateway listening on //p' "$log" | head -n 1)"
+    # The background shell may not have created the log yet: no file is "not yet", not an
+    # error (set -e would end the script on it).
+    GATEWAY_URL="$(sed -n 's/^local-gateway listening on //p' "$log" 2>/dev/null | head -n 1 || true)"
     [[ -n "$GATEWAY_URL" ]] && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make serve`: the demo's stack (moto + the guide's users + the local gateway), kept up until
-# Ctrl-C, with the URL, the tokens and curl lines to try. Tokens are also written to
+# Ctrl-C, with the URL, the tokens and curl lines to try, the revocation list on (a table in
+# moto's DynamoDB) so that POST /logout can be tried too. Tokens are also written to
 # .local/cognito.env (testuser) and .local/cognito-admin.env (admin), mode 600.
 #
 # Options are passed to the local gateway, e.g. `make serve ARGS="--authorizer http --ttl 0"`
@@ -29,6 +30,10 @@ mkdir -p .local
 stack_setup_cognito "$STACK_DIR"
 # Keep the env files for the user (the work directory goes away on exit).
 (umask 077 && cp "$STACK_DIR/user.env" .local/cognito.env && cp "$STACK_DIR/admin.env" .local/cognito-admin.env)
+# The revocation list on (EnableRevocation=true), its in-process cache off: POST /logout takes
+# effect once the gateway's result cache (--ttl, default 300 s) lets the token through again.
+stack_revocation_table serve-revocations
+export REVOCATION_CACHE_SECONDS=0
 stack_build_gateway
 stack_start_gateway "$PORT" "${ARGS[@]}"
 
@@ -55,6 +60,9 @@ Try:
   curl -i -H "Authorization: Bearer \$ACCESS_TOKEN" ${GATEWAY_URL}/hello
   curl -i -H "Authorization: Bearer \$ID_TOKEN" ${GATEWAY_URL}/admin
   curl -i -H "Authorization: Bearer \$(. .local/cognito-admin.env && echo \$ID_TOKEN)" ${GATEWAY_URL}/admin
+  curl -i -X POST -H "Authorization: Bearer \$ACCESS_TOKEN" ${GATEWAY_URL}/logout   # sign out
+  curl -i -H "Authorization: Bearer \$ID_TOKEN" ${GATEWAY_URL}/me   # 401 once the gateway's cache
+                                                  # (--ttl, 300 s by default) asks the authorizer again
 New tokens (same pool): AWS_ENDPOINT_URL=${MOTO_URL} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \\
   bash scripts/cognito-setup.sh --user-pool-id ${USER_POOL_ID} --client-id ${APP_CLIENT_ID} --login-only
 
