@@ -275,6 +275,57 @@ async fn the_list_in_dynamodb_revokes_users_and_sessions() {
     }
 }
 
+/// A revoked token is 401 even when it would be refused 403 for a missing scope: its
+/// credentials are gone, which is the answer a client must act on (sign in again). A token of
+/// a user not signed out keeps its 403, and so does one whose list cannot be read (a Deny
+/// either way).
+#[tokio::test]
+async fn a_revoked_token_lacking_a_scope_is_401_not_403() {
+    let moto = Moto::start().await;
+    let now = testkit::now();
+    moto.sign_out("gone", now - 100, now + 86_400).await;
+    let scoped = |table: &str, endpoint: &str, failure| {
+        let settings = settings(endpoint, table, 0, failure);
+        async move {
+            let Harness {
+                verifier, server, ..
+            } = harness(&[TestKey::shared(0)], |config| {
+                config.required_scopes = vec!["api/admin".to_owned()];
+            })
+            .await;
+            let authorizer =
+                Authorizer::new(verifier, RouteRules::default(), HttpApiResponse::Simple)
+                    .with_revocation(
+                        settings
+                            .build(
+                                testkit_client(),
+                                std::sync::Arc::new(cognito_verifier::SystemClock),
+                            )
+                            .unwrap(),
+                    );
+            (authorizer, server)
+        }
+    };
+    let status = |result: Result<_, AuthorizerError>| match result {
+        Ok(response) => {
+            let json = authorizer::AuthorizerResponse::to_json(&response);
+            json["policyDocument"]["Statement"][0]["Effect"]
+                .as_str()
+                .unwrap_or("?")
+                .to_owned()
+        }
+        Err(AuthorizerError::Unauthorized { rejection, .. }) => rejection.reason.code().to_owned(),
+        Err(other) => other.reason_code().to_owned(),
+    };
+    let (authorizer, _jwks) = scoped(TABLE, &moto.endpoint, FailurePolicy::Closed).await;
+    let revoked = token("gone", now - 500, "s1");
+    let other = token("still-here", now - 500, "s2");
+    assert_eq!(status(authorizer.handle(&event(&revoked)).await), "revoked");
+    assert_eq!(status(authorizer.handle(&event(&other)).await), "Deny");
+    let (unreadable, _jwks2) = scoped("missing-table", &moto.endpoint, FailurePolicy::Closed).await;
+    assert_eq!(status(unreadable.handle(&event(&revoked)).await), "Deny");
+}
+
 /// With a cache, a sign-out takes effect once the cached answer is older than the cache time
 /// (and not before: the bound is the cache, not the table).
 #[tokio::test]

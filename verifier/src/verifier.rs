@@ -14,6 +14,7 @@ use crate::config::{IssuerConfig, IssuerForm, VerifierConfig};
 use crate::jwks::{HttpJwksFetcher, JwksFetchError, KeyLookupError, KeyStore};
 use crate::raw_claims::RawClaims;
 use crate::rejection::{Reason, Rejection};
+use crate::revocation::{RevocationKeys, RevocationSubject};
 use crate::token;
 
 /// How long start-up waits for the JWKS before leaving the fetch to the first request. Lambda
@@ -42,6 +43,9 @@ pub enum VerifyError {
         rejection: Rejection,
         /// The token's `sub` (it comes from an authentic token, so it is safe to log).
         sub: String,
+        /// What the revocation list needs of it: a revoked token is 401, not 403, whatever
+        /// else it lacks (boxed: the error stays small).
+        revocation: Box<RevocationSubject>,
     },
     /// The signing keys cannot be had right now; the token may well be fine. Answer 5xx.
     #[error("signing keys are unavailable")]
@@ -199,7 +203,20 @@ impl Verifier {
                     | Reason::StaleAuthTime
                     | Reason::TokenKind,
                     Some(sub),
-                ) => VerifyError::Forbidden { rejection, sub },
+                ) => VerifyError::Forbidden {
+                    revocation: Box::new(RevocationSubject {
+                        keys: RevocationKeys {
+                            user: RevocationKeys::user_key(issuer, &sub),
+                            session: claims
+                                .origin_jti
+                                .as_deref()
+                                .map(|jti| RevocationKeys::session_key(issuer, jti)),
+                        },
+                        issued_at: claims.iat.map(|t| t.0),
+                    }),
+                    rejection,
+                    sub,
+                },
                 (_, sub) => VerifyError::Rejected { rejection, sub },
             }
         })

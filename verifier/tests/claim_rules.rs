@@ -13,7 +13,7 @@ use testkit::harness::*;
 async fn outcome(h: &Harness, token: &str) -> Option<Reason> {
     match h.verifier.verify(token).await {
         Ok(_) => None,
-        Err(VerifyError::Forbidden { rejection, sub }) => {
+        Err(VerifyError::Forbidden { rejection, sub, .. }) => {
             assert_eq!(sub, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
             Some(rejection.reason)
         }
@@ -231,7 +231,7 @@ async fn machine_and_user_tokens_are_told_apart() {
             let passes = kind == Some(wanted);
             match h.verifier.verify(&token).await {
                 Ok(_) => assert!(passes, "{name}: {} only let it through", wanted.as_str()),
-                Err(VerifyError::Forbidden { rejection, sub }) => {
+                Err(VerifyError::Forbidden { rejection, sub, .. }) => {
                     assert!(!passes, "{name}: {} only refused it", wanted.as_str());
                     assert_eq!(rejection.reason, Reason::TokenKind, "{name}");
                     assert_eq!(sub, claims.sub, "{name}");

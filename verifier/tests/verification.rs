@@ -14,7 +14,7 @@ async fn reason(h: &Harness, token: &str) -> Reason {
     match h.verifier.verify(token).await {
         Err(VerifyError::Rejected { rejection, .. }) => rejection.reason,
         // Only a missing required scope or group is Forbidden, and only for an authentic token.
-        Err(VerifyError::Forbidden { rejection, sub }) => {
+        Err(VerifyError::Forbidden { rejection, sub, .. }) => {
             assert!(
                 matches!(
                     rejection.reason,

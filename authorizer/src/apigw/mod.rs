@@ -283,7 +283,22 @@ impl Authorizer {
             Err(VerifyError::KeysUnavailable) => return Err(AuthorizerError::KeysUnavailable),
             // Authentic but lacking a required scope or group, or failing a REQUIRED_CLAIMS
             // rule: 403 on every route, so the answer is as cacheable as an Allow.
-            Err(VerifyError::Forbidden { rejection, sub }) => {
+            Err(VerifyError::Forbidden {
+                rejection,
+                sub,
+                revocation: subject,
+            }) => {
+                // A revoked token is 401 whatever else it lacks. A list that cannot be read
+                // changes nothing here: the answer is a Deny either way.
+                if let Some(revocation) = &self.revocation
+                    && let Err(RevocationError::Revoked(rejection)) =
+                        revocation.check_subject(&subject).await
+                {
+                    return Err(AuthorizerError::Unauthorized {
+                        rejection,
+                        sub: Some(sub),
+                    });
+                }
                 let granted = Granted::Denied {
                     reason: rejection.reason.code(),
                     sub: sub.clone(),

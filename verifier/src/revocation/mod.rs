@@ -67,6 +67,27 @@ impl RevocationKeys {
     }
 }
 
+/// What the list needs of a token: its keys and its `iat`. Built from a verified token, or
+/// from an authentic one that is about to be refused 403 ([`crate::VerifyError::Forbidden`]):
+/// a revoked token is 401 whatever else it lacks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevocationSubject {
+    /// The token's list keys.
+    pub keys: RevocationKeys,
+    /// `iat`, compared with a user entry's `not_before`.
+    pub issued_at: Option<u64>,
+}
+
+impl RevocationSubject {
+    /// The subject of a verified token.
+    pub fn of(claims: &VerifiedClaims) -> Self {
+        RevocationSubject {
+            keys: RevocationKeys::of(claims),
+            issued_at: claims.issued_at,
+        }
+    }
+}
+
 /// One list entry as stored.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RevocationEntry {
@@ -220,7 +241,15 @@ impl RevocationCheck {
 
     /// Whether `claims` (a token whose signature and claims passed) may be used.
     pub async fn check(&self, claims: &VerifiedClaims) -> Result<Unrevoked, RevocationError> {
-        let keys = RevocationKeys::of(claims);
+        self.check_subject(&RevocationSubject::of(claims)).await
+    }
+
+    /// Whether the token `subject` describes (an authentic one) was revoked.
+    pub async fn check_subject(
+        &self,
+        subject: &RevocationSubject,
+    ) -> Result<Unrevoked, RevocationError> {
+        let keys = subject.keys.clone();
         let records = match self.cached(&keys) {
             Some(records) => records,
             None => match self.lookup.lookup(&keys).await {
@@ -236,7 +265,7 @@ impl RevocationCheck {
                 }
             },
         };
-        match records.revocation(claims.issued_at, self.clock.unix_seconds()) {
+        match records.revocation(subject.issued_at, self.clock.unix_seconds()) {
             Some(rejection) => Err(RevocationError::Revoked(rejection)),
             None => Ok(Unrevoked::Checked),
         }
