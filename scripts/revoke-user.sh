@@ -143,6 +143,8 @@ fail() {
     1* | 2*) printf '%s: not done: admin-user-global-sign-out (the user is NOT signed out)\n' "$PROG" >&2 ;;
     3*) printf '%s: the list entry is written, so our API refuses their tokens; run again to retry the sign-out\n' \
       "$PROG" >&2 ;;
+    4*) printf '%s: signed out in Cognito, but the final cut-off was not written: a token refreshed during the sign-out may stay valid; run again\n' \
+      "$PROG" >&2 ;;
   esac
   exit 1
 }
@@ -154,8 +156,8 @@ if [[ "$TOKEN_LIFETIME" -lt "$DAY_SECONDS" ]]; then
     "$PROG" "$TOKEN_LIFETIME" >&2
 fi
 
-# 1. The user's sub.
-SUB="$(aws cognito-idp admin-get-user --region "$REGION" --user-pool-id "$POOL_ID" --username "$USERNAME" \
+# 1. The user's sub. Cognito is called in the pool's own Region (from its ID).
+SUB="$(aws cognito-idp admin-get-user --region "$POOL_REGION" --user-pool-id "$POOL_ID" --username="$USERNAME" \
   --query "UserAttributes[?Name=='sub'].Value | [0]" --output text 2>"$ERR_FILE")" ||
   fail "1 (admin-get-user)" "could not read user $USERNAME"
 # A Cognito sub is a UUID; anything else (or none) must not become a key.
@@ -163,30 +165,52 @@ SUB="$(aws cognito-idp admin-get-user --region "$REGION" --user-pool-id "$POOL_I
   fail "1 (admin-get-user)" "user $USERNAME has no usable sub attribute"
 printf '  1. admin-get-user: ok, sub %s\n' "$SUB"
 
-# 2. The entries. not_before = now + 1: the authorizer revokes iat < not_before, so a token
-# minted in this very second (iat = now) is covered too.
-NOT_BEFORE=$(($(date +%s) + 1))
 # The entry outlives every token it covers in the authorizer's eyes: their lifetime, plus the
-# largest CLOCK_SKEW_SECONDS the authorizer allows past exp (300); the same rule as
-# revocation-table/src/schema.rs, which POST /logout writes by.
+# largest CLOCK_SKEW_SECONDS the authorizer allows past exp (300), plus 60 s for tokens minted
+# while the sign-out is in flight; the rule of revocation-table/src/schema.rs, which
+# POST /logout writes by.
 MAX_CLOCK_SKEW_SECONDS=300
-EXPIRES_AT=$((NOT_BEFORE + TOKEN_LIFETIME + MAX_CLOCK_SKEW_SECONDS))
-for iss in "${ISSUERS[@]}"; do
-  pk="sub#${iss}#${SUB}"
-  item="{\"pk\":{\"S\":\"${pk}\"},\"not_before\":{\"N\":\"${NOT_BEFORE}\"},\"expires_at\":{\"N\":\"${EXPIRES_AT}\"}}"
-  aws dynamodb put-item --region "$REGION" --table-name "$TABLE" --item "$item" >/dev/null 2>"$ERR_FILE" ||
-    fail "2 (dynamodb put-item)" "could not write entry $pk to table $TABLE"
-  printf '  2. dynamodb put-item: ok, entry %s\n' "$pk"
-  DONE+=("entry $pk written (not_before $(utc "$NOT_BEFORE"), expires $(utc "$EXPIRES_AT"))")
-done
-printf '     not_before %s (%s): tokens issued before it are refused\n' "$(utc "$NOT_BEFORE")" "$NOT_BEFORE"
-printf '     expires_at %s (%s): the entry lapses then (TTL)\n' "$(utc "$EXPIRES_AT")" "$EXPIRES_AT"
+IN_FLIGHT_SECONDS=60
+# write_entries STEP NOT_BEFORE: the user's entry under each issuer, conditional like
+# /logout's writes: it replaces an entry only with a later cut-off, so nothing moves a
+# not_before back (a writer whose clock is behind, or whose call lands last).
+write_entries() {
+  local step="$1" not_before="$2" expires_at iss pk item
+  expires_at=$((not_before + TOKEN_LIFETIME + MAX_CLOCK_SKEW_SECONDS + IN_FLIGHT_SECONDS))
+  for iss in "${ISSUERS[@]}"; do
+    pk="sub#${iss}#${SUB}"
+    item="{\"pk\":{\"S\":\"${pk}\"},\"not_before\":{\"N\":\"${not_before}\"},\"expires_at\":{\"N\":\"${expires_at}\"}}"
+    if aws dynamodb put-item --region "$REGION" --table-name "$TABLE" --item "$item" \
+      --condition-expression "attribute_not_exists(#pk) OR #nb < :nb" \
+      --expression-attribute-names '{"#pk":"pk","#nb":"not_before"}' \
+      --expression-attribute-values "{\":nb\":{\"N\":\"${not_before}\"}}" >/dev/null 2>"$ERR_FILE"; then
+      printf '  %s. dynamodb put-item: ok, entry %s\n' "$step" "$pk"
+    elif grep -q ConditionalCheckFailedException "$ERR_FILE"; then
+      printf '  %s. dynamodb put-item: ok, entry %s already has this or a later cut-off (kept)\n' "$step" "$pk"
+    else
+      fail "$step (dynamodb put-item)" "could not write entry $pk to table $TABLE"
+    fi
+    DONE+=("entry $pk written (not_before $(utc "$not_before"), expires $(utc "$expires_at"))")
+  done
+  printf '     not_before %s (%s): tokens issued before it are refused\n' "$(utc "$not_before")" "$not_before"
+  printf '     expires_at %s (%s): the entry lapses then (TTL)\n' "$(utc "$expires_at")" "$expires_at"
+}
+
+# 2. The entries first. not_before = now + 1: the authorizer revokes iat < not_before, so a
+# token minted in this very second (iat = now) is covered too. The time is this machine's:
+# keep its clock right (NTP).
+write_entries 2 $(($(date +%s) + 1))
 
 # 3. Cognito's own sign-out: refresh tokens stop working.
-aws cognito-idp admin-user-global-sign-out --region "$REGION" --user-pool-id "$POOL_ID" \
-  --username "$USERNAME" >/dev/null 2>"$ERR_FILE" ||
+aws cognito-idp admin-user-global-sign-out --region "$POOL_REGION" --user-pool-id "$POOL_ID" \
+  --username="$USERNAME" >/dev/null 2>"$ERR_FILE" ||
   fail "3 (admin-user-global-sign-out)" "Cognito did not sign $USERNAME out"
 printf '  3. admin-user-global-sign-out: ok, Cognito refuses their refresh tokens\n'
+
+# 4. The cut-off again, now that Cognito has answered: a token refreshed while steps 2-3 ran
+# has an iat after the first cut-off.
+NOT_BEFORE=$(($(date +%s) + 1))
+write_entries 4 "$NOT_BEFORE"
 printf '%s: done: %s is signed out; our API refuses their tokens issued before %s once caches lapse\n' \
   "$PROG" "$USERNAME" "$(utc "$NOT_BEFORE")"
 printf '%s: (API Gateway authorizer cache AuthorizerCacheTtl + RevocationCacheSeconds; docs/revocation.md)\n' "$PROG"

@@ -8,7 +8,7 @@ the script as an administrator would, with the AWS CLI pointed at moto by AWS_EN
 Every `aws` the script starts goes through a logging shim earlier on PATH, so the order of its
 calls is checked, not assumed. It checks:
 - the entries' exact attributes (pk, not_before within [before + 1, after + 1], expires_at =
-  not_before + N + 300), keyed by the issuer moto actually puts in the user's tokens and by the
+  not_before + N + 300 + 60), keyed by the issuer moto actually puts in the user's tokens and by the
   pool's other issuer form, and nothing else written;
 - the user's refresh token works before and not after (moto implements
   AdminUserGlobalSignOut), another user's still does;
@@ -49,6 +49,8 @@ RUN_TIMEOUT = 120
 DAY = 86400
 # The authorizer's largest clock skew, added to every entry's life (revocation-table/src/schema.rs).
 SKEW = 300
+# And the margin for tokens minted while the sign-out is in flight (IN_FLIGHT_SECONDS there).
+IN_FLIGHT = 60
 check = Checks()
 
 
@@ -240,9 +242,11 @@ def main(argv: List[str]) -> int:
                                                   "--table", TABLE])
         after = int(time.time())
         check("exit 0", run.rc == 0, f"exit {run.rc}")
-        check("AWS CLI calls in order: admin-get-user, put-item (both issuer forms), admin-user-global-sign-out",
+        check("AWS CLI calls in order: admin-get-user, put-item (both issuer forms), admin-user-global-sign-out, "
+              "put-item again (the cut-off once Cognito has answered)",
               run.calls == ["cognito-idp admin-get-user", "dynamodb put-item", "dynamodb put-item",
-                            "cognito-idp admin-user-global-sign-out"], str(run.calls))
+                            "cognito-idp admin-user-global-sign-out", "dynamodb put-item", "dynamodb put-item"],
+              str(run.calls))
         items = {e["pk"]: e for e in map(entry, moto.items(TABLE))}
         updated_iss = f"https://issuer-cognito-idp.{REGION}.amazonaws.com/{pool.id}"
         keys = [f"sub#{iss}#{sub}", f"sub#{updated_iss}#{sub}"]
@@ -257,7 +261,7 @@ def main(argv: List[str]) -> int:
               isinstance(nb, int) and before + 1 <= nb <= after + 1)
         check("not_before is after the victim's token's iat (the token is revoked)",
               isinstance(nb, int) and token_claims["iat"] < nb)
-        check(f"expires_at = not_before + {DAY} + {SKEW} (the default)", first.get("expires_at") == (nb or 0) + DAY + SKEW)
+        check(f"expires_at = not_before + {DAY} + {SKEW} + {IN_FLIGHT} (the default)", first.get("expires_at") == (nb or 0) + DAY + SKEW + IN_FLIGHT)
         check("both issuer forms' entries carry the same times",
               len({(e.get("not_before"), e.get("expires_at")) for e in items.values()}) == 1)
         check("after: the victim's refresh token no longer works (AdminUserGlobalSignOut done)",
@@ -267,7 +271,7 @@ def main(argv: List[str]) -> int:
         check("the report holds no token", ok, detail)
         for needle in ("admin-get-user: ok", f"sub {sub}", f"entry {keys[0]}", f"entry {keys[1]}",
                        "admin-user-global-sign-out: ok", time.strftime("not_before %Y-%m-%dT%H:%M:%SZ", time.gmtime(nb or 0)),
-                       time.strftime("expires_at %Y-%m-%dT%H:%M:%SZ", time.gmtime((nb or 0) + DAY + SKEW))):
+                       time.strftime("expires_at %Y-%m-%dT%H:%M:%SZ", time.gmtime((nb or 0) + DAY + SKEW + IN_FLIGHT))):
             check(f"the report says {needle!r}", needle in run.stdout)
 
         # --- --issuer and --token-lifetime-seconds --------------------------------------------------
@@ -281,11 +285,23 @@ def main(argv: List[str]) -> int:
         new = [e for e in map(entry, moto.items(TABLE)) if e["pk"] not in existing]
         check("--issuer: exit 0, exactly one new entry, keyed by that issuer",
               run.rc == 0 and [e["pk"] for e in new] == [f"sub#{custom_iss}#{second_sub}"], str(new))
-        check("--token-lifetime-seconds 600: expires_at = not_before + 600 + 300",
-              len(new) == 1 and new[0]["expires_at"] == new[0]["not_before"] + 600 + SKEW
+        check("--token-lifetime-seconds 600: expires_at = not_before + 600 + 300 + 60",
+              len(new) == 1 and new[0]["expires_at"] == new[0]["not_before"] + 600 + SKEW + IN_FLIGHT
               and new[0]["not_before"] >= before + 1)
         check("--token-lifetime-seconds under a day: a warning says so", "under a day" in run.stderr)
         check("second victim signed out too", not pool.refresh_works(second["RefreshToken"]))
+
+        # --- a later cut-off already stands: kept, never moved back ------------------------
+        later = int(time.time()) + 3600
+        key = f"sub#{custom_iss}#{second_sub}"
+        moto.dynamodb("PutItem", {"TableName": TABLE, "Item": {
+            "pk": {"S": key}, "not_before": {"N": str(later)}, "expires_at": {"N": str(later + DAY)}}})
+        run = harness.run("a later cut-off stands", ["--user-pool-id", pool.id, "--username", "second-victim",
+                                                     "--table", TABLE, "--issuer", custom_iss])
+        kept = {e["pk"]: e for e in map(entry, moto.items(TABLE))}.get(key, {})
+        check("a later cut-off stands: exit 0, the entry keeps its not_before (conditional write)",
+              run.rc == 0 and kept.get("not_before") == later, f"exit {run.rc}, {kept}")
+        check("a later cut-off stands: the report says it was kept", "(kept)" in run.stdout)
 
         # --- failures -------------------------------------------------------------------------
         existing = moto.items(TABLE)

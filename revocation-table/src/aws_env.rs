@@ -133,7 +133,14 @@ pub fn endpoint(
             ),
         },
     };
-    parse_endpoint(&endpoint).map_err(|e| ConfigError::new(variable, e))
+    let endpoint = parse_endpoint(&endpoint).map_err(|e| ConfigError::new(variable, e))?;
+    // Requests are signed for the path `/` (call.rs, sigv4.rs): an endpoint with a path of its
+    // own would fail every signature, so it is refused here, by name, not found out per call.
+    let has_path = reqwest::Url::parse(&endpoint).is_ok_and(|url| url.path() != "/");
+    if has_path {
+        return Err(ConfigError::new(variable, "must not have a path"));
+    }
+    Ok(endpoint)
 }
 
 #[cfg(test)]
@@ -235,7 +242,7 @@ mod tests {
             AwsService,
             Result<&'a str, &'a str>,
         );
-        let cases: [Case; 6] = [
+        let cases: [Case; 7] = [
             (
                 "Region's endpoint",
                 &[],
@@ -277,6 +284,12 @@ mod tests {
                 )],
                 COGNITO_IDP,
                 Err("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"),
+            ),
+            (
+                "a path",
+                &[("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:2/prefix")],
+                DYNAMODB,
+                Err("AWS_ENDPOINT_URL_DYNAMODB"),
             ),
         ];
         for (case, pairs, service, expected) in cases {

@@ -21,8 +21,8 @@ pub use aws_env::{AwsEnvironment, AwsService, COGNITO_IDP, DYNAMODB, endpoint, r
 pub use call::{Answer, CallError, JsonProtocol, JsonService, MAX_ANSWER_BYTES};
 pub use reader::{DynamoDbLookup, parse_answer};
 pub use schema::{
-    DEFAULT_TOKEN_LIFETIME_SECONDS, EXPIRES_AT, Entry, KEY, MAX_CLOCK_SKEW_SECONDS, NOT_BEFORE,
-    check_table_name,
+    DEFAULT_TOKEN_LIFETIME_SECONDS, EXPIRES_AT, Entry, IN_FLIGHT_SECONDS, KEY,
+    MAX_CLOCK_SKEW_SECONDS, NOT_BEFORE, check_table_name,
 };
 pub use sigv4::{Credentials, Signer, amz_date};
 pub use writer::{TableWriter, WriteError};

@@ -8,7 +8,8 @@
 //! the sign-out second lives `token_lifetime` seconds, and the authorizer still accepts it for
 //! up to its clock skew after `exp` (`CLOCK_SKEW_SECONDS`, at most
 //! [`MAX_CLOCK_SKEW_SECONDS`]). So `expires_at` is the sign-out second + the lifetime + that
-//! skew, + 1 for a user entry's `not_before` second. DynamoDB's TTL then deletes the item
+//! skew, + [`IN_FLIGHT_SECONDS`] for tokens minted while the sign-out is in flight, + 1 for a
+//! user entry's `not_before` second. DynamoDB's TTL then deletes the item
 //! ([Time to Live](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html)).
 
 use cognito_verifier::RevocationKeys;
@@ -23,6 +24,10 @@ pub const NOT_BEFORE: &str = "not_before";
 pub const EXPIRES_AT: &str = "expires_at";
 /// The authorizer's largest allowed `CLOCK_SKEW_SECONDS`.
 pub const MAX_CLOCK_SKEW_SECONDS: u64 = 300;
+/// Added to every entry's life: a token minted while a sign-out is in flight (between the
+/// entry's write and Cognito's answer, a few seconds at most) and a writer's clock running
+/// behind are covered too.
+pub const IN_FLIGHT_SECONDS: u64 = 60;
 /// The longest ID or access token lifetime Cognito allows: one day
 /// (<https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-with-identity-providers.html>).
 pub const DEFAULT_TOKEN_LIFETIME_SECONDS: u64 = 86_400;
@@ -67,7 +72,7 @@ impl Entry {
             not_before: Some(not_before),
             expires_at: not_before
                 .saturating_add(token_lifetime)
-                .saturating_add(MAX_CLOCK_SKEW_SECONDS),
+                .saturating_add(MAX_CLOCK_SKEW_SECONDS + IN_FLIGHT_SECONDS),
         }
     }
 
@@ -83,7 +88,26 @@ impl Entry {
             not_before: None,
             expires_at: revoked_at
                 .saturating_add(token_lifetime)
-                .saturating_add(MAX_CLOCK_SKEW_SECONDS),
+                .saturating_add(MAX_CLOCK_SKEW_SECONDS + IN_FLIGHT_SECONDS),
+        }
+    }
+
+    /// The condition under which `PutItem` may replace what is stored under the key: never
+    /// with an earlier cut-off (user entries) or an earlier expiry (session entries), so two
+    /// writers whose calls cross, or whose clocks differ, cannot un-revoke a token. As
+    /// `(ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues)`.
+    pub fn write_condition(&self) -> (&'static str, Value, Value) {
+        match self.not_before {
+            Some(not_before) => (
+                "attribute_not_exists(#pk) OR #nb < :nb",
+                json!({"#pk": KEY, "#nb": NOT_BEFORE}),
+                json!({":nb": {"N": not_before.to_string()}}),
+            ),
+            None => (
+                "attribute_not_exists(#pk) OR #exp < :exp",
+                json!({"#pk": KEY, "#exp": EXPIRES_AT}),
+                json!({":exp": {"N": self.expires_at.to_string()}}),
+            ),
         }
     }
 
@@ -109,10 +133,18 @@ mod tests {
         let entry = Entry::user_signed_out("https://iss", "u-1", 1_000, 3_600);
         assert_eq!(entry.key, "sub#https://iss#u-1");
         assert_eq!(entry.not_before, Some(1_001));
-        assert_eq!(entry.expires_at, 1_001 + 3_600 + 300);
+        assert_eq!(entry.expires_at, 1_001 + 3_600 + 300 + 60);
         assert_eq!(
             entry.item(),
-            json!({"pk": {"S": "sub#https://iss#u-1"}, "not_before": {"N": "1001"}, "expires_at": {"N": "4901"}})
+            json!({"pk": {"S": "sub#https://iss#u-1"}, "not_before": {"N": "1001"}, "expires_at": {"N": "4961"}})
+        );
+        assert_eq!(
+            entry.write_condition(),
+            (
+                "attribute_not_exists(#pk) OR #nb < :nb",
+                json!({"#pk": "pk", "#nb": "not_before"}),
+                json!({":nb": {"N": "1001"}})
+            )
         );
     }
 
@@ -123,7 +155,15 @@ mod tests {
         assert_eq!(entry.not_before, None);
         assert_eq!(
             entry.item(),
-            json!({"pk": {"S": "jti#https://iss#j-1"}, "expires_at": {"N": "4900"}})
+            json!({"pk": {"S": "jti#https://iss#j-1"}, "expires_at": {"N": "4960"}})
+        );
+        assert_eq!(
+            entry.write_condition(),
+            (
+                "attribute_not_exists(#pk) OR #exp < :exp",
+                json!({"#pk": "pk", "#exp": "expires_at"}),
+                json!({":exp": {"N": "4960"}})
+            )
         );
     }
 

@@ -1,11 +1,13 @@
 //! Writes entries with `PutItem`
 //! (<https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html>): one
-//! signed call per entry, which replaces any item under the same key. A later sign-out of the
-//! same user so moves `not_before` forward, which is what it means; an older `not_before`
-//! never lands after a newer one from the same writer, because each call waits for its answer.
+//! signed call per entry, conditional ([`Entry::write_condition`]): it replaces an item under
+//! the same key only with a later cut-off or expiry, so a later sign-out moves `not_before`
+//! forward and nothing ever moves it back, whichever writer's call lands last or whose clock
+//! is behind. A refused condition (`ConditionalCheckFailedException`) means an entry at least
+//! as strong already stands: that is success.
 //!
-//! Success is HTTP 200 and nothing else: the writer reports every other answer, so a caller
-//! can say the entry was not written rather than assume it was.
+//! Success is HTTP 200 (or that refusal) and nothing else: the writer reports every other
+//! answer, so a caller can say the entry was not written rather than assume it was.
 
 use std::sync::Arc;
 
@@ -53,9 +55,16 @@ impl TableWriter {
 
     /// The `PutItem` request body for `entry`.
     pub fn request_body(&self, entry: &Entry) -> Vec<u8> {
-        json!({ "TableName": self.table, "Item": entry.item() })
-            .to_string()
-            .into_bytes()
+        let (condition, names, values) = entry.write_condition();
+        json!({
+            "TableName": self.table,
+            "Item": entry.item(),
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        })
+        .to_string()
+        .into_bytes()
     }
 
     /// Writes `entry`.
@@ -64,12 +73,15 @@ impl TableWriter {
             .service
             .call(TARGET, self.request_body(entry), self.clock.unix_seconds())
             .await?;
-        if answer.status == 200 {
+        let error_type = answer.error_type();
+        if answer.status == 200
+            || (answer.status == 400 && error_type == "ConditionalCheckFailedException")
+        {
             Ok(())
         } else {
             Err(WriteError::Status {
                 status: answer.status,
-                error_type: answer.error_type(),
+                error_type,
             })
         }
     }
@@ -106,23 +118,51 @@ mod tests {
         assert_eq!(seen[0].target(), TARGET);
         assert_eq!(
             seen[0].json(),
-            json!({"TableName": "revocations", "Item": entry.item()})
-        );
-
-        let refused = testkit::FakeAws::start(vec![(
-            TARGET,
-            400,
-            br#"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"}"#
-                .to_vec(),
-        )])
-        .await;
-        assert_eq!(
-            writer_at(&refused.endpoint).put(&entry).await,
-            Err(WriteError::Status {
-                status: 400,
-                error_type: "ConditionalCheckFailedException".to_owned()
+            json!({
+                "TableName": "revocations", "Item": entry.item(),
+                "ConditionExpression": "attribute_not_exists(#pk) OR #nb < :nb",
+                "ExpressionAttributeNames": {"#pk": "pk", "#nb": "not_before"},
+                "ExpressionAttributeValues": {":nb": {"N": "1001"}}
             })
         );
+        let typed = |error: &str| {
+            format!(r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{error}"}}"#).into_bytes()
+        };
+        let cases = [
+            // A stronger entry already stands under the key: success.
+            (
+                "condition refused",
+                400,
+                "ConditionalCheckFailedException",
+                Ok(()),
+            ),
+            (
+                "no such table",
+                400,
+                "ResourceNotFoundException",
+                Err(WriteError::Status {
+                    status: 400,
+                    error_type: "ResourceNotFoundException".to_owned(),
+                }),
+            ),
+            (
+                "the condition's type on a 500",
+                500,
+                "ConditionalCheckFailedException",
+                Err(WriteError::Status {
+                    status: 500,
+                    error_type: "ConditionalCheckFailedException".to_owned(),
+                }),
+            ),
+        ];
+        for (case, status, error, expected) in cases {
+            let fake = testkit::FakeAws::start(vec![(TARGET, status, typed(error))]).await;
+            assert_eq!(
+                writer_at(&fake.endpoint).put(&entry).await,
+                expected,
+                "{case}"
+            );
+        }
         let created = testkit::FakeAws::start(vec![(TARGET, 201, b"{}".to_vec())]).await;
         assert!(matches!(
             writer_at(&created.endpoint).put(&entry).await,

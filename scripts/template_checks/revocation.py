@@ -99,7 +99,7 @@ def check_revocation_on(check: Checks, s: Scenario, cache_seconds: int, failure:
     check(f"{label}: {TABLE} retained on deletion and replacement (security state)",
           table.get("DeletionPolicy") == "Retain" and table.get("UpdateReplacePolicy") == "Retain")
 
-    for role, actions in (("AuthorizerRole", ["dynamodb:BatchGetItem", "dynamodb:GetItem"]),
+    for role, actions in (("AuthorizerRole", ["dynamodb:BatchGetItem"]),
                           ("ApiRole", ["dynamodb:PutItem"])):
         granted = dynamodb_statements(s, role)
         check(f"{role}: one DynamoDB statement, Allow exactly {actions} on {TABLE}'s ARN (found {granted})",

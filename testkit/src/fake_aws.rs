@@ -1,6 +1,7 @@
 //! A loopback HTTP server standing in for AWS JSON-protocol services (DynamoDB, Cognito user
 //! pools): it records each request (its headers, lower-cased, and body) and answers by the
-//! request's `X-Amz-Target` from a fixed table; a target not in the table gets 500 `{}`. For
+//! request's `X-Amz-Target` from a fixed table; a target listed several times gets those
+//! answers in turn (the last one then repeats), a target not in the table gets 500 `{}`. For
 //! tests of the calls' exact shape and of how callers read every kind of answer, where a real
 //! emulator (moto) cannot be made to answer that way.
 
@@ -58,7 +59,7 @@ impl FakeAws {
     pub async fn start(answers: Vec<FakeAnswer>) -> FakeAws {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen: Arc<Mutex<Vec<SeenRequest>>> = Arc::new(Mutex::new(Vec::new()));
         let record = Arc::clone(&seen);
         let answers = Arc::new(answers);
         tokio::spawn(async move {
@@ -72,11 +73,23 @@ impl FakeAws {
                     let Some(request) = read_request(&mut stream).await else {
                         return;
                     };
-                    let (status, body) = answers
-                        .iter()
-                        .find(|(target, _, _)| target.eq_ignore_ascii_case(request.target()))
-                        .map_or((500, b"{}".to_vec()), |(_, s, b)| (*s, b.clone()));
-                    record.lock().unwrap().push(request);
+                    let (status, body) = {
+                        let mut seen = record.lock().unwrap();
+                        let earlier = seen
+                            .iter()
+                            .filter(|r| r.target().eq_ignore_ascii_case(request.target()))
+                            .count();
+                        let listed: Vec<_> = answers
+                            .iter()
+                            .filter(|(target, _, _)| target.eq_ignore_ascii_case(request.target()))
+                            .collect();
+                        let answer = listed
+                            .get(earlier)
+                            .or(listed.last())
+                            .map_or((500, b"{}".to_vec()), |(_, s, b)| (*s, b.clone()));
+                        seen.push(request);
+                        answer
+                    };
                     let head = format!(
                         "HTTP/1.1 {status} X\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
                         body.len()

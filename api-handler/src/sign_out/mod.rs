@@ -13,13 +13,20 @@
 //!   checked here, and a refresh token of another session would be revoked in Cognito while
 //!   the list names the caller's session.
 //!
-//! Order, and why: the list entry first. If it cannot be written, nothing has changed and the
-//! caller is told to retry (503), their token still valid to do so. If Cognito then refuses
-//! (an access token without `aws.cognito.signin.user.admin`, token revocation off for the
-//! client, …), the list entry stands, so the API already refuses the tokens, and the answer
-//! (502) says which step failed. The token is read from `Authorization` only here, after the
-//! authorizer let the request through, and goes nowhere but Cognito's request body; no log
-//! line or answer holds it.
+//! Who may be signed out where: only a token of a Cognito user pool in this function's Region
+//! (either issuer form) is sent to Cognito, never a token of another issuer; `GlobalSignOut`
+//! needs an access token with `aws.cognito.signin.user.admin` (its API reference), so one
+//! without is refused (400) before anything is written.
+//!
+//! Order, and why: the list entry first. If it cannot be written, Cognito is not called and
+//! the caller is told to retry (503), their token still valid to do so. If Cognito then refuses
+//! (token revocation off for the client, …), the entry stands, so the API already refuses the
+//! tokens, and the answer (502) says which step failed. After `GlobalSignOut` succeeds the user
+//! entry is written once more with the cut-off at that moment: a token refreshed while the
+//! sign-out was in flight (its `iat` after the first cut-off) is covered too; writes are
+//! conditional, so the cut-off only ever moves forward. The token is read from
+//! `Authorization` only here, after the authorizer let the request through, and goes nowhere
+//! but Cognito's request body; no log line or answer holds it.
 
 mod cognito;
 mod settings;
@@ -43,8 +50,10 @@ pub use settings::{
     REVOCATION_TABLE, SIGN_OUT_VARIABLES, SignOutSettings, TOKEN_LIFETIME_SECONDS, TableSettings,
 };
 
-/// The bound on each call (the list write, then Cognito's).
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(3);
+/// The bound on each call.
+/// Up to three calls run in one request (the entry, Cognito, the entry's final cut-off), so
+/// the template gives the function 10 s.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `/logout`'s service, built once at init.
 pub enum SignOut {
@@ -58,6 +67,8 @@ pub enum SignOut {
 
 /// A configured sign-out: Cognito, and the list when there is one.
 pub struct Ready {
+    /// `AWS_REGION`: Cognito's, and the Region a token's pool must be in.
+    region: String,
     cognito: Cognito,
     table: Option<(TableWriter, u64)>,
     clock: Arc<dyn Clock>,
@@ -129,6 +140,7 @@ impl SignOut {
         });
         match (cognito, table.transpose()) {
             (Ok(cognito), Ok(table)) => SignOut::Ready(Box::new(Ready {
+                region: settings.region.clone(),
                 cognito: Cognito::new(cognito),
                 table,
                 clock,
@@ -162,7 +174,7 @@ impl SignOut {
                 );
             }
         };
-        match plan(identity, request, ready.table.is_some()) {
+        match plan(identity, request, ready.table.is_some(), &ready.region) {
             Ok(plan) => ready.sign_out(identity, plan).await,
             Err(message) => ApiResponse::error(StatusCode::BAD_REQUEST, message),
         }
@@ -182,7 +194,12 @@ enum Plan {
 }
 
 /// Reads the request: every reason to refuse it is found here, before any write.
-fn plan(identity: &Identity, request: &ApiRequest, listing: bool) -> Result<Plan, &'static str> {
+fn plan(
+    identity: &Identity,
+    request: &ApiRequest,
+    listing: bool,
+    region: &str,
+) -> Result<Plan, &'static str> {
     if request.is_base64_encoded {
         return Err("send the body as JSON (Content-Type: application/json)");
     }
@@ -194,9 +211,16 @@ fn plan(identity: &Identity, request: &ApiRequest, listing: bool) -> Result<Plan
             .map_err(|_| r#"the body must be empty, {} or {"refresh_token": "…"}"#)?
             .refresh_token
     };
-    if listing && identity.iss.is_none() {
+    let iss = identity
+        .iss
+        .as_deref()
+        .ok_or("the authorizer did not pass the token's issuer (iss)")?;
+    // The token goes to Cognito in this function's Region only: never to AWS for a token of
+    // another issuer (an ISSUERS entry) or of a pool in another Region, which would fail after
+    // the list entry was written.
+    if !is_cognito_issuer_in(iss, region) {
         return Err(
-            "the authorizer did not pass the token's issuer (iss): the revocation list cannot be keyed",
+            "this token's issuer is not a Cognito user pool in this API's Region: sign out at its issuer",
         );
     }
     match refresh_token {
@@ -228,11 +252,36 @@ fn plan(identity: &Identity, request: &ApiRequest, listing: bool) -> Result<Plan
                     "signing out of every session needs the access token in Authorization (an ID token cannot call GlobalSignOut); or send {\"refresh_token\": \"…\"} to end this session",
                 );
             }
+            // GlobalSignOut accepts only an access token with this scope (its API reference):
+            // refused here, before anything is written, rather than by Cognito after.
+            if !identity.scopes.iter().any(|s| s == ADMIN_SCOPE) {
+                return Err(
+                    "this access token lacks the scope aws.cognito.signin.user.admin, which GlobalSignOut needs: send {\"refresh_token\": \"…\"} to end this session instead",
+                );
+            }
             let access_token = bearer_token(request)
                 .ok_or("the Authorization header must hold exactly one token")?;
             Ok(Plan::User { access_token })
         }
     }
+}
+
+/// The scope an access token needs to authorize `GlobalSignOut`.
+const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
+
+/// Whether `iss` is a Cognito user pool's issuer in `region`, in either form
+/// (`https://cognito-idp.<region>.amazonaws.com/<pool>`, or `issuer-cognito-idp`).
+fn is_cognito_issuer_in(iss: &str, region: &str) -> bool {
+    ["https://cognito-idp.", "https://issuer-cognito-idp."]
+        .iter()
+        .filter_map(|prefix| iss.strip_prefix(prefix))
+        .filter_map(|rest| rest.strip_prefix(region))
+        .filter_map(|rest| rest.strip_prefix(".amazonaws.com/"))
+        .any(|pool| {
+            pool.strip_prefix(region)
+                .and_then(|id| id.strip_prefix('_'))
+                .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric()))
+        })
 }
 
 /// The token in `Authorization`: `Bearer <token>` (any case) or the bare token, as the
@@ -286,10 +335,10 @@ impl Ready {
                 ),
             };
             if let Err(error) = writer.put(&entry).await {
-                tracing::error!(sub = %identity.sub, kind, %error, "sign-out: revocation list not written; nothing signed out");
+                tracing::error!(sub = %identity.sub, kind, %error, "sign-out: revocation list write failed; Cognito not called");
                 return ApiResponse::error(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "the revocation list could not be written; nothing was signed out: try again",
+                    "the revocation list may not have been written and nothing was signed out in Cognito: try again",
                 );
             }
             report["revocation_list"] = json!("written");
@@ -310,8 +359,24 @@ impl Ready {
         };
         match cognito {
             Ok(()) => {
-                tracing::info!(sub = %identity.sub, kind, cognito = operation.name(), listed = self.table.is_some(), "sign-out");
                 report["cognito"] = json!("done");
+                // A token refreshed while GlobalSignOut was in flight has an `iat` at or after
+                // the first cut-off: the cut-off moves to now, when Cognito has answered.
+                if let (Some((writer, lifetime)), Plan::User { .. }) = (&self.table, &plan) {
+                    let iss = identity.iss.as_deref().unwrap_or_default();
+                    let now = self.clock.unix_seconds();
+                    let last = Entry::user_signed_out(iss, &identity.sub, now, *lifetime);
+                    if let Err(error) = writer.put(&last).await {
+                        tracing::error!(sub = %identity.sub, kind, %error, "sign-out: the list's final cut-off was not written");
+                        report["error"] = json!(
+                            "signed out in Cognito, but the list's final cut-off was not written: a token refreshed during the sign-out may stay valid at this API"
+                        );
+                        return ApiResponse::json(StatusCode::INTERNAL_SERVER_ERROR, &report);
+                    }
+                    report["tokens_issued_before"] = json!(last.not_before);
+                    report["list_entry_expires_at"] = json!(last.expires_at);
+                }
+                tracing::info!(sub = %identity.sub, kind, cognito = operation.name(), listed = self.table.is_some(), "sign-out");
                 ApiResponse::ok(&report)
             }
             Err(error) => {

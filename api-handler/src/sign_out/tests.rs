@@ -6,9 +6,21 @@ fn caller(token_use: &str) -> Identity {
     let mut identity = Identity::new("sub-1");
     identity.token_use = Some(token_use.to_owned());
     identity.client_id = Some("client-1".to_owned());
-    identity.iss = Some("https://cognito-idp.ap-northeast-1.amazonaws.com/pool".to_owned());
+    identity.iss = Some(
+        "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123xyz".to_owned(),
+    );
     identity.origin_jti = Some("session-1".to_owned());
+    identity.scopes = vec!["aws.cognito.signin.user.admin".to_owned()];
     identity
+}
+
+/// `plan` in this tests' Region.
+fn plan_here(
+    identity: &Identity,
+    request: &ApiRequest,
+    listing: bool,
+) -> Result<Plan, &'static str> {
+    plan(identity, request, listing, "ap-northeast-1")
 }
 
 fn request(authorization: Option<&str>, body: Option<&str>) -> ApiRequest {
@@ -170,9 +182,7 @@ fn requests_are_read_before_anything_changes() {
             no_iss.clone(),
             request(Some("Bearer t"), None),
             true,
-            Err(
-                "the authorizer did not pass the token's issuer (iss): the revocation list cannot be keyed",
-            ),
+            Err("the authorizer did not pass the token's issuer (iss)"),
         ),
         (
             "no origin_jti with a list",
@@ -192,15 +202,15 @@ fn requests_are_read_before_anything_changes() {
         ),
     ];
     for (case, identity, request, listing, expected) in cases {
-        assert_eq!(plan(&identity, &request, listing), expected, "{case}");
+        assert_eq!(plan_here(&identity, &request, listing), expected, "{case}");
     }
-    // Without a list, neither iss nor origin_jti is needed.
+    // Without a list, origin_jti is not needed; the issuer always is (it picks Cognito).
     assert_eq!(
-        plan(&no_iss, &request(Some("Bearer t"), None), false),
-        user("t")
+        plan_here(&no_iss, &request(Some("Bearer t"), None), false),
+        Err("the authorizer did not pass the token's issuer (iss)")
     );
     assert!(
-        plan(
+        plan_here(
             &no_jti,
             &request(Some("Bearer t"), Some(r#"{"refresh_token":"r"}"#)),
             false
@@ -221,7 +231,7 @@ fn requests_are_read_before_anything_changes() {
     ];
     for odd in &odd_tokens {
         assert_eq!(
-            plan(&caller("access"), odd, true),
+            plan_here(&caller("access"), odd, true),
             no_token,
             "{:?}",
             odd.headers
@@ -230,7 +240,7 @@ fn requests_are_read_before_anything_changes() {
     // Only the word Bearer is a scheme: another six letters and a space are not stripped (the
     // space then makes it no token), and a bare six-letter token is kept whole.
     assert_eq!(
-        plan(
+        plan_here(
             &caller("access"),
             &request(Some("Tokens a.b.c"), None),
             true
@@ -238,12 +248,12 @@ fn requests_are_read_before_anything_changes() {
         no_token
     );
     assert_eq!(
-        plan(&caller("access"), &request(Some("abcdef"), None), true),
+        plan_here(&caller("access"), &request(Some("abcdef"), None), true),
         user("abcdef")
     );
     let longest = "a".repeat(16 * 1024);
     assert_eq!(
-        plan(
+        plan_here(
             &caller("access"),
             &request(Some(&format!("Bearer {longest}")), None),
             true
@@ -252,7 +262,7 @@ fn requests_are_read_before_anything_changes() {
     );
     for body in [r#"{"refresh_token":"a b"}"#, r#"{"refresh_token":"a,b"}"#] {
         assert_eq!(
-            plan(
+            plan_here(
                 &caller("access"),
                 &request(Some("Bearer t"), Some(body)),
                 true
@@ -264,9 +274,101 @@ fn requests_are_read_before_anything_changes() {
     let mut encoded = request(Some("Bearer t"), Some("e30="));
     encoded.is_base64_encoded = true;
     assert_eq!(
-        plan(&caller("access"), &encoded, true),
+        plan_here(&caller("access"), &encoded, true),
         Err("send the body as JSON (Content-Type: application/json)")
     );
+}
+
+#[test]
+fn only_this_regions_cognito_pools_and_admin_scoped_access_tokens_are_signed_out() {
+    let with = |iss: &str, scopes: &[&str]| {
+        let mut identity = caller("access");
+        identity.iss = Some(iss.to_owned());
+        identity.scopes = scopes.iter().map(|s| s.to_string()).collect();
+        identity
+    };
+    let admin = ["openid", "aws.cognito.signin.user.admin"];
+    let not_here: Result<(), &str> = Err(
+        "this token's issuer is not a Cognito user pool in this API's Region: sign out at its issuer",
+    );
+    let cases = [
+        (
+            "original form",
+            "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123xyz",
+            &admin[..],
+            Ok(()),
+        ),
+        (
+            "updated form",
+            "https://issuer-cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123xyz",
+            &admin[..],
+            Ok(()),
+        ),
+        (
+            "another Region's pool",
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123xyz",
+            &admin[..],
+            Err(not_here.unwrap_err()),
+        ),
+        (
+            "a pool ID of another Region",
+            "https://cognito-idp.ap-northeast-1.amazonaws.com/us-east-1_AbC123xyz",
+            &admin[..],
+            Err(not_here.unwrap_err()),
+        ),
+        (
+            "no pool ID",
+            "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_",
+            &admin[..],
+            Err(not_here.unwrap_err()),
+        ),
+        (
+            "a path after the pool",
+            "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC/x",
+            &admin[..],
+            Err(not_here.unwrap_err()),
+        ),
+        (
+            "plain http",
+            "http://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123xyz",
+            &admin[..],
+            Err(not_here.unwrap_err()),
+        ),
+        (
+            "another issuer",
+            "https://example.okta.com/oauth2/default",
+            &admin[..],
+            Err(not_here.unwrap_err()),
+        ),
+        (
+            "an emulator",
+            "http://localhost:9229/local_5a3tB",
+            &admin[..],
+            Err(not_here.unwrap_err()),
+        ),
+        (
+            "no admin scope",
+            "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123xyz",
+            &["openid", "api/read"][..],
+            Err(
+                "this access token lacks the scope aws.cognito.signin.user.admin, which GlobalSignOut needs: send {\"refresh_token\": \"…\"} to end this session instead",
+            ),
+        ),
+    ];
+    for (case, iss, scopes, expected) in cases {
+        let got = plan_here(&with(iss, scopes), &request(Some("Bearer t"), None), true);
+        assert_eq!(got.map(|_| ()), expected, "{case}");
+    }
+    // A session needs no admin scope (RevokeToken is authorized by the refresh token).
+    let session = plan_here(
+        &with(
+            "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123xyz",
+            &["openid"],
+        ),
+        &request(Some("Bearer t"), Some(r#"{"refresh_token":"r"}"#)),
+        true,
+    );
+    assert!(session.is_ok(), "{session:?}");
 }
 
 #[tokio::test]
@@ -339,25 +441,34 @@ async fn a_user_sign_out_lists_the_user_then_calls_global_sign_out() {
         )
         .await;
     assert_eq!(response.status, StatusCode::OK);
-    let iss = "https://cognito-idp.ap-northeast-1.amazonaws.com/pool";
+    let iss = "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123xyz";
     assert_eq!(
         json_body(&response),
         json!({
             "sign_out": "user", "operation": "GlobalSignOut", "cognito": "done",
             "revocation_list": "written", "tokens_issued_before": now + 1,
-            "list_entry_expires_at": now + 1 + 3_600 + 300
+            "list_entry_expires_at": now + 1 + 3_600 + 360
         })
     );
     let seen = fake.seen();
-    assert_eq!(seen.len(), 2, "{seen:?}");
+    // The entry, Cognito, then the entry again with the cut-off at Cognito's answer.
+    assert_eq!(fake.targets(), [PUT, GLOBAL, PUT], "{seen:?}");
     assert_eq!((seen[0].target(), seen[0].signed()), (PUT, true));
     assert_eq!(
         seen[0].json(),
         json!({"TableName": "revocations", "Item": {
             "pk": {"S": format!("sub#{iss}#sub-1")},
             "not_before": {"N": (now + 1).to_string()},
-            "expires_at": {"N": (now + 1 + 3_600 + 300).to_string()}
-        }})
+            "expires_at": {"N": (now + 1 + 3_600 + 360).to_string()}
+        },
+        "ConditionExpression": "attribute_not_exists(#pk) OR #nb < :nb",
+        "ExpressionAttributeNames": {"#pk": "pk", "#nb": "not_before"},
+        "ExpressionAttributeValues": {":nb": {"N": (now + 1).to_string()}}})
+    );
+    assert_eq!(
+        seen[2].json()["Item"],
+        seen[0].json()["Item"],
+        "the clock did not move"
     );
     assert_eq!((seen[1].target(), seen[1].signed()), (GLOBAL, false));
     assert_eq!(seen[1].json(), json!({"AccessToken": "access.token.sig"}));
@@ -399,8 +510,8 @@ async fn a_session_sign_out_lists_the_session_then_calls_revoke_token() {
     assert_eq!(
         seen[0].json()["Item"],
         json!({
-            "pk": {"S": "jti#https://cognito-idp.ap-northeast-1.amazonaws.com/pool#session-1"},
-            "expires_at": {"N": (now + 3_600 + 300).to_string()}
+            "pk": {"S": "jti#https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123xyz#session-1"},
+            "expires_at": {"N": (now + 3_600 + 360).to_string()}
         })
     );
     assert!(!seen[1].signed());
@@ -460,6 +571,33 @@ async fn a_cognito_refusal_is_reported_by_type_with_the_list_entry_standing() {
 }
 
 #[tokio::test]
+async fn a_final_cut_off_that_cannot_be_written_is_a_500_saying_what_stands() {
+    let fake = FakeAws::start(vec![
+        (PUT, 200, "{}".into()),
+        (PUT, 500, "{}".into()),
+        (GLOBAL, 200, "{}".into()),
+    ])
+    .await;
+    let response = service(&fake, true, testkit::harness::ManualClock::new())
+        .respond(&caller("access"), &request(Some("Bearer t.t.t"), None))
+        .await;
+    assert_eq!(response.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let body = json_body(&response);
+    assert_eq!(
+        (body["cognito"].as_str(), body["revocation_list"].as_str()),
+        (Some("done"), Some("written"))
+    );
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("signed out in Cognito, but the list's final cut-off was not written"),
+        "{body}"
+    );
+    assert_eq!(fake.targets(), [PUT, GLOBAL, PUT]);
+}
+
+#[tokio::test]
 async fn without_a_list_only_cognito_is_called() {
     let fake = FakeAws::start(vec![(GLOBAL, 200, "{}".into())]).await;
     let clock = testkit::harness::ManualClock::new();
@@ -471,10 +609,10 @@ async fn without_a_list_only_cognito_is_called() {
         format!("{:?}", service(&fake, true, clock)),
         "SignOut::Ready { table: true }"
     );
-    let mut no_iss = caller("access");
-    no_iss.iss = None;
+    let mut no_origin_jti = caller("access");
+    no_origin_jti.origin_jti = None;
     let response = service(&fake, false, testkit::harness::ManualClock::new())
-        .respond(&no_iss, &request(Some("Bearer t.t.t"), None))
+        .respond(&no_origin_jti, &request(Some("Bearer t.t.t"), None))
         .await;
     assert_eq!(response.status, StatusCode::OK);
     let body = json_body(&response);
