@@ -5,8 +5,6 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
@@ -227,7 +225,7 @@ fn read_header(header: HeaderMembers) -> Result<JwtHeader, Rejection> {
 
 /// Strict base64url: the URL-safe alphabet, no padding, no whitespace, no stray trailing bits.
 fn decode_segment(segment: &str) -> Option<Vec<u8>> {
-    URL_SAFE_NO_PAD.decode(segment).ok()
+    crate::base64url::decode(segment.as_bytes())
 }
 
 /// Parses a JSON object, refusing duplicate top-level member names: with duplicates, two
@@ -235,6 +233,9 @@ fn decode_segment(segment: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     fn b64(s: &str) -> String {
         URL_SAFE_NO_PAD.encode(s)
