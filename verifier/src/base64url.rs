@@ -44,6 +44,14 @@ const fn table(shift: u32) -> [u32; 256] {
 /// group's 24.
 static TABLES: [[u32; 256]; 4] = [table(18), table(12), table(6), table(0)];
 
+/// The 24 bits 4 characters stand for, with [`INVALID`] set if one is outside the alphabet.
+fn group_bits(group: &[u8; 4]) -> u32 {
+    TABLES[0][usize::from(group[0])]
+        | TABLES[1][usize::from(group[1])]
+        | TABLES[2][usize::from(group[2])]
+        | TABLES[3][usize::from(group[3])]
+}
+
 /// Decodes a strict base64url string (see the module doc), or `None`.
 pub(crate) fn decode(text: &[u8]) -> Option<Vec<u8>> {
     let (groups, last) = text.as_chunks::<4>();
@@ -57,13 +65,19 @@ pub(crate) fn decode(text: &[u8]) -> Option<Vec<u8>> {
     };
     let mut out = vec![0; groups.len() * 3 + last_len];
     let (whole, partial) = out.split_at_mut(groups.len() * 3);
+    // Checked once at the end: a bad character is rare, and the loops stay branch-free.
     let mut bad = 0;
-    for (group, bytes) in groups.iter().zip(whole.chunks_exact_mut(3)) {
-        let bits = TABLES[0][usize::from(group[0])]
-            | TABLES[1][usize::from(group[1])]
-            | TABLES[2][usize::from(group[2])]
-            | TABLES[3][usize::from(group[3])];
-        // Checked once at the end: a bad character is rare, and the loop stays branch-free.
+    // Two groups (8 characters, 6 bytes) per step, then the odd one: half the loop overhead.
+    let (pairs, odd) = groups.as_chunks::<2>();
+    let (by_pairs, odd_bytes) = whole.split_at_mut(pairs.len() * 6);
+    for ([first, second], bytes) in pairs.iter().zip(by_pairs.as_chunks_mut::<6>().0) {
+        let (first, second) = (group_bits(first), group_bits(second));
+        bad |= first | second;
+        let bits = u64::from(first) << 24 | u64::from(second);
+        bytes.copy_from_slice(&bits.to_be_bytes()[2..]);
+    }
+    for (group, bytes) in odd.iter().zip(odd_bytes.as_chunks_mut::<3>().0) {
+        let bits = group_bits(group);
         bad |= bits;
         bytes.copy_from_slice(&bits.to_be_bytes()[1..]);
     }
@@ -133,13 +147,14 @@ mod tests {
 
     #[test]
     fn every_byte_in_every_position() {
-        for position in 0..8 {
+        // Lengths with a pair of groups, an odd group and each partial last group.
+        for position in 0..16 {
             for byte in 0..=255u8 {
-                for len in [position + 1, 8, 10, 11] {
+                for len in [position + 1, 8, 10, 11, 12, 14, 15, 16] {
                     if position >= len {
                         continue;
                     }
-                    let mut text = b"QUJDREVGR0g".to_vec();
+                    let mut text = b"QUJDREVGR0hJSktM".to_vec();
                     text.truncate(len);
                     text[position] = byte;
                     assert_eq!(
