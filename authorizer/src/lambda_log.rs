@@ -41,6 +41,8 @@ use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
+use crate::json_text::has_byte_to_escape;
+
 const LOG_FORMAT: &str = "AWS_LAMBDA_LOG_FORMAT";
 const LOG_LEVEL: &str = "AWS_LAMBDA_LOG_LEVEL";
 const RUST_LOG: &str = "RUST_LOG";
@@ -577,36 +579,6 @@ fn json_string(line: &mut String, text: &str) {
     }
     line.push_str(&text[run_start..]);
     line.push('"');
-}
-
-/// Whether any byte of `bytes` must be escaped in a JSON string: a control character, `"` or
-/// `\`. Eight bytes at a time (the word-wise zero-byte test serde_json's reader uses): the
-/// byte-by-byte scan was most of the cost of writing a line's strings.
-fn has_byte_to_escape(bytes: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGH_BITS: u64 = ONES << 7;
-    /// Whether some byte of `word` is 0 (exact: a borrow only ever follows a zero byte).
-    fn has_zero_byte(word: u64) -> bool {
-        word.wrapping_sub(ONES) & !word & HIGH_BITS != 0
-    }
-    let mut words = bytes.chunks_exact(8);
-    for chunk in &mut words {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        let word = u64::from_ne_bytes(word);
-        // A byte below 0x20 (the same borrow argument, against 0x20 instead of 1).
-        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH_BITS != 0;
-        if control
-            || has_zero_byte(word ^ (ONES * u64::from(b'"')))
-            || has_zero_byte(word ^ (ONES * u64::from(b'\\')))
-        {
-            return true;
-        }
-    }
-    words
-        .remainder()
-        .iter()
-        .any(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\')
 }
 
 /// `2026-11-26T13:00:00.123Z` for milliseconds since the epoch (civil-from-days, proleptic

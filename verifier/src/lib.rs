@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 mod algorithm;
+mod base64url;
 mod claim_rules;
 mod claims;
 mod clock;

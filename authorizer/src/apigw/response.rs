@@ -1,15 +1,15 @@
 //! What the authorizer answers API Gateway: the identity context, the cache-safe IAM policy
 //! response, and the HTTP API simple response.
 //!
-//! The policy is serialized straight from the stage prefix of the request's ARN and the failed
+//! The policy is written straight from the stage prefix of the request's ARN and the failed
 //! rules' resource patterns, without building an intermediate document: this runs on every
-//! request. Its JSON is exactly what `aws_lambda_events`' `ApiGatewayCustomAuthorizerResponse`
-//! reads (a test holds it to that).
+//! request. The answer's JSON text is written by hand in one place ([`json`]); it is exactly
+//! what `aws_lambda_events`' `ApiGatewayCustomAuthorizerResponse` reads (a test holds it to
+//! that), and `Serialize` hands that text to serde_json's writer, which copies it unchanged.
 
-use std::fmt;
 use std::sync::Arc;
 
-use serde::ser::{SerializeMap, SerializeSeq};
+use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
@@ -108,9 +108,10 @@ pub fn groups_json(groups: &[String]) -> String {
     serde_json::to_string(groups).unwrap_or_else(|_| "[]".to_owned())
 }
 
+mod json;
+
 /// What the authorizer answers, in the shape the event asked for.
-#[derive(Clone, Debug, Serialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug)]
 pub enum AuthorizerResponse {
     /// REST API `TOKEN` and `REQUEST` authorizers.
     Rest(PolicyResponse),
@@ -124,12 +125,10 @@ pub enum AuthorizerResponse {
 /// `aws_lambda_events`' `ApiGatewayV2CustomAuthorizerSimpleResponse` (a test holds it to
 /// that). The context is left out when the caller is refused for lacking a required scope or
 /// group.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct SimpleResponse {
     /// Whether API Gateway lets the request through (`false` is a 403).
     pub is_authorized: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     /// The caller, passed on to the integration as `requestContext.authorizer.lambda`.
     pub context: Option<IdentityContext>,
 }
@@ -137,13 +136,55 @@ pub struct SimpleResponse {
 impl AuthorizerResponse {
     /// The answer as JSON, exactly as API Gateway reads it.
     pub fn to_json(&self) -> Value {
-        // Through the text lambda_runtime sends (serde_json's writer), not `to_value`: the
-        // writer trusts the length hints of the hand-written `Serialize` impls below (a hint of
-        // 0 closes the object at once), `to_value` ignores them.
+        // Through the text lambda_runtime sends (serde_json's writer given the answer).
         serde_json::to_string(self)
             .and_then(|text| serde_json::from_str(&text))
             .unwrap_or(Value::Null)
     }
+
+    /// The answer as JSON text: what lambda_runtime sends to API Gateway.
+    pub fn to_json_text(&self) -> String {
+        json::answer(self)
+    }
+}
+
+/// The hand-written text, which serde_json's writer copies as is (see [`raw`]).
+impl Serialize for AuthorizerResponse {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        raw(&self.to_json_text(), serializer)
+    }
+}
+
+impl Serialize for SimpleResponse {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut text = String::new();
+        json::simple_response(&mut text, self);
+        raw(&text, serializer)
+    }
+}
+
+impl Serialize for PolicyResponse {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut text = String::new();
+        json::policy_response(&mut text, self);
+        raw(&text, serializer)
+    }
+}
+
+/// The name by which serde_json's writer recognises a raw value (`serde_json::value::RawValue`
+/// serializes as a one-field struct of this name, and the writer then copies the field's text
+/// unchanged). serde_json keeps it private; the tests hold serde_json's output to our text byte
+/// for byte, so a serde_json that stopped honouring it fails them.
+const SERDE_JSON_RAW_VALUE: &str = "$serde_json::private::RawValue";
+
+/// `json`, already JSON text, written as is by serde_json (its `raw_value` feature is on for
+/// this crate): as `RawValue` serializes, without `RawValue::from_string`, which parses the text
+/// again to check it (about 7 k instructions per answer, as much as writing it by hand saved).
+/// The text is ours, written by [`json`] and tested to be what serde_json would write.
+fn raw<S: Serializer>(json: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    let mut value = serializer.serialize_struct(SERDE_JSON_RAW_VALUE, 1)?;
+    value.serialize_field(SERDE_JSON_RAW_VALUE, json)?;
+    value.end()
 }
 
 /// `{"principalId", "policyDocument", "context"}`: Allow on the whole stage, Deny on each
@@ -226,106 +267,5 @@ impl PolicyResponse {
             .iter()
             .flat_map(|index| self.rules.rules()[*index].resource_suffixes())
             .map(String::as_str)
-    }
-}
-
-impl Serialize for PolicyResponse {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // No length hint where it would be computed: serde_json reads a hint only to close an
-        // empty object at once, so a wrong one breaks the JSON and a right one gains nothing.
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("principalId", &self.principal_id)?;
-        map.serialize_entry("policyDocument", &Document(self))?;
-        if let Some(context) = &self.context {
-            map.serialize_entry("context", context)?;
-        }
-        map.end()
-    }
-}
-
-struct Document<'a>(&'a PolicyResponse);
-
-impl Serialize for Document<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("Version", "2012-10-17")?;
-        map.serialize_entry("Statement", &Statements(self.0))?;
-        map.end()
-    }
-}
-
-struct Statements<'a>(&'a PolicyResponse);
-
-impl Serialize for Statements<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let response = self.0;
-        let deny = !response.failed.is_empty();
-        let mut seq = serializer.serialize_seq(None)?;
-        seq.serialize_element(&StatementJson {
-            effect: if response.allows_stage() {
-                "Allow"
-            } else {
-                "Deny"
-            },
-            resources: Resources::WholeStage(&response.stage_prefix),
-        })?;
-        if deny {
-            seq.serialize_element(&StatementJson {
-                effect: "Deny",
-                resources: Resources::Denied(response),
-            })?;
-        }
-        seq.end()
-    }
-}
-
-struct StatementJson<'a> {
-    effect: &'static str,
-    resources: Resources<'a>,
-}
-
-impl Serialize for StatementJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(3))?;
-        map.serialize_entry("Action", &["execute-api:Invoke"])?;
-        map.serialize_entry("Effect", self.effect)?;
-        map.serialize_entry("Resource", &self.resources)?;
-        map.end()
-    }
-}
-
-enum Resources<'a> {
-    WholeStage(&'a str),
-    Denied(&'a PolicyResponse),
-}
-
-impl Serialize for Resources<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(None)?;
-        match self {
-            Resources::WholeStage(prefix) => seq.serialize_element(&Joined(prefix, "*/*"))?,
-            Resources::Denied(response) => {
-                for suffix in response.denied() {
-                    seq.serialize_element(&Joined(&response.stage_prefix, suffix))?;
-                }
-            }
-        }
-        seq.end()
-    }
-}
-
-/// Two strings serialized as one, without allocating the concatenation.
-struct Joined<'a>(&'a str, &'a str);
-
-impl Serialize for Joined<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl fmt::Display for Joined<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)?;
-        f.write_str(self.1)
     }
 }
