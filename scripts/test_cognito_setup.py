@@ -36,12 +36,11 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set
 
-from checks_report import Checks  # scripts/checks_report.py, beside this file
+from script_tests import AwsError, Checks, moto_call  # scripts/script_tests.py, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -57,12 +56,6 @@ check = CHECKS
 
 
 # --- moto ---------------------------------------------------------------------------------
-
-
-class MotoError(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(f"{code}: {message}")
-        self.code = code
 
 
 class Moto:
@@ -83,20 +76,7 @@ class Moto:
                              "run through scripts/test-with-moto.sh scripts/test_cognito_setup.py, which starts a fresh one")
 
     def call(self, action: str, payload: Dict[str, Any]) -> Dict[str, Any]:
-        request = urllib.request.Request(self.url + "/", data=json.dumps(payload).encode(), method="POST", headers={
-            "Content-Type": "application/x-amz-json-1.1",
-            "X-Amz-Target": f"AWSCognitoIdentityProviderService.{action}",
-            # moto takes the region from the credential scope; it checks no signature.
-            "Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20250101/{REGION}/cognito-idp/aws4_request, "
-                             "SignedHeaders=host, Signature=0",
-        })
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                body = response.read()
-        except urllib.error.HTTPError as error:
-            answer = json.loads(error.read() or b"{}")
-            raise MotoError(str(answer.get("__type", error.code)), str(answer.get("message", ""))) from None
-        return json.loads(body) if body else {}
+        return moto_call(self.opener, self.url, REGION, "cognito-idp", action, payload)
 
     def pool_ids(self) -> List[str]:
         ids: List[str] = []
@@ -115,7 +95,7 @@ class Moto:
     def can_log_in(self, client_id: str, username: str, password: str) -> bool:
         try:
             return "IdToken" in self.login(client_id, username, password).get("AuthenticationResult", {})
-        except MotoError:
+        except AwsError:
             return False
 
 

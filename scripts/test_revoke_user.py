@@ -32,12 +32,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
-from checks_report import Checks  # scripts/checks_report.py, beside this file
+from script_tests import AwsError, Checks, moto_call  # scripts/script_tests.py, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -54,40 +53,16 @@ IN_FLIGHT = 60
 check = Checks()
 
 
-class AwsError(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-
-
 class Moto:
     """Direct calls to moto's Cognito and DynamoDB JSON APIs (no AWS CLI, so the test's own
     passwords and tokens never reach an argv)."""
-
-    TARGETS = {"cognito-idp": ("AWSCognitoIdentityProviderService", "application/x-amz-json-1.1"),
-               "dynamodb": ("DynamoDB_20120810", "application/x-amz-json-1.0")}
 
     def __init__(self, url: str):
         self.url = url.rstrip("/")
         self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def call(self, service: str, action: str, payload: Dict[str, Any]) -> Dict[str, Any]:
-        prefix, content_type = self.TARGETS[service]
-        request = urllib.request.Request(self.url + "/", data=json.dumps(payload).encode(), method="POST", headers={
-            "Content-Type": content_type,
-            "X-Amz-Target": f"{prefix}.{action}",
-            # moto takes the service and region from the credential scope; it checks no signature.
-            "Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20250101/{REGION}/{service}/aws4_request, "
-                             "SignedHeaders=host, Signature=0",
-        })
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                body = response.read()
-        except urllib.error.HTTPError as error:
-            answer = json.loads(error.read() or b"{}")
-            code = str(answer.get("__type", error.code)).rsplit("#", 1)[-1]
-            raise AwsError(code, str(answer.get("message", answer.get("Message", "")))) from None
-        return json.loads(body) if body else {}
+        return moto_call(self.opener, self.url, REGION, service, action, payload)
 
     def cognito(self, action: str, payload: Dict[str, Any]) -> Dict[str, Any]:
         return self.call("cognito-idp", action, payload)
