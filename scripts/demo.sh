@@ -66,6 +66,13 @@ forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").deco
 print(f"{header}.{forged}.{signature}")
 ')"
 
+# auth_header TOKEN: a private file holding `Authorization: TOKEN`, for curl's `-H @FILE`, so
+# that no token is ever in a process's argv (printf is a shell builtin). Prints its path.
+auth_header() {
+  (umask 077 && printf 'Authorization: %s\n' "$1" >"$STACK_DIR/authorization")
+  printf '%s' "$STACK_DIR/authorization"
+}
+
 FAILED=0
 ROW_FORMAT='%-34s %-7s %-24s %-24s %-24s\n'
 ROWS=()
@@ -77,7 +84,7 @@ call() {
   local cells=() i status body
   for i in "${!KINDS[@]}"; do
     local args=(-sS -m 30 -o "$STACK_DIR/body" -w '%{http_code}')
-    [[ -n "$token" ]] && args+=(-H "Authorization: ${token}")
+    [[ -n "$token" ]] && args+=(-H "@$(auth_header "$token")")
     status="$(curl "${args[@]}" "${URLS[$i]}${path}")" || status="000"
     body="$(python3 -c 'import json, sys
 try:
@@ -112,7 +119,7 @@ LOGOUT_ACCESS_TOKEN="$(stack_env_value "$STACK_DIR/logout.env" ACCESS_TOKEN)"
 call "logout@ AccessToken" /me "$LOGOUT_ACCESS_TOKEN" 200 401 200
 stack_step "POST /logout with logout@example.com's AccessToken (lambda kind)"
 LOGOUT_STATUS="$(curl -sS -m 30 -o "$STACK_DIR/logout.json" -w '%{http_code}' -X POST \
-  -H "Authorization: ${LOGOUT_ACCESS_TOKEN}" "${URLS[0]}/logout")" || LOGOUT_STATUS=000
+  -H "@$(auth_header "$LOGOUT_ACCESS_TOKEN")" "${URLS[0]}/logout")" || LOGOUT_STATUS=000
 sed 's/^/    /' "$STACK_DIR/logout.json"
 echo
 [[ "$LOGOUT_STATUS" == 200 ]] || { FAILED=$((FAILED + 1)); echo "    POST /logout answered ${LOGOUT_STATUS}, want 200" >&2; }
