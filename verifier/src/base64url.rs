@@ -18,24 +18,17 @@
 /// group's bits are 0..24).
 const INVALID: u32 = 1 << 31;
 
+/// The alphabet, in the order of the values its characters stand for (RFC 4648 §5).
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
 /// The 6-bit value of each byte of the alphabet, shifted left by `shift`; [`INVALID`] for
 /// every other byte.
 const fn table(shift: u32) -> [u32; 256] {
     let mut table = [INVALID; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        let value = match byte as u8 {
-            b'A'..=b'Z' => byte - b'A' as usize,
-            b'a'..=b'z' => byte - b'a' as usize + 26,
-            b'0'..=b'9' => byte - b'0' as usize + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => usize::MAX,
-        };
-        if value != usize::MAX {
-            table[byte] = (value as u32) << shift;
-        }
-        byte += 1;
+    let mut value = 0;
+    while value < ALPHABET.len() {
+        table[ALPHABET[value] as usize] = (value as u32) << shift;
+        value += 1;
     }
     table
 }
@@ -81,7 +74,7 @@ pub(crate) fn decode(text: &[u8]) -> Option<Vec<u8>> {
         bad |= bits;
         bytes.copy_from_slice(&bits.to_be_bytes()[1..]);
     }
-    if last_len > 0 {
+    if !last.is_empty() {
         let bits = last
             .iter()
             .zip(&TABLES)
@@ -142,6 +135,22 @@ mod tests {
                 expected,
                 "reference: {text:?}"
             );
+        }
+    }
+
+    /// Two bad characters must not cancel out: the flag is OR-ed, never toggled, in a group,
+    /// across the two groups of a step, and in the last partial group.
+    #[test]
+    fn two_bad_characters_anywhere_are_still_bad() {
+        for length in [4, 8, 12, 7, 10, 11] {
+            for i in 0..length {
+                for j in (i + 1)..length {
+                    let mut text = vec![b'A'; length];
+                    text[i] = b'!';
+                    text[j] = b'!';
+                    assert_eq!(decode(&text), None, "length {length}, bad at {i} and {j}");
+                }
+            }
         }
     }
 
