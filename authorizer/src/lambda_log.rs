@@ -41,7 +41,7 @@ use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::json_text::push_serde_string;
+use crate::json_text::{push_decimal, push_serde_string};
 
 const LOG_FORMAT: &str = "AWS_LAMBDA_LOG_FORMAT";
 const LOG_LEVEL: &str = "AWS_LAMBDA_LOG_LEVEL";
@@ -600,25 +600,6 @@ fn put_digits(digits: &mut [u8], mut n: u64) {
         *digit = b'0' + (n % 10) as u8;
         n /= 10;
     }
-}
-
-/// `n` in decimal, zero-padded to at least `width` digits (at most 20): what
-/// `write!(line, "{n:0width$}")` writes, without the formatting machinery, which was a fifth
-/// of a decision line's cost (the timestamp alone is seven numbers).
-fn push_decimal(line: &mut String, mut n: u64, width: usize) {
-    let mut digits = [b'0'; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let start = start.min(digits.len().saturating_sub(width));
-    // ASCII digits: always UTF-8.
-    line.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 /// `n` in decimal, as `write!(line, "{n}")` writes it.

@@ -166,9 +166,17 @@ fn settings(
 }
 
 async fn authorizer(settings: RevocationSettings) -> (Authorizer, JwksServer) {
+    authorizer_with(settings, |_| {}).await
+}
+
+/// An authorizer reading the list with `settings`, its verifier configured by `adjust`.
+async fn authorizer_with(
+    settings: RevocationSettings,
+    adjust: impl FnOnce(&mut cognito_verifier::VerifierConfig),
+) -> (Authorizer, JwksServer) {
     let Harness {
         verifier, server, ..
-    } = harness(&[TestKey::shared(0)], |_| {}).await;
+    } = harness(&[TestKey::shared(0)], adjust).await;
     let authorizer = Authorizer::new(verifier, RouteRules::default(), HttpApiResponse::Simple)
         .with_revocation(
             settings
@@ -285,26 +293,9 @@ async fn a_revoked_token_lacking_a_scope_is_401_not_403() {
     let now = testkit::now();
     moto.sign_out("gone", now - 100, now + 86_400).await;
     let scoped = |table: &str, endpoint: &str, failure| {
-        let settings = settings(endpoint, table, 0, failure);
-        async move {
-            let Harness {
-                verifier, server, ..
-            } = harness(&[TestKey::shared(0)], |config| {
-                config.required_scopes = vec!["api/admin".to_owned()];
-            })
-            .await;
-            let authorizer =
-                Authorizer::new(verifier, RouteRules::default(), HttpApiResponse::Simple)
-                    .with_revocation(
-                        settings
-                            .build(
-                                testkit_client(),
-                                std::sync::Arc::new(cognito_verifier::SystemClock),
-                            )
-                            .unwrap(),
-                    );
-            (authorizer, server)
-        }
+        authorizer_with(settings(endpoint, table, 0, failure), |config| {
+            config.required_scopes = vec!["api/admin".to_owned()];
+        })
     };
     let status = |result: Result<_, AuthorizerError>| match result {
         Ok(response) => {
