@@ -205,13 +205,7 @@ impl Verifier {
                     Some(sub),
                 ) => VerifyError::Forbidden {
                     revocation: Box::new(RevocationSubject {
-                        keys: RevocationKeys {
-                            user: RevocationKeys::user_key(issuer, &sub),
-                            session: claims
-                                .origin_jti
-                                .as_deref()
-                                .map(|jti| RevocationKeys::session_key(issuer, jti)),
-                        },
+                        keys: RevocationKeys::new(issuer, &sub, claims.origin_jti.as_deref()),
                         issued_at: claims.iat.map(|t| t.0),
                     }),
                     rejection,

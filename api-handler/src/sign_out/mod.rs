@@ -36,7 +36,7 @@ use std::time::Duration;
 
 use aws_lambda_events::http::StatusCode;
 use aws_lambda_events::http::header::AUTHORIZATION;
-use cognito_verifier::{Clock, SystemClock};
+use cognito_verifier::{Clock, SystemClock, cognito_pool_of_issuer, parse_pool_id};
 use revocation_table::{Entry, JsonProtocol, JsonService, TableWriter};
 use serde::Deserialize;
 use serde_json::json;
@@ -269,19 +269,9 @@ fn plan(
 /// The scope an access token needs to authorize `GlobalSignOut`.
 const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 
-/// Whether `iss` is a Cognito user pool's issuer in `region`, in either form
-/// (`https://cognito-idp.<region>.amazonaws.com/<pool>`, or `issuer-cognito-idp`).
+/// Whether `iss` is a Cognito user pool's issuer (either form) of a pool in `region`.
 fn is_cognito_issuer_in(iss: &str, region: &str) -> bool {
-    ["https://cognito-idp.", "https://issuer-cognito-idp."]
-        .iter()
-        .filter_map(|prefix| iss.strip_prefix(prefix))
-        .filter_map(|rest| rest.strip_prefix(region))
-        .filter_map(|rest| rest.strip_prefix(".amazonaws.com/"))
-        .any(|pool| {
-            pool.strip_prefix(region)
-                .and_then(|id| id.strip_prefix('_'))
-                .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric()))
-        })
+    cognito_pool_of_issuer(iss).is_some_and(|pool| parse_pool_id(pool) == Ok(region))
 }
 
 /// The token in `Authorization`: `Bearer <token>` (any case) or the bare token, as the

@@ -1,18 +1,8 @@
 //! `REQUIRED_CLAIMS` and `ROUTE_RULES`' `required_claims` read from the environment: errors
 //! name the variable and the place, and the verifier is told which claims to keep.
 
-use super::*;
+use super::tests::with;
 use cognito_verifier::{CallerKind, ClaimRule, ClaimValue};
-use std::collections::HashMap;
-
-fn with(extra: &[(&str, &str)]) -> Result<AuthorizerConfig, ConfigError> {
-    let mut map: HashMap<&str, &str> = HashMap::from([
-        ("USER_POOL_ID", "ap-northeast-1_abcdefgh"),
-        ("APP_CLIENT_ID", "190d8ar0cc5pc1isoec2s5ncvb"),
-    ]);
-    map.extend(extra.iter().copied());
-    AuthorizerConfig::from_lookup(|name| map.get(name).map(|v| (*v).to_owned()))
-}
 
 #[test]
 fn errors_name_the_variable_and_the_rule() {

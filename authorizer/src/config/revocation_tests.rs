@@ -2,8 +2,8 @@
 //! settings alone are a mistake), set needs the Lambda environment's Region and credentials,
 //! and each bad value names its variable.
 
+use super::tests::with;
 use super::*;
-use std::collections::HashMap;
 
 const AWS: [(&str, &str); 4] = [
     ("REVOCATION_TABLE", "revocations"),
@@ -11,15 +11,6 @@ const AWS: [(&str, &str); 4] = [
     ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
     ("AWS_SECRET_ACCESS_KEY", "secret"),
 ];
-
-fn with(extra: &[(&str, &str)]) -> Result<AuthorizerConfig, ConfigError> {
-    let mut map: HashMap<&str, &str> = HashMap::from([
-        ("USER_POOL_ID", "ap-northeast-1_abcdefgh"),
-        ("APP_CLIENT_ID", "190d8ar0cc5pc1isoec2s5ncvb"),
-    ]);
-    map.extend(extra.iter().copied());
-    AuthorizerConfig::from_lookup(|name| map.get(name).map(|v| (*v).to_owned()))
-}
 
 /// A case's variables.
 type Variables<'a> = Vec<(&'a str, &'a str)>;

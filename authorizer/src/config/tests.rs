@@ -20,7 +20,9 @@ const BASE: [(&str, &str); 2] = [
     ("APP_CLIENT_ID", "190d8ar0cc5pc1isoec2s5ncvb"),
 ];
 
-fn with(extra: &[(&'static str, &'static str)]) -> Result<AuthorizerConfig, ConfigError> {
+/// The configuration of a pool and client (`BASE`) and `extra` (a later value wins); the other
+/// configuration test modules use it too.
+pub(super) fn with(extra: &[(&str, &str)]) -> Result<AuthorizerConfig, ConfigError> {
     let mut vars = BASE.to_vec();
     vars.extend_from_slice(extra);
     config(&vars)

@@ -131,6 +131,19 @@ impl PoolConfig {
     }
 }
 
+/// The pool ID of `iss` when it is a Cognito user pool's issuer in either form, exactly as this
+/// crate builds them from a pool ID (the host in the pool's own Region); `None` for any other
+/// issuer. For code that must tell a Cognito token from another issuer's by its `iss` alone
+/// (the api-handler's `/logout`, which sends only Cognito tokens to Cognito).
+pub fn cognito_pool_of_issuer(iss: &str) -> Option<&str> {
+    let (base, pool_id) = iss.rsplit_once('/')?;
+    let region = parse_pool_id(pool_id).ok()?;
+    IssuerForm::ALL
+        .into_iter()
+        .any(|form| form.aws_base(region) == base)
+        .then_some(pool_id)
+}
+
 /// Checks `<region>_<id>` and returns the region. The region looks like `ap-northeast-1` or
 /// `us-gov-west-1`; the ID part is alphanumeric, 9 characters at AWS but longer in emulators.
 pub fn parse_pool_id(pool_id: &str) -> Result<&str, String> {

@@ -16,7 +16,9 @@ mod url;
 use std::collections::HashSet;
 
 pub use claim_rules_json::{MAX_AUTH_AGE_SECONDS, claim_rules_from_json, parse_required_claims};
-pub use cognito::{IssuerForm, IssuerPolicy, PoolConfig, PoolIssuer, parse_pool_id};
+pub use cognito::{
+    IssuerForm, IssuerPolicy, PoolConfig, PoolIssuer, cognito_pool_of_issuer, parse_pool_id,
+};
 pub use issuer::{COGNITO_GROUPS, ClientCheck, IssuerConfig, JwksLocation, ScopesClaim};
 pub use issuers_json::{MAX_ISSUERS, parse_issuers};
 pub use url::{parse_endpoint, parse_key_url};
@@ -328,6 +330,51 @@ mod tests {
                 .variable,
             "APP_CLIENT_ID"
         );
+    }
+
+    #[test]
+    fn cognito_issuers_are_recognised_by_their_exact_form() {
+        let cases = [
+            (
+                "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123",
+                Some("ap-northeast-1_AbC123"),
+            ),
+            (
+                "https://issuer-cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123",
+                Some("ap-northeast-1_AbC123"),
+            ),
+            // The host's Region must be the pool's.
+            (
+                "https://cognito-idp.us-east-1.amazonaws.com/ap-northeast-1_AbC123",
+                None,
+            ),
+            (
+                "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_",
+                None,
+            ),
+            (
+                "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC/x",
+                None,
+            ),
+            (
+                "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123/",
+                None,
+            ),
+            (
+                "http://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123",
+                None,
+            ),
+            (
+                "https://cognito-idp.ap-northeast-1.amazonaws.com.evil/ap-northeast-1_AbC123",
+                None,
+            ),
+            ("https://example.okta.com/oauth2/default", None),
+            ("http://localhost:9229/local_5a3tB", None),
+            ("ap-northeast-1_AbC123", None),
+        ];
+        for (iss, expected) in cases {
+            assert_eq!(cognito_pool_of_issuer(iss), expected, "{iss}");
+        }
     }
 
     #[test]

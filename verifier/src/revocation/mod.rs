@@ -47,12 +47,14 @@ impl RevocationKeys {
     /// issuers are two users; `sub` and `origin_jti` come last, so whatever they hold cannot
     /// make one key look like another.
     pub fn of(claims: &VerifiedClaims) -> Self {
+        Self::new(&claims.issuer, &claims.sub, claims.origin_jti.as_deref())
+    }
+
+    /// The keys of a token of `issuer`'s user `sub`, of session `origin_jti` when it has one.
+    pub fn new(issuer: &str, sub: &str, origin_jti: Option<&str>) -> Self {
         RevocationKeys {
-            user: Self::user_key(&claims.issuer, &claims.sub),
-            session: claims
-                .origin_jti
-                .as_deref()
-                .map(|jti| Self::session_key(&claims.issuer, jti)),
+            user: Self::user_key(issuer, sub),
+            session: origin_jti.map(|jti| Self::session_key(issuer, jti)),
         }
     }
 
