@@ -45,6 +45,7 @@ from template_checks.resolve import Resolver, Scenario
 from template_checks.resources import (
     check_builtin_kind,
     check_cognito,
+    check_issuer_form_rule,
     check_functions,
     check_log_role,
     check_logs_and_alarms,
@@ -123,8 +124,10 @@ def run_checks(template: Path, api_handler: Path, code: CodeRoutes) -> list[str]
 
     print("-- AuthorizerKind=cognito: API Gateway's built-in authorizers on the created pool")
     created_pool = Resolver.CREATED_IDS["UserPool"]
+    # IssuerType=auto: the created pool and the JWT authorizer use the ORIGINAL form, the one
+    # AWS documents for the built-ins.
     builtin = Kind("cognito", provider_arn={"Fn::GetAtt": ["UserPool", "Arn"]},
-                   issuer=f"https://issuer-cognito-idp.ap-northeast-1.amazonaws.com/{created_pool}",
+                   issuer=f"https://cognito-idp.ap-northeast-1.amazonaws.com/{created_pool}",
                    audience=[{"Ref": "UserPoolClient"}])
     cognito = Scenario(source, "cognito", {"AuthorizerKind": "cognito", "EnableHttpApi": "true"})
     check.group(check_builtin_kind, cognito, builtin)
@@ -134,7 +137,17 @@ def run_checks(template: Path, api_handler: Path, code: CodeRoutes) -> list[str]
     check.group(check_revocation_off, cognito, builtin)
     check.group(check_permissions, cognito, builtin)
     check.group(check_log_role, cognito, created=True, kind=builtin)
-    check.group(check_cognito, cognito, "UPDATED")
+    check.group(check_cognito, cognito, "ORIGINAL")
+
+    print("-- AuthorizerKind=cognito with IssuerType=UPDATED said: the pool and the JWT issuer follow")
+    updated = Kind("cognito", provider_arn={"Fn::GetAtt": ["UserPool", "Arn"]},
+                   issuer=f"https://issuer-cognito-idp.ap-northeast-1.amazonaws.com/{created_pool}",
+                   audience=[{"Ref": "UserPoolClient"}])
+    cognito_updated = Scenario(source, "cognito-updated", {"AuthorizerKind": "cognito", "EnableHttpApi": "true",
+                                                           "IssuerType": "UPDATED"})
+    check.group(check_http_api, cognito_updated, None, code, updated)
+    check.group(check_cognito, cognito_updated, "UPDATED")
+    check.group(check_issuer_form_rule, source)
 
     print("-- AuthorizerKind=cognito, scopes, ORIGINAL issuer, given pools (the first is trusted)")
     scoped = Kind("cognito", scopes=("myapi/read", "myapi/write"),

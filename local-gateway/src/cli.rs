@@ -40,7 +40,7 @@ In-process, the functions read their usual environment variables (USER_POOL_ID,
 APP_CLIENT_ID, COGNITO_ENDPOINT, ROUTE_RULES, ADMIN_GROUP, ...); ROUTE_RULES, TOKEN_USE and
 HTTP_API_RESPONSE default to the template's values. The built-ins read USER_POOL_ID (jwt:
 the first pool), APP_CLIENT_ID (jwt: the audience), COGNITO_ENDPOINT and, for jwt,
-ISSUER_TYPE (UPDATED, the default, or ORIGINAL: the one issuer form it trusts).
+ISSUER_TYPE (ORIGINAL, the default, or UPDATED: the one issuer form it trusts).
 ";
 
 /// What to do.

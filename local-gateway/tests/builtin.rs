@@ -535,7 +535,9 @@ async fn http_api_jwt_authorizer_with_route_scopes() {
 
 #[tokio::test]
 async fn the_jwt_authorizer_trusts_one_issuer_form() {
-    // ISSUER_TYPE unset: UPDATED, so a token with the ORIGINAL iss is another issuer.
+    // ISSUER_TYPE unset: ORIGINAL (the form AWS documents for the JWT authorizer, and the
+    // template's IssuerType=auto behind the built-ins), so a token with the UPDATED iss is
+    // another issuer.
     let jwks = JwksServer::start(TestKey::jwks(&[key()]).to_string()).await;
     let endpoint = jwks.base_url();
     let config = BuiltinConfig::from_lookup(
@@ -553,7 +555,7 @@ async fn the_jwt_authorizer_trusts_one_issuer_form() {
     let original = sign(&claims("id"));
     assert!(matches!(
         builtin.authorize(&original).await,
-        local_gateway::builtin::BuiltinVerdict::Unauthorized { .. }
+        local_gateway::builtin::BuiltinVerdict::Allow { .. }
     ));
     let updated = with("id", |c| {
         c.insert(
@@ -565,7 +567,7 @@ async fn the_jwt_authorizer_trusts_one_issuer_form() {
     });
     assert!(matches!(
         builtin.authorize(&updated).await,
-        local_gateway::builtin::BuiltinVerdict::Allow { .. }
+        local_gateway::builtin::BuiltinVerdict::Unauthorized { .. }
     ));
 }
 

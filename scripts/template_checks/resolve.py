@@ -32,6 +32,18 @@ def parameter_values(source: dict[str, Any], overrides: dict[str, str]) -> dict[
     return values
 
 
+def rule_allows(source: dict[str, Any], rule_name: str, overrides: dict[str, str]) -> bool | None:
+    """Whether the template's rule lets these parameters deploy, as CloudFormation evaluates
+    Rules before anything is created; None when the rule is missing or cannot be read."""
+    rule = source.get("Rules", {}).get(rule_name, {})
+    resolver = Resolver(source, parameter_values(source, overrides))
+    try:
+        return (not resolver.truth(rule["RuleCondition"])
+                or all(resolver.truth(a["Assert"]) for a in rule["Assertions"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 class Resolver:
     """Resolves conditions, Fn::If, AWS::NoValue and parameter Refs as CloudFormation would,
     leaving references to resources (Ref/GetAtt/Sub of resources) in place. Fn::Split,

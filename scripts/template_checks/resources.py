@@ -10,7 +10,7 @@ from typing import Any
 
 from template_checks.kind import AUTHORIZER_RESOURCES, LAMBDA, Kind
 from template_checks.report import Checks
-from template_checks.resolve import Scenario
+from template_checks.resolve import Scenario, rule_allows
 from template_checks.routes import CodeRoutes
 
 
@@ -124,6 +124,22 @@ def check_cognito(check: Checks, s: Scenario, issuer_type: str) -> None:
           and client["ExplicitAuthFlows"] == ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
           and client["SupportedIdentityProviders"] == ["COGNITO"])
     check("AdminUserGroup: named after AdminGroup", res["AdminUserGroup"]["Properties"]["GroupName"] == "admin")
+
+
+def check_issuer_form_rule(check: Checks, source: dict[str, Any]) -> None:
+    """With an existing pool behind the HTTP API's JWT authorizer, the issuer form must be
+    given: the stack cannot read a pool it does not own, and one wrong URL refuses every token."""
+    existing = {"UserPoolId": "ap-northeast-1_abcdefgh", "AppClientId": "client1"}
+    for overrides, allowed in (
+            ({**existing, "AuthorizerKind": "cognito", "EnableHttpApi": "true"}, False),
+            ({**existing, "AuthorizerKind": "cognito", "EnableHttpApi": "true", "IssuerType": "UPDATED"}, True),
+            ({**existing, "AuthorizerKind": "cognito", "EnableHttpApi": "true", "IssuerType": "ORIGINAL"}, True),
+            ({**existing, "AuthorizerKind": "cognito"}, True),
+            ({**existing, "EnableHttpApi": "true"}, True),
+            ({"AuthorizerKind": "cognito", "EnableHttpApi": "true"}, True)):
+        passes = rule_allows(source, "ExistingPoolIssuerFormIsGiven", overrides)
+        check(f"rule ExistingPoolIssuerFormIsGiven: {overrides} {'allowed' if allowed else 'refused'}",
+              passes is allowed)
 
 
 def check_pool_survives_switch(check: Checks, raw: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from template_checks.kind import LAMBDA, Kind
 from template_checks.report import Checks
-from template_checks.resolve import Resolver, Scenario, parameter_values
+from template_checks.resolve import Scenario, rule_allows
 from template_checks.routes import deployed_routes
 
 TABLE = "RevocationTable"
@@ -156,15 +156,9 @@ def check_revocation_parameters(check: Checks, source: dict[str, Any]) -> None:
     groups = source["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
     holding = [g["Label"]["default"] for g in groups if set(PARAMETERS) <= set(g["Parameters"])]
     check(f"the revocation parameters share one Metadata interface group ({holding})", len(holding) == 1)
-    rule = source.get("Rules", {}).get("RevocationNeedsLambdaAuthorizer", {})
     for overrides, allowed in (({"EnableRevocation": "true"}, True),
                                ({"EnableRevocation": "true", "AuthorizerKind": "cognito"}, False),
                                ({"EnableRevocation": "false", "AuthorizerKind": "cognito"}, True)):
-        resolver = Resolver(source, parameter_values(source, overrides))
-        try:
-            passes = (not resolver.truth(rule["RuleCondition"])
-                      or all(resolver.truth(a["Assert"]) for a in rule["Assertions"]))
-        except (KeyError, TypeError, ValueError):
-            passes = None
+        passes = rule_allows(source, "RevocationNeedsLambdaAuthorizer", overrides)
         check(f"rule RevocationNeedsLambdaAuthorizer: {overrides} {'allowed' if allowed else 'refused'} "
               "(the built-in authorizers cannot read the list)", passes is allowed)

@@ -62,8 +62,8 @@ impl BuiltinConfig {
     /// From the functions' variables, as the template derives the built-ins from the same
     /// parameters: `USER_POOL_ID` (REST: every pool; HTTP API: the first), `APP_CLIENT_ID`
     /// (the JWT audience), `COGNITO_ENDPOINT` (keys from an emulator), `ISSUER_TYPE` (HTTP API
-    /// only: `UPDATED`, the default, or `ORIGINAL`: the one issuer form it trusts, as the
-    /// template's `IssuerType` parameter picks it).
+    /// only: `ORIGINAL`, the default and the form AWS documents, or `UPDATED`: the one issuer
+    /// form it trusts, as the template's `IssuerType` parameter picks it).
     pub fn from_lookup(
         kind: BuiltinKind,
         scopes: Vec<String>,
@@ -75,8 +75,8 @@ impl BuiltinConfig {
         let policy = match kind {
             BuiltinKind::RestCognito => IssuerPolicy::Any,
             BuiltinKind::HttpJwt => match read("ISSUER_TYPE").as_deref() {
-                None | Some("UPDATED") => IssuerPolicy::Updated,
-                Some("ORIGINAL") => IssuerPolicy::Original,
+                None | Some("ORIGINAL") => IssuerPolicy::Original,
+                Some("UPDATED") => IssuerPolicy::Updated,
                 Some(other) => {
                     return Err(format!(
                         "ISSUER_TYPE: {other:?} is not UPDATED or ORIGINAL (the JWT authorizer's one issuer form)"
@@ -282,18 +282,19 @@ mod tests {
         assert_eq!(jwt.pools.len(), 1, "one issuer");
         assert_eq!(
             jwt_issuer(&jwt).unwrap(),
-            "https://issuer-cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_A"
+            "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_A",
+            "unset: the ORIGINAL form"
         );
         assert_eq!(jwt.audience, ["c1", "c2"]);
-        let original = vars(&[
+        let updated = vars(&[
             ("USER_POOL_ID", "ap-northeast-1_A"),
             ("APP_CLIENT_ID", "c1"),
-            ("ISSUER_TYPE", "ORIGINAL"),
+            ("ISSUER_TYPE", "UPDATED"),
         ]);
-        let jwt = BuiltinConfig::from_lookup(BuiltinKind::HttpJwt, vec![], original).unwrap();
+        let jwt = BuiltinConfig::from_lookup(BuiltinKind::HttpJwt, vec![], updated).unwrap();
         assert_eq!(
             jwt_issuer(&jwt).unwrap(),
-            "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_A"
+            "https://issuer-cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_A"
         );
         for (kind, bad) in [
             (BuiltinKind::RestCognito, vars(&[])),
