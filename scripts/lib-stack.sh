@@ -169,22 +169,8 @@ stack_second_client() {
 }
 
 # stack_expired_token: reads a token moto issued on stdin and prints the same token expired an
-# hour ago, signed again with moto's own bundled signing key (moto/cognitoidp/resources/
-# jwks-private.json.gz, the key moto signs every token with): the expired token moto would
-# have issued. Emulator only: the key is public test material.
+# hour ago, signed again with moto's own bundled signing key (scripts/moto_resign.py): the
+# expired token moto would have issued. Emulator only: the key is public test material.
 stack_expired_token() {
-  "$STACK_ROOT/.venv/bin/python" -c '
-import base64, gzip, json, sys, time
-from pathlib import Path
-import moto.cognitoidp
-from joserfc import jwt
-from joserfc.jwk import RSAKey
-payload = sys.stdin.read().strip().split(".")[1]
-claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-now = int(time.time())
-claims.update(auth_time=now - 7200, iat=now - 7200, exp=now - 3600)
-path = Path(moto.cognitoidp.__file__).parent / "resources" / "jwks-private.json.gz"
-key = RSAKey.import_key(json.loads(gzip.decompress(path.read_bytes())))
-print(jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key))
-'
+  "$STACK_ROOT/.venv/bin/python" "$STACK_ROOT/scripts/moto_resign.py" expired
 }

@@ -56,12 +56,12 @@ Try:
   source .local/cognito.env
   curl -i ${GATEWAY_URL}/health
   curl -i ${GATEWAY_URL}/me
-  curl -i -H "Authorization: Bearer \$ID_TOKEN" ${GATEWAY_URL}/me
-  curl -i -H "Authorization: Bearer \$ACCESS_TOKEN" ${GATEWAY_URL}/hello
-  curl -i -H "Authorization: Bearer \$ID_TOKEN" ${GATEWAY_URL}/admin
-  curl -i -H "Authorization: Bearer \$(. .local/cognito-admin.env && echo \$ID_TOKEN)" ${GATEWAY_URL}/admin
-  curl -i -X POST -H "Authorization: Bearer \$ACCESS_TOKEN" ${GATEWAY_URL}/logout   # sign out
-  curl -i -H "Authorization: Bearer \$ID_TOKEN" ${GATEWAY_URL}/me   # 401 once the gateway's cache
+  curl -i -H "Authorization: \$ID_TOKEN" ${GATEWAY_URL}/me
+  curl -i -H "Authorization: \$ACCESS_TOKEN" ${GATEWAY_URL}/hello
+  curl -i -H "Authorization: \$ID_TOKEN" ${GATEWAY_URL}/admin
+  curl -i -H "Authorization: \$(. .local/cognito-admin.env && echo \$ID_TOKEN)" ${GATEWAY_URL}/admin
+  curl -i -X POST -H "Authorization: \$ACCESS_TOKEN" ${GATEWAY_URL}/logout   # sign out
+  curl -i -H "Authorization: \$ID_TOKEN" ${GATEWAY_URL}/me   # 401 once the gateway's cache
                                                   # (--ttl, 300 s by default) asks the authorizer again
 New tokens (same pool): AWS_ENDPOINT_URL=${MOTO_URL} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \\
   bash scripts/cognito-setup.sh --user-pool-id ${USER_POOL_ID} --client-id ${APP_CLIENT_ID} --login-only

@@ -218,16 +218,19 @@ fn nested_object(fields: &HashMap<String, Value>, key: &str) -> Option<HashMap<S
     }
 }
 
-/// The text of a context value. API Gateway may deliver strings, numbers or booleans;
-/// empty strings count as absent so that a blank `sub` cannot authenticate anyone.
+/// The text of a context value, exactly as the authorizer wrote it. API Gateway may deliver
+/// strings, numbers or booleans. Nothing is trimmed: the `sub` and `iss` read here key the
+/// revocation list's entries, so `" abc"` must stay another user than `"abc"`, as it is to
+/// the authorizer. A blank string (empty or white space only) counts as absent, so that a
+/// blank `sub` cannot authenticate anyone.
 fn scalar_text(value: &Value) -> Option<String> {
     let text = match value {
-        Value::String(text) => text.trim().to_owned(),
+        Value::String(text) => text.clone(),
         Value::Number(number) => number.to_string(),
         Value::Bool(flag) => flag.to_string(),
         Value::Null | Value::Array(_) | Value::Object(_) => return None,
     };
-    (!text.is_empty()).then_some(text)
+    (!text.trim().is_empty()).then_some(text)
 }
 
 /// Reads a group list in exactly the format of its source. A JSON array of strings is
@@ -328,11 +331,42 @@ mod tests {
     }
 
     #[test]
+    fn context_values_are_read_exactly_as_written() {
+        let identity = Identity::from_authorizer(&rest_authorizer(json!({
+            "principalId": " sub-1 ",
+            "sub": " sub-1 ",
+            "username": "alice ",
+            "iss": "https://issuer.example ",
+            "origin_jti": " session",
+            "client_id": "client\t",
+        })))
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (
+                identity.sub.as_str(),
+                identity.username.as_str(),
+                identity.iss.as_deref(),
+                identity.origin_jti.as_deref(),
+                identity.client_id.as_deref()
+            ),
+            (
+                " sub-1 ",
+                "alice ",
+                Some("https://issuer.example "),
+                Some(" session"),
+                Some("client\t")
+            )
+        );
+    }
+
+    #[test]
     fn no_sub_means_anonymous() {
         let cases = [
             json!({}),
             json!({"username": "alice", "groups": "admin"}),
             json!({"principalId": "", "sub": "   "}),
+            json!({"principalId": "\t", "sub": " \n "}),
             json!({"sub": null}),
             json!({"sub": ["a"]}),
             json!({"claims": {"cognito:username": "alice"}}),

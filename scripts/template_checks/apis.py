@@ -23,7 +23,7 @@ from template_checks.routes import OPENAPI_METHODS, CodeRoutes, check_routes, de
 REST_LOG_VARIABLES = {
     "$context.requestId", "$context.extendedRequestId", "$context.identity.sourceIp",
     "$context.requestTime", "$context.httpMethod", "$context.resourcePath", "$context.status",
-    "$context.responseLength", "$context.responseLatency", "$context.error.messageString",
+    "$context.responseLength", "$context.responseLatency", "$context.error.message",
     "$context.error.responseType", "$context.authorizer.principalId", "$context.authorizer.error",
     "$context.authorizer.latency", "$context.authorizer.integrationStatus",
     "$context.authorizer.integrationLatency", "$context.integrationStatus",
@@ -32,7 +32,7 @@ REST_LOG_VARIABLES = {
 HTTP_LOG_VARIABLES = {
     "$context.requestId", "$context.identity.sourceIp", "$context.requestTime",
     "$context.httpMethod", "$context.routeKey", "$context.path", "$context.status",
-    "$context.responseLength", "$context.responseLatency", "$context.error.messageString",
+    "$context.responseLength", "$context.responseLatency", "$context.error.message",
     "$context.error.responseType", "$context.authorizer.error", "$context.integrationErrorMessage",
     "$context.integrationStatus", "$context.integrationLatency",
 }
@@ -46,6 +46,13 @@ GATEWAY_RESPONSES = ("DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED", "ACCESS_DENIE
 DEFAULT_GATEWAY_TEMPLATE = '{"message":$context.error.messageString}'
 
 
+# What API Gateway may put in place of a variable: "-" for a value it does not have, numbers,
+# and messages. AWS documents no escaping of a double quote inside a value; its own error
+# messages hold none (docs/deploy.md, "Access logs").
+SAMPLE_LOG_VALUES = ("-", "0", "401", "Unauthorized", "User is not authorized to access this resource",
+                     "2026-12-07T05:00:00Z", "Root=1-abc;Sampled=0")
+
+
 def log_variables(log_format: str) -> set[str]:
     return set(re.findall(r"\$context(?:\.[A-Za-z0-9_]+)+", log_format))
 
@@ -54,14 +61,16 @@ def check_access_log(check: Checks, label: str, setting: dict[str, Any], log_gro
                      documented: set[str], required: set[str], scenario: Scenario) -> None:
     log_format = setting.get("Format", "")
     used = log_variables(log_format)
-    # One JSON object per line: substitute values the way API Gateway does ($context.x inside
-    # quotes; messageString is itself a quoted string or null).
-    sample = log_format.replace("$context.error.messageString", '"x"')
-    sample = re.sub(r"\$context(?:\.[A-Za-z0-9_]+)+", "x", sample)
-    try:
-        parsed_ok = isinstance(json.loads(sample), dict) and "\n" not in log_format
-    except json.JSONDecodeError:
-        parsed_ok = False
+    # One JSON object per line whatever the request: every variable quoted, so that a value
+    # API Gateway leaves out (written "-"), a number or a message with spaces all stay JSON.
+    # $context.error.messageString (already quoted) would be valid only when there is an error.
+    parsed_ok = "\n" not in log_format and "messageString" not in log_format
+    for value in SAMPLE_LOG_VALUES:
+        sample = re.sub(r"\$context(?:\.[A-Za-z0-9_]+)+", value, log_format)
+        try:
+            parsed_ok = parsed_ok and isinstance(json.loads(sample), dict)
+        except json.JSONDecodeError:
+            parsed_ok = False
     check(f"{label}: access log format is one JSON object per line", parsed_ok)
     check(f"{label}: access log has {sorted(required)}", required <= used)
     check(f"{label}: access log uses only documented variables (unknown: {sorted(used - documented)})",

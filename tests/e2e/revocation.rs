@@ -6,6 +6,9 @@
 //! - `POST /logout` (no body): the caller's ID and access tokens get 401 within the stated
 //!   bound (the gateway's result TTL + `REVOCATION_CACHE_SECONDS`), Cognito refuses their
 //!   refresh token, another user still gets 200;
+//!   The same user's tokens of the pool's other issuer form (UPDATED; moto issues ORIGINAL
+//!   ones, so they are moto's tokens signed again by moto's own key with the other `iss`, as a
+//!   pool that switched forms has them) get 401 too;
 //! - `scripts/revoke-user.sh` signs a second user out: their ID and access tokens get 401;
 //! - `POST /logout {"refresh_token"}`: moto has no `RevokeToken` (it answers 500), so this path
 //!   is covered by the list write alone: the answer is 502 naming the Cognito step, the list
@@ -100,6 +103,40 @@ async fn sign_in(name: &str) -> (String, String, String) {
     let result = &answer["AuthenticationResult"];
     let text = |key: &str| result[key].as_str().expect(key).to_owned();
     (text("IdToken"), text("AccessToken"), text("RefreshToken"))
+}
+
+/// `token` with the pool's UPDATED issuer form, signed again with moto's own key
+/// (scripts/moto_resign.py; the token goes through stdin, never argv).
+fn updated_issuer_form(token: &str) -> String {
+    use std::io::Write;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut child = Command::new(root.join(".venv/bin/python"))
+        .arg(root.join("scripts/moto_resign.py"))
+        .arg("updated-issuer")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the project's .venv python runs scripts/moto_resign.py");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(token.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "moto_resign.py updated-issuer failed"
+    );
+    let resigned = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    assert!(
+        claims(&resigned)["iss"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://issuer-cognito-idp."),
+        "an UPDATED-form token"
+    );
+    resigned
 }
 
 async fn refresh_works(refresh_token: &str) -> bool {
@@ -204,10 +241,14 @@ async fn sign_out_takes_effect_within_the_stated_bound() {
     let (alice_id, alice_access, alice_refresh) = user("logout-alice").await;
     let (bob_id, bob_access, _) = user("revoked-bob").await;
     let (carol_id, _, _) = user("bystander-carol").await;
+    let alice_id_updated = updated_issuer_form(&alice_id);
+    let alice_access_updated = updated_issuer_form(&alice_access);
 
     for (who, token) in [
         ("alice ID", &alice_id),
         ("alice access", &alice_access),
+        ("alice ID, UPDATED issuer", &alice_id_updated),
+        ("alice access, UPDATED issuer", &alice_access_updated),
         ("bob ID", &bob_id),
         ("bob access", &bob_access),
         ("carol", &carol_id),
@@ -237,6 +278,14 @@ async fn sign_out_takes_effect_within_the_stated_bound() {
         GATEWAY_TTL + REVOCATION_CACHE
     );
     refused_within_bound(&base, &alice_id, "alice's ID token").await;
+    // Signed out with an ORIGINAL-form token, her UPDATED-form tokens are refused too.
+    refused_within_bound(&base, &alice_id_updated, "alice's UPDATED-form ID token").await;
+    refused_within_bound(
+        &base,
+        &alice_access_updated,
+        "alice's UPDATED-form access token",
+    )
+    .await;
     assert!(
         !refresh_works(&alice_refresh).await,
         "Cognito still refreshes alice's session"

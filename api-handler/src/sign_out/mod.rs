@@ -13,6 +13,11 @@
 //!   checked here, and a refresh token of another session would be revoked in Cognito while
 //!   the list names the caller's session.
 //!
+//! Both issuer forms: entries are keyed by the token's exact `iss`, and a pool that switched
+//! between its ORIGINAL and UPDATED issuer has live tokens of both, so every entry is written
+//! once per form of the caller's pool (the forms come from the pool ID, as the verifier builds
+//! them). A token of either form is refused after the sign-out.
+//!
 //! Who may be signed out where: only a token of a Cognito user pool in this function's Region
 //! (either issuer form) is sent to Cognito, never a token of another issuer; `GlobalSignOut`
 //! needs an access token with `aws.cognito.signin.user.admin` (its API reference), so one
@@ -36,7 +41,9 @@ use std::time::Duration;
 
 use aws_lambda_events::http::StatusCode;
 use aws_lambda_events::http::header::AUTHORIZATION;
-use cognito_verifier::{Clock, SystemClock, cognito_pool_of_issuer, parse_pool_id};
+use cognito_verifier::{
+    Clock, IssuerForm, PoolConfig, SystemClock, cognito_pool_of_issuer, parse_pool_id,
+};
 use revocation_table::{Entry, JsonProtocol, JsonService, TableWriter};
 use serde::Deserialize;
 use serde_json::json;
@@ -304,7 +311,37 @@ fn compact_token(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
+/// The issuers a caller's entries are written under: both forms of a Cognito pool's issuer
+/// (a pool that switched forms has live tokens of each), or `iss` alone for any other issuer.
+fn issuers_to_list(iss: &str) -> Vec<String> {
+    match cognito_pool_of_issuer(iss).and_then(|pool| PoolConfig::new(pool, None).ok()) {
+        Some(pool) => IssuerForm::ALL
+            .into_iter()
+            .map(|form| pool.issuer_in_form(form))
+            .collect(),
+        None => vec![iss.to_owned()],
+    }
+}
+
 impl Ready {
+    /// The plan's entries at `now`, one per issuer form of the caller's pool.
+    fn entries(&self, identity: &Identity, plan: &Plan, now: u64, lifetime: u64) -> Vec<Entry> {
+        // `plan` checked that these are present when there is a list.
+        let iss = identity.iss.as_deref().unwrap_or_default();
+        issuers_to_list(iss)
+            .iter()
+            .map(|iss| match plan {
+                Plan::User { .. } => Entry::user_signed_out(iss, &identity.sub, now, lifetime),
+                Plan::Session { .. } => Entry::session_revoked(
+                    iss,
+                    identity.origin_jti.as_deref().unwrap_or_default(),
+                    now,
+                    lifetime,
+                ),
+            })
+            .collect()
+    }
+
     async fn sign_out(&self, identity: &Identity, plan: Plan) -> ApiResponse {
         let now = self.clock.unix_seconds();
         let (kind, operation) = match &plan {
@@ -313,28 +350,23 @@ impl Ready {
         };
         let mut report = json!({ "sign_out": kind, "operation": operation.name() });
         if let Some((writer, lifetime)) = &self.table {
-            // `plan` checked that these are present when there is a list.
-            let iss = identity.iss.as_deref().unwrap_or_default();
-            let entry = match &plan {
-                Plan::User { .. } => Entry::user_signed_out(iss, &identity.sub, now, *lifetime),
-                Plan::Session { .. } => Entry::session_revoked(
-                    iss,
-                    identity.origin_jti.as_deref().unwrap_or_default(),
-                    now,
-                    *lifetime,
-                ),
-            };
-            if let Err(error) = writer.put(&entry).await {
-                tracing::error!(sub = %identity.sub, kind, %error, "sign-out: revocation list write failed; Cognito not called");
-                return ApiResponse::error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the revocation list may not have been written and nothing was signed out in Cognito: try again",
-                );
+            let entries = self.entries(identity, &plan, now, *lifetime);
+            for entry in &entries {
+                if let Err(error) = writer.put(entry).await {
+                    tracing::error!(sub = %identity.sub, kind, %error, "sign-out: revocation list write failed; Cognito not called");
+                    return ApiResponse::error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the revocation list may not have been written and nothing was signed out in Cognito: try again",
+                    );
+                }
             }
             report["revocation_list"] = json!("written");
-            report["list_entry_expires_at"] = json!(entry.expires_at);
-            if let Some(not_before) = entry.not_before {
-                report["tokens_issued_before"] = json!(not_before);
+            report["list_entries"] = json!(entries.len());
+            if let Some(entry) = entries.first() {
+                report["list_entry_expires_at"] = json!(entry.expires_at);
+                if let Some(not_before) = entry.not_before {
+                    report["tokens_issued_before"] = json!(not_before);
+                }
             }
         } else {
             report["revocation_list"] =
@@ -353,18 +385,21 @@ impl Ready {
                 // A token refreshed while GlobalSignOut was in flight has an `iat` at or after
                 // the first cut-off: the cut-off moves to now, when Cognito has answered.
                 if let (Some((writer, lifetime)), Plan::User { .. }) = (&self.table, &plan) {
-                    let iss = identity.iss.as_deref().unwrap_or_default();
                     let now = self.clock.unix_seconds();
-                    let last = Entry::user_signed_out(iss, &identity.sub, now, *lifetime);
-                    if let Err(error) = writer.put(&last).await {
-                        tracing::error!(sub = %identity.sub, kind, %error, "sign-out: the list's final cut-off was not written");
-                        report["error"] = json!(
-                            "signed out in Cognito, but the list's final cut-off was not written: a token refreshed during the sign-out may stay valid at this API"
-                        );
-                        return ApiResponse::json(StatusCode::INTERNAL_SERVER_ERROR, &report);
+                    let last = self.entries(identity, &plan, now, *lifetime);
+                    for entry in &last {
+                        if let Err(error) = writer.put(entry).await {
+                            tracing::error!(sub = %identity.sub, kind, %error, "sign-out: the list's final cut-off was not written");
+                            report["error"] = json!(
+                                "signed out in Cognito, but the list's final cut-off was not written: a token refreshed during the sign-out may stay valid at this API"
+                            );
+                            return ApiResponse::json(StatusCode::INTERNAL_SERVER_ERROR, &report);
+                        }
                     }
-                    report["tokens_issued_before"] = json!(last.not_before);
-                    report["list_entry_expires_at"] = json!(last.expires_at);
+                    if let Some(entry) = last.first() {
+                        report["tokens_issued_before"] = json!(entry.not_before);
+                        report["list_entry_expires_at"] = json!(entry.expires_at);
+                    }
                 }
                 tracing::info!(sub = %identity.sub, kind, cognito = operation.name(), listed = self.table.is_some(), "sign-out");
                 ApiResponse::ok(&report)

@@ -441,35 +441,42 @@ async fn a_user_sign_out_lists_the_user_then_calls_global_sign_out() {
         )
         .await;
     assert_eq!(response.status, StatusCode::OK);
-    let iss = "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123xyz";
+    let original = "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123xyz";
+    let updated =
+        "https://issuer-cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123xyz";
     assert_eq!(
         json_body(&response),
         json!({
             "sign_out": "user", "operation": "GlobalSignOut", "cognito": "done",
-            "revocation_list": "written", "tokens_issued_before": now + 1,
+            "revocation_list": "written", "list_entries": 2, "tokens_issued_before": now + 1,
             "list_entry_expires_at": now + 1 + 3_600 + 360
         })
     );
     let seen = fake.seen();
-    // The entry, Cognito, then the entry again with the cut-off at Cognito's answer.
-    assert_eq!(fake.targets(), [PUT, GLOBAL, PUT], "{seen:?}");
-    assert_eq!((seen[0].target(), seen[0].signed()), (PUT, true));
-    assert_eq!(
-        seen[0].json(),
-        json!({"TableName": "revocations", "Item": {
-            "pk": {"S": format!("sub#{iss}#sub-1")},
-            "not_before": {"N": (now + 1).to_string()},
-            "expires_at": {"N": (now + 1 + 3_600 + 360).to_string()}
-        },
-        "ConditionExpression": "attribute_not_exists(#pk) OR #nb < :nb",
-        "ExpressionAttributeNames": {"#pk": "pk", "#nb": "not_before"},
-        "ExpressionAttributeValues": {":nb": {"N": (now + 1).to_string()}}})
-    );
-    assert_eq!(
-        seen[2].json()["Item"],
-        seen[0].json()["Item"],
-        "the clock did not move"
-    );
+    // The entries (one per issuer form of the pool), Cognito, then the entries again with the
+    // cut-off at Cognito's answer.
+    assert_eq!(fake.targets(), [PUT, PUT, GLOBAL, PUT, PUT], "{seen:?}");
+    for (at, iss) in [(0, original), (1, updated)] {
+        assert_eq!((seen[at].target(), seen[at].signed()), (PUT, true));
+        assert_eq!(
+            seen[at].json(),
+            json!({"TableName": "revocations", "Item": {
+                "pk": {"S": format!("sub#{iss}#sub-1")},
+                "not_before": {"N": (now + 1).to_string()},
+                "expires_at": {"N": (now + 1 + 3_600 + 360).to_string()}
+            },
+            "ConditionExpression": "attribute_not_exists(#pk) OR #nb < :nb",
+            "ExpressionAttributeNames": {"#pk": "pk", "#nb": "not_before"},
+            "ExpressionAttributeValues": {":nb": {"N": (now + 1).to_string()}}}),
+            "{iss}"
+        );
+        assert_eq!(
+            seen[at + 3].json()["Item"],
+            seen[at].json()["Item"],
+            "the clock did not move"
+        );
+    }
+    let seen = [&seen[0], &seen[2]];
     assert_eq!((seen[1].target(), seen[1].signed()), (GLOBAL, false));
     assert_eq!(seen[1].json(), json!({"AccessToken": "access.token.sig"}));
     // Unsigned, so the Region travels in the User-Agent for emulators (moto reads it there).
@@ -506,14 +513,17 @@ async fn a_session_sign_out_lists_the_session_then_calls_revoke_token() {
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(json_body(&response)["sign_out"], "session");
     let seen = fake.seen();
-    assert_eq!(seen.len(), 2, "{seen:?}");
-    assert_eq!(
-        seen[0].json()["Item"],
-        json!({
-            "pk": {"S": "jti#https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123xyz#session-1"},
-            "expires_at": {"N": (now + 3_600 + 360).to_string()}
-        })
-    );
+    assert_eq!(fake.targets(), [PUT, PUT, REVOKE], "{seen:?}");
+    for (at, host) in [(0, "cognito-idp"), (1, "issuer-cognito-idp")] {
+        assert_eq!(
+            seen[at].json()["Item"],
+            json!({
+                "pk": {"S": format!("jti#https://{host}.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123xyz#session-1")},
+                "expires_at": {"N": (now + 3_600 + 360).to_string()}
+            })
+        );
+    }
+    let seen = [&seen[0], &seen[2]];
     assert!(!seen[1].signed());
     assert_eq!(
         seen[1].json(),
@@ -547,6 +557,33 @@ async fn a_failed_list_write_changes_nothing_in_cognito() {
 }
 
 #[tokio::test]
+async fn a_failed_second_form_write_changes_nothing_in_cognito() {
+    let fake = FakeAws::start(vec![
+        (PUT, 200, "{}".into()),
+        (PUT, 500, "{}".into()),
+        (GLOBAL, 200, "{}".into()),
+    ])
+    .await;
+    let response = service(&fake, true, testkit::harness::ManualClock::new())
+        .respond(&caller("access"), &request(Some("Bearer t.t.t"), None))
+        .await;
+    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(fake.targets(), [PUT, PUT]);
+}
+
+#[test]
+fn both_issuer_forms_of_a_pool_are_listed_whichever_form_signs_out() {
+    let original = "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123xyz";
+    let updated =
+        "https://issuer-cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_AbC123xyz";
+    for iss in [original, updated] {
+        assert_eq!(issuers_to_list(iss), [original, updated], "{iss}");
+    }
+    let other = "https://example.okta.com/oauth2/default";
+    assert_eq!(issuers_to_list(other), [other]);
+}
+
+#[tokio::test]
 async fn a_cognito_refusal_is_reported_by_type_with_the_list_entry_standing() {
     let fake = FakeAws::start(vec![
         (PUT, 200, "{}".into()),
@@ -574,6 +611,8 @@ async fn a_cognito_refusal_is_reported_by_type_with_the_list_entry_standing() {
 async fn a_final_cut_off_that_cannot_be_written_is_a_500_saying_what_stands() {
     let fake = FakeAws::start(vec![
         (PUT, 200, "{}".into()),
+        (PUT, 200, "{}".into()),
+        (PUT, 200, "{}".into()),
         (PUT, 500, "{}".into()),
         (GLOBAL, 200, "{}".into()),
     ])
@@ -594,7 +633,7 @@ async fn a_final_cut_off_that_cannot_be_written_is_a_500_saying_what_stands() {
             .starts_with("signed out in Cognito, but the list's final cut-off was not written"),
         "{body}"
     );
-    assert_eq!(fake.targets(), [PUT, GLOBAL, PUT]);
+    assert_eq!(fake.targets(), [PUT, PUT, GLOBAL, PUT, PUT]);
 }
 
 #[tokio::test]
