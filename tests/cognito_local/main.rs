@@ -266,7 +266,7 @@ async fn the_authorizer_verifies_tokens_of_a_real_cognito_local() {
         json!({"alg": "RS256", "typ": "JWT", "kid": "CognitoLocal"})
     );
 
-    // The README's cognito-local settings, with this run's port and pool.
+    // The cognito-local settings of docs/configuration.md, with this run's port and pool.
     let issuers = json!([{
         "name": "cognito-local",
         "issuer": issuer,

@@ -535,12 +535,19 @@ fn issuers_errors_name_the_variable_and_the_entry() {
     }
 }
 
-/// The README's `ISSUERS` examples (both languages) are valid settings as written.
+/// The configuration reference's `ISSUERS` examples (both languages) are valid settings as
+/// written.
 #[test]
-fn the_readme_issuers_examples_are_accepted() {
+fn the_documented_issuers_examples_are_accepted() {
     for (file, text) in [
-        ("README.md", include_str!("../../../README.md")),
-        ("README.ja.md", include_str!("../../../README.ja.md")),
+        (
+            "docs/configuration.md",
+            include_str!("../../../docs/configuration.md"),
+        ),
+        (
+            "docs/configuration.ja.md",
+            include_str!("../../../docs/configuration.ja.md"),
+        ),
     ] {
         let examples: Vec<&str> = text
             .split("```json\n")
