@@ -84,6 +84,7 @@ mod tests {
             groups: vec!["users".into()],
             scopes: vec!["openid".into()],
             token_use: Some("access".into()),
+            caller: Some("user".into()),
             client_id: Some("client".into()),
             iss: Some("http://localhost:9229/local_abc".into()),
             issuer_name: Some("local".into()),
