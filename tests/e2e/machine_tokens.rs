@@ -27,6 +27,9 @@ const MACHINE_CLIENT: &str = "5machine0client0e2e0000000";
 /// A client-credentials client of the same pool that the stack does not trust.
 const OTHER_MACHINE_CLIENT: &str = "5other0machine0client00000";
 const READ: &str = "myapi/read";
+
+/// Extra variables of one gateway's functions.
+type Variables = &'static [(&'static str, &'static str)];
 const WRITE: &str = "myapi/write";
 
 fn signed(claims: &Value) -> String {
@@ -37,10 +40,7 @@ fn signed(claims: &Value) -> String {
 /// Everything the gateways share: the pool from moto, the user client and the machine
 /// client trusted (the template adds MachineClient to APP_CLIENT_ID and the JWT audience),
 /// keys from `jwks`, plus `extra` variables.
-fn lookup(
-    jwks: &str,
-    extra: &'static [(&'static str, &'static str)],
-) -> impl Fn(&str) -> Option<String> + Clone {
+fn lookup(jwks: &str, extra: Variables) -> impl Fn(&str) -> Option<String> + Clone {
     let (pool, client) = (env("E2E_USER_POOL_ID"), env("E2E_APP_CLIENT_ID"));
     let jwks = jwks.to_owned();
     move |name: &str| match name {
@@ -55,7 +55,7 @@ fn lookup(
     }
 }
 
-async fn gateway(kind: AuthorizerKind, jwks: &str, extra: &'static [(&str, &str)]) -> String {
+async fn gateway(kind: AuthorizerKind, jwks: &str, extra: Variables) -> String {
     let lookup = lookup(jwks, extra);
     let functions = in_process(lookup.clone()).await.expect("functions");
     let mut gateway = Gateway::new(config(kind, 0), functions);
@@ -97,8 +97,8 @@ async fn machine_callers_with_a_scope_pass_every_authorizer_kind() {
 
     // Our authorizer: a scope required on every route (REQUIRED_SCOPES, TokenUse=access as a
     // scopes-only stack sets it) or on /me by a route rule; the built-ins: AuthorizationScopes.
-    const GLOBAL: &[(&str, &str)] = &[("REQUIRED_SCOPES", READ), ("TOKEN_USE", "access")];
-    const ROUTE: &[(&str, &str)] = &[(
+    const GLOBAL: Variables = &[("REQUIRED_SCOPES", READ), ("TOKEN_USE", "access")];
+    const ROUTE: Variables = &[(
         "ROUTE_RULES",
         r#"{"GET /me": {"scopes": ["myapi/read"]}, "GET /admin": {"groups": ["admin"]}}"#,
     )];
@@ -113,7 +113,7 @@ async fn machine_callers_with_a_scope_pass_every_authorizer_kind() {
     // authorizer; the REST Cognito authorizer answers 401 ("Control access to REST APIs using
     // Amazon Cognito user pools as an authorizer": with method scopes it takes only access
     // tokens holding one, and checks no app client).
-    let table: [(&str, AuthorizerKind, &[(&str, &str)], [u16; 5]); 8] = [
+    let table: [(&str, AuthorizerKind, Variables, [u16; 5]); 8] = [
         (
             "TOKEN, REQUIRED_SCOPES",
             AuthorizerKind::Token,
