@@ -25,14 +25,16 @@ MACHINE_OUTPUTS = {"TokenEndpoint", "MachineClientId", "MachineClientScopes"}
 
 
 def scope_strings(nodes: list[Any], identifier: str) -> list[str]:
-    """`<identifier>/<name>` for each `!Sub [${ResourceServer}/${Name}, {Name: ...}]`: the Ref
-    of a UserPoolResourceServer is its Identifier."""
+    """The scopes as CloudFormation would spell them: each node is a string the resolver
+    computed, or `!Sub [${ResourceServerIdentifier}/${Name}, {Name: ...}]` left to compute."""
     out = []
     for node in nodes:
+        if isinstance(node, str):
+            out.append(node)
+            continue
         template, variables = node["Fn::Sub"]
-        out.append(re.sub(r"\$\{(\w+)\}",
-                          lambda m: identifier if m.group(1) == "ResourceServer" else str(variables[m.group(1)]),
-                          template))
+        values = {"ResourceServerIdentifier": identifier, **{k: str(v) for k, v in variables.items()}}
+        out.append(re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], template))
     return out
 
 
@@ -46,6 +48,11 @@ def check_machine_path(check: Checks, s: Scenario, names: list[str], identifier:
                        required: list[str]) -> None:
     label = f"[{s.name}]"
     server = s.props("ResourceServer")
+    # Cognito's patterns (AWS::Cognito::UserPoolResourceServer): Identifier
+    # [\x21\x23-\x5B\x5D-\x7E]+, Name [\w\s+=,.@-]+, both 1-256 characters.
+    check(f"{label} ResourceServer: Identifier and Name within Cognito's patterns ({server.get('Name')})",
+          regex.fullmatch(r"[\x21\x23-\x5B\x5D-\x7E]{1,256}", str(server["Identifier"])) is not None
+          and regex.fullmatch(r"[\w\s+=,.@-]{1,256}", str(server["Name"])) is not None)
     check(f"{label} ResourceServer: in the created pool, Identifier {identifier}, exactly the scopes {names}",
           server["UserPoolId"] == {"Ref": "UserPool"} and server["Identifier"] == identifier
           and [scope["ScopeName"] for scope in server["Scopes"]] == names
@@ -62,6 +69,8 @@ def check_machine_path(check: Checks, s: Scenario, names: list[str], identifier:
           and client["AllowedOAuthFlowsUserPoolClient"] is True
           and granted == [f"{identifier}/{name}" for name in names]
           and not client.get("ExplicitAuthFlows"))
+    check(f"{label} MachineClient is created after the ResourceServer that holds its scopes",
+          s.resources["MachineClient"].get("DependsOn") in ("ResourceServer", ["ResourceServer"]))
     env = s.props("AuthorizerFunction")["Environment"]["Variables"] if "AuthorizerFunction" in s.resources else None
     if env is not None:
         check(f"{label} authorizer trusts the user client and the machine client (APP_CLIENT_ID)",
