@@ -9,7 +9,8 @@
 #             as the api-handler's and the local gateway's (the print-routes binary)
 #   build     sam build for x86_64 (arm64 stays the template default; its Rust target cannot
 #             be installed here), artifacts checked to be x86-64 executables
-#   cognito   scripts/test-with-moto.sh scripts/test_cognito_setup.py: the guide's set-up script against moto
+#   cognito   scripts/test-with-moto.sh scripts/test_cognito_setup.py: the guide's set-up script against moto,
+#             and scripts/test_machine_token.py: its machine token from a token-endpoint stand-in
 #   revoke    scripts/test-with-moto.sh scripts/test_revoke_user.py: the admin sign-out script (revocation entry, then
 #             AdminUserGlobalSignOut) against moto's Cognito and DynamoDB
 # (The events/authorizer-*.json checks under `cargo lambda watch` are end-to-end tests:
@@ -150,7 +151,10 @@ run_script_test() {
   fi
 }
 
-stage_cognito() { run_script_test "scripts/cognito-setup.sh against moto" scripts/test_cognito_setup.py; }
+stage_cognito() {
+  run_script_test "scripts/cognito-setup.sh against moto" scripts/test_cognito_setup.py
+  run_script_test "cognito-setup.sh's machine token (a token-endpoint stand-in)" scripts/test_machine_token.py
+}
 
 stage_revoke() { run_script_test "scripts/revoke-user.sh against moto" scripts/test_revoke_user.py; }
 

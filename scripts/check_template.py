@@ -59,6 +59,7 @@ from template_checks.revocation import (
     check_revocation_parameters,
 )
 from template_checks.routes import CodeRoutes
+from template_checks.scopes import check_machine_path, check_no_machine_path, check_scope_rules
 
 # An Okta-style issuer, as the README's example gives it.
 EXTRA_ISSUERS = ('[{"name":"okta","issuer":"https://example.okta.com/oauth2/default",'
@@ -166,6 +167,31 @@ def run_checks(template: Path, api_handler: Path, code: CodeRoutes) -> list[str]
     check("[cognito] given pools: no Cognito resources",
           not any(r["Type"].startswith("AWS::Cognito::") for r in given.resources.values()))
     check_authorization_scopes(check, source)
+
+    check.group(check_no_machine_path, default)
+    check.group(check_no_machine_path, cognito)
+
+    print("-- ResourceServerScopes: resource server, domain, machine client (lambda and cognito kinds)")
+    machine_params = {"ResourceServerScopes": "read,write", "UserPoolDomainPrefix": "myapp-auth",
+                      "AuthorizationScopes": "myapi/read", "EnableHttpApi": "true"}
+    machine = Scenario(source, "machine", machine_params)
+    check.group(check_machine_path, machine, ["read", "write"], "myapi", "myapp-auth", ["myapi/read"])
+    check.group(check_rest_api, machine, None, code)
+    check.group(check_http_api, machine, None, code)
+    machine_builtin = Scenario(source, "machine-cognito", {**machine_params, "AuthorizerKind": "cognito"})
+    check.group(check_machine_path, machine_builtin, ["read", "write"], "myapi", "myapp-auth", ["myapi/read"])
+    scoped_created = Kind("cognito", scopes=("myapi/read",), provider_arn={"Fn::GetAtt": ["UserPool", "Arn"]},
+                          issuer=f"https://cognito-idp.ap-northeast-1.amazonaws.com/{created_pool}",
+                          audience=[{"Ref": "UserPoolClient"}, {"Ref": "MachineClient"}])
+    check.group(check_builtin_kind, machine_builtin, scoped_created)
+    check.group(check_rest_api, machine_builtin, None, code, scoped_created)
+    check.group(check_http_api, machine_builtin, None, code, scoped_created)
+    for names in (["read"], ["read", "write", "admin"]):
+        one = Scenario(source, f"machine-{len(names)}", {"ResourceServerScopes": ",".join(names),
+                                                          "ResourceServerIdentifier": "https://api.example.com",
+                                                          "UserPoolDomainPrefix": "p"})
+        check.group(check_machine_path, one, names, "https://api.example.com", "p", [])
+    check.group(check_scope_rules, source)
 
     print("-- extra issuers")
     extra = Scenario(source, "issuers", {"ExtraIssuers": EXTRA_ISSUERS})

@@ -17,6 +17,10 @@ Safe against a real pool:
   files", https://docs.aws.amazon.com/cli/v1/userguide/cli-usage-skeleton.html (the JSON keys
   are the API's: `aws cognito-idp <op> --generate-cli-skeleton`).
 - Tokens are masked in what it prints unless --show-tokens; the refresh token is never printed.
+- With a machine-to-machine app client (--machine-client-id and --token-endpoint, or a stack's
+  ResourceServerScopes outputs) it also gets that client's access token with the
+  client-credentials grant (scripts/machine_token.py); the client secret is read from Cognito
+  into this process and sent only in that request's Authorization header.
 - Re-runs reuse the pool and client made before (a state file beside the env file, or the
   pool's created-by tag) and log an existing user in; they never make a second pool of the
   same name.
@@ -43,6 +47,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, NoReturn, Optional, Tuple
 from urllib.parse import urlsplit
+
+import machine_token  # scripts/machine_token.py, beside this file
 
 PROG = "cognito-setup"
 
@@ -103,6 +109,12 @@ Options:
   --output FILE              env file to write (default: .local/cognito.env)
   --state FILE               pools made by this script (default: cognito-setup-state.json
                              beside --output)
+  --machine-client-id ID     also get a machine token: this app client's (client secret,
+                             client-credentials grant) from --token-endpoint
+  --token-endpoint URL       the pool domain's https://<domain>/oauth2/token
+  --machine-scopes SCOPES    space-separated scopes to ask for (default: all the client may have)
+                             With --stack these three come from the stack's outputs
+                             (ResourceServerScopes), when it has them.
   --show-tokens              print the IdToken and AccessToken whole (default: masked;
                              the refresh token is never printed; the file has all three)
   -h, --help                 this help
@@ -508,6 +520,45 @@ def stack_outputs(aws: Aws, stack: str) -> Dict[str, str]:
     return {o.get("OutputKey", ""): o.get("OutputValue", "") for o in stacks[0].get("Outputs", [])}
 
 
+class MachineClient:
+    """A machine-to-machine app client (template.yaml's ResourceServerScopes): its token comes
+    from the pool domain's token endpoint with the client-credentials grant
+    (scripts/machine_token.py). Its secret is read from Cognito (DescribeUserPoolClient) into
+    this process only, and is sent only in that request's Authorization header."""
+
+    def __init__(self, client_id: str, endpoint: str, scopes: str):
+        self.client_id, self.endpoint, self.scopes = client_id, endpoint, scopes
+        if bool(client_id) != bool(endpoint):
+            die("--machine-client-id and --token-endpoint go together")
+        if endpoint:
+            try:
+                machine_token.check_endpoint(endpoint)
+            except machine_token.TokenEndpointError as error:
+                die(str(error))
+
+    def or_outputs(self, outputs: Dict[str, str]) -> "MachineClient":
+        """These settings, or else the stack's MachineClientId, TokenEndpoint and
+        MachineClientScopes outputs."""
+        if self.client_id or not outputs.get("MachineClientId"):
+            return self
+        return MachineClient(outputs["MachineClientId"], outputs.get("TokenEndpoint", ""),
+                             self.scopes or outputs.get("MachineClientScopes", ""))
+
+    def token(self, aws: Aws, pool_id: str) -> str:
+        answer = aws.call("describe-user-pool-client", "cognito-idp", "describe-user-pool-client",
+                          "--user-pool-id", pool_id, "--client-id", self.client_id)
+        secret = (answer.get("UserPoolClient") or {}).get("ClientSecret") or ""
+        if not secret:
+            die(f"app client {self.client_id} has no client secret: the client-credentials grant needs one")
+        step(f"client-credentials token for {self.client_id} from {self.endpoint}"
+             + (f" (scope {self.scopes})" if self.scopes else ""))
+        try:
+            answer = machine_token.fetch(self.endpoint, self.client_id, secret, self.scopes)
+        except machine_token.TokenEndpointError as error:
+            die(str(error))
+        return str(answer["access_token"])
+
+
 def show_token(name: str, value: str, output: Path, whole: bool) -> None:
     if whole:
         print(f"{name}: {value}")
@@ -537,6 +588,9 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
     parser.add_argument("--output", default=".local/cognito.env")
     parser.add_argument("--state", default="")
     parser.add_argument("--show-tokens", action="store_true")
+    parser.add_argument("--machine-client-id", default="")
+    parser.add_argument("--token-endpoint", default="")
+    parser.add_argument("--machine-scopes", default="")
     # Masked is the default now; kept so that existing callers keep working.
     parser.add_argument("--mask-tokens", action="store_true")
     # Refused with a message: a password in argv is readable by every local user.
@@ -595,10 +649,12 @@ def setup(args: argparse.Namespace, aws: Aws, state: State, output: Path, passwo
           temp_password: Optional[str], generated: bool) -> None:
     pool_id, client_id = args.user_pool_id, args.client_id
     api_url = http_api_url = ""
+    machine = MachineClient(args.machine_client_id, args.token_endpoint, args.machine_scopes)
     if args.stack:
         outputs = stack_outputs(aws, args.stack)
         pool_id, client_id = outputs.get("UserPoolId", ""), outputs.get("AppClientId", "")
         api_url, http_api_url = outputs.get("ApiUrl", ""), outputs.get("HttpApiUrl", "")
+        machine = machine.or_outputs(outputs)
         if not pool_id:
             die(f"stack {args.stack} has no UserPoolId output")
         if not client_id:
@@ -685,9 +741,14 @@ def setup(args: argparse.Namespace, aws: Aws, state: State, output: Path, passwo
         if tokens[name].count(".") != 2:
             die(f"initiate-auth returned no {name}")
 
+    # Optional: the machine client's token, beside the user's (ResourceServerScopes).
+    machine_token = machine.token(aws, pool_id) if machine.client_id else ""
+
     # The env file, mode 600 (bearer tokens). Values are shell-quoted for `source`.
     values = [("AWS_REGION", aws.region), ("USER_POOL_ID", pool_id), ("APP_CLIENT_ID", client_id),
               ("COGNITO_USERNAME", username), *tokens.items()]
+    if machine_token:
+        values += [("MACHINE_CLIENT_ID", machine.client_id), ("MACHINE_ACCESS_TOKEN", machine_token)]
     if api_url:
         values.append(("API_URL", api_url))
     if http_api_url and http_api_url != "None":
@@ -703,6 +764,9 @@ def setup(args: argparse.Namespace, aws: Aws, state: State, output: Path, passwo
     show_token("IdToken", tokens["ID_TOKEN"], output, args.show_tokens)
     show_token("AccessToken", tokens["ACCESS_TOKEN"], output, args.show_tokens)
     print(f"RefreshToken: not shown ({len(tokens['REFRESH_TOKEN'])} chars; in {output})")
+    if machine_token:
+        print(f"MachineClientId: {machine.client_id}")
+        show_token("MachineAccessToken", machine_token, output, args.show_tokens)
     if api_url:
         print(f"ApiUrl: {api_url}")
     if http_api_url and http_api_url != "None":

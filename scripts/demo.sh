@@ -8,8 +8,10 @@
 # runs with the revocation list on (a table in moto's DynamoDB, as EnableRevocation=true sets
 # it up, its caches at 0 so that the demo needs no waiting): after POST /logout, the same
 # tokens get 401 there, while the built-ins, which cannot read the list, still let them in.
-# Everything
-# started is stopped on exit, also when a step fails. Exits non-zero if any answer is not the
+# A machine caller (a client-credentials client of a resource server with myapi/read and
+# myapi/write, its token from a loopback stand-in of the token endpoint via cognito-setup.sh)
+# is called too, and a second table shows the three kinds with myapi/read required.
+# Everything started is stopped on exit, also when a step fails. Exits non-zero if any answer is not the
 # expected one. docs/authorizer-kinds.md explains each difference.
 set -euo pipefail
 STACK_NAME=demo
@@ -23,6 +25,7 @@ trap 'stack_cleanup; rm -rf "$STACK_DIR"' EXIT
 stack_start_moto
 stack_setup_cognito "$STACK_DIR" --mask-tokens
 stack_second_client "$STACK_DIR"
+stack_machine_client "$STACK_DIR"
 stack_step "a user who will sign out: logout@example.com (cognito-setup.sh)"
 bash scripts/cognito-setup.sh --output "$STACK_DIR/logout.env" --user-pool-id "$USER_POOL_ID" \
   --client-id "$APP_CLIENT_ID" --email logout@example.com --mask-tokens >"$STACK_DIR/setup-logout.log" 2>&1 ||
@@ -48,6 +51,20 @@ for kind in "${KINDS[@]}"; do
   URLS+=("$GATEWAY_URL")
   LOGS+=("$GATEWAY_LOG")
   stack_step "local gateway --authorizer ${kind} at ${GATEWAY_URL}"
+done
+# The same three kinds with a scope required on every protected route: our authorizer's
+# REQUIRED_SCOPES, the built-ins' AuthorizationScopes (template.yaml: AuthorizationScopes=myapi/read
+# with ResourceServerScopes=read,write).
+SCOPED_URLS=()
+for kind in "${KINDS[@]}"; do
+  if [[ "$kind" == token ]]; then
+    ISSUER_TYPE=ORIGINAL REQUIRED_SCOPES=myapi/read stack_start_gateway "$(stack_free_port)" --authorizer "$kind" --ttl 0
+  else
+    ISSUER_TYPE=ORIGINAL stack_start_gateway "$(stack_free_port)" --authorizer "$kind" --scopes myapi/read
+  fi
+  SCOPED_URLS+=("$GATEWAY_URL")
+  LOGS+=("$GATEWAY_LOG")
+  stack_step "local gateway --authorizer ${kind}, scope myapi/read required, at ${GATEWAY_URL}"
 done
 
 USER_ID_TOKEN="$(stack_env_value "$STACK_DIR/user.env" ID_TOKEN)"
@@ -86,9 +103,11 @@ call() {
     local args=(-sS -m 30 -o "$STACK_DIR/body" -w '%{http_code}')
     [[ -n "$token" ]] && args+=(-H "@$(auth_header "$token")")
     status="$(curl "${args[@]}" "${URLS[$i]}${path}")" || status="000"
+    # The message, or who /me says the caller is when it is a machine.
     body="$(python3 -c 'import json, sys
 try:
-    print(json.load(sys.stdin).get("message", "")[:17])
+    answer = json.load(sys.stdin)
+    print(answer.get("message", "")[:17] or ("ok (machine)" if answer.get("caller") == "machine" else ""))
 except Exception:
     print("")' <"$STACK_DIR/body")"
     local expected="${*:$((i + 1)):1}"
@@ -111,6 +130,10 @@ call "expired IdToken" /me "$EXPIRED_ID_TOKEN" 401 401 401
 call "IdToken from another app client" /me "$OTHER_CLIENT_ID_TOKEN" 401 200 401
 call "testuser (not admin)" /admin "$USER_ID_TOKEN" 403 403 403
 call "admin@example.com IdToken" /admin "$ADMIN_ID_TOKEN" 200 200 200
+# A machine-to-machine caller (client credentials, cognito-setup.sh's MACHINE_ACCESS_TOKEN): an
+# access token, which the REST Cognito authorizer takes only with method scopes.
+MACHINE_ACCESS_TOKEN="$(stack_env_value "$STACK_DIR/machine.env" MACHINE_ACCESS_TOKEN)"
+call "machine AccessToken (myapi/*)" /me "$MACHINE_ACCESS_TOKEN" 200 401 200
 
 # Sign-out: logout@example.com's tokens work, POST /logout (through our authorizer's gateway,
 # the only kind that reads the list), then the same tokens again.
@@ -126,7 +149,22 @@ echo
 call "logout@ AccessToken after /logout" /me "$LOGOUT_ACCESS_TOKEN" 401 401 200
 call "logout@ IdToken after /logout" /me "$LOGOUT_ID_TOKEN" 401 200 200
 
+# The scoped gateways: only a token holding myapi/read gets in (403 from our authorizer and the
+# JWT authorizer, 401 from the REST Cognito authorizer, which then takes access tokens only).
+MAIN_ROWS=("${ROWS[@]}")
+ROWS=()
+URLS=("${SCOPED_URLS[@]}")
+call "machine AccessToken (myapi/*)" /me "$MACHINE_ACCESS_TOKEN" 200 200 200
+call "testuser AccessToken (signin)" /me "$USER_ACCESS_TOKEN" 403 401 403
+call "testuser IdToken" /me "$USER_ID_TOKEN" 403 401 403
+call "machine AccessToken (myapi/*)" /admin "$MACHINE_ACCESS_TOKEN" 403 403 403
+
 echo
+# shellcheck disable=SC2059
+printf "$ROW_FORMAT" "CALLER" "PATH" "${HEADINGS[@]}"
+printf '%s\n' "${MAIN_ROWS[@]}"
+echo
+echo "The same kinds with scope myapi/read required (REQUIRED_SCOPES / AuthorizationScopes):"
 # shellcheck disable=SC2059
 printf "$ROW_FORMAT" "CALLER" "PATH" "${HEADINGS[@]}"
 printf '%s\n' "${ROWS[@]}"
@@ -136,6 +174,8 @@ echo "tokens only (no method scopes) and any app client of the pool; the JWT aut
 echo "the app client but not token_use; only our authorizer checks groups itself (the 403s of the"
 echo "built-ins come from the api-handler). After POST /logout only our authorizer refuses the"
 echo "signed-out tokens: the built-ins cannot read the revocation list (docs/revocation.md)."
+echo "The machine caller (client credentials: no username, sub = its app client) earns myapi/read"
+echo "from the token endpoint; the guide's USER_PASSWORD_AUTH tokens hold no custom scope."
 echo "docs/authorizer-kinds.md has the whole comparison."
 echo
 echo "Gateway logs (one line per request):"
@@ -146,4 +186,4 @@ echo
 if [[ "$FAILED" -ne 0 ]]; then
   stack_die "${FAILED} answer(s) differ from the expected (logs above)"
 fi
-echo "demo: all ${#ROWS[@]} callers answered as expected by each kind. 'make serve' keeps a stack up."
+echo "demo: all $((${#MAIN_ROWS[@]} + ${#ROWS[@]})) callers answered as expected by each kind. 'make serve' keeps a stack up."

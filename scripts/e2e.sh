@@ -7,7 +7,9 @@
 # (the `e2e` crate) against all of it: the guide's flow through the local gateway (functions
 # in-process, the local-gateway binary, the binaries under cargo lambda watch) and every
 # events/authorizer-*.json answered by the authorizer binary; the same callers through API
-# Gateway's built-in authorizers (AuthorizerKind=cognito) as the local gateway emulates them.
+# Gateway's built-in authorizers (AuthorizerKind=cognito) as the local gateway emulates them;
+# machine callers (client-credentials-shaped tokens minted with the test keys for the guide's
+# pool) with a required scope through every one of those kinds (tests/e2e/machine_tokens.rs).
 # Last, the README's `cargo lambda invoke` command once, on an event written by
 # scripts/write-event-tokens.sh.
 #

@@ -132,7 +132,7 @@ stack_start_gateway() {
   local port="$1"
   shift
   local log="$STACK_DIR/gateway-${port}.log"
-  USER_POOL_ID="$USER_POOL_ID" APP_CLIENT_ID="$APP_CLIENT_ID" COGNITO_ENDPOINT="$MOTO_URL" \
+  USER_POOL_ID="$USER_POOL_ID" APP_CLIENT_ID="${GATEWAY_CLIENT_IDS:-$APP_CLIENT_ID}" COGNITO_ENDPOINT="$MOTO_URL" \
     "$STACK_ROOT/target/debug/local-gateway" --port "$port" "$@" >"$log" 2>&1 &
   local pid=$!
   STACK_PIDS+=("$pid")
@@ -166,6 +166,46 @@ stack_second_client() {
   bash "$STACK_ROOT/scripts/cognito-setup.sh" --output "$dir/other-client.env" --user-pool-id "$USER_POOL_ID" \
     --client-id "$client" --login-only --mask-tokens >"$STACK_DIR/setup-other-client.log" 2>&1 ||
     { cat "$STACK_DIR/setup-other-client.log" >&2; stack_die "cognito-setup.sh --login-only (second client) failed"; }
+}
+
+# stack_machine_client DIR: what template.yaml's ResourceServerScopes=read,write creates, in
+# moto's pool: the resource server myapi and a machine-to-machine app client (a secret, the
+# client-credentials grant, both scopes). moto has no token endpoint, so the loopback stand-in
+# (scripts/token_endpoint_standin.py, its requests checked as Cognito documents them) plays
+# the pool domain's; cognito-setup.sh then gets the machine's token from it (DIR/machine.env).
+# Sets MACHINE_CLIENT_ID, and GATEWAY_CLIENT_IDS (the clients the gateways trust: the user
+# client and the machine client, as the template's APP_CLIENT_ID and JWT audience).
+stack_machine_client() {
+  local dir="$1" answer secret url
+  stack_step "resource server myapi (read, write) and a machine client (client credentials), as ResourceServerScopes"
+  aws cognito-idp create-resource-server --region ap-northeast-1 --user-pool-id "$USER_POOL_ID" \
+    --identifier myapi --name myapi --scopes ScopeName=read,ScopeDescription=read ScopeName=write,ScopeDescription=write \
+    >/dev/null || stack_die "create-resource-server failed"
+  # The secret stays in this shell and reaches the stand-in through its environment, not argv.
+  answer="$(aws cognito-idp create-user-pool-client --region ap-northeast-1 --user-pool-id "$USER_POOL_ID" \
+    --client-name MyAppClient-machine --generate-secret --allowed-o-auth-flows client_credentials \
+    --allowed-o-auth-flows-user-pool-client --allowed-o-auth-scopes myapi/read myapi/write \
+    --query 'UserPoolClient.[ClientId, ClientSecret]' --output text)" || stack_die "create-user-pool-client (machine) failed"
+  IFS=$'\t' read -r MACHINE_CLIENT_ID secret <<<"$answer"
+  [[ -n "$MACHINE_CLIENT_ID" && -n "$secret" ]] || stack_die "the machine client has no ID or secret"
+  STANDIN_CLIENT_SECRET="$secret" "$STACK_ROOT/.venv/bin/python" "$STACK_ROOT/scripts/token_endpoint_standin.py" \
+    --pool-id "$USER_POOL_ID" --client-id "$MACHINE_CLIENT_ID" --scopes "myapi/read myapi/write" \
+    >"$STACK_DIR/token-endpoint.log" 2>&1 &
+  STACK_PIDS+=("$!")
+  url=""
+  for _ in $(seq 1 100); do
+    url="$(sed -n 's/^token endpoint listening on //p' "$STACK_DIR/token-endpoint.log" 2>/dev/null | head -n 1 || true)"
+    [[ -n "$url" ]] && break
+    sleep 0.1
+  done
+  [[ -n "$url" ]] || { cat "$STACK_DIR/token-endpoint.log" >&2; stack_die "the token endpoint stand-in did not start"; }
+  stack_step "the machine's token: cognito-setup.sh --machine-client-id ... --token-endpoint ${url}"
+  bash "$STACK_ROOT/scripts/cognito-setup.sh" --output "$dir/machine.env" --user-pool-id "$USER_POOL_ID" \
+    --client-id "$APP_CLIENT_ID" --login-only --machine-client-id "$MACHINE_CLIENT_ID" --token-endpoint "$url" \
+    --mask-tokens >"$STACK_DIR/setup-machine.log" 2>&1 ||
+    { cat "$STACK_DIR/setup-machine.log" >&2; stack_die "cognito-setup.sh (machine token) failed"; }
+  GATEWAY_CLIENT_IDS="${APP_CLIENT_ID},${MACHINE_CLIENT_ID}"
+  export MACHINE_CLIENT_ID GATEWAY_CLIENT_IDS
 }
 
 # stack_expired_token: reads a token moto issued on stdin and prints the same token expired an

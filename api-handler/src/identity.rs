@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use aws_lambda_events::apigw::ApiGatewayRequestAuthorizer;
+use cognito_verifier::caller_kind;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -40,6 +41,12 @@ pub struct Identity {
     pub scopes: Vec<String>,
     /// `id` or `access`, when known.
     pub token_use: Option<String>,
+    /// `user`, or `machine` for an app acting for itself (a client-credentials access token:
+    /// no username, `sub` = `client_id`), when the token's shape says which. Our authorizer
+    /// passes it as `caller`; for the built-ins' claims it is read with the verifier's own
+    /// rule ([`cognito_verifier::caller_kind`]), so every kind names the same caller alike.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caller: Option<String>,
     /// The app client: `client_id`, or an ID token's `aud`.
     pub client_id: Option<String>,
     /// The token's issuer (`iss`), when the authorizer passed it. A user is (`iss`, `sub`):
@@ -91,6 +98,7 @@ impl Identity {
             groups: Vec::new(),
             scopes: Vec::new(),
             token_use: None,
+            caller: None,
             client_id: None,
             iss: None,
             issuer_name: None,
@@ -170,9 +178,22 @@ impl Identity {
         let Some(sub) = text("sub").or_else(|| text("principalId")) else {
             return Ok(None);
         };
-        let username = text("username")
-            .or_else(|| text("cognito:username"))
-            .unwrap_or_else(|| sub.clone());
+        let username_claim = text("username").or_else(|| text("cognito:username"));
+        let caller = match format {
+            // Our authorizer decided it with the verifier; its two spellings only.
+            GroupFormat::JsonText => {
+                text("caller").filter(|kind| kind == "user" || kind == "machine")
+            }
+            // The built-ins pass the token's claims: `client_id` is the claim itself.
+            GroupFormat::Commas | GroupFormat::Brackets => caller_kind(
+                text("token_use").as_deref() == Some("id"),
+                username_claim.is_some(),
+                text("client_id").as_deref(),
+                &sub,
+            )
+            .map(|kind| kind.as_str().to_owned()),
+        };
+        let username = username_claim.unwrap_or_else(|| sub.clone());
         // Our context says `groups`; the built-in authorizers pass the claim's own name.
         let groups_key = match format {
             GroupFormat::JsonText => "groups",
@@ -201,6 +222,7 @@ impl Identity {
             groups,
             scopes,
             token_use: text("token_use"),
+            caller,
             // ID tokens carry the app client in `aud`; access tokens in `client_id`.
             client_id: text("client_id").or_else(|| text("aud")),
             iss: text("iss"),
@@ -290,6 +312,7 @@ mod tests {
             "sub": "11111111-2222",
             "username": "alice",
             "token_use": "access",
+            "caller": "user",
             "client_id": "app-client",
             "scope": "openid  profile api/read",
             "groups": r#"["admin","users"]"#,
@@ -312,6 +335,7 @@ mod tests {
                 groups: vec!["admin".into(), "users".into()],
                 scopes: vec!["openid".into(), "profile".into(), "api/read".into()],
                 token_use: Some("access".into()),
+                caller: Some("user".into()),
                 client_id: Some("app-client".into()),
                 iss: Some("https://example.okta.com/oauth2/default".into()),
                 issuer_name: Some("okta".into()),
@@ -450,6 +474,69 @@ mod tests {
                 .unwrap()
                 .unwrap();
             assert_eq!(identity.scopes, *expected, "{case}");
+        }
+    }
+
+    /// A Cognito client-credentials access token (no username, `sub` = `client_id`) is a
+    /// machine caller through every source; a user's access token is a user; our authorizer's
+    /// `caller` is taken as written, and only its two spellings.
+    #[test]
+    fn machine_callers_are_named_alike_by_every_source() {
+        let machine = json!({"sub": "m-client", "client_id": "m-client", "token_use": "access",
+            "scope": "myapi/read"});
+        let user = json!({"sub": "u-1", "client_id": "m-client", "token_use": "access",
+            "username": "alice"});
+        let cases: [(&str, ApiGatewayRequestAuthorizer, Option<&str>); 9] = [
+            (
+                "REST Cognito, machine",
+                rest_authorizer(json!({"claims": machine})),
+                Some("machine"),
+            ),
+            (
+                "REST Cognito, user",
+                rest_authorizer(json!({"claims": user})),
+                Some("user"),
+            ),
+            (
+                "HTTP JWT, machine",
+                authorizer(json!({"jwt": {"claims": machine}})),
+                Some("machine"),
+            ),
+            (
+                "HTTP JWT, user",
+                authorizer(json!({"jwt": {"claims": user}})),
+                Some("user"),
+            ),
+            (
+                "HTTP JWT, ID token with sub = aud",
+                authorizer(json!({"jwt": {"claims": {"sub": "c", "aud": "c", "token_use": "id"}}})),
+                Some("user"),
+            ),
+            (
+                "no username, sub is not the client",
+                authorizer(json!({"jwt": {"claims": {"sub": "s", "client_id": "c"}}})),
+                None,
+            ),
+            (
+                "our authorizer, machine",
+                rest_authorizer(json!({"sub": "u-1", "caller": "machine"})),
+                Some("machine"),
+            ),
+            (
+                // Our context is not re-derived: the authorizer judged the token itself.
+                "our authorizer, sub = client_id but no caller",
+                rest_authorizer(json!({"sub": "c", "client_id": "c", "token_use": "access"})),
+                None,
+            ),
+            (
+                "our authorizer, unknown spelling",
+                rest_authorizer(json!({"sub": "u-1", "caller": "Machine"})),
+                None,
+            ),
+        ];
+        for (case, authorizer, expected) in cases {
+            let identity = Identity::from_authorizer(&authorizer).unwrap().unwrap();
+            assert_eq!(identity.caller.as_deref(), expected, "{case}");
         }
     }
 

@@ -84,6 +84,7 @@ mod tests {
             groups: vec!["users".into()],
             scopes: vec!["openid".into()],
             token_use: Some("access".into()),
+            caller: Some("user".into()),
             client_id: Some("client".into()),
             iss: Some("http://localhost:9229/local_abc".into()),
             issuer_name: Some("local".into()),
@@ -104,7 +105,8 @@ mod tests {
                 me(alice(), request.clone()).await,
                 json!({
                     "sub": "sub-1", "username": "alice", "groups": ["users"],
-                    "scopes": ["openid"], "token_use": "access", "client_id": "client",
+                    "scopes": ["openid"], "token_use": "access", "caller": "user",
+                    "client_id": "client",
                     "iss": "http://localhost:9229/local_abc", "issuer_name": "local"
                 }),
             ),

@@ -58,7 +58,7 @@ fn event(source: Source, caller: Caller, method: &str, path: &str) -> Value {
                 (_, Caller::Anonymous) => Value::Null,
                 (Source::RestLambda, _) => json!({
                     "principalId": "sub-1", "username": "alice", "groups": groups,
-                    "scope": "api/read", "token_use": "access", "client_id": 1
+                    "scope": "api/read", "token_use": "access", "client_id": 1, "caller": "user"
                 }),
                 _ => json!({ "claims": {
                     "sub": "sub-1", "cognito:username": "alice", "cognito:groups": cognito_groups,
@@ -75,7 +75,7 @@ fn event(source: Source, caller: Caller, method: &str, path: &str) -> Value {
                 (Source::HttpLambda, _) => {
                     event["requestContext"]["authorizer"]["lambda"] = json!({
                         "sub": "sub-1", "username": "alice", "groups": groups,
-                        "scope": "api/read", "token_use": "access", "client_id": 1
+                        "scope": "api/read", "token_use": "access", "client_id": 1, "caller": "user"
                     });
                 }
                 _ => {
@@ -162,7 +162,8 @@ async fn identity_reaches_the_handlers_from_each_authorizer() {
             body(&me),
             json!({
                 "sub": "sub-1", "username": "alice", "groups": ["admin", "users"],
-                "scopes": ["api/read"], "token_use": "access", "client_id": "1"
+                "scopes": ["api/read"], "token_use": "access", "client_id": "1",
+                "caller": "user"
             }),
             "{source:?}"
         );

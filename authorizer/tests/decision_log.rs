@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use testkit::{FunctionProcess, JwksServer, Outcome, RuntimeApi, TestKey, cognito_claims, mint};
+use testkit::{
+    FunctionProcess, JwksServer, Outcome, RuntimeApi, TestKey, cognito_claims,
+    cognito_machine_claims, mint,
+};
 
 const POOL: &str = "ap-northeast-1_LogTest";
 const CLIENT: &str = "logclient";
@@ -172,6 +175,54 @@ async fn one_json_line_per_decision_with_an_emf_metric_and_no_token() {
         let signature = token.rsplit_once('.').unwrap().1;
         assert!(!logs.contains(signature), "a token reached the logs");
     }
+}
+
+/// A Cognito client-credentials token (no username, `sub` = its app client) is named a
+/// machine caller on the decision line and in the context the API receives; a user's token a
+/// user. A scope required by a route rule is what the machine earns its way in with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn machine_callers_are_named_on_the_decision_line_and_in_the_context() {
+    let key = TestKey::shared(0);
+    let jwks = JwksServer::start(TestKey::jwks(&[key]).to_string()).await;
+    let mut runtime = RuntimeApi::start().await;
+    let mut env = env(jwks.base_url());
+    env.retain(|(name, _)| !matches!(*name, "REQUIRED_GROUPS" | "ROUTE_RULES"));
+    env.push((
+        "ROUTE_RULES",
+        r#"{"GET /hello": {"scopes": ["myapi/read"]}}"#.to_owned(),
+    ));
+    let function = spawn(&runtime, env, "decision-log-machine");
+    let header = json!({"kid": key.kid, "alg": "RS256"});
+    let machine = mint(
+        key,
+        &header,
+        &cognito_machine_claims(POOL, CLIENT, "myapi/read"),
+    );
+    let user = mint(key, &header, &cognito_claims(POOL, CLIENT, "access"));
+    // (token, caller, decision). The user's token lacks /hello's scope: a REST policy is an
+    // Allow that denies that route inside it, so its line says allow too.
+    let cases = [(&machine, "machine", "allow"), (&user, "user", "allow")];
+    for (index, (token, caller, _)) in cases.iter().enumerate() {
+        let reply = runtime
+            .invoke(&format!("req-m{index}"), &event(token), WAIT)
+            .await;
+        let Some(Outcome::Response(answer)) = reply.map(|reply| reply.outcome) else {
+            panic!("no answer for the {caller}");
+        };
+        assert_eq!(answer["context"]["caller"], *caller, "{answer}");
+    }
+    let logs = function.log();
+    let lines = json_lines(&logs);
+    let decided = decisions(&lines);
+    assert_eq!(decided.len(), cases.len(), "{logs}");
+    for (line, (_, caller, decision)) in decided.iter().zip(&cases) {
+        assert_eq!(line["caller"], *caller, "{line}");
+        assert_eq!(line["decision"], *decision, "{line}");
+    }
+    assert_eq!(
+        decided[0]["sub"], CLIENT,
+        "a machine's sub is its app client"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

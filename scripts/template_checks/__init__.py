@@ -12,7 +12,9 @@
 - `parameters`: parameters whose AllowedPattern must agree with Cognito and the api-handler.
 - `revocation`: the opt-in revocation list (EnableRevocation): nothing of it when off; the
   table, exactly the DynamoDB actions each role needs and the variables when on; POST /logout.
+- `scopes`: ResourceServerScopes (resource server, domain, machine client, trusted by every
+  authorizer) and the rules that refuse scopes no token of the stack can carry.
 
 Imports go one way: report and resolve import nothing of the package; routes and kind build
-on them; apis, resources, parameters and revocation on those; check_template.py on all.
+on them; apis, resources, parameters, revocation and scopes on those; check_template.py on all.
 """

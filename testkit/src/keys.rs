@@ -246,3 +246,28 @@ pub fn cognito_claims_at(pool_id: &str, client_id: &str, token_use: &str, now: u
     }
     claims
 }
+
+/// Claims as Cognito issues them in a client-credentials access token (the token endpoint's
+/// `grant_type=client_credentials`, "The token issuer endpoint", Cognito developer guide) for
+/// `client_id` of `pool_id`, holding `scope` (space-separated custom scopes), valid for an
+/// hour. The claims are those "Understanding the access token" lists for access tokens
+/// (`sub`, `iss`, `version`, `client_id`, `token_use`, `scope`, `auth_time`, `exp`, `iat`,
+/// `jti`) minus what only a user's session has: no `username`, no `cognito:groups`, no
+/// `origin_jti` or `event_id`; and `sub` is the app client's ID, the shape the verifier tells
+/// machine callers by ([`cognito_verifier::caller_kind`]).
+pub fn cognito_machine_claims(pool_id: &str, client_id: &str, scope: &str) -> Value {
+    let region = pool_id.split('_').next().unwrap_or_default();
+    let now = now();
+    json!({
+        "sub": client_id,
+        "iss": format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}"),
+        "version": 2,
+        "client_id": client_id,
+        "token_use": "access",
+        "scope": scope,
+        "auth_time": now - 10,
+        "exp": now + 3600,
+        "iat": now - 10,
+        "jti": "77777777-8888-9999-aaaa-bbbbbbbbbbbb",
+    })
+}

@@ -20,8 +20,8 @@ pub use curve_keys::{EcKey, EdKey};
 pub use fake_aws::{FakeAnswer, FakeAws, SeenRequest};
 pub use jwks_server::{JwksServer, Mode};
 pub use keys::{
-    SigningKey, TestKey, b64url, cognito_claims, cognito_claims_at, jwks_of, mint, mint_raw,
-    mint_raw_as, mint_unsigned, now, signed_as,
+    SigningKey, TestKey, b64url, cognito_claims, cognito_claims_at, cognito_machine_claims,
+    jwks_of, mint, mint_raw, mint_raw_as, mint_unsigned, now, signed_as,
 };
 pub use runtime_api::{
     FunctionProcess, Outcome, Reply, RuntimeApi, die_with_parent, function_binary,

@@ -9,5 +9,6 @@
 mod authorizer_events;
 mod builtin_kinds;
 mod guide_flow;
+mod machine_tokens;
 mod revocation;
 mod stack;

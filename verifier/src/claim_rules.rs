@@ -188,8 +188,11 @@ impl ClaimRules {
 }
 
 /// Whether a token is a user's or a machine's, from what it carries; `None` when it is
-/// neither clearly (an issuer whose user access tokens carry no `username`).
-pub(crate) fn caller_kind(
+/// neither clearly (an issuer whose user access tokens carry no `username`). The one
+/// definition: the verifier's `token_kind` rules, our authorizer's `caller` context and the
+/// api-handler's reading of the built-in authorizers' claims all use it, so that one token is
+/// never a machine to one of them and a user to another.
+pub fn caller_kind(
     id_token: bool,
     has_username: bool,
     client_id_claim: Option<&str>,

@@ -17,7 +17,7 @@ mod token;
 mod verifier;
 
 pub use algorithm::{JwkAlgorithm, KeyShape};
-pub use claim_rules::{CallerKind, ClaimFacts, ClaimRule, ClaimRules, ClaimValue};
+pub use claim_rules::{CallerKind, ClaimFacts, ClaimRule, ClaimRules, ClaimValue, caller_kind};
 pub use claims::{TokenUse, VerifiedClaims};
 pub use clock::{Clock, SystemClock};
 pub use config::{

@@ -218,6 +218,13 @@ fn plan(
             .map_err(|_| r#"the body must be empty, {} or {"refresh_token": "…"}"#)?
             .refresh_token
     };
+    // A client-credentials token names an app client, not a user: there is no session to end
+    // and GlobalSignOut would refuse it after the entry was written.
+    if identity.caller.as_deref() == Some("machine") {
+        return Err(
+            "a machine caller (client credentials) has no user session to sign out: its tokens end when they expire",
+        );
+    }
     let iss = identity
         .iss
         .as_deref()

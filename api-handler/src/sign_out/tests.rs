@@ -280,6 +280,29 @@ fn requests_are_read_before_anything_changes() {
 }
 
 #[test]
+fn a_machine_caller_is_refused_before_anything_is_written() {
+    let machine_refusal = Err(
+        "a machine caller (client credentials) has no user session to sign out: its tokens end when they expire",
+    );
+    for body in [None, Some(r#"{"refresh_token":"refresh-1"}"#)] {
+        let mut machine = caller("access");
+        machine.caller = Some("machine".to_owned());
+        machine.origin_jti = None;
+        assert_eq!(
+            plan_here(&machine, &request(Some("Bearer m.m.m"), body), true),
+            machine_refusal,
+            "{body:?}"
+        );
+        let mut user = caller("access");
+        user.caller = Some("user".to_owned());
+        assert!(
+            plan_here(&user, &request(Some("Bearer u.u.u"), body), true).is_ok(),
+            "{body:?}"
+        );
+    }
+}
+
+#[test]
 fn only_this_regions_cognito_pools_and_admin_scoped_access_tokens_are_signed_out() {
     let with = |iss: &str, scopes: &[&str]| {
         let mut identity = caller("access");

@@ -78,7 +78,7 @@ pub fn expectations() -> Vec<Expected> {
             Some(json!({
                 "sub": BOB_SUB, "username": "bob", "email": "bob@example.com",
                 "email_verified": true, "groups": ["admin", "users"], "scopes": [], "token_use": "id", "client_id": CLIENT_ID,
-                "iss": ISSUER
+                "iss": ISSUER, "caller": "user"
             })),
         ),
         expect("api-rest-admin.json", 200, welcome_alice.clone()),
@@ -107,7 +107,7 @@ pub fn expectations() -> Vec<Expected> {
             Some(json!({
                 "sub": ALICE_SUB, "username": "alice", "groups": ["admin", "users"],
                 "scopes": ["openid", "api/read"], "token_use": "access", "client_id": CLIENT_ID,
-                "iss": ISSUER
+                "iss": ISSUER, "caller": "user"
             })),
         ),
         expect("api-http-admin.json", 200, welcome_alice),

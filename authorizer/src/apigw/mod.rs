@@ -16,8 +16,8 @@ use std::time::Instant;
 use serde_json::Value;
 
 use cognito_verifier::{
-    Reason, Rejection, RevocationCheck, RevocationError, RevocationLookupError, Unrevoked,
-    Verifier, VerifyError, token_from_authorization,
+    CallerKind, Reason, Rejection, RevocationCheck, RevocationError, RevocationLookupError,
+    Unrevoked, Verifier, VerifyError, token_from_authorization,
 };
 
 mod arn;
@@ -302,6 +302,7 @@ impl Authorizer {
                 let granted = Granted::Denied {
                     reason: rejection.reason.code(),
                     sub: sub.clone(),
+                    caller: None,
                 };
                 let response = if simple {
                     AuthorizerResponse::HttpSimple(SimpleResponse {
@@ -315,6 +316,7 @@ impl Authorizer {
             }
         };
         let sub = claims.sub.clone();
+        let caller = claims.caller.map(CallerKind::as_str);
         // Only an authentic, valid token is looked up: a forged one costs no table read.
         let mut unchecked = None;
         if let Some(revocation) = &self.revocation {
@@ -348,6 +350,7 @@ impl Authorizer {
                 let granted = Granted::Denied {
                     reason: "route_rule",
                     sub,
+                    caller,
                 };
                 return Ok((response, granted));
             }
@@ -356,7 +359,14 @@ impl Authorizer {
             let policy = PolicyResponse::new(&arn, Arc::clone(&self.route_rules), claims);
             policy_answer(event.kind, policy)
         };
-        Ok((response, Granted::Allowed { sub, unchecked }))
+        Ok((
+            response,
+            Granted::Allowed {
+                sub,
+                caller,
+                unchecked,
+            },
+        ))
     }
 }
 
@@ -374,11 +384,16 @@ enum Granted {
     /// `unchecked` when the revocation list could not be read and the policy is open.
     Allowed {
         sub: String,
+        caller: Option<&'static str>,
         unchecked: Option<RevocationLookupError>,
     },
     /// 403 on this request: a required scope or group is missing, a required claim rule
     /// fails, or a route rule fails.
-    Denied { reason: &'static str, sub: String },
+    Denied {
+        reason: &'static str,
+        sub: String,
+        caller: Option<&'static str>,
+    },
 }
 
 fn unauthorized(reason: Reason, detail: &'static str) -> AuthorizerError {
@@ -395,7 +410,8 @@ pub fn detect(event: &Value) -> Option<EventKind> {
 }
 
 /// One line per decision: the event kind, the outcome, a reason code, the `sub` when the token
-/// is authentic, and the time taken; with `metric = "Decisions"`, which the Lambda log layer
+/// is authentic (with `caller`, `user` or `machine`, when its shape says which), and the time
+/// taken; with `metric = "Decisions"`, which the Lambda log layer
 /// turns into a CloudWatch metric. Allow, 401 and 403 at INFO; a 500 at ERROR. Never the
 /// token, its signature or a header.
 fn log_decision(
@@ -407,12 +423,20 @@ fn log_decision(
     let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     let metric = "Decisions";
     match outcome {
-        Ok((_, Granted::Denied { reason, sub })) => {
+        Ok((
+            _,
+            Granted::Denied {
+                reason,
+                sub,
+                caller,
+            },
+        )) => {
             tracing::info!(
                 event,
                 decision = "deny",
                 reason,
                 sub = sub.as_str(),
+                caller = *caller,
                 latency_us,
                 metric,
                 "authorization decision"
@@ -422,6 +446,7 @@ fn log_decision(
             _,
             Granted::Allowed {
                 sub,
+                caller,
                 unchecked: None,
             },
         )) => {
@@ -430,6 +455,7 @@ fn log_decision(
                 decision = "allow",
                 reason = "valid_token",
                 sub = sub.as_str(),
+                caller = *caller,
                 latency_us,
                 metric,
                 "authorization decision"
@@ -440,10 +466,11 @@ fn log_decision(
             _,
             Granted::Allowed {
                 sub,
+                caller,
                 unchecked: Some(error),
             },
         )) => {
-            tracing::error!(event, decision = "allow", reason = "revocation_unchecked", error = %error, sub = sub.as_str(), latency_us, metric, "authorization decision");
+            tracing::error!(event, decision = "allow", reason = "revocation_unchecked", error = %error, sub = sub.as_str(), caller = *caller, latency_us, metric, "authorization decision");
         }
         Err(AuthorizerError::Unauthorized { rejection, sub }) => {
             tracing::info!(

@@ -52,6 +52,11 @@ pub struct IdentityContext {
     /// `id` or `access`: for Cognito pools, and issuers with a `token_use` expectation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_use: Option<String>,
+    /// `user` or `machine` (a client-credentials token: no username, `sub` = `client_id`),
+    /// as the verifier tells them apart ([`cognito_verifier::caller_kind`]); absent when the
+    /// token's shape says neither.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caller: Option<String>,
     /// The client the token was accepted for: `aud` of an ID token (or of any token of an
     /// issuer checked by `audience`), `client_id` of a Cognito-style access token.
     pub client_id: String,
@@ -89,6 +94,7 @@ impl From<VerifiedClaims> for IdentityContext {
             groups: groups_json(&claims.groups),
             email_verified: claims.email.is_some().then_some(claims.email_verified),
             token_use: claims.token_use.map(|kind| kind.as_str().to_owned()),
+            caller: claims.caller.map(|kind| kind.as_str().to_owned()),
             sub: claims.sub,
             username: claims.username,
             client_id: claims.client_id,

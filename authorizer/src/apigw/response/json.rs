@@ -100,6 +100,7 @@ pub(super) fn identity_context(out: &mut String, context: &IdentityContext) {
         sub,
         username,
         token_use,
+        caller,
         client_id,
         scope,
         groups,
@@ -115,6 +116,7 @@ pub(super) fn identity_context(out: &mut String, context: &IdentityContext) {
     push_serde_string(out, sub);
     optional_string(out, r#","username":"#, username.as_deref());
     optional_string(out, r#","token_use":"#, token_use.as_deref());
+    optional_string(out, r#","caller":"#, caller.as_deref());
     out.push_str(r#","client_id":"#);
     push_serde_string(out, client_id);
     optional_string(out, r#","scope":"#, scope.as_deref());

@@ -165,16 +165,18 @@ fn context() -> impl Strategy<Value = IdentityContext> {
             any::<u64>(),
             proptest::option::of(any::<u64>()),
             proptest::option::of(text()),
+            proptest::option::of(text()),
         ),
     )
         .prop_map(
             |(
                 (sub, username, token_use, client_id, scope, groups, email),
-                (email_verified, iss, issuer_name, exp, auth_time, origin_jti),
+                (email_verified, iss, issuer_name, exp, auth_time, origin_jti, caller),
             )| IdentityContext {
                 sub,
                 username,
                 token_use,
+                caller,
                 client_id,
                 scope,
                 groups,
@@ -270,6 +272,7 @@ fn a_typical_allow_is_the_bytes_serde_json_wrote() {
         sub: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee".into(),
         username: Some("alice".into()),
         token_use: Some("access".into()),
+        caller: Some("user".into()),
         client_id: "client".into(),
         scope: Some("read write".into()),
         groups: r#"["admin","ops,eu"]"#.into(),
