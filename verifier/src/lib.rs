@@ -2,7 +2,6 @@
 #![warn(missing_docs)]
 
 mod algorithm;
-mod base64url;
 mod claim_rules;
 mod claims;
 mod clock;
