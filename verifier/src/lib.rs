@@ -23,7 +23,7 @@ pub use config::{
     COGNITO_GROUPS, ClientCheck, ConfigError, DEFAULT_MAX_TOKEN_BYTES, ISSUERS, IssuerConfig,
     IssuerForm, IssuerPolicy, JwksLocation, MAX_AUTH_AGE_SECONDS, MAX_ISSUERS, PoolConfig,
     PoolIssuer, ScopesClaim, TokenUsePolicy, VerifierConfig, claim_rules_from_json,
-    cognito_pool_of_issuer, parse_endpoint, parse_issuers, parse_key_url, parse_pool_id,
+    cognito_pool_of_issuer, non_blank, parse_endpoint, parse_issuers, parse_key_url, parse_pool_id,
     parse_required_claims,
 };
 pub use jwks::{
