@@ -34,7 +34,7 @@ pub use rejection::{Reason, Rejection};
 pub use revocation::{
     FailurePolicy, LookupFuture, MAX_CACHED_ANSWERS, RevocationCheck, RevocationEntry,
     RevocationError, RevocationKeys, RevocationLookup, RevocationLookupError, RevocationRecords,
-    RevocationSubject, Unrevoked,
+    Unrevoked,
 };
 pub use token::token_from_authorization;
 pub use verifier::{PREFETCH_LIMIT, Verifier, VerifyError};
