@@ -240,7 +240,6 @@ fn read_header(header: HeaderMembers) -> Result<JwtHeader, Rejection> {
 const BASE64URL: GeneralPurpose = GeneralPurpose::new(
     &alphabet::URL_SAFE,
     GeneralPurposeConfig::new()
-        .with_encode_padding(false)
         .with_decode_padding_mode(DecodePaddingMode::RequireNone)
         .with_decode_allow_trailing_bits(false),
 );
