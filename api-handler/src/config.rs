@@ -163,7 +163,7 @@ fn read_var(
     let value = raw
         .into_string()
         .map_err(|_| ConfigError::new(variable, "is not valid UTF-8"))?;
-    Ok(Some(value).filter(|value| !value.trim().is_empty()))
+    Ok(cognito_verifier::non_blank(value))
 }
 
 #[cfg(test)]

@@ -109,7 +109,7 @@ impl IncomingRequest {
 
     /// `15/May/2020:06:01:09 +0000`, the form of `requestTime` and `time`.
     pub fn request_time(&self) -> String {
-        format_clf((self.time_epoch_ms / 1000) as i64)
+        format_clf(self.time_epoch_ms / 1000)
     }
 }
 
@@ -146,9 +146,9 @@ fn hex(byte: u8) -> Option<u8> {
 }
 
 /// Common Log Format time in UTC.
-fn format_clf(unix_seconds: i64) -> String {
-    let (year, month, day) = civil_from_days(unix_seconds.div_euclid(86_400));
-    let secs = unix_seconds.rem_euclid(86_400);
+fn format_clf(unix_seconds: u64) -> String {
+    let (year, month, day) = civil_from_days(unix_seconds / 86_400);
+    let secs = unix_seconds % 86_400;
     format!(
         "{day:02}/{}/{year}:{:02}:{:02}:{:02} +0000",
         MONTHS[(month - 1) as usize],

@@ -24,5 +24,5 @@ pub use schema::{
     DEFAULT_TOKEN_LIFETIME_SECONDS, EXPIRES_AT, Entry, IN_FLIGHT_SECONDS, KEY,
     MAX_CLOCK_SKEW_SECONDS, NOT_BEFORE, check_table_name,
 };
-pub use sigv4::{Credentials, Signer, amz_date};
+pub use sigv4::{Credentials, Signer, amz_date, civil_from_days};
 pub use writer::{TableWriter, WriteError};

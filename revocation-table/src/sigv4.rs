@@ -138,9 +138,11 @@ pub fn amz_date(unix_seconds: u64) -> String {
     )
 }
 
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`, for days on or after the epoch).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
+/// `(year, month 1..=12, day 1..=31)`: the proleptic Gregorian date of a day count since
+/// 1970-01-01 (Howard Hinnant's `civil_from_days`, for days on or after the epoch). The
+/// workspace's one civil-date conversion: the local gateway's log and Java date formats use it
+/// too.
+pub fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let z = days + 719_468;
     let era = z / 146_097;
     let day_of_era = z % 146_097;

@@ -5,9 +5,16 @@
 //! tests of the calls' exact shape and of how callers read every kind of answer, where a real
 //! emulator (moto) cannot be made to answer that way.
 
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
 
 /// One request as the server saw it.
 #[derive(Clone, Debug)]
@@ -63,39 +70,16 @@ impl FakeAws {
         let record = Arc::clone(&seen);
         let answers = Arc::new(answers);
         tokio::spawn(async move {
-            loop {
-                let Ok((mut stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let record = Arc::clone(&record);
-                let answers = Arc::clone(&answers);
+            while let Ok((stream, _)) = listener.accept().await {
+                let (record, answers) = (Arc::clone(&record), Arc::clone(&answers));
                 tokio::spawn(async move {
-                    let Some(request) = read_request(&mut stream).await else {
-                        return;
-                    };
-                    let (status, body) = {
-                        let mut seen = record.lock().unwrap();
-                        let earlier = seen
-                            .iter()
-                            .filter(|r| r.target().eq_ignore_ascii_case(request.target()))
-                            .count();
-                        let listed: Vec<_> = answers
-                            .iter()
-                            .filter(|(target, _, _)| target.eq_ignore_ascii_case(request.target()))
-                            .collect();
-                        let answer = listed
-                            .get(earlier)
-                            .or(listed.last())
-                            .map_or((500, b"{}".to_vec()), |(_, s, b)| (*s, b.clone()));
-                        seen.push(request);
-                        answer
-                    };
-                    let head = format!(
-                        "HTTP/1.1 {status} X\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                        body.len()
-                    );
-                    let _ = stream.write_all(head.as_bytes()).await;
-                    let _ = stream.write_all(&body).await;
+                    let service = service_fn(move |request| {
+                        let (record, answers) = (Arc::clone(&record), Arc::clone(&answers));
+                        async move { Ok::<_, Infallible>(answer(&record, &answers, request).await) }
+                    });
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
                 });
             }
         });
@@ -113,35 +97,48 @@ impl FakeAws {
     }
 }
 
-async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<SeenRequest> {
-    let mut raw = Vec::new();
-    let mut buffer = [0u8; 8192];
-    loop {
-        let n = stream.read(&mut buffer).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        raw.extend_from_slice(&buffer[..n]);
-        let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
-        };
-        let head = String::from_utf8_lossy(&raw[..end]).to_string();
-        let headers: Vec<(String, String)> = head
-            .lines()
-            .skip(1)
-            .filter_map(|line| line.split_once(':'))
-            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-            .collect();
-        let length: usize = headers
+/// Records `request` and answers it from `answers` (see the module doc).
+async fn answer(
+    record: &Mutex<Vec<SeenRequest>>,
+    answers: &[FakeAnswer],
+    request: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let (parts, body) = request.into_parts();
+    let request = SeenRequest {
+        headers: parts
+            .headers
             .iter()
-            .find(|(n, _)| n == "content-length")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
-        if raw.len() >= end + 4 + length {
-            return Some(SeenRequest {
-                headers,
-                body: raw[end + 4..end + 4 + length].to_vec(),
-            });
-        }
-    }
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                (name.as_str().to_owned(), value)
+            })
+            .collect(),
+        body: body
+            .collect()
+            .await
+            .map(|body| body.to_bytes().to_vec())
+            .unwrap_or_default(),
+    };
+    let (status, body) = {
+        let mut seen = record.lock().unwrap();
+        let earlier = seen
+            .iter()
+            .filter(|r| r.target().eq_ignore_ascii_case(request.target()))
+            .count();
+        let listed: Vec<_> = answers
+            .iter()
+            .filter(|(target, _, _)| target.eq_ignore_ascii_case(request.target()))
+            .collect();
+        let answer = listed
+            .get(earlier)
+            .or(listed.last())
+            .map_or((500, b"{}".to_vec()), |(_, s, b)| (*s, b.clone()));
+        seen.push(request);
+        answer
+    };
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/x-amz-json-1.1")
+        .body(Full::new(Bytes::from(body)))
+        .expect("a status from the test's table")
 }

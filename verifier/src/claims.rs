@@ -1,7 +1,9 @@
-//! The claims of a token whose signature has verified, checked against its issuer's entry, the
-//! global settings and the clock. Their JSON types were checked when they were parsed
-//! ([`crate::raw_claims`], [`crate::named_claims`]). Claim rules ([`crate::claim_rules`]) are
-//! checked last, so that failing one (a 403) implies an otherwise valid token.
+//! The claims of a token whose signature has verified, in two steps. [`validate`] checks them
+//! against the token's issuer entry and the clock: what makes the token authentic and current
+//! (a failure is a 401). [`check_requirements`] then checks what the caller must hold: the
+//! required scopes, groups and claim rules ([`crate::claim_rules`]), so a failure there (a 403)
+//! always concerns an authentic, valid token. Their JSON types were checked when they were
+//! parsed ([`crate::raw_claims`], [`crate::named_claims`]).
 
 use crate::claim_rules::{self, CallerKind, ClaimFacts, ClaimRules, ClaimValue};
 use crate::config::{
@@ -115,8 +117,9 @@ pub struct TokenParts<'a> {
     pub rule_claims: &'a [String],
 }
 
-/// Checks every claim. Types were checked when `claims` was parsed; `trusted` is the entry the
-/// token's `iss` selected.
+/// Checks the claims that make a token valid for its issuer: expiry, `nbf`, `typ`,
+/// `token_use`, the client and `sub`. Types were checked when `claims` was parsed; `trusted`
+/// is the entry the token's `iss` selected.
 pub fn validate(
     claims: &RawClaims<'_>,
     parts: TokenParts<'_>,
@@ -200,6 +203,16 @@ pub fn validate(
         verified_at: now,
         rule_claims,
     };
+    Ok(verified)
+}
+
+/// Checks what every caller must hold: one of `REQUIRED_SCOPES`, one of `REQUIRED_GROUPS`,
+/// and every `REQUIRED_CLAIMS` rule. A failure is a 403 reason (`missing_scope`,
+/// `missing_group`, `claim_mismatch`, `stale_auth_time` or `token_kind`).
+pub fn check_requirements(
+    verified: &VerifiedClaims,
+    config: &VerifierConfig,
+) -> Result<(), Rejection> {
     if !verified.has_any_scope(&config.required_scopes) {
         return Err(Rejection::new(
             Reason::MissingScope,
@@ -212,8 +225,7 @@ pub fn validate(
             "token has none of the required groups",
         ));
     }
-    verified.meets(&config.required_claims)?;
-    Ok(verified)
+    verified.meets(&config.required_claims)
 }
 
 /// The `token_use` claim, which must be `id` or `access` and allowed by `policy`.

@@ -2,7 +2,6 @@
 #![warn(missing_docs)]
 
 mod algorithm;
-mod base64url;
 mod claim_rules;
 mod claims;
 mod clock;
@@ -24,7 +23,7 @@ pub use config::{
     COGNITO_GROUPS, ClientCheck, ConfigError, DEFAULT_MAX_TOKEN_BYTES, ISSUERS, IssuerConfig,
     IssuerForm, IssuerPolicy, JwksLocation, MAX_AUTH_AGE_SECONDS, MAX_ISSUERS, PoolConfig,
     PoolIssuer, ScopesClaim, TokenUsePolicy, VerifierConfig, claim_rules_from_json,
-    cognito_pool_of_issuer, parse_endpoint, parse_issuers, parse_key_url, parse_pool_id,
+    cognito_pool_of_issuer, non_blank, parse_endpoint, parse_issuers, parse_key_url, parse_pool_id,
     parse_required_claims,
 };
 pub use jwks::{
@@ -35,7 +34,7 @@ pub use rejection::{Reason, Rejection};
 pub use revocation::{
     FailurePolicy, LookupFuture, MAX_CACHED_ANSWERS, RevocationCheck, RevocationEntry,
     RevocationError, RevocationKeys, RevocationLookup, RevocationLookupError, RevocationRecords,
-    RevocationSubject, Unrevoked,
+    Unrevoked,
 };
 pub use token::token_from_authorization;
 pub use verifier::{PREFETCH_LIMIT, Verifier, VerifyError};

@@ -5,6 +5,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
@@ -231,9 +234,19 @@ fn read_header(header: HeaderMembers) -> Result<JwtHeader, Rejection> {
     Ok(JwtHeader { alg, kid, typ })
 }
 
-/// Strict base64url: the URL-safe alphabet, no padding, no whitespace, no stray trailing bits.
+/// Strict base64url (RFC 7515 §2: RFC 4648 §5's URL-safe alphabet, no padding): no `=`, no
+/// whitespace, no `+` or `/`, and no stray trailing bits, so each byte string has exactly one
+/// encoding and a token cannot be altered without changing the bytes its signature covers.
+const BASE64URL: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(false),
+);
+
+/// One token segment decoded with [`BASE64URL`], or `None`.
 fn decode_segment(segment: &str) -> Option<Vec<u8>> {
-    crate::base64url::decode(segment.as_bytes())
+    BASE64URL.decode(segment).ok()
 }
 
 /// Parses a JSON object, refusing duplicate top-level member names: with duplicates, two
@@ -242,7 +255,6 @@ fn decode_segment(segment: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     fn b64(s: &str) -> String {
@@ -295,6 +307,38 @@ mod tests {
             parsed.signing_input,
             t.rsplit_once('.').unwrap().0.as_bytes()
         );
+    }
+
+    #[test]
+    fn segments_are_strict_base64url() {
+        let cases: [(&str, Option<&[u8]>); 22] = [
+            ("", Some(b"")),
+            ("c2ln", Some(b"sig")),
+            ("c2k", Some(b"si")),
+            ("cw", Some(b"s")),
+            ("-_-_", Some(&[0xFB, 0xFF, 0xBF])),
+            ("AAAA", Some(&[0, 0, 0])),
+            ("____", Some(&[0xFF, 0xFF, 0xFF])),
+            // Stray trailing bits: "c2m" and "cx" would decode only if they were ignored.
+            ("c2m", None),
+            ("cx", None),
+            ("c2ln-", None),
+            ("c", None),
+            ("c2ln=", None),
+            ("c2k=", None),
+            ("cw==", None),
+            ("c2l+", None),
+            ("c2l/", None),
+            ("c2 n", None),
+            ("c2ln\n", None),
+            ("c2l.", None),
+            ("c2lé", None),
+            ("\0\0\0\0", None),
+            ("c2lnc2l\u{7f}", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(decode_segment(text).as_deref(), expected, "{text:?}");
+        }
     }
 
     #[test]

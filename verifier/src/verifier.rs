@@ -1,7 +1,15 @@
-//! The verification pipeline: structure, algorithm allowlist, issuer → one of the trusted
-//! issuers (chosen from the unverified payload's `iss`, by exact match, only to pick among the
-//! configured entries), that issuer's own algorithm allowlist, key from that issuer's JWKS,
-//! signature, then claims by that issuer's rules. Each step fails closed.
+//! The verification pipeline, in two steps a caller takes in order.
+//!
+//! Authentication ([`Verifier::verify`], 401): structure, algorithm allowlist, issuer → one of
+//! the trusted issuers (chosen from the unverified payload's `iss`, by exact match, only to
+//! pick among the configured entries), that issuer's own algorithm allowlist, key from that
+//! issuer's JWKS, signature, then claims by that issuer's rules. Each step fails closed; a
+//! failure means the credential is not acceptable.
+//!
+//! Authorization ([`Verifier::authorize`], 403): the required scopes, groups and claim rules,
+//! on the claims authentication returned. A failure means this caller may not. Between the two,
+//! a caller can do what needs an authentic token but must come before a 403, such as the
+//! revocation check (a revoked token is 401 whatever else it lacks).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,7 +22,6 @@ use crate::config::{IssuerConfig, IssuerForm, VerifierConfig};
 use crate::jwks::{HttpJwksFetcher, JwksFetchError, KeyLookupError, KeyStore};
 use crate::raw_claims::RawClaims;
 use crate::rejection::{Reason, Rejection};
-use crate::revocation::{RevocationKeys, RevocationSubject};
 use crate::token;
 
 /// How long start-up waits for the JWKS before leaving the fetch to the first request. Lambda
@@ -32,20 +39,6 @@ pub enum VerifyError {
         /// The token's `sub` when its signature verified and a claim check failed afterwards
         /// (safe to log: it comes from an authentic token). `None` otherwise.
         sub: Option<String>,
-    },
-    /// The token is authentic and valid, but lacks what `REQUIRED_SCOPES` or
-    /// `REQUIRED_GROUPS` ask for, or fails a `REQUIRED_CLAIMS` rule: a permission problem,
-    /// not a credential problem. Answer 403.
-    #[error("{rejection}")]
-    Forbidden {
-        /// Which requirement is missing (`missing_scope`, `missing_group`, `claim_mismatch`,
-        /// `stale_auth_time` or `token_kind`).
-        rejection: Rejection,
-        /// The token's `sub` (it comes from an authentic token, so it is safe to log).
-        sub: String,
-        /// What the revocation list needs of it: a revoked token is 401, not 403, whatever
-        /// else it lacks (boxed: the error stays small).
-        revocation: Box<RevocationSubject>,
     },
     /// The signing keys cannot be had right now; the token may well be fine. Answer 5xx.
     #[error("signing keys are unavailable")]
@@ -136,7 +129,9 @@ impl Verifier {
         self.keys.prefetch(PREFETCH_LIMIT).await;
     }
 
-    /// Verifies `token` (the bare JWT, without `Bearer `).
+    /// Proves `token` (the bare JWT, without `Bearer `) authentic and current. This does not
+    /// check `REQUIRED_SCOPES`, `REQUIRED_GROUPS` or `REQUIRED_CLAIMS`: pass the claims to
+    /// [`Verifier::authorize`] before granting anything.
     pub async fn verify(&self, token: &str) -> Result<VerifiedClaims, VerifyError> {
         let token = token::parse(token, self.config.max_token_bytes)?;
 
@@ -193,27 +188,19 @@ impl Verifier {
         };
         let now = self.clock.unix_seconds();
         claims::validate(&claims, parts, trusted, &self.config, now).map_err(|rejection| {
-            let sub = claims.sub.as_deref().map(str::to_owned);
-            match (rejection.reason, sub) {
-                // Only reached once every other claim passed, `sub` included.
-                (
-                    Reason::MissingScope
-                    | Reason::MissingGroup
-                    | Reason::ClaimMismatch
-                    | Reason::StaleAuthTime
-                    | Reason::TokenKind,
-                    Some(sub),
-                ) => VerifyError::Forbidden {
-                    revocation: Box::new(RevocationSubject {
-                        keys: RevocationKeys::new(issuer, &sub, claims.origin_jti.as_deref()),
-                        issued_at: claims.iat.map(|t| t.0),
-                    }),
-                    rejection,
-                    sub,
-                },
-                (_, sub) => VerifyError::Rejected { rejection, sub },
+            VerifyError::Rejected {
+                rejection,
+                sub: claims.sub.as_deref().map(str::to_owned),
             }
         })
+    }
+
+    /// Whether the holder of `claims` (from [`Verifier::verify`]) has what every caller
+    /// must: one of `REQUIRED_SCOPES`, one of `REQUIRED_GROUPS`, every `REQUIRED_CLAIMS` rule.
+    /// A refusal is a permission problem, not a credential problem: answer 403 with its reason
+    /// (`missing_scope`, `missing_group`, `claim_mismatch`, `stale_auth_time` or `token_kind`).
+    pub fn authorize(&self, claims: &VerifiedClaims) -> Result<(), Rejection> {
+        claims::check_requirements(claims, &self.config)
     }
 
     /// Tells an operator pinning `USER_POOL_ISSUER` apart from a token of a foreign pool.

@@ -1,23 +1,21 @@
 //! `REQUIRED_CLAIMS` through the whole verifier: each rule kind with passing and failing
 //! tokens, types strict, the `auth_time` boundary on the manual clock, machine against user
-//! tokens. Failing a rule is `Forbidden` (403) with the rule's own reason, never `Rejected`.
+//! tokens. Failing a rule is refused by `authorize` (403) with the rule's own reason, never by
+//! `verify` (401).
 
 use std::time::Duration;
 
-use cognito_verifier::{CallerKind, ClaimValue, Clock, Reason, VerifyError, parse_required_claims};
+use cognito_verifier::{CallerKind, ClaimValue, Clock, Reason, parse_required_claims};
 use serde_json::{Map, Value, json};
 use testkit::TestKey;
 use testkit::harness::*;
 
-/// How a token fared: `None` accepted, `Some(reason)` forbidden.
+/// How a token fared: `None` accepted, `Some(reason)` forbidden. Authentication must accept
+/// it either way: a rule failure is never a 401.
 async fn outcome(h: &Harness, token: &str) -> Option<Reason> {
     match h.verifier.verify(token).await {
-        Ok(_) => None,
-        Err(VerifyError::Forbidden { rejection, sub, .. }) => {
-            assert_eq!(sub, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
-            Some(rejection.reason)
-        }
-        other => panic!("a rule failure must be Forbidden, got {other:?}"),
+        Ok(claims) => h.verifier.authorize(&claims).err().map(|r| r.reason),
+        other => panic!("a rule failure must be a 403 of an authentic token, got {other:?}"),
     }
 }
 
@@ -229,14 +227,14 @@ async fn machine_and_user_tokens_are_told_apart() {
             (&machine_only, CallerKind::Machine),
         ] {
             let passes = kind == Some(wanted);
-            match h.verifier.verify(&token).await {
-                Ok(_) => assert!(passes, "{name}: {} only let it through", wanted.as_str()),
-                Err(VerifyError::Forbidden { rejection, sub, .. }) => {
+            let authentic = h.verifier.verify(&token).await.unwrap();
+            assert_eq!(authentic.sub, claims.sub, "{name}");
+            match h.verifier.authorize(&authentic) {
+                Ok(()) => assert!(passes, "{name}: {} only let it through", wanted.as_str()),
+                Err(rejection) => {
                     assert!(!passes, "{name}: {} only refused it", wanted.as_str());
                     assert_eq!(rejection.reason, Reason::TokenKind, "{name}");
-                    assert_eq!(sub, claims.sub, "{name}");
                 }
-                Err(other) => panic!("{name}: {other:?}"),
             }
         }
     }

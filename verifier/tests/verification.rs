@@ -10,21 +10,32 @@ use testkit::harness::*;
 use testkit::issuers::*;
 use testkit::{JwksServer, TestKey, b64url, cognito_claims, mint, mint_unsigned};
 
+/// Why `token` was refused, by either step.
 async fn reason(h: &Harness, token: &str) -> Reason {
     match h.verifier.verify(token).await {
         Err(VerifyError::Rejected { rejection, .. }) => rejection.reason,
-        // Only a missing required scope or group is Forbidden, and only for an authentic token.
-        Err(VerifyError::Forbidden { rejection, sub, .. }) => {
+        // Only a missing required scope or group is refused by authorization (403), and only
+        // for a token authentication accepted.
+        Ok(claims) => {
+            let rejection = h.verifier.authorize(&claims).expect_err("a refusal");
             assert!(
                 matches!(
                     rejection.reason,
                     Reason::MissingScope | Reason::MissingGroup
-                ) && !sub.is_empty(),
+                ),
                 "{rejection:?}"
             );
             rejection.reason
         }
         other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+/// Whether `token` passes both steps.
+async fn passes(h: &Harness, token: &str) -> bool {
+    match h.verifier.verify(token).await {
+        Ok(claims) => h.verifier.authorize(&claims).is_ok(),
+        Err(_) => false,
     }
 }
 
@@ -728,13 +739,7 @@ async fn required_scopes_and_groups_are_any_of() {
             c.insert("scope".into(), json!(scope));
         })
     };
-    assert!(
-        scoped
-            .verifier
-            .verify(&with_scope("openid items/write"))
-            .await
-            .is_ok()
-    );
+    assert!(passes(&scoped, &with_scope("openid items/write")).await);
     assert_eq!(
         reason(&scoped, &with_scope("openid items/delete")).await,
         Reason::MissingScope
@@ -748,11 +753,13 @@ async fn required_scopes_and_groups_are_any_of() {
         Reason::MissingScope,
         "ID tokens carry no scope"
     );
-    // A permission problem (403), not a bad credential (401).
-    assert!(matches!(
-        scoped.verifier.verify(&with_scope("openid")).await,
-        Err(VerifyError::Forbidden { sub, .. }) if sub == "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
-    ));
+    // A permission problem (403), not a bad credential (401): authentication accepts it.
+    let authentic = scoped.verifier.verify(&with_scope("openid")).await.unwrap();
+    assert_eq!(authentic.sub, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+    assert_eq!(
+        scoped.verifier.authorize(&authentic).unwrap_err().reason,
+        Reason::MissingScope
+    );
     // An invalid token that also lacks the scope is still just invalid.
     let expired_without_scope = token_with(key, "access", |c| {
         c.insert("scope".into(), json!("openid"));
@@ -772,13 +779,7 @@ async fn required_scopes_and_groups_are_any_of() {
             c.insert("cognito:groups".into(), groups);
         })
     };
-    assert!(
-        grouped
-            .verifier
-            .verify(&in_groups(json!(["users", "ops"])))
-            .await
-            .is_ok()
-    );
+    assert!(passes(&grouped, &in_groups(json!(["users", "ops"]))).await);
     assert_eq!(
         reason(&grouped, &in_groups(json!(["users"]))).await,
         Reason::MissingGroup

@@ -281,60 +281,50 @@ impl Authorizer {
                 return Err(AuthorizerError::Unauthorized { rejection, sub });
             }
             Err(VerifyError::KeysUnavailable) => return Err(AuthorizerError::KeysUnavailable),
-            // Authentic but lacking a required scope or group, or failing a REQUIRED_CLAIMS
-            // rule: 403 on every route, so the answer is as cacheable as an Allow.
-            Err(VerifyError::Forbidden {
-                rejection,
-                sub,
-                revocation: subject,
-            }) => {
-                // A revoked token is 401 whatever else it lacks. A list that cannot be read
-                // changes nothing here: the answer is a Deny either way.
-                if let Some(revocation) = &self.revocation
-                    && let Err(RevocationError::Revoked(rejection)) =
-                        revocation.check_subject(&subject).await
-                {
-                    return Err(AuthorizerError::Unauthorized {
-                        rejection,
-                        sub: Some(sub),
-                    });
-                }
-                let granted = Granted::Denied {
-                    reason: rejection.reason.code(),
-                    sub: sub.clone(),
-                    caller: None,
-                };
-                let response = if simple {
-                    AuthorizerResponse::HttpSimple(SimpleResponse {
-                        is_authorized: false,
-                        context: None,
-                    })
-                } else {
-                    policy_answer(event.kind, PolicyResponse::deny_stage(&arn, sub))
-                };
-                return Ok((response, granted));
-            }
         };
         let sub = claims.sub.clone();
         let caller = claims.caller.map(CallerKind::as_str);
-        // Only an authentic, valid token is looked up: a forged one costs no table read.
-        let mut unchecked = None;
-        if let Some(revocation) = &self.revocation {
-            match revocation.check(&claims).await {
-                Ok(Unrevoked::Checked) => {}
-                // REVOCATION_FAILURE=open: allowed, and the decision line says so at ERROR.
-                Ok(Unrevoked::FailedOpen(error)) => unchecked = Some(error),
-                Err(RevocationError::Revoked(rejection)) => {
-                    return Err(AuthorizerError::Unauthorized {
-                        rejection,
-                        sub: Some(sub),
-                    });
-                }
-                Err(RevocationError::Unavailable(error)) => {
-                    return Err(AuthorizerError::RevocationUnavailable(error));
-                }
+        // Only an authentic token is looked up: a forged one costs no table read.
+        let revocation = match &self.revocation {
+            Some(revocation) => revocation.check(&claims).await,
+            None => Ok(Unrevoked::Checked),
+        };
+        let unchecked = match revocation {
+            // A revoked token is 401 whatever else it lacks.
+            Err(RevocationError::Revoked(rejection)) => {
+                return Err(AuthorizerError::Unauthorized {
+                    rejection,
+                    sub: Some(sub),
+                });
             }
+            Ok(Unrevoked::Checked) => Ok(None),
+            // REVOCATION_FAILURE=open: allowed, and the decision line says so at ERROR.
+            Ok(Unrevoked::FailedOpen(error)) => Ok(Some(error)),
+            Err(RevocationError::Unavailable(error)) => Err(error),
+        };
+        // Lacking a required scope or group, or failing a REQUIRED_CLAIMS rule: 403 on every
+        // route, so the answer is as cacheable as an Allow. A list that cannot be read changes
+        // nothing here: the answer is a Deny either way.
+        if let Err(rejection) = self.verifier.authorize(&claims) {
+            let response = if simple {
+                AuthorizerResponse::HttpSimple(SimpleResponse {
+                    is_authorized: false,
+                    context: None,
+                })
+            } else {
+                policy_answer(event.kind, PolicyResponse::deny_stage(&arn, sub.clone()))
+            };
+            let reason = rejection.reason.code();
+            return Ok((
+                response,
+                Granted::Denied {
+                    reason,
+                    sub,
+                    caller,
+                },
+            ));
         }
+        let unchecked = unchecked.map_err(AuthorizerError::RevocationUnavailable)?;
         let response = if simple {
             let is_authorized = policy::simple_request_allowed(
                 &arn,

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use cognito_verifier::{
     ClaimRules, Clock, ConfigError, DEFAULT_MAX_TOKEN_BYTES, HttpJwksFetcher, ISSUERS,
-    JwksFetchError, KeyStore, SystemClock, Verifier, VerifierConfig, parse_required_claims,
+    JwksFetchError, KeyStore, SystemClock, Verifier, VerifierConfig, non_blank,
+    parse_required_claims,
 };
 
 use values::{number, optional_list};
@@ -137,7 +138,7 @@ impl AuthorizerConfig {
     /// Optional variables that are unset or blank take their defaults; required ones must be
     /// present and non-blank.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let get = |name: &str| lookup(name).and_then(non_blank);
 
         let trust = trust::read(&get)?;
 

@@ -30,6 +30,13 @@ use crate::claim_rules::ClaimRules;
 /// 1–4 KiB; 8 KiB leaves room for many groups and custom attributes.
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
 
+/// The rule for every variable of every function in this project: unset or blank (empty or
+/// only whitespace) takes the default, so a template can leave a parameter empty. `None` for a
+/// blank `value`; any other value is kept as written, for its reader to validate.
+pub fn non_blank(value: String) -> Option<String> {
+    (!value.trim().is_empty()).then_some(value)
+}
+
 /// A configuration problem, naming the environment variable at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid configuration: {variable}{}{message}", separator(.message))]
@@ -236,6 +243,16 @@ const APP_CLIENT_ID: &str = "APP_CLIENT_ID";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blank_is_unset_and_anything_else_is_kept_as_written() {
+        for blank in ["", " ", "\t\n "] {
+            assert_eq!(non_blank(blank.to_owned()), None, "{blank:?}");
+        }
+        for value in ["x", " x ", "0"] {
+            assert_eq!(non_blank(value.to_owned()).as_deref(), Some(value));
+        }
+    }
 
     #[test]
     fn a_message_about_an_entry_or_member_continues_the_variables_name() {

@@ -1,5 +1,5 @@
-//! The opt-in revocation list: after a token's signature and claims pass, two entries decide
-//! whether it was revoked since it was issued.
+//! The opt-in revocation list: once a token is authenticated (before its requirements are
+//! checked), two entries decide whether it was revoked since it was issued.
 //!
 //! - The user's entry (key `sub#<iss>#<sub>`): "every token of this user issued before
 //!   `not_before`", written on `GlobalSignOut` / `AdminUserGlobalSignOut`. A token is revoked
@@ -66,27 +66,6 @@ impl RevocationKeys {
     /// The session entry's key: `jti#<iss>#<origin_jti>`.
     pub fn session_key(issuer: &str, origin_jti: &str) -> String {
         format!("jti#{issuer}#{origin_jti}")
-    }
-}
-
-/// What the list needs of a token: its keys and its `iat`. Built from a verified token, or
-/// from an authentic one that is about to be refused 403 ([`crate::VerifyError::Forbidden`]):
-/// a revoked token is 401 whatever else it lacks.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RevocationSubject {
-    /// The token's list keys.
-    pub keys: RevocationKeys,
-    /// `iat`, compared with a user entry's `not_before`.
-    pub issued_at: Option<u64>,
-}
-
-impl RevocationSubject {
-    /// The subject of a verified token.
-    pub fn of(claims: &VerifiedClaims) -> Self {
-        RevocationSubject {
-            keys: RevocationKeys::of(claims),
-            issued_at: claims.issued_at,
-        }
     }
 }
 
@@ -241,17 +220,10 @@ impl RevocationCheck {
         }
     }
 
-    /// Whether `claims` (a token whose signature and claims passed) may be used.
+    /// Whether the token `claims` come from ([`crate::Verifier::verify`]'s) was revoked.
+    /// Checked before its requirements: a revoked token is 401 whatever else it lacks.
     pub async fn check(&self, claims: &VerifiedClaims) -> Result<Unrevoked, RevocationError> {
-        self.check_subject(&RevocationSubject::of(claims)).await
-    }
-
-    /// Whether the token `subject` describes (an authentic one) was revoked.
-    pub async fn check_subject(
-        &self,
-        subject: &RevocationSubject,
-    ) -> Result<Unrevoked, RevocationError> {
-        let keys = subject.keys.clone();
+        let keys = RevocationKeys::of(claims);
         let records = match self.cached(&keys) {
             Some(records) => records,
             None => match self.lookup.lookup(&keys).await {
@@ -267,7 +239,7 @@ impl RevocationCheck {
                 }
             },
         };
-        match records.revocation(subject.issued_at, self.clock.unix_seconds()) {
+        match records.revocation(claims.issued_at, self.clock.unix_seconds()) {
             Some(rejection) => Err(RevocationError::Revoked(rejection)),
             None => Ok(Unrevoked::Checked),
         }
