@@ -44,6 +44,7 @@ fn kids_of(seed: &JwksSeed) -> Vec<(String, Vec<String>)> {
 #[test]
 fn one_entry_seeds_both_forms_of_its_pool() {
     let kid = testkit::TestKey::shared(0).kid.clone();
+    assert!(JwksSeed::default().is_empty());
     let seed = parse(&json!({ original(): jwks(0) })).unwrap();
     assert!(!seed.is_empty());
     assert_eq!(
@@ -137,4 +138,20 @@ fn a_seed_of_exactly_the_limit_is_read_one_byte_more_is_not() {
     let error =
         parse_jwks_seed(padded(MAX_JWKS_SEED_BYTES + 1).as_bytes(), &trusted()).unwrap_err();
     assert!(error.contains("bytes, over the"), "{error}");
+}
+
+#[test]
+fn a_pool_s_entry_seeds_no_other_pool() {
+    let other_pool = "ap-northeast-1_SeedPool2";
+    let trusted = VerifierConfig::new(&[POOL, other_pool], &["client"])
+        .unwrap()
+        .trusted_issuers();
+    assert_eq!(trusted.len(), 4);
+    let document = json!({ original(): jwks(0) }).to_string();
+    let seed = parse_jwks_seed(document.as_bytes(), &trusted).unwrap();
+    let issuers: Vec<String> = kids_of(&seed)
+        .into_iter()
+        .map(|(issuer, _)| issuer)
+        .collect();
+    assert_eq!(issuers, vec![original(), updated()]);
 }
