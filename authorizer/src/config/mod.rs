@@ -241,7 +241,7 @@ impl AuthorizerConfig {
         // What no single variable shows: a pool and an ISSUERS entry claiming one `iss`.
         verifier.validate()?;
         let jwks_seed = seed::read(&get, &verifier.trusted_issuers())?;
-        let tls_roots = TlsRoots::from_lookup(&get)?;
+        let tls_roots = TlsRoots::from_lookup(get)?;
 
         Ok(AuthorizerConfig {
             verifier,

@@ -11,6 +11,9 @@ fn seed_json() -> String {
     json!({ ISSUER: testkit::TestKey::jwks(&[testkit::TestKey::shared(0)]) }).to_string()
 }
 
+/// Settings added to the base configuration.
+type Vars<'a> = Vec<(&'a str, &'a str)>;
+
 fn temp_file(name: &str, contents: &[u8]) -> String {
     let dir = std::env::temp_dir().join(format!("authorizer-seed-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -57,7 +60,8 @@ fn an_unusable_seed_stops_init_naming_the_variable() {
     );
     let large_file = temp_file("large.json", too_large.as_bytes());
     let seed = seed_json();
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    // (settings, the variable the error names, what its message says)
+    let cases: Vec<(Vars, &str, &str)> = vec![
         (
             vec![("JWKS_SEED", "{\"keys\":")],
             "JWKS_SEED",
