@@ -50,7 +50,11 @@ fn authorizer_env(jwks: &JwksServer, extra: &[(&str, &str)]) -> Vec<(String, Str
         ("APP_CLIENT_ID".to_owned(), CLIENT.to_owned()),
         ("COGNITO_ENDPOINT".to_owned(), jwks.base_url()),
     ];
-    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    env.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     env
 }
 
@@ -81,7 +85,9 @@ async fn cold_start(variant: &Variant, jwks: &JwksServer, event: &Value) -> Cold
         .iter()
         .filter(|at| **at < reply.received_at)
         .count();
-    let cpu = function.stop_with_cpu_time().expect("the process's CPU time");
+    let cpu = function
+        .stop_with_cpu_time()
+        .expect("the process's CPU time");
     Cold {
         wall: reply.received_at.duration_since(spawned),
         cpu,
@@ -122,9 +128,8 @@ async fn init_instructions(variant: &Variant) -> u64 {
         .status()
         .unwrap();
     function.wait_exit(WAIT).await;
-    let text = std::fs::read_to_string(&profile).unwrap_or_else(|e| {
-        panic!("{}: {e}: {}", profile.display(), function.describe())
-    });
+    let text = std::fs::read_to_string(&profile)
+        .unwrap_or_else(|e| panic!("{}: {e}: {}", profile.display(), function.describe()));
     text.lines()
         .find_map(|line| line.strip_prefix("summary: "))
         .or_else(|| text.lines().find_map(|line| line.strip_prefix("totals: ")))
@@ -151,9 +156,8 @@ async fn main() {
     let callgrind = std::env::args().any(|a| a == "--callgrind");
 
     let jwks_body = perf_bench::jwks();
-    let seed = format!(
-        "{{\"https://cognito-idp.ap-northeast-1.amazonaws.com/{POOL}\":{jwks_body}}}"
-    );
+    let seed =
+        format!("{{\"https://cognito-idp.ap-northeast-1.amazonaws.com/{POOL}\":{jwks_body}}}");
     let jwks = JwksServer::start(jwks_body.clone()).await;
     let mut variants = vec![Variant {
         name: "floor",
@@ -185,8 +189,7 @@ async fn main() {
             let count = init_instructions(variant).await;
             println!(
                 "{:9} init instructions (exec → first poll, callgrind): {:>12}",
-                variant.name,
-                count
+                variant.name, count
             );
         }
     }
