@@ -69,3 +69,37 @@ fn a_file_at_the_size_limit_is_read() {
     let path = temp_file("at-limit.pem", &body);
     assert_eq!(roots_from(Some(&path)).unwrap().extra_count(), 1);
 }
+
+/// Every client built here follows no redirect: a loopback server answering 302 with a
+/// `Location` (to a path it would serve) gets exactly one request, and the 302 is the answer.
+#[tokio::test]
+async fn a_client_follows_no_redirect() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let mut requests = 0;
+        while let Ok(Ok((mut stream, _))) =
+            tokio::time::timeout(std::time::Duration::from_millis(500), listener.accept()).await
+        {
+            requests += 1;
+            let mut buffer = [0u8; 2048];
+            let _ = stream.read(&mut buffer).await;
+            let answer = if buffer.starts_with(b"GET /elsewhere") {
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+            } else {
+                "HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            };
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
+        requests
+    });
+    let client = TlsRoots::builtin().client_builder().build().unwrap();
+    let response = client
+        .get(format!("http://{addr}/keys"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 302);
+    assert_eq!(server.await.unwrap(), 1);
+}
