@@ -103,3 +103,12 @@ async fn a_client_follows_no_redirect() {
     assert_eq!(response.status().as_u16(), 302);
     assert_eq!(server.await.unwrap(), 1);
 }
+
+/// A whole bundle the size of a system's (about 220 KB) is read, every certificate in it.
+#[test]
+fn a_bundle_the_size_of_a_system_one_is_read() {
+    let bundle = TEST_ROOT.repeat(340);
+    assert!(bundle.len() > 200 * 1024, "{}", bundle.len());
+    let path = temp_file("bundle.pem", bundle.as_bytes());
+    assert_eq!(roots_from(Some(&path)).unwrap().extra_count(), 340);
+}
