@@ -11,7 +11,9 @@ pub async fn report(message: &str) {
         return;
     };
     let body = serde_json::json!({ "errorType": "Runtime.InitError", "errorMessage": message });
-    let client = match reqwest::Client::builder()
+    // The project's one client set-up (the Runtime API is plain HTTP: no root is used).
+    let client = match cognito_verifier::TlsRoots::builtin()
+        .client_builder()
         .timeout(Duration::from_secs(2))
         .build()
     {

@@ -6,6 +6,7 @@ mod claim_rules;
 mod claims;
 mod clock;
 mod config;
+mod https;
 mod jwks;
 mod named_claims;
 mod raw_claims;
@@ -26,9 +27,11 @@ pub use config::{
     cognito_pool_of_issuer, non_blank, parse_endpoint, parse_issuers, parse_key_url, parse_pool_id,
     parse_required_claims,
 };
+pub use https::{MAX_CERT_FILE_BYTES, SSL_CERT_FILE, TlsRoots};
 pub use jwks::{
-    FetchFuture, HttpJwksFetcher, JwksError, JwksFetchError, JwksFetcher, KeySet, KeyStore,
-    MAX_JWKS_BYTES, MAX_RSA_BITS, MIN_RSA_BITS, VerificationKey, parse_jwks,
+    FetchFuture, HttpJwksFetcher, JwksError, JwksFetchError, JwksFetcher, JwksSeed, KeySet,
+    KeyStore, MAX_JWKS_BYTES, MAX_JWKS_SEED_BYTES, MAX_RSA_BITS, MIN_RSA_BITS, VerificationKey,
+    parse_jwks, parse_jwks_seed,
 };
 pub use rejection::{Reason, Rejection};
 pub use revocation::{

@@ -101,16 +101,13 @@ struct LogoutBody {
 }
 
 impl SignOut {
-    /// The service for `settings` (`None`: not configured), with its own HTTP client that
-    /// follows no redirect, and the system clock.
+    /// The service for `settings` (`None`: not configured), with its own HTTP client (the
+    /// project's one set-up, [`cognito_verifier::TlsRoots`]: no redirect), and the system clock.
     pub fn new(settings: Option<&SignOutSettings>) -> SignOut {
         let Some(settings) = settings else {
             return SignOut::NotConfigured;
         };
-        match reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-        {
+        match settings.tls_roots.client_builder().build() {
             Ok(client) => Self::with_client(settings, client, Arc::new(SystemClock)),
             Err(error) => SignOut::Unavailable(format!("cannot build the HTTP client: {error}")),
         }

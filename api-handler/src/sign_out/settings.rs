@@ -16,6 +16,8 @@
 
 use std::collections::HashMap;
 
+use cognito_verifier::TlsRoots;
+
 use revocation_table::{
     AwsEnvironment, COGNITO_IDP, DEFAULT_TOKEN_LIFETIME_SECONDS, DYNAMODB, Signer,
     check_table_name, endpoint, region,
@@ -28,7 +30,7 @@ pub const REVOCATION_TABLE: &str = "REVOCATION_TABLE";
 /// `TOKEN_LIFETIME_SECONDS`.
 pub const TOKEN_LIFETIME_SECONDS: &str = "TOKEN_LIFETIME_SECONDS";
 /// Every variable these settings read.
-pub const SIGN_OUT_VARIABLES: [&str; 9] = [
+pub const SIGN_OUT_VARIABLES: [&str; 10] = [
     "AWS_REGION",
     REVOCATION_TABLE,
     TOKEN_LIFETIME_SECONDS,
@@ -38,6 +40,7 @@ pub const SIGN_OUT_VARIABLES: [&str; 9] = [
     "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_ENDPOINT_URL",
+    cognito_verifier::SSL_CERT_FILE,
 ];
 
 /// Where `/logout` writes the list.
@@ -62,6 +65,8 @@ pub struct SignOutSettings {
     pub cognito_endpoint: String,
     /// The revocation list, when there is one.
     pub table: Option<TableSettings>,
+    /// Whom the HTTPS calls trust: the compiled-in roots and `SSL_CERT_FILE`'s.
+    pub tls_roots: TlsRoots,
 }
 
 impl SignOutSettings {
@@ -69,6 +74,7 @@ impl SignOutSettings {
     /// not blank): `None` when `AWS_REGION` is unset and there is no table (outside Lambda).
     pub fn from_vars(vars: &HashMap<&'static str, String>) -> Result<Option<Self>, ConfigError> {
         let get = |name: &str| vars.get(name).cloned();
+        let tls_roots = TlsRoots::from_lookup(get).map_err(ConfigError::from)?;
         let table = get(REVOCATION_TABLE).map(|t| t.trim().to_owned());
         let lifetime = get(TOKEN_LIFETIME_SECONDS);
         let Some(table) = table else {
@@ -88,6 +94,7 @@ impl SignOutSettings {
                     .map_err(ConfigError::from)?,
                 region,
                 table: None,
+                tls_roots,
             }));
         };
         check_table_name(&table).map_err(|e| ConfigError::new(REVOCATION_TABLE, e))?;
@@ -116,6 +123,7 @@ impl SignOutSettings {
                 signer: aws.signer(DYNAMODB),
                 token_lifetime_seconds,
             }),
+            tls_roots,
         }))
     }
 }
@@ -147,6 +155,20 @@ mod tests {
             "https://cognito-idp.eu-west-1.amazonaws.com"
         );
         assert_eq!(settings.table, None);
+        assert_eq!(settings.tls_roots, TlsRoots::builtin());
+    }
+
+    /// The sign-out client trusts what the authorizer's does: `SSL_CERT_FILE` is read by the
+    /// one reader of it, and a file that cannot be used stops init naming it.
+    #[test]
+    fn an_unusable_ssl_cert_file_stops_init_naming_it() {
+        let error = read(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("SSL_CERT_FILE", "/nonexistent/roots.pem"),
+        ])
+        .unwrap_err();
+        assert_eq!(error.variable, "SSL_CERT_FILE");
+        assert!(error.message.contains("cannot read"), "{}", error.message);
     }
 
     #[test]

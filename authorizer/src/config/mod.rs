@@ -2,6 +2,7 @@
 //! validated completely: a bad value stops the function during init with an error naming the
 //! variable, so no invocation ever runs with a half-understood configuration.
 
+mod seed;
 mod trust;
 mod values;
 
@@ -10,8 +11,8 @@ use std::time::Duration;
 
 use cognito_verifier::{
     ClaimRules, Clock, ConfigError, DEFAULT_MAX_TOKEN_BYTES, HttpJwksFetcher, ISSUERS,
-    JwksFetchError, KeyStore, SystemClock, Verifier, VerifierConfig, non_blank,
-    parse_required_claims,
+    JwksFetchError, JwksSeed, KeyStore, SSL_CERT_FILE, SystemClock, TlsRoots, Verifier,
+    VerifierConfig, non_blank, parse_required_claims,
 };
 
 use values::{number, optional_list};
@@ -40,6 +41,11 @@ pub struct AuthorizerConfig {
     pub jwks_refresh_cooldown: Duration,
     /// The revocation list (`REVOCATION_TABLE` and its settings); `None`: no revocation check.
     pub revocation: Option<RevocationSettings>,
+    /// `JWKS_SEED` or `JWKS_SEED_FILE`: keys installed at init in place of the start-up fetch;
+    /// empty by default.
+    pub jwks_seed: JwksSeed,
+    /// Whom the HTTPS clients trust: the compiled-in roots plus `SSL_CERT_FILE`'s.
+    pub tls_roots: TlsRoots,
 }
 
 /// Why [`AuthorizerConfig::build`] failed: an HTTP client could not be set up.
@@ -80,7 +86,7 @@ const NOMINAL_STAGE_PREFIX: &str = "arn:aws-us-gov:execute-api:us-gov-west-1:123
 const MAX_DENY_BYTES: usize = 6 * 1024;
 
 /// Every variable this crate reads, for documentation and for the non-UTF-8 check.
-pub const VARIABLES: [&str; 16] = [
+pub const VARIABLES: [&str; 19] = [
     ISSUERS,
     USER_POOL_ID,
     USER_POOL_ISSUER,
@@ -97,15 +103,21 @@ pub const VARIABLES: [&str; 16] = [
     JWKS_REFRESH_COOLDOWN_SECONDS,
     HTTP_API_RESPONSE,
     IDENTITY_SOURCES,
+    seed::JWKS_SEED,
+    seed::JWKS_SEED_FILE,
+    SSL_CERT_FILE,
 ];
 
 impl AuthorizerConfig {
-    /// Builds the production authorizer: HTTPS JWKS fetcher, system clock, and the
-    /// revocation table reader when one is configured. Fails only when the TLS stack cannot be
-    /// set up.
+    /// Builds the production authorizer: HTTPS JWKS fetcher, system clock, the seeded keys,
+    /// and the revocation table reader when one is configured. Fails only when the TLS stack
+    /// cannot be set up.
     pub fn build(self) -> Result<Authorizer, BuildError> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let fetcher = Arc::new(HttpJwksFetcher::new(self.jwks_timeout)?);
+        let fetcher = Arc::new(HttpJwksFetcher::with_roots(
+            self.jwks_timeout,
+            &self.tls_roots,
+        )?);
         // One HTTP client for the JWKS and the revocation table: a second one would add its
         // TLS set-up (measured: about 5 ms) to every cold start.
         let client = fetcher.client();
@@ -115,6 +127,7 @@ impl AuthorizerConfig {
             Arc::clone(&clock),
             self.jwks_refresh_cooldown,
         );
+        keys.seed(&self.jwks_seed);
         let verifier = Verifier::new(self.verifier, keys, Arc::clone(&clock));
         let authorizer = Authorizer::new(verifier, self.route_rules, self.http_api_response)
             .with_identity_sources(self.identity_sources);
@@ -227,6 +240,8 @@ impl AuthorizerConfig {
         };
         // What no single variable shows: a pool and an ISSUERS entry claiming one `iss`.
         verifier.validate()?;
+        let jwks_seed = seed::read(&get, &verifier.trusted_issuers())?;
+        let tls_roots = TlsRoots::from_lookup(get)?;
 
         Ok(AuthorizerConfig {
             verifier,
@@ -236,6 +251,8 @@ impl AuthorizerConfig {
             jwks_timeout: Duration::from_millis(jwks_timeout_ms),
             jwks_refresh_cooldown: Duration::from_secs(cooldown_seconds),
             revocation,
+            jwks_seed,
+            tls_roots,
         })
     }
 }
@@ -248,3 +265,6 @@ mod claim_rules_tests;
 
 #[cfg(test)]
 mod revocation_tests;
+
+#[cfg(test)]
+mod seed_tests;

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use super::key_set::{self, MAX_JWKS_BYTES};
+use crate::https::TlsRoots;
 
 /// Why fetching a JWKS failed. Messages name the URL's kind of failure, never a response body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,7 +46,7 @@ pub trait JwksFetcher: Send + Sync + 'static {
     fn fetch<'a>(&'a self, url: &'a str) -> FetchFuture<'a>;
 }
 
-/// Fetches with reqwest over rustls. No redirects are followed: the configured URL is the only
+/// Fetches with reqwest over rustls ([`TlsRoots`]). No redirects are followed: the configured URL is the only
 /// place keys come from.
 #[derive(Clone, Debug)]
 pub struct HttpJwksFetcher {
@@ -54,13 +55,19 @@ pub struct HttpJwksFetcher {
 }
 
 impl HttpJwksFetcher {
-    /// A fetcher whose every request (connection and body) ends within `timeout`. Fails only
-    /// when the TLS stack cannot be set up.
+    /// A fetcher whose every request (connection and body) ends within `timeout`, trusting
+    /// the compiled-in roots ([`TlsRoots::builtin`]). Fails only when the TLS stack cannot be
+    /// set up.
     pub fn new(timeout: Duration) -> Result<Self, JwksFetchError> {
-        let client = reqwest::Client::builder()
+        Self::with_roots(timeout, &TlsRoots::builtin())
+    }
+
+    /// A fetcher like [`HttpJwksFetcher::new`] trusting `roots` (e.g. with `SSL_CERT_FILE`'s).
+    pub fn with_roots(timeout: Duration, roots: &TlsRoots) -> Result<Self, JwksFetchError> {
+        let client = roots
+            .client_builder()
             .timeout(timeout)
             .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("cognito-verifier/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(transport_error)?;

@@ -9,8 +9,10 @@
 //!   its first fetch (same lock, same cooldown after a failure); the `jwks_uri` it names is then
 //!   kept for the life of the process ([`super::discovery`]).
 //! - Keys are fetched on first need, and best-effort at start-up ([`KeyStore::prefetch`], a
-//!   *planned* fetch). After that they are refreshed only when a token names a `kid` the entry
-//!   does not know.
+//!   *planned* fetch), or installed from a seed deployed with the function ([`KeyStore::seed`],
+//!   only before any fetch, and then in place of the start-up fetch). After that they are
+//!   refreshed only when a token names a `kid` the entry does not know, and a fetched set
+//!   replaces a seeded one whole.
 //! - The cooldown bounds fetches caused by unknown `kid`s (aws-jwt-verify's "penalty box"). It
 //!   starts when a refresh triggered by an unknown `kid` finished without finding it, or when a
 //!   fetch failed; while it runs, unknown `kid`s are answered from the keys already known without
@@ -35,6 +37,7 @@ use super::discovery;
 use super::fetcher::{JwksFetchError, JwksFetcher};
 use super::jwk::VerificationKey;
 use super::key_set::{self, KeySet};
+use super::seed::JwksSeed;
 use crate::algorithm::JwkAlgorithm;
 use crate::clock::Clock;
 use crate::config::{IssuerConfig, JwksLocation, PoolConfig};
@@ -149,13 +152,44 @@ impl KeyStore {
         self.issuers.contains_key(issuer)
     }
 
-    /// Fetches every trusted issuer's keys once (and its discovery document, if needed), concurrently, giving up after `within`.
+    /// Installs `seed`'s key sets, as a start-up fetch would have, in the entries no fetch has
+    /// begun for (a fetched set is fresher than anything deployed); returns how many entries it
+    /// seeded. Seeded entries start no cooldown, so an unknown `kid` fetches at once.
+    pub fn seed(&self, seed: &JwksSeed) -> usize {
+        let mut seeded = 0;
+        for (issuer, keys) in seed.sets() {
+            let Some(entry) = self.issuers.get(issuer) else {
+                continue;
+            };
+            // Holding the refresh lock, no fetch can begin meanwhile; one in flight holds it.
+            let Ok(_state) = entry.refresh.try_lock() else {
+                continue;
+            };
+            if entry.fetches_started.load(Ordering::Acquire) != 0 {
+                continue;
+            }
+            tracing::info!(issuer = %entry.issuer, kids = ?keys.kids(), "JWKS seeded");
+            *entry
+                .keys
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(keys.clone());
+            seeded += 1;
+        }
+        seeded
+    }
+
+    /// Fetches the keys of every trusted issuer that has none yet (not seeded) once (and its
+    /// discovery document, if needed), concurrently, giving up after `within`.
     /// Failures are logged and start the cooldown; a success starts none, so a token signed
     /// with a key published just after this fetch still gets its refresh. Used during init so
     /// the first request is fast, bounded so a JWKS that cannot be reached (a VPC without a
     /// route out) cannot run the init phase past Lambda's limit.
     pub async fn prefetch(&self, within: Duration) {
-        let fetches = self.issuers.values().map(|entry| self.planned_fetch(entry));
+        let fetches = self
+            .issuers
+            .values()
+            .filter(|entry| current(entry).is_empty())
+            .map(|entry| self.planned_fetch(entry));
         if tokio::time::timeout(within, join_all(fetches))
             .await
             .is_err()
