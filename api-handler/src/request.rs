@@ -222,9 +222,10 @@ fn strip_stage<'p>(path: &'p str, stage: &str) -> Option<&'p str> {
     }
 }
 
-/// One leading `/`, no empty segment (`//`, trailing `/`) except the root itself, no `.` or
-/// `..` segment.
-fn is_canonical(path: &str) -> bool {
+/// The canonical-path rule, shared with the local gateway (which routes by this crate's table):
+/// one leading `/`, no empty segment (`//`, trailing `/`) except the root itself, no `.` or
+/// `..` segment. Route templates are written this way, so any other spelling names no route.
+pub fn is_canonical(path: &str) -> bool {
     path == "/"
         || (path.starts_with('/')
             && path[1..]
