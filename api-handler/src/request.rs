@@ -106,16 +106,11 @@ pub fn rest_route(resource: Option<&str>, proxy: Option<&str>, path: Option<&str
 }
 
 /// `concrete` (a greedy resource's prefix plus its `proxy` parameter) when it is canonical and
-/// the delivered `path` is canonical and ends in it segment by segment (after a custom domain's
-/// base path, which `path` carries and the `proxy` parameter does not).
+/// the delivered `path` is canonical and ends in it (after a custom domain's base path, which
+/// `path` carries and the `proxy` parameter does not). Both start with `/` and have no empty
+/// segment, so the ending falls on a segment boundary and what comes before it is canonical.
 fn greedy_route(concrete: &str, path: &str) -> RouteTarget {
-    let spelled = is_canonical(concrete)
-        && is_canonical(path)
-        && (path == concrete
-            || path
-                .strip_suffix(concrete)
-                .is_some_and(|base| concrete != "/" && is_canonical(base)));
-    if spelled {
+    if is_canonical(concrete) && is_canonical(path) && path.ends_with(concrete) {
         RouteTarget::Path(concrete.to_owned())
     } else {
         RouteTarget::Unroutable
@@ -358,6 +353,14 @@ mod tests {
                 Some("/{proxy+}"),
                 Some("me"),
                 Some("/v1//me"),
+                RouteTarget::Unroutable,
+            ),
+            // An empty `proxy` (API Gateway's greedy variable matches no root) names `/` only.
+            (Some("/{proxy+}"), Some(""), Some("/"), path("/")),
+            (
+                Some("/{proxy+}"),
+                Some(""),
+                Some("/me"),
                 RouteTarget::Unroutable,
             ),
             // A custom domain's base path is in `path`, never in `proxy`.
