@@ -91,11 +91,16 @@ pub fn routes() -> impl Iterator<Item = Route> {
 /// API Gateway; any other spelling that is not canonical (the api-handler's rule), and any
 /// other path or method, has no route.
 pub fn find(method: &str, path: &str) -> Option<Route> {
+    find_in(routes(), method, path)
+}
+
+fn find_in(mut routes: impl Iterator<Item = Route>, method: &str, path: &str) -> Option<Route> {
+    // `/me/` names `/me`; the root is `/` alone (`//` is not the root with a trailing slash).
     let path = match path.strip_suffix('/') {
-        Some(stripped) if !stripped.is_empty() => stripped,
+        Some(stripped) if stripped.len() > 1 => stripped,
         _ => path,
     };
-    routes().find(|route| route.method == method && path_matches(route.path, path))
+    routes.find(|route| route.method == method && path_matches(route.path, path))
 }
 
 #[cfg(test)]
@@ -137,6 +142,18 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    /// The root keeps its one `/` (the api-handler's table has no root route to show it).
+    #[test]
+    fn a_root_route_is_found_by_its_own_slash() {
+        let root = Route {
+            method: "GET",
+            path: "/",
+            protected: false,
+        };
+        assert_eq!(find_in([root].into_iter(), "GET", "/"), Some(root));
+        assert_eq!(find_in([root].into_iter(), "GET", "//"), None);
     }
 
     #[test]
