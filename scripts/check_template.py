@@ -11,8 +11,8 @@ revocation list off (every scenario above) and on (EnableRevocation, with its op
 The routes of both APIs (method, path, and whether the authorizer guards them) must be the
 ones the api-handler serves and the local gateway stands in for: their route tables come from
 the `print-routes` binary (tests/src/bin, --print-routes), so the route list is written only
-in template.yaml, api-handler/src/routes.rs and local-gateway/src/routes.rs, and compared
-here. The authorizer's default ROUTE_RULES must guard exactly the api-handler's admin-only
+in template.yaml and api-handler/src/routes.rs (the local gateway takes the api-handler's
+table), and compared here. The authorizer's default ROUTE_RULES must guard exactly the api-handler's admin-only
 routes with the AdminGroup default.
 
 The AdminGroup parameter's AllowedPattern is also checked against Cognito's group-name rule

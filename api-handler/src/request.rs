@@ -81,19 +81,39 @@ impl ApiRequest {
 }
 
 /// A REST API (payload 1.0) request's route: its `resource` as matched (when the delivered
-/// `path` is canonical), or for a greedy resource (`/api/{proxy+}`) the resource prefix plus
-/// the `proxy` parameter. Without a `resource` (not something API Gateway sends), `path` as it
-/// is.
+/// `path` spells it), or for a greedy resource (`/api/{proxy+}`) the resource prefix plus the
+/// `proxy` parameter, when the delivered `path` spells exactly that. Without a `resource` (not
+/// something API Gateway sends), `path` as it is.
+///
+/// AWS documents `path` as the request's resource path, `resource` as the matched resource and
+/// `pathParameters.proxy` as what the greedy variable matched ("Input format of a Lambda
+/// function for proxy integration", API Gateway developer guide,
+/// <https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html>),
+/// but not how each spells a path such as `//me` or `/./me`. The authorizer judged the path in
+/// the method ARN, so a request whose `path` is not the canonical spelling of what it is
+/// routed to reaches no route, whatever the `proxy` parameter says.
 pub fn rest_route(resource: Option<&str>, proxy: Option<&str>, path: Option<&str>) -> RouteTarget {
     match resource {
         Some(resource) => match resource.strip_suffix("{proxy+}") {
-            Some(prefix) => match proxy {
-                Some(proxy) => RouteTarget::path(&format!("{prefix}{proxy}")),
-                None => RouteTarget::Unroutable,
+            Some(prefix) => match (proxy, path) {
+                (Some(proxy), Some(path)) => greedy_route(&format!("{prefix}{proxy}"), path),
+                _ => RouteTarget::Unroutable,
             },
             None => template_route(resource, path),
         },
         None => path.map_or(RouteTarget::Unroutable, RouteTarget::path),
+    }
+}
+
+/// `concrete` (a greedy resource's prefix plus its `proxy` parameter) when it is canonical and
+/// the delivered `path` is canonical and ends in it (after a custom domain's base path, which
+/// `path` carries and the `proxy` parameter does not). Both start with `/` and have no empty
+/// segment, so the ending falls on a segment boundary and what comes before it is canonical.
+fn greedy_route(concrete: &str, path: &str) -> RouteTarget {
+    if is_canonical(concrete) && is_canonical(path) && path.ends_with(concrete) {
+        RouteTarget::Path(concrete.to_owned())
+    } else {
+        RouteTarget::Unroutable
     }
 }
 
@@ -197,9 +217,10 @@ fn strip_stage<'p>(path: &'p str, stage: &str) -> Option<&'p str> {
     }
 }
 
-/// One leading `/`, no empty segment (`//`, trailing `/`) except the root itself, no `.` or
-/// `..` segment.
-fn is_canonical(path: &str) -> bool {
+/// The canonical-path rule, shared with the local gateway (which routes by this crate's table):
+/// one leading `/`, no empty segment (`//`, trailing `/`) except the root itself, no `.` or
+/// `..` segment. Route templates are written this way, so any other spelling names no route.
+pub fn is_canonical(path: &str) -> bool {
     path == "/"
         || (path.starts_with('/')
             && path[1..]
@@ -282,6 +303,73 @@ mod tests {
                 None,
                 Some("/me"),
                 RouteTarget::Unroutable,
+            ),
+            // Issue 21.5: a greedy resource's `path` must spell the route the `proxy`
+            // parameter names (the authorizer judged `path`'s spelling, `//me`).
+            (
+                Some("/{proxy+}"),
+                Some("me"),
+                Some("//me"),
+                RouteTarget::Unroutable,
+            ),
+            (Some("/{proxy+}"), Some("me"), None, RouteTarget::Unroutable),
+            (
+                Some("/{proxy+}"),
+                Some("me"),
+                Some("/./me"),
+                RouteTarget::Unroutable,
+            ),
+            (
+                Some("/{proxy+}"),
+                Some("me"),
+                Some("/x/../me"),
+                RouteTarget::Unroutable,
+            ),
+            (
+                Some("/{proxy+}"),
+                Some("me"),
+                Some("/me/"),
+                RouteTarget::Unroutable,
+            ),
+            (
+                Some("/{proxy+}"),
+                Some("me"),
+                Some("/admin"),
+                RouteTarget::Unroutable,
+            ),
+            (
+                Some("/{proxy+}"),
+                Some("me"),
+                Some("/xme"),
+                RouteTarget::Unroutable,
+            ),
+            (
+                Some("/{proxy+}"),
+                Some("admin"),
+                Some("/me"),
+                RouteTarget::Unroutable,
+            ),
+            (
+                Some("/{proxy+}"),
+                Some("me"),
+                Some("/v1//me"),
+                RouteTarget::Unroutable,
+            ),
+            // An empty `proxy` (API Gateway's greedy variable matches no root) names `/` only.
+            (Some("/{proxy+}"), Some(""), Some("/"), path("/")),
+            (
+                Some("/{proxy+}"),
+                Some(""),
+                Some("/me"),
+                RouteTarget::Unroutable,
+            ),
+            // A custom domain's base path is in `path`, never in `proxy`.
+            (Some("/{proxy+}"), Some("me"), Some("/v1/me"), path("/me")),
+            (
+                Some("/api/{proxy+}"),
+                Some("me"),
+                Some("/v1/api/me"),
+                path("/api/me"),
             ),
             (Some("me"), None, Some("/me"), RouteTarget::Unroutable),
             // A literal resource delivered with a path spelled otherwise (review R5).

@@ -246,6 +246,25 @@ async fn path_spellings_and_group_names_cannot_reach_a_protected_route() {
         );
     }
 
+    // Issue 21.5: a `path` that does not spell the route the `proxy` parameter names reaches
+    // no route (the authorizer judged the method ARN's path, `GET//me`, which no rule names).
+    // (name, path, proxy parameter, status)
+    let disagreeing = [
+        ("the same route", "/me", "me", 200),
+        ("a base path before it", "/v1/me", "me", 200),
+        ("an empty segment", "//me", "me", 404),
+        ("a dot segment", "/./me", "me", 404),
+        ("a dot-dot segment", "/x/../me", "me", 404),
+        ("a trailing slash", "/me/", "me", 404),
+        ("another route", "/hello", "me", 404),
+    ];
+    for (name, path, proxy, status) in disagreeing {
+        let mut event = proxy_event(proxy, &["staff"]);
+        event["path"] = json!(path);
+        let response = api.handle(event).await.unwrap();
+        assert_eq!(response["statusCode"], status, "{name}: {response}");
+    }
+
     // HTTP API `$default` route on a named stage: the stage is stripped from rawPath once,
     // where API Gateway put it (the API's own execute-api host), and nothing else is
     // rewritten. On a custom domain the API mapping picks the stage and the path has none.

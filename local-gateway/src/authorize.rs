@@ -297,7 +297,7 @@ mod tests {
             AuthorizerKind::Token,
             &request,
             &api(),
-            crate::routes::find("GET", "/me").unwrap(),
+            &crate::routes::find("GET", "/me").unwrap(),
             ARN,
         );
         assert_eq!(
@@ -308,7 +308,7 @@ mod tests {
             AuthorizerKind::Request,
             &request,
             &api(),
-            crate::routes::find("GET", "/me").unwrap(),
+            &crate::routes::find("GET", "/me").unwrap(),
             ARN,
         );
         assert_eq!(
@@ -321,7 +321,7 @@ mod tests {
             AuthorizerKind::Http,
             &request,
             &api(),
-            crate::routes::find("GET", "/me").unwrap(),
+            &crate::routes::find("GET", "/me").unwrap(),
             ARN,
         );
         assert_eq!(http["version"], "2.0");

@@ -4,14 +4,29 @@
 use std::time::Duration;
 
 use crate::authorize::AuthorizerKind;
-use crate::routes::RouteLayout;
+use crate::routes::{RouteLayout, routes};
 
-/// The `--help` text.
-pub const USAGE: &str = "\
+/// The `--help` text, with the routes of the api-handler's table.
+pub fn usage() -> String {
+    let list = |protected: bool| {
+        routes()
+            .filter(|route| route.protected == protected)
+            .map(|route| route.key())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    USAGE
+        .replace("{public}", &list(false))
+        .replace("{protected}", &list(true))
+}
+
+const USAGE: &str = "\
 Usage: local-gateway [options]
 
-A local stand-in for API Gateway in front of the authorizer and the api-handler, configured
-like template.yaml (GET /health public; GET /hello, /me, /admin behind the authorizer).
+A local stand-in for API Gateway in front of the authorizer and the api-handler, serving the
+api-handler's routes as template.yaml does:
+  public:                 {public}
+  behind the authorizer:  {protected}
 Listens on 127.0.0.1 only.
 
 Options:
@@ -26,7 +41,8 @@ Options:
                               path behind the authorizer through one REST ANY /{proxy+}
                               resource or the HTTP API $default route)
   --ttl SECONDS               authorizer result cache TTL (default 300, as the template;
-                              0 disables caching)
+                              0 disables caching); the in-process authorizer is told it as
+                              AUTHORIZER_CACHE_TTL_SECONDS, for max_auth_age_seconds rules
   --stage NAME                stage in method ARNs (default prod; $default for --authorizer http)
   --lambda-endpoint URL       invoke the functions through the Lambda Invoke API at URL
                               (e.g. http://127.0.0.1:9000 for `cargo lambda watch`) instead of
@@ -48,12 +64,12 @@ ISSUER_TYPE (ORIGINAL, the default, or UPDATED: the one issuer form it trusts).
 pub enum Command {
     /// Run the gateway with these options.
     Run(Options),
-    /// Print [`USAGE`].
+    /// Print [`usage`].
     Help,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-/// The gateway's options (see [`USAGE`]).
+/// The gateway's options (see [`usage`]).
 pub struct Options {
     /// `--port`: on 127.0.0.1; 0 picks a free one.
     pub port: u16,
@@ -194,6 +210,33 @@ fn number<T: std::str::FromStr>(flag: &str, raw: &str) -> Result<T, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The help lists the api-handler's routes, POST /logout among them, each once.
+    #[test]
+    fn the_usage_lists_every_route_of_the_table() {
+        let text = usage();
+        assert!(
+            text.contains("  public:                 GET /health\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "  behind the authorizer:  GET /hello, GET /me, GET /admin, POST /logout\n"
+            ),
+            "{text}"
+        );
+        for route in routes() {
+            assert_eq!(
+                text.matches(&format!("{} ", route.key())).count()
+                    + text.matches(&format!("{},", route.key())).count()
+                    + text.matches(&format!("{}\n", route.key())).count(),
+                1,
+                "{}",
+                route.key()
+            );
+        }
+        assert!(!text.contains("{public}") && !text.contains("{protected}"));
+    }
 
     fn run(args: &[&str]) -> Result<Options, String> {
         match parse(args.iter().map(|s| (*s).to_owned()))? {

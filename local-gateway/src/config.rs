@@ -70,7 +70,7 @@ pub async fn functions(
     lookup: impl Fn(&str) -> Option<String> + Clone,
 ) -> Result<Functions, String> {
     match &options.lambda_endpoint {
-        None => in_process(lookup).await,
+        None => in_process(with_cache_ttl(options, lookup)?).await,
         Some(endpoint) => LambdaClient::new(
             endpoint,
             &options.authorizer_function,
@@ -80,6 +80,36 @@ pub async fn functions(
         .map(Functions::Lambda)
         .map_err(|e| format!("cannot build the HTTP client: {e}")),
     }
+}
+
+/// The variable that tells the authorizer the result cache TTL (see the authorizer's
+/// freshness rules).
+pub const AUTHORIZER_CACHE_TTL_SECONDS: &str = "AUTHORIZER_CACHE_TTL_SECONDS";
+
+/// `lookup` with `AUTHORIZER_CACHE_TTL_SECONDS` set to `--ttl`: this gateway is the cache, so
+/// the in-process authorizer learns its TTL from it, as the template wires `AuthorizerCacheTtl`.
+/// A different value in the environment is refused rather than silently replaced.
+pub fn with_cache_ttl(
+    options: &Options,
+    lookup: impl Fn(&str) -> Option<String> + Clone,
+) -> Result<impl Fn(&str) -> Option<String> + Clone, String> {
+    let ttl = options.ttl.as_secs().to_string();
+    if let Some(set) = lookup(AUTHORIZER_CACHE_TTL_SECONDS).filter(|v| !v.trim().is_empty())
+        && set.trim() != ttl
+    {
+        return Err(format!(
+            "{AUTHORIZER_CACHE_TTL_SECONDS}={set:?} disagrees with --ttl {ttl}: the authorizer \
+             must judge freshness rules for the cache this gateway keeps (unset it, or give \
+             --ttl {set})"
+        ));
+    }
+    Ok(move |name: &str| {
+        if name == AUTHORIZER_CACHE_TTL_SECONDS {
+            Some(ttl.clone())
+        } else {
+            lookup(name)
+        }
+    })
 }
 
 /// API Gateway's built-in authorizer, when `--authorizer` names one (cognito, jwt), with its
@@ -138,6 +168,26 @@ mod tests {
             Some(TEMPLATE_DEFAULTS[0].1)
         );
         assert_eq!(lookup("USER_POOL_ID"), None);
+    }
+
+    #[test]
+    fn the_in_process_authorizer_learns_the_gateway_ttl() {
+        let options = Options {
+            ttl: std::time::Duration::from_secs(30),
+            ..Options::default()
+        };
+        let unset = with_cache_ttl(&options, |_| None).unwrap();
+        assert_eq!(unset(AUTHORIZER_CACHE_TTL_SECONDS).as_deref(), Some("30"));
+        assert_eq!(unset("TOKEN_USE"), None);
+        let same = with_cache_ttl(&options, |_| Some(" 30".to_owned())).unwrap();
+        assert_eq!(same(AUTHORIZER_CACHE_TTL_SECONDS).as_deref(), Some("30"));
+        let Err(error) = with_cache_ttl(&options, |_| Some("300".to_owned())) else {
+            panic!("a TTL other than --ttl is refused");
+        };
+        assert!(
+            error.starts_with("AUTHORIZER_CACHE_TTL_SECONDS=\"300\" disagrees with --ttl 30"),
+            "{error}"
+        );
     }
 
     #[test]

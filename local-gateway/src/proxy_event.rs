@@ -304,7 +304,7 @@ mod tests {
         authorizer.insert("principalId".into(), json!("sub-1"));
         authorizer.insert("groups".into(), json!(r#"["admin"]"#));
         let me = crate::routes::find("GET", "/me").unwrap();
-        let event = rest_event(&request(), &api(), me, Some(authorizer));
+        let event = rest_event(&request(), &api(), &me, Some(authorizer));
         assert_eq!(event["httpMethod"], "GET");
         assert_eq!(event["resource"], "/me");
         assert_eq!(event["headers"]["accept"], "b");
@@ -333,7 +333,7 @@ mod tests {
         let anonymous = rest_event(
             &IncomingRequest::new("GET", "/health"),
             &api(),
-            crate::routes::find("GET", "/health").unwrap(),
+            &crate::routes::find("GET", "/health").unwrap(),
             None,
         );
         assert!(anonymous["requestContext"].get("authorizer").is_none());

@@ -1,5 +1,12 @@
-//! The routes of template.yaml: which exist and which sit behind the authorizer. Keep in step
-//! with the template's `Events` (REST) and `DefinitionBody` (HTTP API).
+//! The API's routes, taken from the api-handler's own table (`api_handler::routes::
+//! route_table`): which exist and which sit behind the authorizer. template.yaml is held to the
+//! same table by `scripts/check_template.py` (through the `print-routes` test binary).
+
+use std::sync::{Arc, OnceLock};
+
+use api_handler::Access;
+use api_handler::router::path_matches;
+use api_handler::sign_out::SignOut;
 
 /// One route of the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,51 +65,42 @@ pub const DEFAULT_ROUTE: Route = Route {
 /// API.
 pub fn route_for(layout: RouteLayout, http_api: bool, method: &str, path: &str) -> Option<Route> {
     match layout {
-        RouteLayout::Template => find(method, path).copied(),
+        RouteLayout::Template => find(method, path),
         RouteLayout::Greedy if http_api => Some(DEFAULT_ROUTE),
         RouteLayout::Greedy => (path != "/").then_some(GREEDY_RESOURCE),
     }
 }
 
-/// The template's routes (`template.yaml`); tests check they agree.
-pub const ROUTES: &[Route] = &[
-    Route {
-        method: "GET",
-        path: "/health",
-        protected: false,
-    },
-    Route {
-        method: "GET",
-        path: "/hello",
-        protected: true,
-    },
-    Route {
-        method: "GET",
-        path: "/me",
-        protected: true,
-    },
-    Route {
-        method: "GET",
-        path: "/admin",
-        protected: true,
-    },
-    Route {
-        method: "POST",
-        path: "/logout",
-        protected: true,
-    },
-];
+/// The api-handler's route table, built once (its handlers are never called here).
+fn table() -> &'static [api_handler::Route] {
+    static TABLE: OnceLock<Vec<api_handler::Route>> = OnceLock::new();
+    TABLE.get_or_init(|| api_handler::routes::route_table(Arc::new(SignOut::NotConfigured)))
+}
+
+/// The API's routes, in the api-handler's order. Every route but a public one sits behind the
+/// authorizer, as in the template.
+pub fn routes() -> impl Iterator<Item = Route> {
+    table().iter().map(|route| Route {
+        method: route.method().as_str(),
+        path: route.template(),
+        protected: route.access() != Access::Public,
+    })
+}
 
 /// The route serving `method` and `path`. A trailing slash names the same resource, as in
-/// API Gateway; any other path or method has no route.
-pub fn find(method: &str, path: &str) -> Option<&'static Route> {
+/// API Gateway; any other spelling that is not canonical (the api-handler's rule), and any
+/// other path or method, has no route.
+pub fn find(method: &str, path: &str) -> Option<Route> {
+    find_in(routes(), method, path)
+}
+
+fn find_in(mut routes: impl Iterator<Item = Route>, method: &str, path: &str) -> Option<Route> {
+    // `/me/` names `/me`; the root is `/` alone (`//` is not the root with a trailing slash).
     let path = match path.strip_suffix('/') {
-        Some(stripped) if !stripped.is_empty() => stripped,
+        Some(stripped) if stripped.len() > 1 => stripped,
         _ => path,
     };
-    ROUTES
-        .iter()
-        .find(|route| route.method == method && route.path == path)
+    routes.find(|route| route.method == method && path_matches(route.path, path))
 }
 
 #[cfg(test)]
@@ -110,21 +108,65 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_the_template_routes() {
-        assert!(!find("GET", "/health").unwrap().protected);
-        for path in ["/hello", "/me", "/admin", "/admin/"] {
-            assert!(find("GET", path).unwrap().protected, "{path}");
+    fn finds_the_api_handler_routes() {
+        let cases = [
+            ("public", "GET", "/health", Some(("GET /health", false))),
+            ("protected", "GET", "/hello", Some(("GET /hello", true))),
+            (
+                "admin only, protected here",
+                "GET",
+                "/admin",
+                Some(("GET /admin", true)),
+            ),
+            ("a trailing slash", "GET", "/me/", Some(("GET /me", true))),
+            (
+                "POST /logout",
+                "POST",
+                "/logout",
+                Some(("POST /logout", true)),
+            ),
+            ("another method", "POST", "/me", None),
+            ("the root", "GET", "/", None),
+            ("a longer path", "GET", "/admin/x", None),
+            ("another case", "GET", "/ME", None),
+            ("an empty segment", "GET", "//me", None),
+            ("two trailing slashes", "GET", "/me//", None),
+            ("a dot segment", "GET", "/./me", None),
+            ("a dot-dot segment", "GET", "/x/../me", None),
+        ];
+        for (name, method, path, expected) in cases {
+            let found = find(method, path).map(|route| (route.key(), route.protected));
+            assert_eq!(
+                found,
+                expected.map(|(key, protected)| (key.to_owned(), protected)),
+                "{name}"
+            );
         }
-        assert_eq!(find("GET", "/me/").unwrap().key(), "GET /me");
-        for (method, path) in [
-            ("POST", "/me"),
-            ("GET", "/"),
-            ("GET", "/admin/x"),
-            ("GET", "/ME"),
-            ("GET", "//me"),
-        ] {
-            assert!(find(method, path).is_none(), "{method} {path}");
-        }
+    }
+
+    /// The root keeps its one `/` (the api-handler's table has no root route to show it).
+    #[test]
+    fn a_root_route_is_found_by_its_own_slash() {
+        let root = Route {
+            method: "GET",
+            path: "/",
+            protected: false,
+        };
+        assert_eq!(find_in([root].into_iter(), "GET", "/"), Some(root));
+        assert_eq!(find_in([root].into_iter(), "GET", "//"), None);
+    }
+
+    #[test]
+    fn the_routes_are_the_api_handler_table() {
+        let table: Vec<(String, &str)> = table()
+            .iter()
+            .map(|route| (route.method().to_string(), route.template()))
+            .collect();
+        let here: Vec<(String, &str)> = routes()
+            .map(|route| (route.method.to_owned(), route.path))
+            .collect();
+        assert_eq!(here, table);
+        assert!(here.contains(&("POST".to_owned(), "/logout")));
     }
 
     #[test]

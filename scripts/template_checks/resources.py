@@ -41,6 +41,10 @@ def check_functions(check: Checks, s: Scenario, code: CodeRoutes, admin_group: s
     check("authorizer env: TOKEN_USE=any, USER_POOL_ISSUER=any, HTTP_API_RESPONSE=simple",
           env.get("TOKEN_USE") == "any"
           and env.get("USER_POOL_ISSUER") == "any" and env.get("HTTP_API_RESPONSE") == "simple")
+    # max_auth_age_seconds rules are judged for the TTL both APIs cache answers for
+    # (docs/verification.md, "Freshness under the authorizer cache").
+    check("authorizer env: AUTHORIZER_CACHE_TTL_SECONDS is AuthorizerCacheTtl (300 by default)",
+          str(env.get("AUTHORIZER_CACHE_TTL_SECONDS")) == "300")
     # An empty RequiredClaims (the default) leaves the variable out, so no claim rule applies.
     check("authorizer env: no REQUIRED_CLAIMS by default (RequiredClaims empty)",
           "REQUIRED_CLAIMS" not in env)

@@ -1,7 +1,7 @@
 """The routes the template deploys, compared with the route tables in code.
 
-The route list is written only in template.yaml, api-handler/src/routes.rs and
-local-gateway/src/routes.rs; `print-routes` (tests/src/bin) prints the two tables in code,
+The route list is written only in template.yaml and api-handler/src/routes.rs (the local
+gateway takes the api-handler's table); `print-routes` (tests/src/bin) prints both views of it,
 and every API's OpenAPI paths must match both: same methods, same paths, same public routes.
 """
 

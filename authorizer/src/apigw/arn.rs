@@ -94,6 +94,31 @@ impl MethodArn {
         &self.text[self.stage_prefix_len..]
     }
 
+    /// Whether the path after the method is spelled canonically: no empty segment (`//me`,
+    /// `me//`) and no `.` or `..` segment, with one trailing `/` allowed (API Gateway routes
+    /// `/me/` to the `/me` resource, and route rules cover both spellings). The root (`GET/`) is
+    /// canonical. A rule names canonical paths only, so a request spelled otherwise could fall
+    /// under none of them although it reaches a guarded route; see [`super::RouteRules::denying`].
+    ///
+    /// AWS documents the method ARN as
+    /// `arn:aws:execute-api:{regionId}:{accountId}:{apiId}/{stage}/{httpVerb}/[{resource}/[{child-resources}]]`
+    /// ("Input to an API Gateway Lambda authorizer",
+    /// <https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-input.html>),
+    /// but not whether a request for `//me` or `/./me` reaches the authorizer spelled so; this
+    /// check holds either way.
+    pub fn path_is_canonical(&self) -> bool {
+        let method_and_path = self.method_and_path();
+        let path = method_and_path
+            .split_once('/')
+            .map_or("", |(_method, path)| path);
+        if path.is_empty() {
+            return true;
+        }
+        let path = path.strip_suffix('/').unwrap_or(path);
+        path.split('/')
+            .all(|segment| !segment.is_empty() && segment != "." && segment != "..")
+    }
+
     /// The ARN of `suffix` (`METHOD/path`) in this ARN's stage.
     pub fn in_stage(&self, suffix: &str) -> String {
         let prefix = &self.text[..self.stage_prefix_len];
@@ -150,6 +175,36 @@ mod tests {
         assert!(
             MethodArn::parse("arn:aws-cn:execute-api:cn-north-1:123456789012:a1/s/GET/").is_some()
         );
+    }
+
+    /// Issue 21.5: the spellings a rule could never name.
+    #[test]
+    fn tells_canonical_paths_from_other_spellings() {
+        let cases = [
+            ("the root", "GET/", true),
+            ("a path", "GET/me", true),
+            ("a trailing slash", "GET/me/", true),
+            ("nested", "DELETE/items/42", true),
+            ("dots inside a segment", "GET/a.b/..c/d..", true),
+            ("a method only", "GET", true),
+            ("the root twice", "GET//", false),
+            ("a leading empty segment", "GET//me", false),
+            ("two trailing slashes", "GET/me//", false),
+            ("an empty segment inside", "GET/a//b", false),
+            ("a dot segment", "GET/./me", false),
+            ("a dot-dot segment", "GET/x/../me", false),
+            ("a dot at the end", "GET/me/.", false),
+            ("a dot-dot at the end", "GET/me/..", false),
+            ("a dot-dot before a trailing slash", "GET/me/../", false),
+            ("only a dot", "GET/.", false),
+        ];
+        for (name, method_and_path, canonical) in cases {
+            let arn = MethodArn::parse(&format!(
+                "arn:aws:execute-api:us-east-1:123456789012:api/prod/{method_and_path}"
+            ))
+            .unwrap_or_else(|| panic!("{name}: parses"));
+            assert_eq!(arn.path_is_canonical(), canonical, "{name}");
+        }
     }
 
     #[test]

@@ -325,11 +325,17 @@ impl Authorizer {
             ));
         }
         let unchecked = unchecked.map_err(AuthorizerError::RevocationUnavailable)?;
+        // A path no rule could name (`GET//me`) is denied rather than allowed by default.
+        let route_rules = if arn.path_is_canonical() {
+            Arc::clone(&self.route_rules)
+        } else {
+            Arc::new(self.route_rules.denying(arn.method_and_path()))
+        };
         let response = if simple {
             let is_authorized = policy::simple_request_allowed(
                 &arn,
                 event.route_key.as_deref(),
-                &self.route_rules,
+                &route_rules,
                 &claims,
             );
             let response = AuthorizerResponse::HttpSimple(SimpleResponse {
@@ -346,7 +352,7 @@ impl Authorizer {
             }
             response
         } else {
-            let policy = PolicyResponse::new(&arn, Arc::clone(&self.route_rules), claims);
+            let policy = PolicyResponse::new(&arn, route_rules, claims);
             policy_answer(event.kind, policy)
         };
         Ok((

@@ -1,6 +1,7 @@
 //! `REQUIRED_CLAIMS` and `ROUTE_RULES`' `required_claims` read from the environment: errors
 //! name the variable and the place, and the verifier is told which claims to keep.
 
+use super::AuthorizerConfig;
 use super::tests::with;
 use cognito_verifier::{CallerKind, ClaimRule, ClaimValue};
 
@@ -69,6 +70,7 @@ fn global_and_route_rules_are_read_and_their_claims_kept() {
             r#"{"POST /pay": {"required_claims": {"claims": {"custom:tenant": ["a", "b"], "email_verified": true}, "max_auth_age_seconds": 300}},
                 "GET /admin": {"groups": ["admin"]}}"#,
         ),
+        ("AUTHORIZER_CACHE_TTL_SECONDS", "0"),
     ])
     .unwrap();
     assert_eq!(
@@ -98,4 +100,125 @@ fn global_and_route_rules_are_read_and_their_claims_kept() {
         plain.verifier.kept_claims.is_empty(),
         "nothing more is read"
     );
+}
+
+/// `max_auth_age_seconds` under the result cache: each bound is judged as bound - TTL, a bound
+/// shorter than the TTL stops init naming both settings, and a freshness rule without a TTL
+/// stops init naming the TTL's variable.
+#[test]
+fn freshness_bounds_are_held_for_the_cache_ttl() {
+    const TTL: &str = "AUTHORIZER_CACHE_TTL_SECONDS";
+    let global = |seconds: u64| format!(r#"{{"max_auth_age_seconds": {seconds}}}"#);
+    let route = |seconds: u64| {
+        format!(r#"{{"POST /pay": {{"required_claims": {{"max_auth_age_seconds": {seconds}}}}}}}"#)
+    };
+    let route_bound =
+        |c: &AuthorizerConfig| c.route_rules.rules()[0].required_claims.rules().to_vec();
+
+    // Accepted, with the bound judged at verification time.
+    let cases = [
+        (
+            "global, bound above the TTL",
+            "REQUIRED_CLAIMS",
+            global(900),
+            "300",
+            600,
+        ),
+        (
+            "global, bound equal to the TTL",
+            "REQUIRED_CLAIMS",
+            global(300),
+            "300",
+            0,
+        ),
+        ("global, no cache", "REQUIRED_CLAIMS", global(5), "0", 5),
+        (
+            "route, bound above the TTL",
+            "ROUTE_RULES",
+            route(31),
+            "30",
+            1,
+        ),
+        (
+            "route, bound equal to the TTL",
+            "ROUTE_RULES",
+            route(30),
+            "30",
+            0,
+        ),
+        ("route, no cache", "ROUTE_RULES", route(5), " 0 ", 5),
+    ];
+    for (name, variable, rules, ttl, held) in cases {
+        let c = with(&[(variable, &rules), (TTL, ttl)]).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let judged = if variable == "REQUIRED_CLAIMS" {
+            c.verifier.required_claims.rules().to_vec()
+        } else {
+            route_bound(&c)
+        };
+        assert_eq!(judged, [ClaimRule::MaxAuthAge { seconds: held }], "{name}");
+    }
+
+    // Refused at init.
+    let refusals = [
+        (
+            "global, bound under the TTL",
+            "REQUIRED_CLAIMS",
+            global(299),
+            Some("300"),
+            "REQUIRED_CLAIMS",
+            "invalid configuration: REQUIRED_CLAIMS: max_auth_age_seconds 299 is shorter than AUTHORIZER_CACHE_TTL_SECONDS 300 (AuthorizerCacheTtl)",
+        ),
+        (
+            "route, bound under the TTL",
+            "ROUTE_RULES",
+            route(5),
+            Some("30"),
+            "ROUTE_RULES",
+            "invalid configuration: ROUTE_RULES: \"POST /pay\": max_auth_age_seconds 5 is shorter than AUTHORIZER_CACHE_TTL_SECONDS 30 (AuthorizerCacheTtl)",
+        ),
+        (
+            "global, no TTL",
+            "REQUIRED_CLAIMS",
+            global(900),
+            None,
+            TTL,
+            "invalid configuration: AUTHORIZER_CACHE_TTL_SECONDS: is required when REQUIRED_CLAIMS or ROUTE_RULES has max_auth_age_seconds",
+        ),
+        (
+            "route, blank TTL",
+            "ROUTE_RULES",
+            route(900),
+            Some(" "),
+            TTL,
+            "invalid configuration: AUTHORIZER_CACHE_TTL_SECONDS: is required",
+        ),
+        (
+            "TTL over API Gateway's longest",
+            "ROUTE_RULES",
+            route(9000),
+            Some("3601"),
+            TTL,
+            "invalid configuration: AUTHORIZER_CACHE_TTL_SECONDS: 3601 is outside 0..=3600",
+        ),
+        (
+            "TTL not a number",
+            "ROUTE_RULES",
+            route(900),
+            Some("5m"),
+            TTL,
+            "invalid configuration: AUTHORIZER_CACHE_TTL_SECONDS: \"5m\" is not a whole number",
+        ),
+    ];
+    for (name, variable, rules, ttl, named, expected) in refusals {
+        let mut vars = vec![(variable, rules.as_str())];
+        vars.extend(ttl.map(|ttl| (TTL, ttl)));
+        let error = with(&vars).unwrap_err();
+        assert_eq!(error.variable, named, "{name}");
+        assert!(error.to_string().starts_with(expected), "{name}: {error}");
+    }
+
+    // Without a freshness rule the TTL is not needed, and when given it is still checked.
+    assert!(with(&[("ROUTE_RULES", r#"{"GET /a": {"groups": ["x"]}}"#)]).is_ok());
+    assert!(with(&[(TTL, "3600")]).is_ok());
+    assert_eq!(with(&[(TTL, "-1")]).unwrap_err().variable, TTL);
 }

@@ -2,6 +2,7 @@
 //! validated completely: a bad value stops the function during init with an error naming the
 //! variable, so no invocation ever runs with a half-understood configuration.
 
+mod freshness;
 mod seed;
 mod trust;
 mod values;
@@ -15,6 +16,7 @@ use cognito_verifier::{
     VerifierConfig, non_blank, parse_required_claims,
 };
 
+use freshness::{AUTHORIZER_CACHE_TTL_SECONDS, MAX_CACHE_TTL_SECONDS};
 use values::{number, optional_list};
 
 use crate::apigw::{
@@ -86,7 +88,7 @@ const NOMINAL_STAGE_PREFIX: &str = "arn:aws-us-gov:execute-api:us-gov-west-1:123
 const MAX_DENY_BYTES: usize = 6 * 1024;
 
 /// Every variable this crate reads, for documentation and for the non-UTF-8 check.
-pub const VARIABLES: [&str; 19] = [
+pub const VARIABLES: [&str; 20] = [
     ISSUERS,
     USER_POOL_ID,
     USER_POOL_ISSUER,
@@ -106,6 +108,7 @@ pub const VARIABLES: [&str; 19] = [
     seed::JWKS_SEED,
     seed::JWKS_SEED_FILE,
     SSL_CERT_FILE,
+    AUTHORIZER_CACHE_TTL_SECONDS,
 ];
 
 impl AuthorizerConfig {
@@ -170,6 +173,42 @@ impl AuthorizerConfig {
         let route_rules = match get(ROUTE_RULES) {
             None => RouteRules::default(),
             Some(raw) => RouteRules::parse(&raw).map_err(|e| ConfigError::new(ROUTE_RULES, e))?,
+        };
+
+        // Freshness rules judged for the whole time API Gateway may reuse an answer (see the
+        // freshness module). The TTL is required only where such a rule exists, so that a
+        // deployment that forgot it stops here instead of doubling the bound, while local use
+        // without freshness rules needs no setting.
+        let freshness_rules = freshness::has_freshness_rule(&required_claims)
+            || route_rules
+                .rules()
+                .iter()
+                .any(|rule| freshness::has_freshness_rule(&rule.required_claims));
+        let cache_ttl = get(AUTHORIZER_CACHE_TTL_SECONDS)
+            .map(|raw| {
+                number(
+                    AUTHORIZER_CACHE_TTL_SECONDS,
+                    Some(raw),
+                    0,
+                    0..=MAX_CACHE_TTL_SECONDS,
+                )
+            })
+            .transpose()?;
+        let (required_claims, route_rules) = match cache_ttl {
+            Some(ttl) => (
+                freshness::required_claims(REQUIRED_CLAIMS, &required_claims, ttl)?,
+                freshness::route_rules(ROUTE_RULES, &route_rules, ttl)?,
+            ),
+            None if freshness_rules => {
+                return Err(ConfigError::new(
+                    AUTHORIZER_CACHE_TTL_SECONDS,
+                    "is required when REQUIRED_CLAIMS or ROUTE_RULES has max_auth_age_seconds: \
+                     set it to API Gateway's authorizer result TTL (the template's \
+                     AuthorizerCacheTtl; 0 when nothing caches the answers, as with cargo \
+                     lambda invoke)",
+                ));
+            }
+            None => (required_claims, route_rules),
         };
 
         let deny_bytes = route_rules.worst_case_deny_bytes(NOMINAL_STAGE_PREFIX.len());
