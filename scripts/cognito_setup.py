@@ -31,6 +31,7 @@ Only the Python standard library (3.8+).
 from __future__ import annotations
 
 import argparse
+import configparser
 import datetime
 import getpass
 import json
@@ -96,7 +97,8 @@ Against real AWS one of these is required. Against an emulator (AWS_ENDPOINT_URL
 host outside AWS) the guide's example password is the default.
 
 Options:
-  --region REGION            AWS region (default: ap-northeast-1)
+  --region REGION            AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the AWS CLI's
+                             configured region, else the guide's ap-northeast-1)
   --pool-name NAME           user pool name (default: MyUserPool)
   --client-name NAME         app client name (default: MyAppClient)
   --email EMAIL              user name and e-mail (default: testuser@example.com)
@@ -571,11 +573,29 @@ class ArgumentParser(argparse.ArgumentParser):
         die(f"{message} (see --help)")
 
 
+def default_region() -> str:
+    """The region the AWS CLI itself would use: AWS_REGION, AWS_DEFAULT_REGION, then `region`
+    of the profile (AWS_PROFILE, else default) in its config file (AWS_CONFIG_FILE, else
+    ~/.aws/config), so that a stack deployed with `sam deploy --guided` in any region is found
+    without --region; the guide's region when none is set."""
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        if os.environ.get(name, "").strip():
+            return os.environ[name].strip()
+    profile = os.environ.get("AWS_PROFILE", "").strip() or "default"
+    config = configparser.ConfigParser(interpolation=None)
+    try:
+        config.read(os.environ.get("AWS_CONFIG_FILE") or Path.home() / ".aws" / "config")
+    except (OSError, configparser.Error):
+        return GUIDE_REGION
+    section = "default" if profile == "default" else f"profile {profile}"
+    return config.get(section, "region", fallback="").strip() or GUIDE_REGION
+
+
 def parse_args(argv: List[str]) -> argparse.Namespace:
     parser = ArgumentParser(prog="scripts/cognito-setup.sh", usage=USAGE, add_help=False,
                                      allow_abbrev=False)
     parser.add_argument("-h", "--help", action="store_true")
-    parser.add_argument("--region", default=GUIDE_REGION)
+    parser.add_argument("--region", default="")
     parser.add_argument("--pool-name", default=GUIDE_POOL_NAME)
     parser.add_argument("--client-name", default=GUIDE_CLIENT_NAME)
     parser.add_argument("--email", "--username", default=GUIDE_EMAIL)
@@ -635,6 +655,9 @@ def run(argv: List[str]) -> None:
     elif endpoint:
         step(f"using the AWS endpoint {endpoint}")
 
+    args.region = args.region or default_region()
+    if has_control_character(args.region):
+        die("the region (AWS_REGION, AWS_DEFAULT_REGION or the AWS CLI's configuration) contains a control character")
     output = Path(args.output)
     state = State(Path(args.state) if args.state else output.parent / "cognito-setup-state.json", endpoint)
     secret_dir = Path(tempfile.mkdtemp(prefix="cognito-setup."))  # mode 700

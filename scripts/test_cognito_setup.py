@@ -650,6 +650,20 @@ def scenarios(harness: Harness, moto: Moto) -> List[Run]:
     # 14. Unknown options are refused.
     unknown = harness.run("an unknown option", ["--nope"], harness.emulator_env())
     check("unknown option refused", unknown.rc != 0 and "--nope" in unknown.stderr and not unknown.calls)
+
+    # 15. No --region: the region the AWS CLI would use (here its profile's), not the guide's,
+    # so that a stack deployed in another region is found.
+    config = harness.work / "aws-config-region"
+    config.write_text("[default]\nregion = us-east-1\n[profile other]\nregion = eu-west-1\n")
+    for title, extra, region in (
+            ("region from the AWS CLI profile", {"AWS_PROFILE": "other"}, "eu-west-1"),
+            ("region from AWS_DEFAULT_REGION over the profile", {"AWS_PROFILE": "other", "AWS_DEFAULT_REGION": "us-west-2"},
+             "us-west-2")):
+        regional = harness.run(title, ["--pool-name", f"RegionPool{region.replace('-', '')}"],
+                               harness.emulator_env(AWS_CONFIG_FILE=str(config), **extra))
+        runs.append(regional)
+        pool = regional.env().get("USER_POOL_ID", "") if regional.rc == 0 else ""
+        check(f"{title}: the pool is made in {region}", pool.startswith(f"{region}_"), regional.stderr[-300:] or pool)
     return runs
 
 
