@@ -28,8 +28,9 @@ pub use config::{
     parse_required_claims,
 };
 pub use jwks::{
-    FetchFuture, HttpJwksFetcher, JwksError, JwksFetchError, JwksFetcher, KeySet, KeyStore,
-    MAX_JWKS_BYTES, MAX_RSA_BITS, MIN_RSA_BITS, VerificationKey, parse_jwks,
+    FetchFuture, HttpJwksFetcher, JwksError, JwksEvent, JwksFetchError, JwksFetcher, JwksObserver,
+    KeySet, KeyStore, LogJwksEvents, MAX_JWKS_BYTES, MAX_RSA_BITS, MIN_RSA_BITS, VerificationKey,
+    parse_jwks,
 };
 pub use rejection::{Reason, Rejection};
 pub use revocation::{

@@ -35,6 +35,7 @@ use super::discovery;
 use super::fetcher::{JwksFetchError, JwksFetcher};
 use super::jwk::VerificationKey;
 use super::key_set::{self, KeySet};
+use super::observer::{JwksEvent, JwksObserver, LogJwksEvents};
 use crate::algorithm::JwkAlgorithm;
 use crate::clock::Clock;
 use crate::config::{IssuerConfig, JwksLocation, PoolConfig};
@@ -88,6 +89,7 @@ pub struct KeyStore {
     fetcher: Arc<dyn JwksFetcher>,
     clock: Arc<dyn Clock>,
     cooldown: Duration,
+    observer: Arc<dyn JwksObserver>,
 }
 
 impl KeyStore {
@@ -141,7 +143,14 @@ impl KeyStore {
             fetcher,
             clock,
             cooldown,
+            observer: Arc::new(LogJwksEvents),
         }
+    }
+
+    /// Reports every fetch and failed fetch to `observer` (instead of logging them).
+    pub fn with_observer(mut self, observer: Arc<dyn JwksObserver>) -> Self {
+        self.observer = observer;
+        self
     }
 
     /// Whether `issuer` is exactly one of the trusted issuers.
@@ -239,7 +248,11 @@ impl KeyStore {
         state.last_finished_fetch = number;
         match outcome {
             Ok(keys) => {
-                tracing::info!(issuer = %entry.issuer, jwks_url = %entry.url_for_logs(), kids = ?keys.kids(), metric = "JwksFetches", "JWKS fetched");
+                self.observer.observe(&JwksEvent::Fetched {
+                    issuer: &entry.issuer,
+                    jwks_url: entry.url_for_logs(),
+                    keys: &keys,
+                });
                 *entry
                     .keys
                     .write()
@@ -247,7 +260,11 @@ impl KeyStore {
                 state.last_failed = false;
             }
             Err(error) => {
-                tracing::warn!(issuer = %entry.issuer, jwks_url = %entry.url_for_logs(), %error, metric = "JwksFetchFailures", "JWKS fetch failed; keeping the keys already known");
+                self.observer.observe(&JwksEvent::FetchFailed {
+                    issuer: &entry.issuer,
+                    jwks_url: entry.url_for_logs(),
+                    error: &error,
+                });
                 state.last_failed = true;
                 // Read after the attempt: a slow failure still leaves a full cooldown.
                 state.cooldown_from = Some(self.clock.monotonic());
