@@ -159,7 +159,7 @@ impl KeyStore {
     }
 
     /// Fetches every trusted issuer's keys once (and its discovery document, if needed), concurrently, giving up after `within`.
-    /// Failures are logged and start the cooldown; a success starts none, so a token signed
+    /// Failures are reported (see [`KeyStore::with_observer`]) and start the cooldown; a success starts none, so a token signed
     /// with a key published just after this fetch still gets its refresh. Used during init so
     /// the first request is fast, bounded so a JWKS that cannot be reached (a VPC without a
     /// route out) cannot run the init phase past Lambda's limit.
