@@ -188,15 +188,6 @@ pub struct DecisionLog {
     writer: Arc<Mutex<dyn Write + Send>>,
 }
 
-impl std::fmt::Debug for DecisionLog {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DecisionLog")
-            .field("settings", &self.settings)
-            .field("metrics_namespace", &self.metrics_namespace)
-            .finish_non_exhaustive()
-    }
-}
-
 impl DecisionLog {
     /// Lines as `settings` say, metrics to `metrics_namespace` (`None`: no metrics), written
     /// to `writer`.
