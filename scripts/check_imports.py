@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CRATES = ["verifier", "revocation-table", "authorizer", "api-handler", "local-gateway", "testkit"]
+CRATES = ["verifier", "revocation-table", "lambda-log", "authorizer", "api-handler", "local-gateway", "testkit"]
 PATH_RE = re.compile(r"\b(crate|super)((?:::[a-z_][a-z0-9_]*)+)")
 # The verifier must stay free of the adapter and of Lambda / API Gateway types.
 VERIFIER_FORBIDDEN = re.compile(r"\b(authorizer|lambda_runtime|aws_lambda_events)::")

@@ -8,7 +8,14 @@ use serde_json::Value;
 // Lambda sends one invocation at a time to an instance: a single-threaded runtime suffices.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    // Configured as the authorizer's (lambda-log); this function's returned errors are real
+    // failures, which lambda_runtime logs at ERROR.
+    let log_settings = lambda_log::LogSettings::from_env();
+    lambda_log::init(
+        log_settings.clone().unwrap_or_default(),
+        lambda_log::ReturnedErrors::Logged,
+    );
+    log_settings?;
     // Configuration errors stop the cold start with a message naming the variable.
     let api = Api::from_env()?;
     let api = &api;

@@ -27,18 +27,35 @@ fn bench(c: &mut Criterion) {
     group.bench_function("step_token_parse", |b| {
         b.iter(|| cognito_verifier::dangerous::parse_unverified(black_box(&f.token), 8192).unwrap())
     });
-    // The one decision line a warm invocation writes (issue 15's target: a few µs), JSON with
-    // the EMF block and as text, formatting only (the write to stdout is a syscall apart).
-    let json = authorizer::lambda_log::LogSettings {
-        format: authorizer::lambda_log::LogFormat::Json,
-        ..Default::default()
+    // The one decision line a warm invocation writes, JSON with the EMF block, serialized and
+    // written to a sink (the write to stdout is a syscall apart).
+    let json = authorizer::decision_log::DecisionLog::new(
+        lambda_log::LogSettings {
+            format: lambda_log::LogFormat::Json,
+            ..Default::default()
+        },
+        Some("CognitoAuthorizer".to_owned()),
+        std::io::sink(),
+    );
+    let invocation = authorizer::decision_log::Invocation {
+        request_id: Some("8f5f3c3e-4d5e-4a8b-9c1d-2e3f4a5b6c7d"),
+        trace_id: Some("Root=1-5e6722a7-cc56xmpl46db7ae02d4da47e"),
     };
     group.bench_function("decision_line_json_emf", |b| {
-        b.iter(|| authorizer::lambda_log::format_decision_line_for_bench(black_box(&json)))
-    });
-    let text = authorizer::lambda_log::LogSettings::default();
-    group.bench_function("decision_line_text", |b| {
-        b.iter(|| authorizer::lambda_log::format_decision_line_for_bench(black_box(&text)))
+        b.iter(|| {
+            json.decision(
+                tracing::Level::INFO,
+                black_box(invocation),
+                authorizer::decision_log::Decision {
+                    event: "rest_token",
+                    decision: "allow",
+                    reason: "valid_token",
+                    sub: Some("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"),
+                    latency_us: 41,
+                    ..Default::default()
+                },
+            )
+        })
     });
     group.bench_function("step_event_json_parse", |b| {
         b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&f.event)).unwrap())

@@ -23,8 +23,7 @@
 
 mod apigw;
 mod config;
-mod json_text;
-pub mod lambda_log;
+pub mod decision_log;
 pub mod revocation;
 
 pub use apigw::{

@@ -3,36 +3,44 @@
 
 use std::sync::Arc;
 
-use authorizer::lambda_log::{LambdaLogLayer, LogSettings};
+use authorizer::decision_log::{DecisionLog, Invocation, metrics_namespace_from_lookup};
 use authorizer::{AuthorizerConfig, AuthorizerError};
 use cognito_verifier::ConfigError;
+use lambda_log::{LogSettings, ReturnedErrors};
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
-use tracing_subscriber::layer::SubscriberExt;
 
 mod init_error;
 
 fn main() -> Result<(), Error> {
-    // One line per event, as Lambda's advanced logging controls ask (lambda_log.rs). TRACE is
-    // compiled out (the workspace enables tracing's `max_level_debug`): at TRACE,
-    // lambda_runtime would log every raw event, the caller's token with it.
-    let log_settings = LogSettings::from_lookup(|name| std::env::var(name).ok());
-    let layer = LambdaLogLayer::new(log_settings.clone().unwrap_or_default(), std::io::stdout());
-    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))?;
+    // Configured as the api-handler's (lambda-log). lambda_runtime's ERROR line for a returned
+    // error is dropped: the decision line reports every answer, and a 401 is no error.
+    let log_settings = LogSettings::from_env();
+    lambda_log::init(
+        log_settings.clone().unwrap_or_default(),
+        ReturnedErrors::ReportedByTheFunction,
+    );
     // One invocation at a time: a current-thread runtime starts faster and stays smaller.
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
-        .block_on(serve(log_settings.map(|_| ())))
+        .block_on(serve(log_settings))
 }
 
-async fn serve(log_settings: Result<(), ConfigError>) -> Result<(), Error> {
+/// The decision log as the environment says.
+fn decision_log(settings: LogSettings) -> Result<DecisionLog, ConfigError> {
+    let namespace = metrics_namespace_from_lookup(|name| std::env::var(name).ok())?;
+    Ok(DecisionLog::new(settings, namespace, std::io::stdout()))
+}
+
+async fn serve(log_settings: Result<LogSettings, ConfigError>) -> Result<(), Error> {
     let authorizer = match log_settings
-        .and_then(|()| AuthorizerConfig::from_env())
+        .and_then(decision_log)
+        .and_then(|log| AuthorizerConfig::from_env().map(|config| (config, log)))
         .map_err(|e| e.to_string())
-        .and_then(|config| {
+        .and_then(|(config, log)| {
             config
-                .build()
+                .build_logged(Some(log))
                 .map_err(|e| format!("cannot build the HTTP client: {e}"))
         }) {
         Ok(authorizer) => Arc::new(authorizer),
@@ -49,8 +57,12 @@ async fn serve(log_settings: Result<(), ConfigError>) -> Result<(), Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
         let authorizer = Arc::clone(&authorizer);
         async move {
+            let invocation = Invocation {
+                request_id: Some(&event.context.request_id),
+                trace_id: event.context.xray_trace_id.as_deref(),
+            };
             authorizer
-                .handle_json(event.payload.get())
+                .handle_invocation(event.payload.get(), invocation)
                 .await
                 .map_err(InvocationError)
         }

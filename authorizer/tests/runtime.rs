@@ -160,7 +160,7 @@ async fn trace_logging_never_shows_the_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_configuration_is_an_init_error_naming_the_variable() {
     let mut runtime = RuntimeApi::start().await;
-    let cases: [(&[(&str, &str)], &str); 3] = [
+    let cases: [(&[(&str, &str)], &str); 6] = [
         (&[("APP_CLIENT_ID", "c")], "USER_POOL_ID"),
         (
             &[("USER_POOL_ID", "tokyo"), ("APP_CLIENT_ID", "c")],
@@ -173,6 +173,31 @@ async fn bad_configuration_is_an_init_error_naming_the_variable() {
                 ("ROUTE_RULES", "{"),
             ],
             "ROUTE_RULES",
+        ),
+        // The log and metric settings stop init too (read before anything else).
+        (
+            &[
+                ("USER_POOL_ID", POOL),
+                ("APP_CLIENT_ID", "c"),
+                ("AWS_LAMBDA_LOG_LEVEL", "loud"),
+            ],
+            "AWS_LAMBDA_LOG_LEVEL",
+        ),
+        (
+            &[
+                ("USER_POOL_ID", POOL),
+                ("APP_CLIENT_ID", "c"),
+                ("AWS_LAMBDA_LOG_FORMAT", "yaml"),
+            ],
+            "AWS_LAMBDA_LOG_FORMAT",
+        ),
+        (
+            &[
+                ("USER_POOL_ID", POOL),
+                ("APP_CLIENT_ID", "c"),
+                ("METRICS", "yes"),
+            ],
+            "METRICS",
         ),
     ];
     for (index, (env, variable)) in cases.into_iter().enumerate() {
@@ -191,5 +216,10 @@ async fn bad_configuration_is_an_init_error_naming_the_variable() {
         );
         let logs = function.stop();
         assert!(!logs.contains("panicked"), "{logs}");
+        // Said in the log too, through the subscriber installed before the settings were read.
+        assert!(
+            logs.contains("start-up failed") && logs.contains(variable),
+            "{logs}"
+        );
     }
 }

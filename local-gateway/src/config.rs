@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use api_handler::{Api, Settings};
 use authorizer::AuthorizerConfig;
+use authorizer::decision_log::{DecisionLog, LogSettings};
 
 use crate::builtin::{BuiltinAuthorizer, BuiltinConfig};
 use crate::cli::Options;
@@ -52,8 +53,10 @@ pub async fn in_process(
 ) -> Result<Functions, String> {
     let config = AuthorizerConfig::from_lookup(with_template_defaults(lookup.clone()))
         .map_err(|e| e.to_string())?;
+    // The decision lines on stdout, in text format (no metrics), as a developer reads them.
+    let log = DecisionLog::new(LogSettings::default(), None, std::io::stdout());
     let authorizer = config
-        .build()
+        .build_logged(Some(log))
         .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
     authorizer.verifier().prefetch_keys().await;
     let settings = Settings::from_lookup(|name| lookup(name).map(OsString::from))

@@ -29,9 +29,9 @@ pub use config::{
 };
 pub use https::{MAX_CERT_FILE_BYTES, SSL_CERT_FILE, TlsRoots};
 pub use jwks::{
-    FetchFuture, HttpJwksFetcher, JwksError, JwksFetchError, JwksFetcher, JwksSeed, KeySet,
-    KeyStore, MAX_JWKS_BYTES, MAX_JWKS_SEED_BYTES, MAX_RSA_BITS, MIN_RSA_BITS, VerificationKey,
-    parse_jwks, parse_jwks_seed,
+    FetchFuture, HttpJwksFetcher, JwksError, JwksEvent, JwksFetchError, JwksFetcher, JwksObserver,
+    JwksSeed, KeySet, KeyStore, LogJwksEvents, MAX_JWKS_BYTES, MAX_JWKS_SEED_BYTES, MAX_RSA_BITS,
+    MIN_RSA_BITS, VerificationKey, parse_jwks, parse_jwks_seed,
 };
 pub use rejection::{Reason, Rejection};
 pub use revocation::{

@@ -627,3 +627,73 @@ async fn a_prefetch_abandoned_at_its_time_limit_is_nobodys_answer() {
     assert_eq!(r.await.unwrap(), Ok(()));
     assert_eq!(fetcher.fetches(&url), 3);
 }
+
+/// What a recording observer saw: (kind, issuer, url, kids or error).
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<(&'static str, String, String, String)>>);
+
+impl cognito_verifier::JwksObserver for Recorder {
+    fn observe(&self, event: &cognito_verifier::JwksEvent<'_>) {
+        let entry = match event {
+            cognito_verifier::JwksEvent::Fetched {
+                issuer,
+                jwks_url,
+                keys,
+            } => ("fetched", issuer, jwks_url, keys.kids().join(",")),
+            cognito_verifier::JwksEvent::FetchFailed {
+                issuer,
+                jwks_url,
+                error,
+            } => ("failed", issuer, jwks_url, error.to_string()),
+        };
+        self.0.lock().unwrap().push((
+            entry.0,
+            (*entry.1).to_owned(),
+            (*entry.2).to_owned(),
+            entry.3,
+        ));
+    }
+}
+
+#[tokio::test]
+async fn the_observer_hears_each_fetch_and_each_failure_once() {
+    let key = TestKey::shared(0);
+    let issuer = original_issuer();
+    let url = jwks_url(&issuer);
+    let fetcher = std::sync::Arc::new(TableFetcher::default());
+    let clock = ManualClock::new();
+    let mut config = cognito_verifier::VerifierConfig::new(&[POOL], &[CLIENT]).unwrap();
+    config.pools =
+        vec![PoolConfig::with_issuer_policy(POOL, None, IssuerPolicy::Original).unwrap()];
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let store = KeyStore::for_issuers(
+        &config.trusted_issuers(),
+        fetcher.clone(),
+        clock.clone(),
+        COOLDOWN,
+    )
+    .with_observer(recorder.clone());
+    let verifier = cognito_verifier::Verifier::new(config, store, clock.clone());
+
+    fetcher.fail(&url);
+    verifier.prefetch_keys().await;
+    fetcher.serve(&url, &[key]);
+    clock.advance(COOLDOWN);
+    assert!(verifier.verify(&id_token_of(&issuer, key)).await.is_ok());
+    let seen = recorder.0.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(
+        (seen[0].0, seen[0].1.as_str(), seen[0].2.as_str()),
+        ("failed", issuer.as_str(), url.as_str())
+    );
+    assert!(!seen[0].3.is_empty(), "the failure says why");
+    assert_eq!(
+        (
+            seen[1].0,
+            seen[1].1.as_str(),
+            seen[1].2.as_str(),
+            seen[1].3.as_str()
+        ),
+        ("fetched", issuer.as_str(), url.as_str(), key.kid.as_str())
+    );
+}

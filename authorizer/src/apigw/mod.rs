@@ -14,6 +14,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::Value;
+use tracing::Level;
+
+use crate::decision_log::{Decision, DecisionLog, Invocation};
 
 use cognito_verifier::{
     CallerKind, Reason, Rejection, RevocationCheck, RevocationError, RevocationLookupError,
@@ -124,6 +127,7 @@ pub struct Authorizer {
     http_api_response: HttpApiResponse,
     identity_sources: IdentitySources,
     revocation: Option<RevocationCheck>,
+    decision_log: Option<DecisionLog>,
 }
 
 impl Authorizer {
@@ -142,7 +146,14 @@ impl Authorizer {
             http_api_response,
             identity_sources: IdentitySources::authorization(route_key),
             revocation: None,
+            decision_log: None,
         }
+    }
+
+    /// Writes one decision line per invocation to `log` (none without one).
+    pub fn with_decision_log(mut self, log: DecisionLog) -> Self {
+        self.decision_log = Some(log);
+        self
     }
 
     /// Checks every valid token against the revocation list (`REVOCATION_TABLE`).
@@ -166,17 +177,27 @@ impl Authorizer {
     pub async fn handle(&self, event: &Value) -> Result<AuthorizerResponse, AuthorizerError> {
         let started = Instant::now();
         match AuthorizerEvent::read(event) {
-            Ok(event) => self.handle_event_since(&event, started).await,
-            Err(_) => {
-                log_decision(None, &Err(AuthorizerError::UnsupportedEvent), started);
-                Err(AuthorizerError::UnsupportedEvent)
+            Ok(event) => {
+                self.handle_event_since(&event, started, Invocation::default())
+                    .await
             }
+            Err(_) => self.unsupported(started, Invocation::default()),
         }
     }
 
     /// Handles one authorizer event given as JSON text (what Lambda delivers), reading only the
     /// fields the decision needs, logging one line with the decision.
     pub async fn handle_json(&self, event: &str) -> Result<AuthorizerResponse, AuthorizerError> {
+        self.handle_invocation(event, Invocation::default()).await
+    }
+
+    /// [`Authorizer::handle_json`] for one Lambda invocation, whose request and trace IDs the
+    /// decision line carries.
+    pub async fn handle_invocation(
+        &self,
+        event: &str,
+        invocation: Invocation<'_>,
+    ) -> Result<AuthorizerResponse, AuthorizerError> {
         let started = Instant::now();
         let mut deserializer = serde_json::Deserializer::from_str(event);
         let parsed = AuthorizerEvent::read(&mut deserializer).and_then(|event| {
@@ -186,12 +207,23 @@ impl Authorizer {
                 .map_err(|_| UnsupportedEvent)
         });
         match parsed {
-            Ok(event) => self.handle_event_since(&event, started).await,
-            Err(_) => {
-                log_decision(None, &Err(AuthorizerError::UnsupportedEvent), started);
-                Err(AuthorizerError::UnsupportedEvent)
-            }
+            Ok(event) => self.handle_event_since(&event, started, invocation).await,
+            Err(_) => self.unsupported(started, invocation),
         }
+    }
+
+    fn unsupported(
+        &self,
+        started: Instant,
+        invocation: Invocation<'_>,
+    ) -> Result<AuthorizerResponse, AuthorizerError> {
+        self.log_decision(
+            None,
+            &Err(AuthorizerError::UnsupportedEvent),
+            started,
+            invocation,
+        );
+        Err(AuthorizerError::UnsupportedEvent)
     }
 
     /// Handles one parsed authorizer event, logging one line with the decision.
@@ -199,17 +231,32 @@ impl Authorizer {
         &self,
         event: &AuthorizerEvent,
     ) -> Result<AuthorizerResponse, AuthorizerError> {
-        self.handle_event_since(event, Instant::now()).await
+        self.handle_event_since(event, Instant::now(), Invocation::default())
+            .await
     }
 
     async fn handle_event_since(
         &self,
         event: &AuthorizerEvent,
         started: Instant,
+        invocation: Invocation<'_>,
     ) -> Result<AuthorizerResponse, AuthorizerError> {
         let outcome = self.decide(event).await;
-        log_decision(Some(event.kind), &outcome, started);
+        self.log_decision(Some(event.kind), &outcome, started, invocation);
         outcome.map(|(response, _)| response)
+    }
+
+    fn log_decision(
+        &self,
+        kind: Option<EventKind>,
+        outcome: &Result<(AuthorizerResponse, Granted), AuthorizerError>,
+        started: Instant,
+        invocation: Invocation<'_>,
+    ) {
+        if let Some(log) = &self.decision_log {
+            let (level, decision) = decision_of(kind, outcome, started);
+            log.decision(level, invocation, decision);
+        }
     }
 
     /// Whether API Gateway caches this answer under exactly the configured identity sources
@@ -405,19 +452,20 @@ pub fn detect(event: &Value) -> Option<EventKind> {
     AuthorizerEvent::read(event).ok().map(|event| event.kind)
 }
 
-/// One line per decision: the event kind, the outcome, a reason code, the `sub` when the token
-/// is authentic (with `caller`, `user` or `machine`, when its shape says which), and the time
-/// taken; with `metric = "Decisions"`, which the Lambda log layer
-/// turns into a CloudWatch metric. Allow, 401 and 403 at INFO; a 500 at ERROR. Never the
-/// token, its signature or a header.
-fn log_decision(
+/// The decision line of an invocation: the event kind, the outcome, a reason code, the `sub`
+/// when the token is authentic (with `caller`, `user` or `machine`, when its shape says
+/// which), and the time taken. Allow, 401 and 403 at INFO; a 500, and an
+/// Allow without the revocation check, at ERROR. Never the token, its signature or a header.
+fn decision_of(
     kind: Option<EventKind>,
     outcome: &Result<(AuthorizerResponse, Granted), AuthorizerError>,
     started: Instant,
-) {
-    let event = kind.map_or("unknown", EventKind::as_str);
-    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    let metric = "Decisions";
+) -> (Level, Decision<'_>) {
+    let base = Decision {
+        event: kind.map_or("unknown", EventKind::as_str),
+        latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        ..Decision::default()
+    };
     match outcome {
         Ok((
             _,
@@ -426,81 +474,65 @@ fn log_decision(
                 sub,
                 caller,
             },
-        )) => {
-            tracing::info!(
-                event,
-                decision = "deny",
+        )) => (
+            Level::INFO,
+            Decision {
+                decision: "deny",
                 reason,
-                sub = sub.as_str(),
-                caller = *caller,
-                latency_us,
-                metric,
-                "authorization decision"
-            );
-        }
+                sub: Some(sub),
+                caller: *caller,
+                ..base
+            },
+        ),
         Ok((
             _,
             Granted::Allowed {
                 sub,
                 caller,
-                unchecked: None,
+                unchecked,
             },
-        )) => {
-            tracing::info!(
-                event,
-                decision = "allow",
-                reason = "valid_token",
-                sub = sub.as_str(),
-                caller = *caller,
-                latency_us,
-                metric,
-                "authorization decision"
-            );
-        }
-        // Loud on purpose: a token was let through without the revocation check.
-        Ok((
-            _,
-            Granted::Allowed {
-                sub,
-                caller,
-                unchecked: Some(error),
+        )) => (
+            // Loud on purpose: a token was let through without the revocation check.
+            if unchecked.is_some() {
+                Level::ERROR
+            } else {
+                Level::INFO
             },
-        )) => {
-            tracing::error!(event, decision = "allow", reason = "revocation_unchecked", error = %error, sub = sub.as_str(), caller = *caller, latency_us, metric, "authorization decision");
-        }
-        Err(AuthorizerError::Unauthorized { rejection, sub }) => {
-            tracing::info!(
-                event,
-                decision = "unauthorized",
-                reason = rejection.reason.code(),
-                detail = rejection.detail,
-                sub = sub.as_deref(),
-                latency_us,
-                metric,
-                "authorization decision"
-            );
-        }
-        Err(AuthorizerError::RevocationUnavailable(cause)) => {
-            tracing::error!(
-                event,
-                decision = "error",
-                reason = "revocation_unavailable",
-                error = %cause,
-                latency_us,
-                metric,
-                "authorization decision"
-            );
-        }
-        Err(error) => {
-            tracing::error!(
-                event,
-                decision = "error",
-                reason = error.reason_code(),
-                latency_us,
-                metric,
-                "authorization decision"
-            );
-        }
+            Decision {
+                decision: "allow",
+                reason: if unchecked.is_some() {
+                    "revocation_unchecked"
+                } else {
+                    "valid_token"
+                },
+                error: unchecked.as_ref().map(ToString::to_string),
+                sub: Some(sub),
+                caller: *caller,
+                ..base
+            },
+        ),
+        Err(AuthorizerError::Unauthorized { rejection, sub }) => (
+            Level::INFO,
+            Decision {
+                decision: "unauthorized",
+                reason: rejection.reason.code(),
+                detail: Some(rejection.detail),
+                sub: sub.as_deref(),
+                ..base
+            },
+        ),
+        Err(error) => (
+            Level::ERROR,
+            Decision {
+                decision: "error",
+                reason: error.reason_code(),
+                error: match error {
+                    AuthorizerError::RevocationUnavailable(cause) => Some(cause.to_string()),
+                    _ => None,
+                },
+                ..base
+            },
+        ),
     }
 }
 

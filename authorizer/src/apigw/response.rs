@@ -1,15 +1,15 @@
 //! What the authorizer answers API Gateway: the identity context, the cache-safe IAM policy
 //! response, and the HTTP API simple response.
 //!
-//! The policy is written straight from the stage prefix of the request's ARN and the failed
-//! rules' resource patterns, without building an intermediate document: this runs on every
-//! request. The answer's JSON text is written by hand in one place ([`json`]); it is exactly
-//! what `aws_lambda_events`' `ApiGatewayCustomAuthorizerResponse` reads (a test holds it to
-//! that), and `Serialize` hands that text to serde_json's writer, which copies it unchanged.
+//! Every answer is a typed value serialized by serde: its JSON is exactly what
+//! `aws_lambda_events`' `ApiGatewayCustomAuthorizerResponse` and
+//! `ApiGatewayV2CustomAuthorizerSimpleResponse` read (tests hold it to that), with absent
+//! members left out rather than sent as `null`.
 
 use std::sync::Arc;
 
-use serde::ser::SerializeStruct;
+use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerPolicy;
+use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
@@ -114,10 +114,10 @@ pub fn groups_json(groups: &[String]) -> String {
     serde_json::to_string(groups).unwrap_or_else(|_| "[]".to_owned())
 }
 
-mod json;
-
-/// What the authorizer answers, in the shape the event asked for.
-#[derive(Clone, Debug)]
+/// What the authorizer answers, in the shape the event asked for; serialized as the inner
+/// answer alone.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
 pub enum AuthorizerResponse {
     /// REST API `TOKEN` and `REQUEST` authorizers.
     Rest(PolicyResponse),
@@ -131,66 +131,66 @@ pub enum AuthorizerResponse {
 /// `aws_lambda_events`' `ApiGatewayV2CustomAuthorizerSimpleResponse` (a test holds it to
 /// that). The context is left out when the caller is refused for lacking a required scope or
 /// group.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SimpleResponse {
     /// Whether API Gateway lets the request through (`false` is a 403).
     pub is_authorized: bool,
     /// The caller, passed on to the integration as `requestContext.authorizer.lambda`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<IdentityContext>,
 }
 
 impl AuthorizerResponse {
     /// The answer as JSON, exactly as API Gateway reads it.
     pub fn to_json(&self) -> Value {
-        // Through the text lambda_runtime sends (serde_json's writer given the answer).
-        serde_json::to_string(self)
-            .and_then(|text| serde_json::from_str(&text))
-            .unwrap_or(Value::Null)
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 
     /// The answer as JSON text: what lambda_runtime sends to API Gateway.
     pub fn to_json_text(&self) -> String {
-        json::answer(self)
+        // Plain strings, numbers and booleans: serializing them cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
     }
 }
 
-/// The hand-written text, which serde_json's writer copies as is (see [`raw`]).
-impl Serialize for AuthorizerResponse {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        raw(&self.to_json_text(), serializer)
-    }
-}
-
-impl Serialize for SimpleResponse {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut text = String::new();
-        json::simple_response(&mut text, self);
-        raw(&text, serializer)
-    }
+/// The policy answer's JSON: `aws_lambda_events`' policy document and statements, in our own
+/// envelope because its `ApiGatewayCustomAuthorizerResponse` always writes `context` (`null`
+/// for a whole-stage Deny) and `usageIdentifierKey`, which the answer leaves out.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PolicyJson<'a> {
+    principal_id: &'a str,
+    policy_document: ApiGatewayCustomAuthorizerPolicy,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    context: Option<&'a IdentityContext>,
 }
 
 impl Serialize for PolicyResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut text = String::new();
-        json::policy_response(&mut text, self);
-        raw(&text, serializer)
+        let mut document = ApiGatewayCustomAuthorizerPolicy::default();
+        document.version = Some("2012-10-17".to_owned());
+        document.statement = self
+            .statements()
+            .into_iter()
+            .map(|statement| {
+                let mut iam = IamPolicyStatement::default();
+                iam.action = vec!["execute-api:Invoke".to_owned()];
+                iam.effect = match statement.effect {
+                    Effect::Allow => IamPolicyEffect::Allow,
+                    Effect::Deny => IamPolicyEffect::Deny,
+                };
+                iam.resource = statement.resources;
+                iam
+            })
+            .collect();
+        PolicyJson {
+            principal_id: &self.principal_id,
+            policy_document: document,
+            context: self.context.as_ref(),
+        }
+        .serialize(serializer)
     }
-}
-
-/// The name by which serde_json's writer recognises a raw value (`serde_json::value::RawValue`
-/// serializes as a one-field struct of this name, and the writer then copies the field's text
-/// unchanged). serde_json keeps it private; the tests hold serde_json's output to our text byte
-/// for byte, so a serde_json that stopped honouring it fails them.
-const SERDE_JSON_RAW_VALUE: &str = "$serde_json::private::RawValue";
-
-/// `json`, already JSON text, written as is by serde_json (its `raw_value` feature is on for
-/// this crate): as `RawValue` serializes, without `RawValue::from_string`, which parses the text
-/// again to check it (about 7 k instructions per answer, as much as writing it by hand saved).
-/// The text is ours, written by [`json`] and tested to be what serde_json would write.
-fn raw<S: Serializer>(json: &str, serializer: S) -> Result<S::Ok, S::Error> {
-    let mut value = serializer.serialize_struct(SERDE_JSON_RAW_VALUE, 1)?;
-    value.serialize_field(SERDE_JSON_RAW_VALUE, json)?;
-    value.end()
 }
 
 /// `{"principalId", "policyDocument", "context"}`: Allow on the whole stage, Deny on each
@@ -275,3 +275,6 @@ impl PolicyResponse {
             .map(String::as_str)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -22,6 +22,7 @@ use values::{number, optional_list};
 use crate::apigw::{
     Authorizer, HttpApiResponse, IdentitySources, RouteRules, answers_cached_per_route,
 };
+use crate::decision_log::DecisionLog;
 use crate::revocation::{REVOCATION_VARIABLES, RevocationSettings};
 
 /// Everything the Lambda authorizer needs.
@@ -116,6 +117,11 @@ impl AuthorizerConfig {
     /// and the revocation table reader when one is configured. Fails only when the TLS stack
     /// cannot be set up.
     pub fn build(self) -> Result<Authorizer, BuildError> {
+        self.build_logged(None)
+    }
+
+    /// [`AuthorizerConfig::build`], writing the decision lines and JWKS fetches to `log`.
+    pub fn build_logged(self, log: Option<DecisionLog>) -> Result<Authorizer, BuildError> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let fetcher = Arc::new(HttpJwksFetcher::with_roots(
             self.jwks_timeout,
@@ -130,10 +136,17 @@ impl AuthorizerConfig {
             Arc::clone(&clock),
             self.jwks_refresh_cooldown,
         );
+        let keys = match &log {
+            Some(log) => keys.with_observer(Arc::new(log.clone())),
+            None => keys,
+        };
         keys.seed(&self.jwks_seed);
         let verifier = Verifier::new(self.verifier, keys, Arc::clone(&clock));
-        let authorizer = Authorizer::new(verifier, self.route_rules, self.http_api_response)
+        let mut authorizer = Authorizer::new(verifier, self.route_rules, self.http_api_response)
             .with_identity_sources(self.identity_sources);
+        if let Some(log) = log {
+            authorizer = authorizer.with_decision_log(log);
+        }
         Ok(match self.revocation {
             Some(settings) => authorizer.with_revocation(settings.build(client, clock)?),
             None => authorizer,

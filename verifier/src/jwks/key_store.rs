@@ -37,6 +37,7 @@ use super::discovery;
 use super::fetcher::{JwksFetchError, JwksFetcher};
 use super::jwk::VerificationKey;
 use super::key_set::{self, KeySet};
+use super::observer::{JwksEvent, JwksObserver, LogJwksEvents};
 use super::seed::JwksSeed;
 use crate::algorithm::JwkAlgorithm;
 use crate::clock::Clock;
@@ -91,6 +92,7 @@ pub struct KeyStore {
     fetcher: Arc<dyn JwksFetcher>,
     clock: Arc<dyn Clock>,
     cooldown: Duration,
+    observer: Arc<dyn JwksObserver>,
 }
 
 impl KeyStore {
@@ -144,7 +146,14 @@ impl KeyStore {
             fetcher,
             clock,
             cooldown,
+            observer: Arc::new(LogJwksEvents),
         }
+    }
+
+    /// Reports every fetch and failed fetch to `observer` (instead of logging them).
+    pub fn with_observer(mut self, observer: Arc<dyn JwksObserver>) -> Self {
+        self.observer = observer;
+        self
     }
 
     /// Whether `issuer` is exactly one of the trusted issuers.
@@ -179,8 +188,9 @@ impl KeyStore {
     }
 
     /// Fetches the keys of every trusted issuer that has none yet (not seeded) once (and its
-    /// discovery document, if needed), concurrently, giving up after `within`.
-    /// Failures are logged and start the cooldown; a success starts none, so a token signed
+    /// discovery document, if needed), concurrently, giving up after `within`. Failures are
+    /// reported (see [`KeyStore::with_observer`]) and start the cooldown; a success starts
+    /// none, so a token signed
     /// with a key published just after this fetch still gets its refresh. Used during init so
     /// the first request is fast, bounded so a JWKS that cannot be reached (a VPC without a
     /// route out) cannot run the init phase past Lambda's limit.
@@ -273,7 +283,11 @@ impl KeyStore {
         state.last_finished_fetch = number;
         match outcome {
             Ok(keys) => {
-                tracing::info!(issuer = %entry.issuer, jwks_url = %entry.url_for_logs(), kids = ?keys.kids(), metric = "JwksFetches", "JWKS fetched");
+                self.observer.observe(&JwksEvent::Fetched {
+                    issuer: &entry.issuer,
+                    jwks_url: entry.url_for_logs(),
+                    keys: &keys,
+                });
                 *entry
                     .keys
                     .write()
@@ -281,7 +295,11 @@ impl KeyStore {
                 state.last_failed = false;
             }
             Err(error) => {
-                tracing::warn!(issuer = %entry.issuer, jwks_url = %entry.url_for_logs(), %error, metric = "JwksFetchFailures", "JWKS fetch failed; keeping the keys already known");
+                self.observer.observe(&JwksEvent::FetchFailed {
+                    issuer: &entry.issuer,
+                    jwks_url: entry.url_for_logs(),
+                    error: &error,
+                });
                 state.last_failed = true;
                 // Read after the attempt: a slow failure still leaves a full cooldown.
                 state.cooldown_from = Some(self.clock.monotonic());
