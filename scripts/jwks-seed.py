@@ -49,9 +49,21 @@ def checked_url(url: str) -> str:
     return url
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Refuses every redirect, as the authorizer's own fetcher does: a redirect (to plain http,
+    say) could put someone else's key into the seed, which the authorizer then trusts."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102
+        return None
+
+
 def fetch(url: str) -> dict:
-    with urllib.request.urlopen(checked_url(url), timeout=10) as response:
-        body = response.read(MAX_JWKS_BYTES + 1)
+    opener = urllib.request.build_opener(NoRedirect())
+    try:
+        with opener.open(checked_url(url), timeout=10) as response:
+            body = response.read(MAX_JWKS_BYTES + 1)
+    except OSError as error:
+        raise SystemExit(f"jwks-seed: {url}: {error}") from None
     if len(body) > MAX_JWKS_BYTES:
         raise SystemExit(f"jwks-seed: {url}: larger than {MAX_JWKS_BYTES} bytes")
     document = json.loads(body)
@@ -64,7 +76,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("issuers", nargs="+", help="Cognito pool IDs or issuer URLs")
     parser.add_argument("--jwks-url", action="append", default=[],
-                        help="the JWKS URL of the issuer given in the same position (default: <issuer>/.well-known/jwks.json)")
+                        help="the JWKS URL of the issuer given in the same position; required for an issuer URL "
+                             "(default for a Cognito pool ID: its <issuer>/.well-known/jwks.json)")
     parser.add_argument("--sam-parameter", action="store_true",
                         help='print JwksSeed="..." (quotes escaped) for sam deploy --parameter-overrides')
     args = parser.parse_args(argv)
@@ -73,7 +86,15 @@ def main(argv: list[str]) -> int:
     seed = {}
     for index, argument in enumerate(args.issuers):
         issuer = issuer_of(argument)
-        url = args.jwks_url[index] if index < len(args.jwks_url) else issuer.rstrip("/") + "/.well-known/jwks.json"
+        if index < len(args.jwks_url):
+            url = args.jwks_url[index]
+        elif POOL_ID.match(argument):
+            # A Cognito pool publishes its keys here (the authorizer fetches the same URL).
+            url = issuer + "/.well-known/jwks.json"
+        else:
+            # Any other issuer: the keys must come from where the authorizer fetches them (its
+            # ISSUERS entry's jwks_uri, or the one its discovery document names), not a guess.
+            parser.error(f"{issuer}: give its --jwks-url (the jwks_uri the authorizer uses for it)")
         seed[issuer] = fetch(url)
     text = json.dumps(seed, separators=(",", ":"))
     if args.sam_parameter:

@@ -59,11 +59,20 @@ def request_for(url: str, client_id: str, client_secret: str, scope: str) -> url
                                            "Accept": "application/json"})
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Refuses every redirect: urllib would otherwise send the request again, Authorization
+    (the client secret) included, to whatever Location says, plain http too."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102
+        return None
+
+
 def fetch(url: str, client_id: str, client_secret: str, scope: str = "",
           opener: Optional[urllib.request.OpenerDirector] = None) -> Dict[str, object]:
     """The endpoint's JSON answer, checked to hold a JWT access token of type Bearer."""
-    # No proxy from the environment: the secret goes to the endpoint and nowhere else.
-    opener = opener or urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    # No proxy from the environment and no redirect: the secret goes to the endpoint and
+    # nowhere else (a 3xx is an error naming its status).
+    opener = opener or urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
     try:
         with opener.open(request_for(url, client_id, client_secret, scope), timeout=TIMEOUT_SECONDS) as response:
             body = response.read(MAX_ANSWER_BYTES + 1)

@@ -110,6 +110,42 @@ def scenarios(harness: Harness, moto: Moto) -> List[Run]:
     return runs
 
 
+def redirects_are_refused() -> None:
+    """A token endpoint answering 3xx gets no second request: urllib's default would send the
+    Basic header (the client secret) again to the Location, plain http included."""
+    import http.server
+    import threading
+    import machine_token  # scripts/machine_token.py, beside this file
+
+    hits: List[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            hits.append(self.path)
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST  # noqa: N815
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        machine_token.fetch(f"http://127.0.0.1:{server.server_port}/oauth2/token", "id", "secret")
+        outcome = "answered"
+    except machine_token.TokenEndpointError as error:
+        outcome = str(error)
+    finally:
+        server.shutdown()
+    check("a redirecting token endpoint: refused naming the status, the secret sent once, to it only",
+          outcome == "the token endpoint answered 302 (no OAuth error code)" and hits == ["/oauth2/token"],
+          f"{outcome} {hits}")
+
+
 def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(description="Tests cognito-setup.sh's machine token against moto; "
                                                  "run it through scripts/test-with-moto.sh scripts/test_machine_token.py.")
@@ -127,6 +163,7 @@ def main(argv: List[str]) -> int:
             check("control: the /proc watcher sees a short-lived process's argv", bool(watcher.containing(marker)))
             runs = scenarios(harness, moto)
         no_secret_in_argv(watcher, harness, runs, "all runs")
+    redirects_are_refused()
     print(f"test-machine-token: {CHECKS.passed} passed, {CHECKS.failed} failed")
     return 0 if CHECKS.failed == 0 else 1
 

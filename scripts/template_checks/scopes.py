@@ -136,6 +136,8 @@ def check_scope_rules(check: Checks, source: dict[str, Any]) -> None:
         ("resource server without a domain prefix", {"ResourceServerScopes": "read"}, False),
         ("resource server and domain, AuthorizationScopes=myapi/read",
          {"ResourceServerScopes": "read", "AuthorizationScopes": "myapi/read", **domain}, True),
+        ("resource server and domain, no AuthorizationScopes (the machine client would pass every route)",
+         {"ResourceServerScopes": "read", **domain}, False),
         ("resource server with a given pool",
          {"ResourceServerScopes": "read", "UserPoolId": "ap-northeast-1_abcdefgh", "AppClientId": "c", **domain}, False),
         ("given pool, any scope (its own resource servers)",
