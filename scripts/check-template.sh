@@ -133,7 +133,7 @@ stage_build() {
     fi
   done
   # sam build does not rewrite the parameter: deploy these artifacts with the same
-  # --parameter-overrides Architecture=x86_64 (the README says so).
+  # --parameter-overrides Architecture=x86_64 (docs/deploy.md says so).
   if [[ -f .aws-sam/build/template.yaml ]]; then
     ok ".aws-sam/build/template.yaml written"
   else
