@@ -127,8 +127,8 @@ impl AuthorizerConfig {
             self.jwks_timeout,
             &self.tls_roots,
         )?);
-        // One HTTP client for the JWKS and the revocation table: a second one would add its
-        // TLS set-up (measured: about 5 ms) to every cold start.
+        // One HTTP client for the JWKS and the revocation table: one TLS configuration and one
+        // connection pool built at init, not two.
         let client = fetcher.client();
         let keys = KeyStore::for_issuers(
             &self.verifier.trusted_issuers(),
