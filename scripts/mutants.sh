@@ -2,7 +2,7 @@
 # Mutation testing of the code that decides access (`make mutants`; not part of `make test`).
 #
 #   scripts/mutants.sh [cargo-mutants options...]      default: every file listed below;
-#                                                       e.g. --file verifier/src/claims.rs
+#                                                       e.g. --file verifier/src/claims/mod.rs
 #
 # Installs cargo-mutants (pinned) into .tools on first use, runs it with .cargo/mutants.toml
 # (per-mutant timeout) on the files below, on both cores, then prints the score per crate

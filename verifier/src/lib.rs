@@ -2,14 +2,11 @@
 #![warn(missing_docs)]
 
 mod algorithm;
-mod claim_rules;
 mod claims;
 mod clock;
 mod config;
 mod https;
 mod jwks;
-mod named_claims;
-mod raw_claims;
 mod rejection;
 mod revocation;
 pub mod strict_json;
@@ -17,7 +14,7 @@ mod token;
 mod verifier;
 
 pub use algorithm::{JwkAlgorithm, KeyShape};
-pub use claim_rules::{CallerKind, ClaimFacts, ClaimRule, ClaimRules, ClaimValue, caller_kind};
+pub use claims::rules::{CallerKind, ClaimFacts, ClaimRule, ClaimRules, ClaimValue, caller_kind};
 pub use claims::{TokenUse, VerifiedClaims};
 pub use clock::{Clock, SystemClock};
 pub use config::{

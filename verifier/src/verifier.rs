@@ -16,11 +16,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::algorithm::JwkAlgorithm;
+use crate::claims::raw::RawClaims;
 use crate::claims::{self, TokenParts, VerifiedClaims};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{IssuerConfig, IssuerForm, VerifierConfig};
 use crate::jwks::{HttpJwksFetcher, JwksFetchError, KeyLookupError, KeyStore};
-use crate::raw_claims::RawClaims;
 use crate::rejection::{Reason, Rejection};
 use crate::token;
 

@@ -9,11 +9,11 @@
 //!
 //! Every mistake is an error naming the place (`[custom:tenant]: …`): a rule that silently
 //! matched nothing, or everything, would leave a route wrongly guarded. Floats are refused in
-//! rules (numbers compare as integers only; see [`crate::claim_rules`]).
+//! rules (numbers compare as integers only; see [`crate::claims::rules`]).
 
 use serde_json::{Map, Value};
 
-use crate::claim_rules::{CallerKind, ClaimRule, ClaimRules, ClaimValue};
+use crate::claims::rules::{CallerKind, ClaimRule, ClaimRules, ClaimValue};
 
 /// The longest `max_auth_age_seconds`: one year.
 pub const MAX_AUTH_AGE_SECONDS: u64 = 365 * 24 * 3600;

@@ -24,7 +24,7 @@ pub use issuers_json::{MAX_ISSUERS, parse_issuers};
 pub use url::{parse_endpoint, parse_key_url};
 
 use crate::algorithm::JwkAlgorithm;
-use crate::claim_rules::ClaimRules;
+use crate::claims::rules::ClaimRules;
 
 /// Upper bound on a token's length, checked before anything is decoded. Cognito tokens are
 /// 1–4 KiB; 8 KiB leaves room for many groups and custom attributes.

@@ -1,8 +1,8 @@
 //! Claims whose names come from the configuration rather than from this crate: an issuer's
 //! groups claim (`groups`, `roles`, a namespaced URL claim …), `scp`, and the claims that
-//! claim rules compare ([`crate::claim_rules`]). Read in a second pass over the payload, only
+//! claim rules compare ([`crate::claims::rules`]). Read in a second pass over the payload, only
 //! when some such claim is named, so the Cognito path without claim rules
-//! ([`crate::raw_claims`], with `cognito:groups` and `scope` as fixed fields) stays one pass.
+//! ([`crate::claims::raw`], with `cognito:groups` and `scope` as fixed fields) stays one pass.
 //!
 //! The same strictness as every claim: exact JSON types (`null` is a type error, not absence),
 //! and a claim named twice is refused.
@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
-use crate::claim_rules::ClaimValue;
+use super::rules::ClaimValue;
 use crate::rejection::{Reason, Rejection};
 
 /// The values of the named claims, when present.

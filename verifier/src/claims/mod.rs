@@ -1,17 +1,24 @@
-//! The claims of a token whose signature has verified, in two steps. [`validate`] checks them
-//! against the token's issuer entry and the clock: what makes the token authentic and current
-//! (a failure is a 401). [`check_requirements`] then checks what the caller must hold: the
-//! required scopes, groups and claim rules ([`crate::claim_rules`]), so a failure there (a 403)
-//! always concerns an authentic, valid token. Their JSON types were checked when they were
-//! parsed ([`crate::raw_claims`], [`crate::named_claims`]).
+//! A token's claims, in one folder: [`raw`] parses the payload strictly, [`named`] reads the
+//! claims an issuer entry names (groups, scopes, claim rules' claims), [`rules`] holds the
+//! claim rules and the caller kind.
+//!
+//! This module validates the claims of a token whose signature has verified, in two steps.
+//! [`validate`] checks them against the token's issuer entry and the clock: what makes the
+//! token authentic and current (a failure is a 401). [`check_requirements`] then checks what
+//! the caller must hold: the required scopes, groups and claim rules ([`rules`]), so a failure
+//! there (a 403) always concerns an authentic, valid token. Their JSON types were checked when
+//! they were parsed ([`raw`], [`named`]).
 
-use crate::claim_rules::{self, CallerKind, ClaimFacts, ClaimRules, ClaimValue};
+mod named;
+pub(crate) mod raw;
+pub(crate) mod rules;
+
 use crate::config::{
     COGNITO_GROUPS, ClientCheck, IssuerConfig, ScopesClaim, TokenUsePolicy, VerifierConfig,
 };
-use crate::named_claims;
-use crate::raw_claims::{Audience, NumericDate, RawClaims};
 use crate::rejection::{Reason, Rejection};
+use raw::{Audience, NumericDate, RawClaims};
+use rules::{CallerKind, ClaimFacts, ClaimRules, ClaimValue};
 
 /// Cognito's two token kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,7 +116,7 @@ fn invalid(detail: &'static str) -> Rejection {
 
 /// What was read from the token besides its typed claims.
 pub struct TokenParts<'a> {
-    /// The decoded payload, for the claims the issuer names ([`crate::named_claims`]).
+    /// The decoded payload, for the claims the issuer names ([`named`]).
     pub payload: &'a [u8],
     /// The header `typ`.
     pub typ: Option<&'a str>,
@@ -176,7 +183,7 @@ pub fn validate(
         Some(TokenUse::Access) | None => claims.username.as_deref(),
     }
     .map(str::to_owned);
-    let caller = claim_rules::caller_kind(
+    let caller = rules::caller_kind(
         token_use == Some(TokenUse::Id),
         username.is_some(),
         claims.client_id.as_deref(),
@@ -336,14 +343,14 @@ fn named(
     let other_groups_claim = groups_claim.filter(|name| *name != COGNITO_GROUPS);
     let read_scp = trusted.scopes_claim == ScopesClaim::Scp;
     let named = if other_groups_claim.is_some() || read_scp || !parts.rule_claims.is_empty() {
-        named_claims::read(
+        named::read(
             parts.payload,
             other_groups_claim,
             read_scp,
             parts.rule_claims,
         )?
     } else {
-        named_claims::NamedClaims::default()
+        named::NamedClaims::default()
     };
     let groups = match groups_claim {
         None => Vec::new(),
