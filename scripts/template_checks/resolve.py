@@ -38,7 +38,9 @@ def rule_allows(source: dict[str, Any], rule_name: str, overrides: dict[str, str
     rule = source.get("Rules", {}).get(rule_name, {})
     resolver = Resolver(source, parameter_values(source, overrides))
     try:
-        return (not resolver.truth(rule["RuleCondition"])
+        # A rule without a RuleCondition always applies.
+        condition = rule.get("RuleCondition")
+        return ((condition is not None and not resolver.truth(condition))
                 or all(resolver.truth(a["Assert"]) for a in rule["Assertions"]))
     except (KeyError, TypeError, ValueError):
         return None

@@ -17,7 +17,7 @@ from typing import Any
 import regex
 
 from template_checks.report import Checks
-from template_checks.resolve import Scenario, parameter_values
+from template_checks.resolve import Scenario, rule_allows
 
 SIGNIN = "aws.cognito.signin.user.admin"
 MACHINE = ("ResourceServer", "UserPoolDomain", "MachineClient")
@@ -99,32 +99,6 @@ def check_machine_path(check: Checks, s: Scenario, names: list[str], identifier:
           and scope_strings(scopes_output[1], identifier) == granted)
 
 
-def rule_holds(rule: dict[str, Any], values: dict[str, Any]) -> bool:
-    """A template rule evaluated as CloudFormation does: its assertions must hold when its
-    RuleCondition does (Equals, Not, And, Or over parameter Refs)."""
-
-    def value(node: Any) -> Any:
-        if isinstance(node, dict) and set(node) == {"Ref"}:
-            return values[node["Ref"]]
-        return node
-
-    def truth(node: Any) -> bool:
-        (function, args), = node.items()
-        if function == "Fn::Equals":
-            return str(value(args[0])) == str(value(args[1]))
-        if function == "Fn::Not":
-            return not truth(args[0])
-        if function == "Fn::And":
-            return all(truth(arg) for arg in args)
-        if function == "Fn::Or":
-            return any(truth(arg) for arg in args)
-        raise ValueError(f"unsupported rule function {function}")
-
-    condition = rule.get("RuleCondition")
-    return (condition is not None and not truth(condition)) or all(
-        truth(assertion["Assert"]) for assertion in rule["Assertions"])
-
-
 def check_scope_rules(check: Checks, source: dict[str, Any]) -> None:
     rules = source.get("Rules", {})
     domain = {"UserPoolDomainPrefix": "myapp-auth"}
@@ -144,8 +118,7 @@ def check_scope_rules(check: Checks, source: dict[str, Any]) -> None:
          {"UserPoolId": "ap-northeast-1_abcdefgh", "AppClientId": "c", "AuthorizationScopes": "myapi/read"}, True),
     ]
     for name, overrides, accepted in cases:
-        values = parameter_values(source, overrides)
-        holds = all(rule_holds(rule, values) for rule in rules.values())
+        holds = all(rule_allows(source, name, overrides) is True for name in rules)
         check(f"Rules: {'accept' if accepted else 'refuse'} {name}", holds == accepted)
     pattern = regex.compile(source["Parameters"]["ResourceServerScopes"]["AllowedPattern"])
     for scopes, accepted in (("", True), ("read", True), ("read,write,admin", True), ("a,b,c,d", False),
