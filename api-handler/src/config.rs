@@ -29,8 +29,8 @@ pub struct ConfigError {
     pub message: String,
 }
 
-impl From<cognito_verifier::ConfigError> for ConfigError {
-    fn from(error: cognito_verifier::ConfigError) -> Self {
+impl From<oidc_jwt_verifier::ConfigError> for ConfigError {
+    fn from(error: oidc_jwt_verifier::ConfigError) -> Self {
         ConfigError {
             variable: error.variable,
             message: error.message,
@@ -163,7 +163,7 @@ fn read_var(
     let value = raw
         .into_string()
         .map_err(|_| ConfigError::new(variable, "is not valid UTF-8"))?;
-    Ok(cognito_verifier::non_blank(value))
+    Ok(oidc_jwt_verifier::config::non_blank(value))
 }
 
 #[cfg(test)]

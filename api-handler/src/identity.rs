@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use aws_lambda_events::apigw::ApiGatewayRequestAuthorizer;
-use cognito_verifier::caller_kind;
+use oidc_jwt_verifier::claims::caller_kind;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -44,7 +44,7 @@ pub struct Identity {
     /// `user`, or `machine` for an app acting for itself (a client-credentials access token:
     /// no username, `sub` = `client_id`), when the token's shape says which. Our authorizer
     /// passes it as `caller`; for the built-ins' claims it is read with the verifier's own
-    /// rule ([`cognito_verifier::caller_kind`]), so every kind names the same caller alike.
+    /// rule ([`oidc_jwt_verifier::claims::caller_kind`]), so every kind names the same caller alike.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub caller: Option<String>,
     /// The app client: `client_id`, or an ID token's `aud`.

@@ -12,7 +12,7 @@ mod common;
 use std::hint::black_box;
 use std::time::Instant;
 
-use cognito_verifier::JwkAlgorithm;
+use oidc_jwt_verifier::config::JwkAlgorithm;
 
 const ROUNDS: usize = 61;
 const BATCH: usize = 300;

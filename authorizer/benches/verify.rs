@@ -13,7 +13,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use testkit::TestKey;
 
 fn bench(c: &mut Criterion) {
-    let f = common::Fixture::signed_with(cognito_verifier::JwkAlgorithm::RS256);
+    let f = common::Fixture::signed_with(oidc_jwt_verifier::config::JwkAlgorithm::RS256);
     let mut group = c.benchmark_group("authorizer");
     group.bench_function("raw_rsa2048_verify", |b| {
         b.iter(|| f.raw_verify(black_box(&f.signing_input), black_box(&f.signature)))
@@ -25,7 +25,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| f.handle_event(black_box(&f.event)))
     });
     group.bench_function("step_token_parse", |b| {
-        b.iter(|| cognito_verifier::dangerous::parse_unverified(black_box(&f.token), 8192).unwrap())
+        b.iter(|| {
+            oidc_jwt_verifier::dangerous::parse_unverified(black_box(&f.token), 8192).unwrap()
+        })
     });
     // The one decision line a warm invocation writes, JSON with the EMF block, serialized and
     // written to a sink (the write to stdout is a syscall apart).

@@ -26,8 +26,11 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use cognito_verifier::{ConfigError, JwksEvent, JwksObserver};
 pub use lambda_log::{LogFormat, LogSettings};
+use oidc_jwt_verifier::{
+    ConfigError,
+    jwks::{JwksEvent, JwksObserver},
+};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use tracing::Level;

@@ -12,7 +12,7 @@ pub async fn report(message: &str) {
     };
     let body = serde_json::json!({ "errorType": "Runtime.InitError", "errorMessage": message });
     // The project's one client set-up (the Runtime API is plain HTTP: no root is used).
-    let client = match cognito_verifier::TlsRoots::builtin()
+    let client = match oidc_jwt_verifier::TlsRoots::builtin()
         .client_builder()
         .timeout(Duration::from_secs(2))
         .build()

@@ -1,4 +1,4 @@
-//! The API Gateway Lambda authorizer for Amazon Cognito tokens, on the [`cognito_verifier`]
+//! The API Gateway Lambda authorizer for Amazon Cognito tokens, on the [`oidc_jwt_verifier`]
 //! crate.
 //!
 //! [`Authorizer`] answers REST `TOKEN`, REST `REQUEST` and HTTP API payload 2.0 authorizer

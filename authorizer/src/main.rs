@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use authorizer::decision_log::{DecisionLog, Invocation, metrics_namespace_from_lookup};
 use authorizer::{AuthorizerConfig, AuthorizerError};
-use cognito_verifier::ConfigError;
 use lambda_log::{LogSettings, ReturnedErrors};
 use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
+use oidc_jwt_verifier::ConfigError;
 use serde_json::value::RawValue;
 
 mod init_error;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use authorizer::{Authorizer, HttpApiResponse, RouteRules};
-use cognito_verifier::{Clock, parse_required_claims};
+use oidc_jwt_verifier::{Clock, config::parse_required_claims};
 use serde_json::{Value, json};
 use testkit::harness::*;
 use testkit::{JwksServer, TestKey};

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use authorizer::revocation::RevocationSettings;
 use authorizer::{Authorizer, AuthorizerError, HttpApiResponse, RouteRules};
-use cognito_verifier::{FailurePolicy, Reason};
+use oidc_jwt_verifier::{Reason, revocation::FailurePolicy};
 use revocation_table::{Credentials, Signer};
 use serde_json::{Value, json};
 use testkit::harness::*;
@@ -172,7 +172,7 @@ async fn authorizer(settings: RevocationSettings) -> (Authorizer, JwksServer) {
 /// An authorizer reading the list with `settings`, its verifier configured by `adjust`.
 async fn authorizer_with(
     settings: RevocationSettings,
-    adjust: impl FnOnce(&mut cognito_verifier::VerifierConfig),
+    adjust: impl FnOnce(&mut oidc_jwt_verifier::VerifierConfig),
 ) -> (Authorizer, JwksServer) {
     let Harness {
         verifier, server, ..
@@ -182,7 +182,7 @@ async fn authorizer_with(
             settings
                 .build(
                     testkit_client(),
-                    std::sync::Arc::new(cognito_verifier::SystemClock),
+                    std::sync::Arc::new(oidc_jwt_verifier::SystemClock),
                 )
                 .unwrap(),
         );
@@ -191,7 +191,7 @@ async fn authorizer_with(
 
 /// A client like the production one (the JWKS fetcher's: no redirects).
 fn testkit_client() -> reqwest::Client {
-    cognito_verifier::HttpJwksFetcher::new(Duration::from_secs(2))
+    oidc_jwt_verifier::jwks::HttpJwksFetcher::new(Duration::from_secs(2))
         .unwrap()
         .client()
 }

@@ -18,8 +18,8 @@
 use std::sync::OnceLock;
 
 use cognito_fuzz as h;
-use cognito_verifier::Verifier;
-use cognito_verifier::{dangerous::parse_unverified as parse, token_from_authorization};
+use oidc_jwt_verifier::Verifier;
+use oidc_jwt_verifier::{dangerous::parse_unverified as parse, token_from_authorization};
 use libfuzzer_sys::fuzz_target;
 
 struct State {

@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use authorizer::{Authorizer, AuthorizerConfig};
-use cognito_verifier::{Clock, FetchFuture, JwksFetcher, KeyStore, Verifier};
+use oidc_jwt_verifier::{Clock, Verifier, jwks::{FetchFuture, JwksFetcher, KeyStore}};
 use serde_json::{Value, json};
 use testkit::{EcKey, EdKey, SigningKey, TestKey};
 

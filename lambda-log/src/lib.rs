@@ -18,7 +18,7 @@
 //!   for a function whose own line already reports it (the authorizer's decision line, where
 //!   `Unauthorized` is an expected answer). A panic is still logged.
 
-use cognito_verifier::ConfigError;
+use oidc_jwt_verifier::ConfigError;
 use tracing::{Level, Metadata};
 use tracing_subscriber::filter::{FilterFn, LevelFilter};
 use tracing_subscriber::layer::SubscriberExt;

@@ -10,7 +10,7 @@
 //! [identifiers](https://docs.aws.amazon.com/sdkref/latest/guide/ss-endpoints-table.html)).
 //! An override must be `https`, or `http` on loopback (the verifier's endpoint rule).
 
-use cognito_verifier::{ConfigError, parse_endpoint};
+use oidc_jwt_verifier::{ConfigError, config::parse_endpoint};
 
 use crate::sigv4::{Credentials, Signer};
 

@@ -7,9 +7,12 @@
 
 use std::sync::Arc;
 
-use cognito_verifier::{
-    Clock, LookupFuture, RevocationEntry, RevocationKeys, RevocationLookup, RevocationLookupError,
-    RevocationRecords,
+use oidc_jwt_verifier::{
+    Clock,
+    revocation::{
+        LookupFuture, RevocationEntry, RevocationKeys, RevocationLookup, RevocationLookupError,
+        RevocationRecords,
+    },
 };
 use serde_json::{Value, json};
 

@@ -12,7 +12,7 @@
 //! user entry's `not_before` second. DynamoDB's TTL then deletes the item
 //! ([Time to Live](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html)).
 
-use cognito_verifier::RevocationKeys;
+use oidc_jwt_verifier::revocation::RevocationKeys;
 use serde_json::{Value, json};
 
 /// The partition key attribute (a string).

@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use cognito_verifier::Clock;
+use oidc_jwt_verifier::Clock;
 use serde_json::json;
 
 use crate::call::{CallError, JsonService};

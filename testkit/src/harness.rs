@@ -6,8 +6,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::{JwksServer, TestKey, cognito_claims, mint};
-use cognito_verifier::PoolConfig;
-use cognito_verifier::{Clock, HttpJwksFetcher, KeyStore, Verifier, VerifierConfig};
+use oidc_jwt_verifier::config::PoolConfig;
+use oidc_jwt_verifier::{
+    Clock, Verifier, VerifierConfig,
+    jwks::{HttpJwksFetcher, KeyStore},
+};
 use serde_json::{Value, json};
 
 /// The pool the harness trusts.

@@ -8,9 +8,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::{TestKey, cognito_claims, mint};
-use cognito_verifier::FetchFuture;
-use cognito_verifier::{IssuerConfig, IssuerPolicy, PoolConfig};
-use cognito_verifier::{JwksFetchError, JwksFetcher, KeyStore, Verifier, VerifierConfig};
+use oidc_jwt_verifier::config::{IssuerConfig, IssuerPolicy, PoolConfig};
+use oidc_jwt_verifier::jwks::FetchFuture;
+use oidc_jwt_verifier::{
+    Verifier, VerifierConfig,
+    jwks::{JwksFetchError, JwksFetcher, KeyStore},
+};
 use serde_json::{Value, json};
 
 use crate::harness::{CLIENT, COOLDOWN, ManualClock, POOL, header};

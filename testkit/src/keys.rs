@@ -254,7 +254,7 @@ pub fn cognito_claims_at(pool_id: &str, client_id: &str, token_use: &str, now: u
 /// (`sub`, `iss`, `version`, `client_id`, `token_use`, `scope`, `auth_time`, `exp`, `iat`,
 /// `jti`) minus what only a user's session has: no `username`, no `cognito:groups`, no
 /// `origin_jti` or `event_id`; and `sub` is the app client's ID, the shape the verifier tells
-/// machine callers by ([`cognito_verifier::caller_kind`]).
+/// machine callers by ([`oidc_jwt_verifier::claims::caller_kind`]).
 pub fn cognito_machine_claims(pool_id: &str, client_id: &str, scope: &str) -> Value {
     let region = pool_id.split('_').next().unwrap_or_default();
     let now = now();

@@ -5,7 +5,7 @@
 
 use aws_lc_rs::hmac;
 use aws_lc_rs::signature::{self, RsaPssSaltLength};
-use cognito_verifier::{JwkAlgorithm, Reason, VerifyError};
+use oidc_jwt_verifier::{Reason, VerifyError, config::JwkAlgorithm};
 use serde_json::{Value, json};
 use testkit::harness::*;
 use testkit::{

@@ -5,7 +5,11 @@
 
 use std::time::Duration;
 
-use cognito_verifier::{CallerKind, ClaimValue, Clock, Reason, parse_required_claims};
+use oidc_jwt_verifier::{
+    Clock, Reason,
+    claims::{CallerKind, ClaimValue},
+    config::parse_required_claims,
+};
 use serde_json::{Map, Value, json};
 use testkit::TestKey;
 use testkit::harness::*;

@@ -2,9 +2,12 @@
 //! exact `iss` selects (algorithms, audience or Cognito-style client, `typ`, claim names), with
 //! keys only from that entry's configured or discovered JWKS.
 
-use cognito_verifier::{
-    ClientCheck, IssuerConfig, JwkAlgorithm, JwksLocation, Reason, ScopesClaim, TokenUse,
-    TokenUsePolicy, VerifyError, parse_issuers,
+use oidc_jwt_verifier::{
+    Reason, TokenUse, VerifyError,
+    config::{
+        ClientCheck, IssuerConfig, JwkAlgorithm, JwksLocation, ScopesClaim, TokenUsePolicy,
+        parse_issuers,
+    },
 };
 use serde_json::{Value, json};
 use testkit::harness::{CLIENT, COOLDOWN, POOL};
@@ -61,7 +64,7 @@ fn serve_okta(h: &IssuerHarness, key: &TestKey) {
     h.fetcher.serve(OKTA_JWKS, &[key]);
 }
 
-fn rejected(result: Result<cognito_verifier::VerifiedClaims, VerifyError>) -> Reason {
+fn rejected(result: Result<oidc_jwt_verifier::VerifiedClaims, VerifyError>) -> Reason {
     match result {
         Err(VerifyError::Rejected { rejection, .. }) => rejection.reason,
         other => panic!("expected a rejection, got {other:?}"),

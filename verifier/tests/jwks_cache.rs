@@ -2,11 +2,12 @@
 
 use std::time::{Duration, Instant};
 
-use cognito_verifier::{
-    HttpJwksFetcher, JwkAlgorithm, JwksFetchError, JwksFetcher, KeyStore, MAX_JWKS_BYTES, Reason,
-    VerifiedClaims, VerifyError,
+use oidc_jwt_verifier::config::{IssuerPolicy, PoolConfig};
+use oidc_jwt_verifier::{
+    Reason, VerifiedClaims, VerifyError,
+    config::JwkAlgorithm,
+    jwks::{HttpJwksFetcher, JwksFetchError, JwksFetcher, KeyStore, MAX_JWKS_BYTES},
 };
-use cognito_verifier::{IssuerPolicy, PoolConfig};
 use serde_json::json;
 use testkit::harness::*;
 use testkit::issuers::*;
@@ -632,15 +633,15 @@ async fn a_prefetch_abandoned_at_its_time_limit_is_nobodys_answer() {
 #[derive(Default)]
 struct Recorder(std::sync::Mutex<Vec<(&'static str, String, String, String)>>);
 
-impl cognito_verifier::JwksObserver for Recorder {
-    fn observe(&self, event: &cognito_verifier::JwksEvent<'_>) {
+impl oidc_jwt_verifier::jwks::JwksObserver for Recorder {
+    fn observe(&self, event: &oidc_jwt_verifier::jwks::JwksEvent<'_>) {
         let entry = match event {
-            cognito_verifier::JwksEvent::Fetched {
+            oidc_jwt_verifier::jwks::JwksEvent::Fetched {
                 issuer,
                 jwks_url,
                 keys,
             } => ("fetched", issuer, jwks_url, keys.kids().join(",")),
-            cognito_verifier::JwksEvent::FetchFailed {
+            oidc_jwt_verifier::jwks::JwksEvent::FetchFailed {
                 issuer,
                 jwks_url,
                 error,
@@ -662,7 +663,7 @@ async fn the_observer_hears_each_fetch_and_each_failure_once() {
     let url = jwks_url(&issuer);
     let fetcher = std::sync::Arc::new(TableFetcher::default());
     let clock = ManualClock::new();
-    let mut config = cognito_verifier::VerifierConfig::new(&[POOL], &[CLIENT]).unwrap();
+    let mut config = oidc_jwt_verifier::VerifierConfig::new(&[POOL], &[CLIENT]).unwrap();
     config.pools =
         vec![PoolConfig::with_issuer_policy(POOL, None, IssuerPolicy::Original).unwrap()];
     let recorder = std::sync::Arc::new(Recorder::default());
@@ -673,7 +674,7 @@ async fn the_observer_hears_each_fetch_and_each_failure_once() {
         COOLDOWN,
     )
     .with_observer(recorder.clone());
-    let verifier = cognito_verifier::Verifier::new(config, store, clock.clone());
+    let verifier = oidc_jwt_verifier::Verifier::new(config, store, clock.clone());
 
     fetcher.fail(&url);
     verifier.prefetch_keys().await;

@@ -4,8 +4,10 @@
 
 use std::sync::Arc;
 
-use cognito_verifier::{
-    HttpJwksFetcher, JwksSeed, KeyStore, PoolConfig, Verifier, VerifierConfig, parse_jwks_seed,
+use oidc_jwt_verifier::{
+    Verifier, VerifierConfig,
+    config::PoolConfig,
+    jwks::{HttpJwksFetcher, JwksSeed, KeyStore, parse_jwks_seed},
 };
 use serde_json::json;
 use testkit::harness::*;

@@ -6,8 +6,8 @@
 //! Case counts are kept small so the whole file runs in a few seconds; PROPTEST_CASES raises
 //! them for a longer local run.
 
-use cognito_verifier::JwkAlgorithm;
-use cognito_verifier::{dangerous::parse_unverified as parse, token_from_authorization};
+use oidc_jwt_verifier::config::JwkAlgorithm;
+use oidc_jwt_verifier::{dangerous::parse_unverified as parse, token_from_authorization};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{Value, json};

@@ -3,8 +3,11 @@
 //! 127.0.0.1.
 
 use aws_lc_rs::hmac;
-use cognito_verifier::{Clock, IssuerPolicy};
-use cognito_verifier::{JwkAlgorithm, Reason, TokenUse, TokenUsePolicy, VerifyError};
+use oidc_jwt_verifier::{Clock, config::IssuerPolicy};
+use oidc_jwt_verifier::{
+    Reason, TokenUse, VerifyError,
+    config::{JwkAlgorithm, TokenUsePolicy},
+};
 use serde_json::{Value, json};
 use testkit::harness::*;
 use testkit::issuers::*;

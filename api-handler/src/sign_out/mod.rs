@@ -41,8 +41,9 @@ use std::time::Duration;
 
 use aws_lambda_events::http::StatusCode;
 use aws_lambda_events::http::header::AUTHORIZATION;
-use cognito_verifier::{
-    Clock, IssuerForm, PoolConfig, SystemClock, cognito_pool_of_issuer, parse_pool_id,
+use oidc_jwt_verifier::{
+    Clock, SystemClock,
+    config::{IssuerForm, PoolConfig, cognito_pool_of_issuer, parse_pool_id},
 };
 use revocation_table::{Entry, JsonProtocol, JsonService, TableWriter};
 use serde::Deserialize;
@@ -102,7 +103,7 @@ struct LogoutBody {
 
 impl SignOut {
     /// The service for `settings` (`None`: not configured), with its own HTTP client (the
-    /// project's one set-up, [`cognito_verifier::TlsRoots`]: no redirect), and the system clock.
+    /// project's one set-up, [`oidc_jwt_verifier::TlsRoots`]: no redirect), and the system clock.
     pub fn new(settings: Option<&SignOutSettings>) -> SignOut {
         let Some(settings) = settings else {
             return SignOut::NotConfigured;

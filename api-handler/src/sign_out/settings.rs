@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 
-use cognito_verifier::TlsRoots;
+use oidc_jwt_verifier::TlsRoots;
 
 use revocation_table::{
     AwsEnvironment, COGNITO_IDP, DEFAULT_TOKEN_LIFETIME_SECONDS, DYNAMODB, Signer,
@@ -40,7 +40,7 @@ pub const SIGN_OUT_VARIABLES: [&str; 10] = [
     "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
     "AWS_ENDPOINT_URL_DYNAMODB",
     "AWS_ENDPOINT_URL",
-    cognito_verifier::SSL_CERT_FILE,
+    oidc_jwt_verifier::SSL_CERT_FILE,
 ];
 
 /// Where `/logout` writes the list.

@@ -444,7 +444,7 @@ fn service(fake: &FakeAws, with_table: bool, clock: Arc<testkit::harness::Manual
             },
             token_lifetime_seconds: 3_600,
         }),
-        tls_roots: cognito_verifier::TlsRoots::builtin(),
+        tls_roots: oidc_jwt_verifier::TlsRoots::builtin(),
     };
     SignOut::with_client(&settings, reqwest::Client::new(), clock)
 }
@@ -695,7 +695,7 @@ async fn an_unreachable_cognito_is_a_502_naming_the_step() {
         // Nothing listens on port 9 of loopback.
         cognito_endpoint: "http://127.0.0.1:9".to_owned(),
         table: None,
-        tls_roots: cognito_verifier::TlsRoots::builtin(),
+        tls_roots: oidc_jwt_verifier::TlsRoots::builtin(),
     };
     let response = SignOut::with_client(
         &settings,

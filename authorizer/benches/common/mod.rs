@@ -9,8 +9,11 @@ use authorizer::Authorizer;
 use authorizer::HttpApiResponse;
 use authorizer::RouteRules;
 use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
-use cognito_verifier::{HttpJwksFetcher, KeyStore, SystemClock, Verifier, VerifierConfig};
-use cognito_verifier::{JwkAlgorithm, PoolConfig};
+use oidc_jwt_verifier::config::{JwkAlgorithm, PoolConfig};
+use oidc_jwt_verifier::{
+    SystemClock, Verifier, VerifierConfig,
+    jwks::{HttpJwksFetcher, KeyStore},
+};
 use serde_json::json;
 use testkit::{EcKey, EdKey, JwksServer, SigningKey, TestKey, cognito_claims, jwks_of, mint};
 
@@ -109,7 +112,7 @@ impl Fixture {
     }
 
     /// Token verification with a warm cache.
-    pub fn verify(&self, token: &str) -> cognito_verifier::VerifiedClaims {
+    pub fn verify(&self, token: &str) -> oidc_jwt_verifier::VerifiedClaims {
         ready(&self.runtime, self.authorizer.verifier().verify(token)).unwrap()
     }
 

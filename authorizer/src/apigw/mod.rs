@@ -18,9 +18,11 @@ use tracing::Level;
 
 use crate::decision_log::{Decision, DecisionLog, Invocation};
 
-use cognito_verifier::{
-    CallerKind, Reason, Rejection, RevocationCheck, RevocationError, RevocationLookupError,
-    Unrevoked, Verifier, VerifyError, token_from_authorization,
+use oidc_jwt_verifier::{
+    Reason, Rejection, Verifier, VerifyError,
+    claims::CallerKind,
+    revocation::{RevocationCheck, RevocationError, RevocationLookupError, Unrevoked},
+    token_from_authorization,
 };
 
 mod arn;

@@ -6,7 +6,7 @@
 //! each route whose rule the caller fails (see the response module), which is right for any
 //! route API Gateway applies it to.
 
-use cognito_verifier::VerifiedClaims;
+use oidc_jwt_verifier::VerifiedClaims;
 
 use super::arn::MethodArn;
 use super::route_rules::{METHODS, RouteRules};

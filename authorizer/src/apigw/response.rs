@@ -13,7 +13,7 @@ use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
-use cognito_verifier::VerifiedClaims;
+use oidc_jwt_verifier::VerifiedClaims;
 
 use super::arn::MethodArn;
 use super::route_rules::RouteRules;
@@ -53,7 +53,7 @@ pub struct IdentityContext {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_use: Option<String>,
     /// `user` or `machine` (a client-credentials token: no username, `sub` = `client_id`),
-    /// as the verifier tells them apart ([`cognito_verifier::caller_kind`]); absent when the
+    /// as the verifier tells them apart ([`oidc_jwt_verifier::claims::caller_kind`]); absent when the
     /// token's shape says neither.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub caller: Option<String>,

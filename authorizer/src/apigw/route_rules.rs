@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use cognito_verifier::{ClaimRules, VerifiedClaims, claim_rules_from_json};
+use oidc_jwt_verifier::{VerifiedClaims, claims::ClaimRules, config::claim_rules_from_json};
 
 use super::wildcard::wildcard_match;
 
@@ -182,7 +182,7 @@ impl RouteRules {
     pub fn parse(json: &str) -> Result<Self, String> {
         const SHAPE: &str = "must be a JSON object of \"METHOD /path\": {\"groups\": [...], \
                              \"scopes\": [...], \"required_claims\": {...}}";
-        let document = match cognito_verifier::strict_json::parse_value(json.as_bytes()) {
+        let document = match oidc_jwt_verifier::strict_json::parse_value(json.as_bytes()) {
             Ok(Value::Object(document)) => document,
             Ok(_) => return Err(SHAPE.to_owned()),
             // Names the duplicate (`duplicate member name "groups"`) or the syntax error.

@@ -24,7 +24,7 @@ fn every_error_has_its_lambda_error_type_message_and_reason() {
         ),
         (
             AuthorizerError::RevocationUnavailable(
-                cognito_verifier::RevocationLookupError::Timeout,
+                oidc_jwt_verifier::revocation::RevocationLookupError::Timeout,
             ),
             "RevocationUnavailable",
             "Revocation list is unavailable",

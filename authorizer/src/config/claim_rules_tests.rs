@@ -3,7 +3,7 @@
 
 use super::AuthorizerConfig;
 use super::tests::with;
-use cognito_verifier::{CallerKind, ClaimRule, ClaimValue};
+use oidc_jwt_verifier::claims::{CallerKind, ClaimRule, ClaimValue};
 
 #[test]
 fn errors_name_the_variable_and_the_rule() {

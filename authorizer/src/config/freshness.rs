@@ -15,7 +15,10 @@
 //! be met by a cached answer and is refused at init, naming both settings. The TTL is needed
 //! only where such a rule exists: without one, nothing here reads it.
 
-use cognito_verifier::{ClaimRule, ClaimRules, ConfigError};
+use oidc_jwt_verifier::{
+    ConfigError,
+    claims::{ClaimRule, ClaimRules},
+};
 
 use crate::apigw::{RouteRule, RouteRules};
 
@@ -102,7 +105,7 @@ pub(super) fn route_rules(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cognito_verifier::CallerKind;
+    use oidc_jwt_verifier::claims::CallerKind;
 
     fn bound(seconds: u64) -> ClaimRules {
         ClaimRules::new(vec![

@@ -10,10 +10,11 @@ mod values;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cognito_verifier::{
-    ClaimRules, Clock, ConfigError, DEFAULT_MAX_TOKEN_BYTES, HttpJwksFetcher, ISSUERS,
-    JwksFetchError, JwksSeed, KeyStore, SSL_CERT_FILE, SystemClock, TlsRoots, Verifier,
-    VerifierConfig, non_blank, parse_required_claims,
+use oidc_jwt_verifier::{
+    Clock, ConfigError, SSL_CERT_FILE, SystemClock, TlsRoots, Verifier, VerifierConfig,
+    claims::ClaimRules,
+    config::{DEFAULT_MAX_TOKEN_BYTES, ISSUERS, non_blank, parse_required_claims},
+    jwks::{HttpJwksFetcher, JwksFetchError, JwksSeed, KeyStore},
 };
 
 use freshness::{AUTHORIZER_CACHE_TTL_SECONDS, MAX_CACHE_TTL_SECONDS};
@@ -59,7 +60,7 @@ pub enum BuildError {
     Jwks(#[from] JwksFetchError),
     /// The revocation table reader's.
     #[error("{0}")]
-    Revocation(#[from] cognito_verifier::RevocationLookupError),
+    Revocation(#[from] oidc_jwt_verifier::revocation::RevocationLookupError),
 }
 
 const USER_POOL_ID: &str = "USER_POOL_ID";

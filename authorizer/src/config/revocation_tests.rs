@@ -32,7 +32,10 @@ fn defaults_and_overrides() {
     let settings = aws_with(&[]).unwrap().revocation.unwrap();
     assert_eq!(settings.table, "revocations");
     assert_eq!(settings.cache_for, Duration::from_secs(30));
-    assert_eq!(settings.failure, cognito_verifier::FailurePolicy::Closed);
+    assert_eq!(
+        settings.failure,
+        oidc_jwt_verifier::revocation::FailurePolicy::Closed
+    );
     assert_eq!(settings.timeout, Duration::from_millis(1000));
     assert_eq!(
         settings.endpoint,
@@ -53,7 +56,10 @@ fn defaults_and_overrides() {
     .revocation
     .unwrap();
     assert_eq!(settings.cache_for, Duration::ZERO);
-    assert_eq!(settings.failure, cognito_verifier::FailurePolicy::Open);
+    assert_eq!(
+        settings.failure,
+        oidc_jwt_verifier::revocation::FailurePolicy::Open
+    );
     assert_eq!(settings.timeout, Duration::from_millis(250));
     assert_eq!(
         settings.signer.credentials.session_token.as_deref(),

@@ -2,7 +2,11 @@
 //! in the package), read and judged at init against the trusted issuers: a seed that cannot be
 //! used stops init with an error naming the variable, never a fetch at the first token.
 
-use cognito_verifier::{ConfigError, IssuerConfig, JwksSeed, MAX_JWKS_SEED_BYTES, parse_jwks_seed};
+use oidc_jwt_verifier::{
+    ConfigError,
+    config::IssuerConfig,
+    jwks::{JwksSeed, MAX_JWKS_SEED_BYTES, parse_jwks_seed},
+};
 
 /// Inline seed: a JSON object from trusted issuer to its JWKS (docs/cold-start.md).
 pub(super) const JWKS_SEED: &str = "JWKS_SEED";

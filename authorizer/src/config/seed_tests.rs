@@ -56,7 +56,7 @@ fn an_unusable_seed_stops_init_naming_the_variable() {
     .to_string();
     let too_large = format!(
         "{{\"pad\":\"{}\"}}",
-        "x".repeat(cognito_verifier::MAX_JWKS_SEED_BYTES)
+        "x".repeat(oidc_jwt_verifier::jwks::MAX_JWKS_SEED_BYTES)
     );
     let large_file = temp_file("large.json", too_large.as_bytes());
     let seed = seed_json();

@@ -2,7 +2,7 @@
 //! variable for every bad value.
 
 use super::*;
-use cognito_verifier::{
+use oidc_jwt_verifier::config::{
     ClientCheck, IssuerForm, JwkAlgorithm, JwksLocation, PoolIssuer, ScopesClaim, TokenUsePolicy,
 };
 use std::collections::HashMap;

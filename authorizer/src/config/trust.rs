@@ -4,9 +4,12 @@
 //! set. The pools' settings apply to the pools only, so setting one of them without
 //! `USER_POOL_ID` is refused rather than silently ignored.
 
-use cognito_verifier::{
-    ConfigError, ISSUERS, IssuerConfig, IssuerPolicy, JwkAlgorithm, PoolConfig, TokenUsePolicy,
-    parse_endpoint, parse_issuers,
+use oidc_jwt_verifier::{
+    ConfigError,
+    config::{
+        ISSUERS, IssuerConfig, IssuerPolicy, JwkAlgorithm, PoolConfig, TokenUsePolicy,
+        parse_endpoint, parse_issuers,
+    },
 };
 
 use super::values::{list, required_list};

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use cognito_verifier::ConfigError;
+use oidc_jwt_verifier::ConfigError;
 
 /// A comma-separated list: entries are trimmed; empty entries and duplicates are errors, since
 /// they usually mean a typo that would otherwise be silently ignored.

@@ -1,6 +1,6 @@
 use std::sync::{Arc, Mutex};
 
-use cognito_verifier::{JwksEvent, JwksObserver, KeySet};
+use oidc_jwt_verifier::jwks::{JwksEvent, JwksObserver, KeySet};
 use serde_json::{Value, json};
 
 use super::*;
@@ -150,7 +150,7 @@ fn jwks_metrics_have_one_empty_dimension_set_and_failures_show_at_warn() {
     log.observe(&JwksEvent::FetchFailed {
         issuer: "https://x",
         jwks_url: "https://x/jwks",
-        error: &cognito_verifier::JwksFetchError::Timeout,
+        error: &oidc_jwt_verifier::jwks::JwksFetchError::Timeout,
     });
     let lines = out.lines();
     // The fetch (INFO) is below WARN; the failure is not.

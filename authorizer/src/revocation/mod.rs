@@ -1,5 +1,5 @@
 //! The opt-in revocation list's AWS side: its settings from the environment, and the
-//! DynamoDB reader behind the verifier's [`cognito_verifier::RevocationLookup`] seam.
+//! DynamoDB reader behind the verifier's [`oidc_jwt_verifier::revocation::RevocationLookup`] seam.
 //!
 //! Unset `REVOCATION_TABLE` means no revocation check: nothing here is read or built, so
 //! the authorizer starts and answers exactly as without this module. Set, every setting is
@@ -8,7 +8,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cognito_verifier::{Clock, ConfigError, FailurePolicy, RevocationCheck, RevocationLookupError};
+use oidc_jwt_verifier::{
+    Clock, ConfigError,
+    revocation::{FailurePolicy, RevocationCheck, RevocationLookupError},
+};
 use revocation_table::{
     AwsEnvironment, DYNAMODB, DynamoDbLookup, JsonProtocol, JsonService, Signer, check_table_name,
 };

@@ -27,10 +27,12 @@ pub(crate) mod jwt_http;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cognito_verifier::dangerous::parse_unverified;
-use cognito_verifier::{
-    Clock, HttpJwksFetcher, IssuerPolicy, JwkAlgorithm, JwksFetcher, KeyStore, PoolConfig,
-    SystemClock, strict_json,
+use oidc_jwt_verifier::dangerous::parse_unverified;
+use oidc_jwt_verifier::{
+    Clock, SystemClock,
+    config::{IssuerPolicy, JwkAlgorithm, PoolConfig},
+    jwks::{HttpJwksFetcher, JwksFetcher, KeyStore},
+    strict_json,
 };
 use serde_json::{Map, Value};
 
@@ -251,7 +253,7 @@ impl BuiltinAuthorizer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cognito_verifier::IssuerForm;
+    use oidc_jwt_verifier::config::IssuerForm;
 
     /// The issuer form a pool's JWT authorizer trusts.
     fn jwt_issuer(config: &BuiltinConfig) -> Option<String> {

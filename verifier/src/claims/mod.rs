@@ -13,12 +13,13 @@ mod named;
 pub(crate) mod raw;
 pub(crate) mod rules;
 
+pub use rules::{CallerKind, ClaimFacts, ClaimRule, ClaimRules, ClaimValue, caller_kind};
+
 use crate::config::{
     COGNITO_GROUPS, ClientCheck, IssuerConfig, ScopesClaim, TokenUsePolicy, VerifierConfig,
 };
 use crate::rejection::{Reason, Rejection};
 use raw::{Audience, NumericDate, RawClaims};
-use rules::{CallerKind, ClaimFacts, ClaimRules, ClaimValue};
 
 /// Cognito's two token kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,7 +116,7 @@ fn invalid(detail: &'static str) -> Rejection {
 }
 
 /// What was read from the token besides its typed claims.
-pub struct TokenParts<'a> {
+pub(crate) struct TokenParts<'a> {
     /// The decoded payload, for the claims the issuer names ([`named`]).
     pub payload: &'a [u8],
     /// The header `typ`.
@@ -127,7 +128,7 @@ pub struct TokenParts<'a> {
 /// Checks the claims that make a token valid for its issuer: expiry, `nbf`, `typ`,
 /// `token_use`, the client and `sub`. Types were checked when `claims` was parsed; `trusted`
 /// is the entry the token's `iss` selected.
-pub fn validate(
+pub(crate) fn validate(
     claims: &RawClaims<'_>,
     parts: TokenParts<'_>,
     trusted: &IssuerConfig,
@@ -216,7 +217,7 @@ pub fn validate(
 /// Checks what every caller must hold: one of `REQUIRED_SCOPES`, one of `REQUIRED_GROUPS`,
 /// and every `REQUIRED_CLAIMS` rule. A failure is a 403 reason (`missing_scope`,
 /// `missing_group`, `claim_mismatch`, `stale_auth_time` or `token_kind`).
-pub fn check_requirements(
+pub(crate) fn check_requirements(
     verified: &VerifiedClaims,
     config: &VerifierConfig,
 ) -> Result<(), Rejection> {

@@ -1,6 +1,6 @@
 //! Claims whose names come from the configuration rather than from this crate: an issuer's
 //! groups claim (`groups`, `roles`, a namespaced URL claim …), `scp`, and the claims that
-//! claim rules compare ([`crate::claims::rules`]). Read in a second pass over the payload, only
+//! claim rules compare ([`crate::claims::ClaimRules`]). Read in a second pass over the payload, only
 //! when some such claim is named, so the Cognito path without claim rules
 //! ([`crate::claims::raw`], with `cognito:groups` and `scope` as fixed fields) stays one pass.
 //!

@@ -9,7 +9,7 @@
 //!
 //! Every mistake is an error naming the place (`[custom:tenant]: …`): a rule that silently
 //! matched nothing, or everything, would leave a route wrongly guarded. Floats are refused in
-//! rules (numbers compare as integers only; see [`crate::claims::rules`]).
+//! rules (numbers compare as integers only; see [`crate::claims::ClaimRules`]).
 
 use serde_json::{Map, Value};
 

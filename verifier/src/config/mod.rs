@@ -23,7 +23,7 @@ pub use issuer::{COGNITO_GROUPS, ClientCheck, IssuerConfig, JwksLocation, Scopes
 pub use issuers_json::{MAX_ISSUERS, parse_issuers};
 pub use url::{parse_endpoint, parse_key_url};
 
-use crate::algorithm::JwkAlgorithm;
+pub use crate::algorithm::{JwkAlgorithm, KeyShape};
 use crate::claims::rules::ClaimRules;
 
 /// Upper bound on a token's length, checked before anything is decoded. Cognito tokens are

@@ -68,7 +68,7 @@ impl HttpJwksFetcher {
             .client_builder()
             .timeout(timeout)
             .connect_timeout(timeout)
-            .user_agent(concat!("cognito-verifier/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("oidc-jwt-verifier/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(transport_error)?;
         Ok(HttpJwksFetcher { client, timeout })
