@@ -33,7 +33,7 @@ pub struct JwtHeader {
 pub struct UnverifiedToken<'a> {
     /// The header fields the verifier reads.
     pub header: JwtHeader,
-    /// The decoded payload; [`crate::claims::raw::RawClaims::parse`] reads it.
+    /// The decoded payload; `claims::raw::RawClaims::parse` reads it.
     pub payload: Vec<u8>,
     /// `base64url(header) "." base64url(payload)`, the bytes the signature covers.
     pub signing_input: &'a [u8],
@@ -62,7 +62,7 @@ pub fn token_from_authorization(value: &str) -> Option<&str> {
 }
 
 /// Splits and decodes a compact JWS and reads its header. The size bound is checked before any
-/// decoding. The payload is decoded but left for [`crate::claims::raw`] to read.
+/// decoding. The payload is decoded but left for `claims::raw` to read.
 pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Rejection> {
     if token.len() > max_bytes {
         return Err(Rejection::new(

@@ -1,13 +1,13 @@
-//! A token's claims, in one folder: [`raw`] parses the payload strictly, [`named`] reads the
-//! claims an issuer entry names (groups, scopes, claim rules' claims), [`rules`] holds the
+//! A token's claims, in one folder: `raw` parses the payload strictly, `named` reads the
+//! claims an issuer entry names (groups, scopes, claim rules' claims), `rules` holds the
 //! claim rules and the caller kind.
 //!
 //! This module validates the claims of a token whose signature has verified, in two steps.
-//! [`validate`] checks them against the token's issuer entry and the clock: what makes the
-//! token authentic and current (a failure is a 401). [`check_requirements`] then checks what
-//! the caller must hold: the required scopes, groups and claim rules ([`rules`]), so a failure
+//! `validate` checks them against the token's issuer entry and the clock: what makes the
+//! token authentic and current (a failure is a 401). `check_requirements` then checks what
+//! the caller must hold: the required scopes, groups and claim rules (`rules`), so a failure
 //! there (a 403) always concerns an authentic, valid token. Their JSON types were checked when
-//! they were parsed ([`raw`], [`named`]).
+//! they were parsed (`raw`, `named`).
 
 mod named;
 pub(crate) mod raw;
