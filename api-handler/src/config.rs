@@ -8,6 +8,9 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 
 use aws_lambda_events::http::HeaderValue;
+/// A configuration variable that is set but unusable: the variable and what is wrong with
+/// it, the verifier's own error, so the same shape and message as the authorizer's.
+pub use cognito_verifier::ConfigError;
 
 use crate::sign_out::{SIGN_OUT_VARIABLES, SignOutSettings};
 
@@ -17,35 +20,6 @@ pub const ADMIN_GROUP_VAR: &str = "ADMIN_GROUP";
 pub const CORS_ALLOW_ORIGIN_VAR: &str = "CORS_ALLOW_ORIGIN";
 /// Group used when `ADMIN_GROUP` is not set.
 pub const DEFAULT_ADMIN_GROUP: &str = "admin";
-
-/// A configuration variable that is set but unusable: the variable and what is wrong with
-/// it, the same shape and message as the authorizer's.
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-#[error("invalid configuration: {variable}: {message}")]
-pub struct ConfigError {
-    /// The variable at fault, e.g. `ADMIN_GROUP`.
-    pub variable: &'static str,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-impl From<cognito_verifier::ConfigError> for ConfigError {
-    fn from(error: cognito_verifier::ConfigError) -> Self {
-        ConfigError {
-            variable: error.variable,
-            message: error.message,
-        }
-    }
-}
-
-impl ConfigError {
-    pub(crate) fn new(variable: &'static str, message: impl Into<String>) -> Self {
-        ConfigError {
-            variable,
-            message: message.into(),
-        }
-    }
-}
 
 /// Validated settings of the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,12 +111,6 @@ impl Settings {
     /// `POST /logout`'s settings; `None` (the default) outside Lambda, where no Region is set.
     pub fn sign_out(&self) -> Option<&SignOutSettings> {
         self.sign_out.as_ref()
-    }
-
-    /// Sets `POST /logout`'s settings (tests and in-process callers).
-    pub fn with_sign_out(mut self, sign_out: SignOutSettings) -> Self {
-        self.sign_out = Some(sign_out);
-        self
     }
 
     /// The origin allowed by CORS; CORS is off when `None` (the default).
