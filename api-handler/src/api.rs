@@ -7,7 +7,7 @@ use aws_lambda_events::http::{HeaderValue, Method, StatusCode};
 use serde_json::Value;
 
 use crate::config::{ConfigError, Settings};
-use crate::cors::{CorsPolicy, method_list};
+use crate::cors;
 use crate::identity::Identity;
 use crate::payload;
 use crate::payload::ApiError;
@@ -24,7 +24,6 @@ const UNMATCHED_ROUTE: &str = "-";
 #[derive(Debug)]
 pub struct Api {
     settings: Settings,
-    cors: Option<CorsPolicy>,
     routes: Vec<Route>,
 }
 
@@ -37,31 +36,15 @@ impl Api {
         if let Some(why) = sign_out.unavailable() {
             return Err(ConfigError::new("AWS_REGION", format!("sign-out: {why}")));
         }
-        Ok(Self::with_routes(
-            settings,
-            routes::route_table(Arc::new(sign_out)),
-        ))
+        let routes = routes::route_table(Arc::new(sign_out));
+        Ok(Self { settings, routes })
     }
 
     /// The API with our route table and explicit settings.
     pub fn new(settings: Settings) -> Self {
         let sign_out = SignOut::new(settings.sign_out());
-        Self::with_routes(settings, routes::route_table(Arc::new(sign_out)))
-    }
-
-    /// The API with another route table (tests, forks experimenting with routes).
-    pub fn with_routes(settings: Settings, routes: Vec<Route>) -> Self {
-        let cors = settings.cors_allow_origin().cloned().map(CorsPolicy::new);
-        Self {
-            settings,
-            cors,
-            routes,
-        }
-    }
-
-    /// The settings this API was built with.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
+        let routes = routes::route_table(Arc::new(sign_out));
+        Self { settings, routes }
     }
 
     /// Answers one API Gateway event (REST 1.0 or HTTP API 2.0) with the matching response
@@ -97,11 +80,6 @@ impl Api {
         payload::encode(incoming.version, response)
     }
 
-    /// Answers a payload-independent request for `caller`.
-    pub async fn respond(&self, caller: Option<Identity>, request: ApiRequest) -> ApiResponse {
-        self.route(caller, request).await.0
-    }
-
     /// The response and the route label to log.
     async fn route(
         &self,
@@ -133,8 +111,8 @@ impl Api {
 
     /// `response` with the CORS headers, when CORS is on.
     fn with_cors(&self, mut response: ApiResponse) -> ApiResponse {
-        if let Some(cors) = &self.cors {
-            cors.decorate(&mut response);
+        if let Some(allow_origin) = self.settings.cors_allow_origin() {
+            cors::decorate(allow_origin, &mut response);
         }
         response
     }
@@ -158,25 +136,23 @@ impl Api {
                 }
             }
         }
-        route.call(caller, request).await
+        (route.handler)(caller, request).await
     }
 
     /// A known path with another method: a CORS preflight (204) or 405 with `Allow`.
     fn other_method(&self, method: &Method, mut allowed: Vec<Method>) -> ApiResponse {
-        if self.cors.is_some() {
+        let cors = self.settings.cors_allow_origin().is_some();
+        if cors {
             allowed.push(Method::OPTIONS);
         }
-        match &self.cors {
-            Some(cors) if method == Method::OPTIONS => cors.preflight(&allowed),
-            _ => {
-                let response =
-                    ApiResponse::error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
-                match HeaderValue::from_str(&method_list(&allowed)) {
-                    Ok(allow) => response.with_header(ALLOW, allow),
-                    Err(_) => response,
-                }
-            }
+        if cors && method == Method::OPTIONS {
+            return cors::preflight(&allowed);
         }
+        let mut response = ApiResponse::error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+        if let Ok(allow) = HeaderValue::from_str(&cors::method_list(&allowed)) {
+            response.headers.insert(ALLOW, allow);
+        }
+        response
     }
 }
 
@@ -193,6 +169,6 @@ mod tests {
             .with_cors_allow_origin("https://app.example.com")
             .unwrap();
         assert_ne!(settings, Settings::default());
-        assert_eq!(Api::new(settings.clone()).settings(), &settings);
+        assert_eq!(Api::new(settings.clone()).settings, settings);
     }
 }

@@ -1,6 +1,6 @@
 //! Responses as handlers build them, before they are written in a payload's format.
 
-use aws_lambda_events::http::header::{CONTENT_TYPE, HeaderName};
+use aws_lambda_events::http::header::CONTENT_TYPE;
 use aws_lambda_events::http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Serialize;
 use serde_json::json;
@@ -53,12 +53,6 @@ impl ApiResponse {
             headers: HeaderMap::new(),
             body: None,
         }
-    }
-
-    /// The response with `name` set to `value`.
-    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.insert(name, value);
-        self
     }
 
     fn json_text(status: StatusCode, body: String) -> Self {
