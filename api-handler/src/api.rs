@@ -50,12 +50,12 @@ impl Api {
     /// Answers one API Gateway event (REST 1.0 or HTTP API 2.0) with the matching response
     /// JSON. Errors only for events that are not API Gateway proxy events at all.
     pub async fn handle(&self, event: Value) -> Result<Value, ApiError> {
-        let incoming = payload::decode(event)?;
-        let method = incoming.request.method.clone();
-        let (response, route, sub) = match incoming.caller {
+        let (version, caller, request) = payload::decode(event)?;
+        let method = request.method.clone();
+        let (response, route, sub) = match caller {
             Ok(caller) => {
                 let sub = caller.as_ref().map(|caller| caller.sub.clone());
-                let (response, route) = self.route(caller, incoming.request).await;
+                let (response, route) = self.route(caller, request).await;
                 (response, route, sub)
             }
             Err(error) => {
@@ -77,7 +77,7 @@ impl Api {
             sub = sub.as_deref().unwrap_or("-"),
             "request"
         );
-        payload::encode(incoming.version, response)
+        payload::encode(version, response)
     }
 
     /// The response and the route label to log.

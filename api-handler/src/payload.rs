@@ -10,7 +10,7 @@ use aws_lambda_events::encodings::Body;
 use serde_json::Value;
 
 use crate::identity::{ContextError, Identity};
-use crate::request::{ApiRequest, HttpStage, http_route, rest_route};
+use crate::request::{ApiRequest, http_route, rest_route};
 use crate::response::ApiResponse;
 
 /// Why an event could not be answered at all.
@@ -102,26 +102,15 @@ impl PayloadVersion {
 /// be read (answered 500: guessing could make a caller someone they are not).
 pub(crate) type Caller = Result<Option<Identity>, ContextError>;
 
-/// An event read into the caller and the payload-independent request.
-#[derive(Debug)]
-pub(crate) struct Incoming {
-    pub version: PayloadVersion,
-    pub caller: Caller,
-    pub request: ApiRequest,
-}
-
-pub(crate) fn decode(event: Value) -> Result<Incoming, ApiError> {
+/// Reads an event into its payload version, the caller and the payload-independent request.
+pub(crate) fn decode(event: Value) -> Result<(PayloadVersion, Caller, ApiRequest), ApiError> {
     let version = PayloadVersion::detect(&event)?;
     let invalid = |source| ApiError::InvalidEvent { version, source };
     let (caller, request) = match version {
         PayloadVersion::Rest => decode_rest(serde_json::from_value(event).map_err(invalid)?),
         PayloadVersion::Http => decode_http(serde_json::from_value(event).map_err(invalid)?),
     };
-    Ok(Incoming {
-        version,
-        caller,
-        request,
-    })
+    Ok((version, caller, request))
 }
 
 fn decode_rest(event: ApiGatewayProxyRequest) -> (Caller, ApiRequest) {
@@ -162,11 +151,7 @@ fn decode_http(event: ApiGatewayV2httpRequest) -> (Caller, ApiRequest) {
     let route = http_route(
         event.route_key.as_deref(),
         event.raw_path.as_deref(),
-        HttpStage {
-            stage: context.stage.as_deref(),
-            domain_name: context.domain_name.as_deref(),
-            api_id: context.apiid.as_deref(),
-        },
+        context,
     );
     let request = ApiRequest {
         // HTTP API puts the method in requestContext.http; the top-level field is for authorizers.
