@@ -197,10 +197,10 @@ impl Identity {
                 .unwrap_or_default(),
         };
         let email = text("email");
-        let email_verified = email.as_ref().map(|_| {
-            matches!(claim("email_verified"), Some(Value::Bool(true)))
-                || text("email_verified").as_deref() == Some("true")
-        });
+        // `true` or `"true"`: the text of a boolean is its JSON spelling.
+        let email_verified = email
+            .as_ref()
+            .map(|_| text("email_verified").as_deref() == Some("true"));
         Ok(Some(Self {
             sub,
             username,

@@ -80,8 +80,8 @@ impl Route {
         F: Fn(Identity, ApiRequest) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ApiResponse> + Send + 'static,
     {
-        // The caller's access is checked before the handler runs: an identified handler called
-        // without identity is a bug in the router, answered 401 rather than a panic.
+        // The one check that a protected route has a caller: anonymous → 401, and the handler
+        // never runs without an identity.
         let handler: Handler = Box::new(move |caller, request| match caller {
             Some(identity) => Box::pin(handler(identity, request)),
             None => Box::pin(async { ApiResponse::unauthorized() }),
