@@ -130,11 +130,6 @@ fn decode_rest(event: ApiGatewayProxyRequest) -> (Caller, ApiRequest) {
         } else {
             event.multi_value_headers
         },
-        query: if event.multi_value_query_string_parameters.is_empty() {
-            event.query_string_parameters
-        } else {
-            event.multi_value_query_string_parameters
-        },
         path_parameters: event.path_parameters,
         body: event.body,
         is_base64_encoded: event.is_base64_encoded,
@@ -144,10 +139,10 @@ fn decode_rest(event: ApiGatewayProxyRequest) -> (Caller, ApiRequest) {
 
 fn decode_http(event: ApiGatewayV2httpRequest) -> (Caller, ApiRequest) {
     let context = &event.request_context;
-    let caller = match context.authorizer.as_ref() {
-        Some(authorizer) => Identity::from_authorizer(authorizer),
-        None => Ok(None),
-    };
+    let caller = context
+        .authorizer
+        .as_ref()
+        .map_or(Ok(None), Identity::from_authorizer);
     let route = http_route(
         event.route_key.as_deref(),
         event.raw_path.as_deref(),
@@ -158,7 +153,6 @@ fn decode_http(event: ApiGatewayV2httpRequest) -> (Caller, ApiRequest) {
         method: context.http.method.clone(),
         route,
         headers: event.headers,
-        query: event.query_string_parameters,
         path_parameters: event.path_parameters,
         body: event.body,
         is_base64_encoded: event.is_base64_encoded,

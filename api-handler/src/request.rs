@@ -17,7 +17,6 @@ use std::collections::HashMap;
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use aws_lambda_events::http::{HeaderMap, Method};
-use aws_lambda_events::query_map::QueryMap;
 
 /// What a request is routed by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,8 +54,6 @@ pub struct ApiRequest {
     pub route: RouteTarget,
     /// Request headers (never a source of identity).
     pub headers: HeaderMap,
-    /// Query string parameters.
-    pub query: QueryMap,
     /// Path parameters from API Gateway, plus those of our route template once matched.
     pub path_parameters: HashMap<String, String>,
     /// The body, as API Gateway delivered it.
@@ -73,7 +70,6 @@ impl ApiRequest {
             method,
             route: RouteTarget::path(path),
             headers: HeaderMap::new(),
-            query: QueryMap::default(),
             path_parameters: HashMap::new(),
             body: None,
             is_base64_encoded: false,
