@@ -52,7 +52,7 @@ impl Api {
     pub async fn handle(&self, event: Value) -> Result<Value, ApiError> {
         let (version, caller, request) = payload::decode(event)?;
         let method = request.method.clone();
-        let (response, route, sub) = match caller {
+        let (mut response, route, sub) = match caller {
             Ok(caller) => {
                 let sub = caller.as_ref().map(|caller| caller.sub.clone());
                 let (response, route) = self.route(caller, request).await;
@@ -62,13 +62,15 @@ impl Api {
                 // A deployment problem (an authorizer of another version or kind in front of
                 // this API), not the caller's: no guess at who they are.
                 tracing::error!(reason = %error, "authorizer context cannot be read");
-                let response = self.with_cors(ApiResponse::error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal Server Error",
-                ));
+                let response =
+                    ApiResponse::error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
                 (response, UNMATCHED_ROUTE.to_owned(), None)
             }
         };
+        // Every answer carries the CORS headers when CORS is on.
+        if let Some(allow_origin) = self.settings.cors_allow_origin() {
+            cors::decorate(allow_origin, &mut response);
+        }
         // The one log line per request: no tokens, headers or bodies.
         tracing::info!(
             method = %method,
@@ -86,7 +88,7 @@ impl Api {
         caller: Option<Identity>,
         mut request: ApiRequest,
     ) -> (ApiResponse, String) {
-        let (response, route) = match router::find(&self.routes, &request.method, &request.route) {
+        match router::find(&self.routes, &request.method, &request.route) {
             RouteMatch::Found {
                 route,
                 path_parameters,
@@ -95,7 +97,18 @@ impl Api {
                     request.path_parameters.entry(name).or_insert(value);
                 }
                 let label = format!("{} {}", route.method(), route.template());
-                (self.call(route, caller, request).await, label)
+                // An anonymous caller of a protected route is answered 401 by the route itself
+                // (see [`Route::authenticated`]), before its handler could run.
+                let forbidden = route.access() == Access::AdminGroup
+                    && caller
+                        .as_ref()
+                        .is_some_and(|identity| !identity.is_in_group(self.settings.admin_group()));
+                let response = if forbidden {
+                    ApiResponse::error(StatusCode::FORBIDDEN, "Forbidden")
+                } else {
+                    (route.handler)(caller, request).await
+                };
+                (response, label)
             }
             RouteMatch::MethodNotAllowed { template, allowed } => (
                 self.other_method(&request.method, allowed),
@@ -105,34 +118,7 @@ impl Api {
                 ApiResponse::error(StatusCode::NOT_FOUND, "Not Found"),
                 UNMATCHED_ROUTE.to_owned(),
             ),
-        };
-        (self.with_cors(response), route)
-    }
-
-    /// `response` with the CORS headers, when CORS is on.
-    fn with_cors(&self, mut response: ApiResponse) -> ApiResponse {
-        if let Some(allow_origin) = self.settings.cors_allow_origin() {
-            cors::decorate(allow_origin, &mut response);
         }
-        response
-    }
-
-    /// Enforces the route's access rule, then runs its handler. An anonymous caller of a
-    /// protected route is answered 401 by the route itself (see [`Route::authenticated`]),
-    /// before its handler could run; a member of another group calling an admin-only route, 403.
-    async fn call(
-        &self,
-        route: &Route,
-        caller: Option<Identity>,
-        request: ApiRequest,
-    ) -> ApiResponse {
-        if route.access() == Access::AdminGroup
-            && let Some(identity) = &caller
-            && !identity.is_in_group(self.settings.admin_group())
-        {
-            return ApiResponse::error(StatusCode::FORBIDDEN, "Forbidden");
-        }
-        (route.handler)(caller, request).await
     }
 
     /// A known path with another method: a CORS preflight (204) or 405 with `Allow`.
