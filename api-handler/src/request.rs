@@ -183,16 +183,11 @@ pub fn http_route(
     if let Some(template) = template {
         return template_route(template, raw_path);
     }
-    let Some(raw_path) = raw_path else {
-        return RouteTarget::Unroutable;
+    let path = match stage_prefix(context) {
+        None => raw_path,
+        Some(stage) => raw_path.and_then(|path| strip_stage(path, stage)),
     };
-    match stage_prefix(context) {
-        None => RouteTarget::path(raw_path),
-        Some(stage) => match strip_stage(raw_path, stage) {
-            Some(path) => RouteTarget::path(path),
-            None => RouteTarget::Unroutable,
-        },
-    }
+    path.map_or(RouteTarget::Unroutable, RouteTarget::path)
 }
 
 /// `/prod/me` without the `prod` stage → `/me`; `/prod` → `/`; `None` elsewhere.

@@ -16,14 +16,11 @@
 
 use std::collections::HashMap;
 
-use cognito_verifier::TlsRoots;
-
+use cognito_verifier::{ConfigError, TlsRoots};
 use revocation_table::{
     AwsEnvironment, COGNITO_IDP, DEFAULT_TOKEN_LIFETIME_SECONDS, DYNAMODB, Signer,
     check_table_name, endpoint, region,
 };
-
-use cognito_verifier::ConfigError;
 
 /// `REVOCATION_TABLE`.
 pub const REVOCATION_TABLE: &str = "REVOCATION_TABLE";
