@@ -79,16 +79,6 @@ enum GroupFormat {
 }
 
 impl Identity {
-    /// A caller with only a `sub`, as the least an authorizer can tell us.
-    pub fn new(sub: impl Into<String>) -> Self {
-        let sub = sub.into();
-        Self {
-            username: sub.clone(),
-            sub,
-            ..Self::default()
-        }
-    }
-
     /// Whether the caller is in `group` (exact, case-sensitive).
     pub fn is_in_group(&self, group: &str) -> bool {
         self.groups.iter().any(|member_of| member_of == group)
@@ -330,7 +320,7 @@ mod tests {
         })))
         .unwrap()
         .unwrap();
-        assert_eq!(identity, Identity::new("42"));
+        assert_eq!(identity, crate::tests::identity("42"));
     }
 
     #[test]
@@ -640,7 +630,7 @@ mod tests {
 
     #[test]
     fn group_membership_is_exact() {
-        let mut identity = Identity::new("abc");
+        let mut identity = crate::tests::identity("abc");
         identity.groups = vec!["administrators".into(), "users".into()];
         assert!(!identity.is_in_group("admin"));
         assert!(identity.is_in_group("users"));

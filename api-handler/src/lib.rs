@@ -25,3 +25,6 @@ pub mod sign_out;
 pub use api::Api;
 pub use config::Settings;
 pub use router::{Access, Route};
+
+#[cfg(test)]
+mod tests;

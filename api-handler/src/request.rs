@@ -62,21 +62,6 @@ pub struct ApiRequest {
     pub is_base64_encoded: bool,
 }
 
-impl ApiRequest {
-    /// A request for `method` and `path`, as built by tests and in-process callers; a path
-    /// that is not canonical is routed nowhere.
-    pub fn new(method: Method, path: &str) -> Self {
-        Self {
-            method,
-            route: RouteTarget::path(path),
-            headers: HeaderMap::new(),
-            path_parameters: HashMap::new(),
-            body: None,
-            is_base64_encoded: false,
-        }
-    }
-}
-
 /// A REST API (payload 1.0) request's route: its `resource` as matched (when the delivered
 /// `path` spells it), or for a greedy resource (`/api/{proxy+}`) the resource prefix plus the
 /// `proxy` parameter, when the delivered `path` spells exactly that. Without a `resource` (not
@@ -559,7 +544,7 @@ mod tests {
             assert!(!is_canonical(odd), "{odd}");
         }
         assert_eq!(
-            ApiRequest::new(Method::GET, "/me/").route,
+            crate::tests::request(Method::GET, "/me/").route,
             RouteTarget::Unroutable
         );
     }

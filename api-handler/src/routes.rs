@@ -90,7 +90,7 @@ mod tests {
 
     #[tokio::test]
     async fn handlers_run_without_lambda() {
-        let request = ApiRequest::new(Method::GET, "/");
+        let request = crate::tests::request(Method::GET, "/");
         let cases = [
             (health(None, request.clone()).await, json!({"status": "ok"})),
             (
