@@ -116,14 +116,13 @@ pub(crate) fn decode(event: Value) -> Result<(PayloadVersion, Caller, ApiRequest
 fn decode_rest(event: ApiGatewayProxyRequest) -> (Caller, ApiRequest) {
     let context = &event.request_context;
     let caller = Identity::from_authorizer(&context.authorizer);
-    let route = rest_route(
-        event.resource.as_deref(),
-        event.path_parameters.get("proxy").map(String::as_str),
-        event.path.as_deref(),
-    );
     let request = ApiRequest {
         method: event.http_method.clone(),
-        route,
+        route: rest_route(
+            event.resource.as_deref(),
+            event.path_parameters.get("proxy").map(String::as_str),
+            event.path.as_deref(),
+        ),
         // The multi-value maps are supersets of the single-value ones when present.
         headers: if event.multi_value_headers.is_empty() {
             event.headers
@@ -143,15 +142,14 @@ fn decode_http(event: ApiGatewayV2httpRequest) -> (Caller, ApiRequest) {
         .authorizer
         .as_ref()
         .map_or(Ok(None), Identity::from_authorizer);
-    let route = http_route(
-        event.route_key.as_deref(),
-        event.raw_path.as_deref(),
-        context,
-    );
     let request = ApiRequest {
         // HTTP API puts the method in requestContext.http; the top-level field is for authorizers.
         method: context.http.method.clone(),
-        route,
+        route: http_route(
+            event.route_key.as_deref(),
+            event.raw_path.as_deref(),
+            context,
+        ),
         headers: event.headers,
         path_parameters: event.path_parameters,
         body: event.body,
