@@ -32,7 +32,7 @@ impl Api {
     /// the offending variable. Fails too when `/logout` is configured but cannot work.
     pub fn from_env() -> Result<Self, ConfigError> {
         let settings = Settings::from_env()?;
-        let sign_out = SignOut::new(settings.sign_out());
+        let sign_out = SignOut::new(settings.sign_out.as_ref());
         if let Some(why) = sign_out.unavailable() {
             return Err(ConfigError::new("AWS_REGION", format!("sign-out: {why}")));
         }
@@ -42,7 +42,7 @@ impl Api {
 
     /// The API with our route table and explicit settings.
     pub fn new(settings: Settings) -> Self {
-        let sign_out = SignOut::new(settings.sign_out());
+        let sign_out = SignOut::new(settings.sign_out.as_ref());
         let routes = routes::route_table(Arc::new(sign_out));
         Self { settings, routes }
     }
@@ -68,7 +68,7 @@ impl Api {
             }
         };
         // Every answer carries the CORS headers when CORS is on.
-        if let Some(allow_origin) = self.settings.cors_allow_origin() {
+        if let Some(allow_origin) = &self.settings.cors_allow_origin {
             cors::decorate(allow_origin, &mut response);
         }
         // The one log line per request: no tokens, headers or bodies.
@@ -102,7 +102,7 @@ impl Api {
                 let forbidden = route.access() == Access::AdminGroup
                     && caller
                         .as_ref()
-                        .is_some_and(|identity| !identity.is_in_group(self.settings.admin_group()));
+                        .is_some_and(|identity| !identity.is_in_group(&self.settings.admin_group));
                 let response = if forbidden {
                     ApiResponse::error(StatusCode::FORBIDDEN, "Forbidden")
                 } else {
@@ -123,7 +123,7 @@ impl Api {
 
     /// A known path with another method: a CORS preflight (204) or 405 with `Allow`.
     fn other_method(&self, method: &Method, mut allowed: Vec<Method>) -> ApiResponse {
-        let cors = self.settings.cors_allow_origin().is_some();
+        let cors = self.settings.cors_allow_origin.is_some();
         if cors {
             allowed.push(Method::OPTIONS);
         }

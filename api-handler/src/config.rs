@@ -24,9 +24,12 @@ pub const DEFAULT_ADMIN_GROUP: &str = "admin";
 /// Validated settings of the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    admin_group: String,
-    cors_allow_origin: Option<HeaderValue>,
-    sign_out: Option<SignOutSettings>,
+    /// The group whose members may call admin-only routes; defaults to `admin`.
+    pub(crate) admin_group: String,
+    /// The origin allowed by CORS; CORS is off when `None` (the default).
+    pub(crate) cors_allow_origin: Option<HeaderValue>,
+    /// `POST /logout`'s settings; `None` (the default) outside Lambda, where no Region is set.
+    pub(crate) sign_out: Option<SignOutSettings>,
 }
 
 impl Default for Settings {
@@ -102,21 +105,6 @@ impl Settings {
         self.cors_allow_origin = Some(value);
         Ok(self)
     }
-
-    /// The group whose members may call admin-only routes; defaults to `admin`.
-    pub fn admin_group(&self) -> &str {
-        &self.admin_group
-    }
-
-    /// `POST /logout`'s settings; `None` (the default) outside Lambda, where no Region is set.
-    pub fn sign_out(&self) -> Option<&SignOutSettings> {
-        self.sign_out.as_ref()
-    }
-
-    /// The origin allowed by CORS; CORS is off when `None` (the default).
-    pub fn cors_allow_origin(&self) -> Option<&HeaderValue> {
-        self.cors_allow_origin.as_ref()
-    }
 }
 
 /// `Ok(None)` when unset or blank (the default applies); an error naming the variable when not
@@ -150,8 +138,8 @@ mod tests {
     #[test]
     fn defaults_when_nothing_is_set() {
         let settings = settings_from(&[]).unwrap();
-        assert_eq!(settings.admin_group(), "admin");
-        assert_eq!(settings.cors_allow_origin(), None);
+        assert_eq!(settings.admin_group, "admin");
+        assert_eq!(settings.cors_allow_origin, None);
     }
 
     #[test]
@@ -161,9 +149,9 @@ mod tests {
             ("CORS_ALLOW_ORIGIN", "https://app.example.com"),
         ])
         .unwrap();
-        assert_eq!(settings.admin_group(), "ops");
+        assert_eq!(settings.admin_group, "ops");
         assert_eq!(
-            settings.cors_allow_origin().unwrap(),
+            settings.cors_allow_origin.unwrap(),
             "https://app.example.com"
         );
     }
@@ -226,6 +214,6 @@ mod tests {
     #[test]
     fn wildcard_origin_is_accepted() {
         let settings = settings_from(&[("CORS_ALLOW_ORIGIN", "*")]).unwrap();
-        assert_eq!(settings.cors_allow_origin().unwrap(), "*");
+        assert_eq!(settings.cors_allow_origin.unwrap(), "*");
     }
 }
