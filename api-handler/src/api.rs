@@ -7,7 +7,7 @@ use aws_lambda_events::http::{HeaderValue, Method, StatusCode};
 use serde_json::Value;
 
 use crate::config::{ConfigError, Settings};
-use crate::cors::{CorsPolicy, method_list};
+use crate::cors;
 use crate::identity::Identity;
 use crate::payload;
 use crate::payload::ApiError;
@@ -24,7 +24,6 @@ const UNMATCHED_ROUTE: &str = "-";
 #[derive(Debug)]
 pub struct Api {
     settings: Settings,
-    cors: Option<CorsPolicy>,
     routes: Vec<Route>,
 }
 
@@ -33,59 +32,45 @@ impl Api {
     /// the offending variable. Fails too when `/logout` is configured but cannot work.
     pub fn from_env() -> Result<Self, ConfigError> {
         let settings = Settings::from_env()?;
-        let sign_out = SignOut::new(settings.sign_out());
+        let sign_out = SignOut::new(settings.sign_out.as_ref());
         if let Some(why) = sign_out.unavailable() {
             return Err(ConfigError::new("AWS_REGION", format!("sign-out: {why}")));
         }
-        Ok(Self::with_routes(
-            settings,
-            routes::route_table(Arc::new(sign_out)),
-        ))
+        let routes = routes::route_table(Arc::new(sign_out));
+        Ok(Self { settings, routes })
     }
 
     /// The API with our route table and explicit settings.
     pub fn new(settings: Settings) -> Self {
-        let sign_out = SignOut::new(settings.sign_out());
-        Self::with_routes(settings, routes::route_table(Arc::new(sign_out)))
-    }
-
-    /// The API with another route table (tests, forks experimenting with routes).
-    pub fn with_routes(settings: Settings, routes: Vec<Route>) -> Self {
-        let cors = settings.cors_allow_origin().cloned().map(CorsPolicy::new);
-        Self {
-            settings,
-            cors,
-            routes,
-        }
-    }
-
-    /// The settings this API was built with.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
+        let sign_out = SignOut::new(settings.sign_out.as_ref());
+        let routes = routes::route_table(Arc::new(sign_out));
+        Self { settings, routes }
     }
 
     /// Answers one API Gateway event (REST 1.0 or HTTP API 2.0) with the matching response
     /// JSON. Errors only for events that are not API Gateway proxy events at all.
     pub async fn handle(&self, event: Value) -> Result<Value, ApiError> {
-        let incoming = payload::decode(event)?;
-        let method = incoming.request.method.clone();
-        let (response, route, sub) = match incoming.caller {
+        let (version, caller, request) = payload::decode(event)?;
+        let method = request.method.clone();
+        let (mut response, route, sub) = match caller {
             Ok(caller) => {
                 let sub = caller.as_ref().map(|caller| caller.sub.clone());
-                let (response, route) = self.route(caller, incoming.request).await;
+                let (response, route) = self.route(caller, request).await;
                 (response, route, sub)
             }
             Err(error) => {
                 // A deployment problem (an authorizer of another version or kind in front of
                 // this API), not the caller's: no guess at who they are.
                 tracing::error!(reason = %error, "authorizer context cannot be read");
-                let response = self.with_cors(ApiResponse::error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal Server Error",
-                ));
+                let response =
+                    ApiResponse::error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
                 (response, UNMATCHED_ROUTE.to_owned(), None)
             }
         };
+        // Every answer carries the CORS headers when CORS is on.
+        if let Some(allow_origin) = &self.settings.cors_allow_origin {
+            cors::decorate(allow_origin, &mut response);
+        }
         // The one log line per request: no tokens, headers or bodies.
         tracing::info!(
             method = %method,
@@ -94,12 +79,7 @@ impl Api {
             sub = sub.as_deref().unwrap_or("-"),
             "request"
         );
-        payload::encode(incoming.version, response)
-    }
-
-    /// Answers a payload-independent request for `caller`.
-    pub async fn respond(&self, caller: Option<Identity>, request: ApiRequest) -> ApiResponse {
-        self.route(caller, request).await.0
+        payload::encode(version, response)
     }
 
     /// The response and the route label to log.
@@ -108,7 +88,7 @@ impl Api {
         caller: Option<Identity>,
         mut request: ApiRequest,
     ) -> (ApiResponse, String) {
-        let (response, route) = match router::find(&self.routes, &request.method, &request.route) {
+        match router::find(&self.routes, &request.method, &request.route) {
             RouteMatch::Found {
                 route,
                 path_parameters,
@@ -117,7 +97,18 @@ impl Api {
                     request.path_parameters.entry(name).or_insert(value);
                 }
                 let label = format!("{} {}", route.method(), route.template());
-                (self.call(route, caller, request).await, label)
+                // An anonymous caller of a protected route is answered 401 by the route itself
+                // (see [`Route::authenticated`]), before its handler could run.
+                let forbidden = route.access() == Access::AdminGroup
+                    && caller
+                        .as_ref()
+                        .is_some_and(|identity| !identity.is_in_group(&self.settings.admin_group));
+                let response = if forbidden {
+                    ApiResponse::error(StatusCode::FORBIDDEN, "Forbidden")
+                } else {
+                    (route.handler)(caller, request).await
+                };
+                (response, label)
             }
             RouteMatch::MethodNotAllowed { template, allowed } => (
                 self.other_method(&request.method, allowed),
@@ -127,56 +118,23 @@ impl Api {
                 ApiResponse::error(StatusCode::NOT_FOUND, "Not Found"),
                 UNMATCHED_ROUTE.to_owned(),
             ),
-        };
-        (self.with_cors(response), route)
-    }
-
-    /// `response` with the CORS headers, when CORS is on.
-    fn with_cors(&self, mut response: ApiResponse) -> ApiResponse {
-        if let Some(cors) = &self.cors {
-            cors.decorate(&mut response);
         }
-        response
-    }
-
-    /// Enforces the route's access rule, then runs its handler.
-    async fn call(
-        &self,
-        route: &Route,
-        caller: Option<Identity>,
-        request: ApiRequest,
-    ) -> ApiResponse {
-        match (route.access(), &caller) {
-            (Access::Public, _) => {}
-            (Access::Authenticated | Access::AdminGroup, None) => {
-                return ApiResponse::unauthorized();
-            }
-            (Access::Authenticated, Some(_)) => {}
-            (Access::AdminGroup, Some(identity)) => {
-                if !identity.is_in_group(self.settings.admin_group()) {
-                    return ApiResponse::error(StatusCode::FORBIDDEN, "Forbidden");
-                }
-            }
-        }
-        route.call(caller, request).await
     }
 
     /// A known path with another method: a CORS preflight (204) or 405 with `Allow`.
     fn other_method(&self, method: &Method, mut allowed: Vec<Method>) -> ApiResponse {
-        if self.cors.is_some() {
+        let cors = self.settings.cors_allow_origin.is_some();
+        if cors {
             allowed.push(Method::OPTIONS);
         }
-        match &self.cors {
-            Some(cors) if method == Method::OPTIONS => cors.preflight(&allowed),
-            _ => {
-                let response =
-                    ApiResponse::error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
-                match HeaderValue::from_str(&method_list(&allowed)) {
-                    Ok(allow) => response.with_header(ALLOW, allow),
-                    Err(_) => response,
-                }
-            }
+        if cors && method == Method::OPTIONS {
+            return cors::preflight(&allowed);
         }
+        let mut response = ApiResponse::error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+        if let Ok(allow) = HeaderValue::from_str(&cors::method_list(&allowed)) {
+            response.headers.insert(ALLOW, allow);
+        }
+        response
     }
 }
 
@@ -193,6 +151,6 @@ mod tests {
             .with_cors_allow_origin("https://app.example.com")
             .unwrap();
         assert_ne!(settings, Settings::default());
-        assert_eq!(Api::new(settings.clone()).settings(), &settings);
+        assert_eq!(Api::new(settings.clone()).settings, settings);
     }
 }

@@ -8,6 +8,9 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 
 use aws_lambda_events::http::HeaderValue;
+/// A configuration variable that is set but unusable: the variable and what is wrong with
+/// it, the verifier's own error, so the same shape and message as the authorizer's.
+pub use oidc_jwt_verifier::ConfigError;
 
 use crate::sign_out::{SIGN_OUT_VARIABLES, SignOutSettings};
 
@@ -18,41 +21,15 @@ pub const CORS_ALLOW_ORIGIN_VAR: &str = "CORS_ALLOW_ORIGIN";
 /// Group used when `ADMIN_GROUP` is not set.
 pub const DEFAULT_ADMIN_GROUP: &str = "admin";
 
-/// A configuration variable that is set but unusable: the variable and what is wrong with
-/// it, the same shape and message as the authorizer's.
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-#[error("invalid configuration: {variable}: {message}")]
-pub struct ConfigError {
-    /// The variable at fault, e.g. `ADMIN_GROUP`.
-    pub variable: &'static str,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-impl From<oidc_jwt_verifier::ConfigError> for ConfigError {
-    fn from(error: oidc_jwt_verifier::ConfigError) -> Self {
-        ConfigError {
-            variable: error.variable,
-            message: error.message,
-        }
-    }
-}
-
-impl ConfigError {
-    pub(crate) fn new(variable: &'static str, message: impl Into<String>) -> Self {
-        ConfigError {
-            variable,
-            message: message.into(),
-        }
-    }
-}
-
 /// Validated settings of the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    admin_group: String,
-    cors_allow_origin: Option<HeaderValue>,
-    sign_out: Option<SignOutSettings>,
+    /// The group whose members may call admin-only routes; defaults to `admin`.
+    pub(crate) admin_group: String,
+    /// The origin allowed by CORS; CORS is off when `None` (the default).
+    pub(crate) cors_allow_origin: Option<HeaderValue>,
+    /// `POST /logout`'s settings; `None` (the default) outside Lambda, where no Region is set.
+    pub(crate) sign_out: Option<SignOutSettings>,
 }
 
 impl Default for Settings {
@@ -128,27 +105,6 @@ impl Settings {
         self.cors_allow_origin = Some(value);
         Ok(self)
     }
-
-    /// The group whose members may call admin-only routes; defaults to `admin`.
-    pub fn admin_group(&self) -> &str {
-        &self.admin_group
-    }
-
-    /// `POST /logout`'s settings; `None` (the default) outside Lambda, where no Region is set.
-    pub fn sign_out(&self) -> Option<&SignOutSettings> {
-        self.sign_out.as_ref()
-    }
-
-    /// Sets `POST /logout`'s settings (tests and in-process callers).
-    pub fn with_sign_out(mut self, sign_out: SignOutSettings) -> Self {
-        self.sign_out = Some(sign_out);
-        self
-    }
-
-    /// The origin allowed by CORS; CORS is off when `None` (the default).
-    pub fn cors_allow_origin(&self) -> Option<&HeaderValue> {
-        self.cors_allow_origin.as_ref()
-    }
 }
 
 /// `Ok(None)` when unset or blank (the default applies); an error naming the variable when not
@@ -182,8 +138,8 @@ mod tests {
     #[test]
     fn defaults_when_nothing_is_set() {
         let settings = settings_from(&[]).unwrap();
-        assert_eq!(settings.admin_group(), "admin");
-        assert_eq!(settings.cors_allow_origin(), None);
+        assert_eq!(settings.admin_group, "admin");
+        assert_eq!(settings.cors_allow_origin, None);
     }
 
     #[test]
@@ -193,9 +149,9 @@ mod tests {
             ("CORS_ALLOW_ORIGIN", "https://app.example.com"),
         ])
         .unwrap();
-        assert_eq!(settings.admin_group(), "ops");
+        assert_eq!(settings.admin_group, "ops");
         assert_eq!(
-            settings.cors_allow_origin().unwrap(),
+            settings.cors_allow_origin.unwrap(),
             "https://app.example.com"
         );
     }
@@ -258,6 +214,6 @@ mod tests {
     #[test]
     fn wildcard_origin_is_accepted() {
         let settings = settings_from(&[("CORS_ALLOW_ORIGIN", "*")]).unwrap();
-        assert_eq!(settings.cors_allow_origin().unwrap(), "*");
+        assert_eq!(settings.cors_allow_origin.unwrap(), "*");
     }
 }

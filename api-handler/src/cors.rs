@@ -13,48 +13,37 @@ const ALLOWED_HEADERS: &str = "authorization,content-type";
 /// How long browsers may cache a preflight answer, in seconds.
 const PREFLIGHT_MAX_AGE_SECONDS: &str = "600";
 
-#[derive(Debug, Clone)]
-pub(crate) struct CorsPolicy {
-    allow_origin: HeaderValue,
-}
-
-impl CorsPolicy {
-    pub(crate) fn new(allow_origin: HeaderValue) -> Self {
-        Self { allow_origin }
-    }
-
-    /// Adds the headers every response carries when CORS is on.
-    pub(crate) fn decorate(&self, response: &mut ApiResponse) {
+/// Adds the headers every response carries when CORS is on for `allow_origin`.
+pub(crate) fn decorate(allow_origin: &HeaderValue, response: &mut ApiResponse) {
+    response
+        .headers
+        .insert(ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin.clone());
+    // A specific origin makes the response origin-dependent for shared caches.
+    if allow_origin != "*" {
         response
             .headers
-            .insert(ACCESS_CONTROL_ALLOW_ORIGIN, self.allow_origin.clone());
-        // A specific origin makes the response origin-dependent for shared caches.
-        if self.allow_origin != "*" {
-            response
-                .headers
-                .append(VARY, HeaderValue::from_static("Origin"));
-        }
+            .append(VARY, HeaderValue::from_static("Origin"));
     }
+}
 
-    /// The answer to an `OPTIONS` preflight for a path that serves `methods`.
-    /// Preflights carry no token, so this never looks at the caller.
-    pub(crate) fn preflight(&self, methods: &[Method]) -> ApiResponse {
-        let mut response = ApiResponse::no_content();
-        if let Ok(methods) = HeaderValue::from_str(&method_list(methods)) {
-            response
-                .headers
-                .insert(ACCESS_CONTROL_ALLOW_METHODS, methods);
-        }
-        response.headers.insert(
-            ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static(ALLOWED_HEADERS),
-        );
-        response.headers.insert(
-            ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static(PREFLIGHT_MAX_AGE_SECONDS),
-        );
+/// The answer to an `OPTIONS` preflight for a path that serves `methods`.
+/// Preflights carry no token, so this never looks at the caller.
+pub(crate) fn preflight(methods: &[Method]) -> ApiResponse {
+    let mut response = ApiResponse::no_content();
+    if let Ok(methods) = HeaderValue::from_str(&method_list(methods)) {
         response
+            .headers
+            .insert(ACCESS_CONTROL_ALLOW_METHODS, methods);
     }
+    response.headers.insert(
+        ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static(ALLOWED_HEADERS),
+    );
+    response.headers.insert(
+        ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static(PREFLIGHT_MAX_AGE_SECONDS),
+    );
+    response
 }
 
 /// `GET,OPTIONS`: the format of both `Allow` and `Access-Control-Allow-Methods`.
@@ -73,9 +62,11 @@ mod tests {
 
     #[test]
     fn specific_origin_varies_on_origin() {
-        let policy = CorsPolicy::new(HeaderValue::from_static("https://app.example.com"));
         let mut response = ApiResponse::error(StatusCode::UNAUTHORIZED, "x");
-        policy.decorate(&mut response);
+        decorate(
+            &HeaderValue::from_static("https://app.example.com"),
+            &mut response,
+        );
         assert_eq!(
             response.headers[ACCESS_CONTROL_ALLOW_ORIGIN],
             "https://app.example.com"
@@ -85,17 +76,15 @@ mod tests {
 
     #[test]
     fn wildcard_origin_does_not_vary() {
-        let policy = CorsPolicy::new(HeaderValue::from_static("*"));
         let mut response = ApiResponse::no_content();
-        policy.decorate(&mut response);
+        decorate(&HeaderValue::from_static("*"), &mut response);
         assert_eq!(response.headers[ACCESS_CONTROL_ALLOW_ORIGIN], "*");
         assert!(response.headers.get(VARY).is_none());
     }
 
     #[test]
     fn preflight_lists_methods_and_headers() {
-        let policy = CorsPolicy::new(HeaderValue::from_static("*"));
-        let response = policy.preflight(&[Method::GET, Method::OPTIONS]);
+        let response = preflight(&[Method::GET, Method::OPTIONS]);
         assert_eq!(response.status, StatusCode::NO_CONTENT);
         assert_eq!(response.body, None);
         assert_eq!(

@@ -14,7 +14,6 @@
 //! contain their separator; use our authorizer where such names exist (see the README).
 
 use std::collections::HashMap;
-use std::fmt;
 
 use aws_lambda_events::apigw::ApiGatewayRequestAuthorizer;
 use oidc_jwt_verifier::claims::caller_kind;
@@ -22,7 +21,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// An authenticated caller.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Identity {
     /// The token's `sub` (or the authorizer's `principalId`).
     pub sub: String,
@@ -64,16 +63,9 @@ pub struct Identity {
 }
 
 /// An authorizer context that names a caller but cannot be read exactly.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct ContextError(&'static str);
-
-impl fmt::Display for ContextError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl std::error::Error for ContextError {}
 
 /// The group-list format of a context source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,25 +79,6 @@ enum GroupFormat {
 }
 
 impl Identity {
-    /// A caller with only a `sub`, as the least an authorizer can tell us.
-    pub fn new(sub: impl Into<String>) -> Self {
-        let sub = sub.into();
-        Self {
-            username: sub.clone(),
-            sub,
-            email: None,
-            email_verified: None,
-            groups: Vec::new(),
-            scopes: Vec::new(),
-            token_use: None,
-            caller: None,
-            client_id: None,
-            iss: None,
-            issuer_name: None,
-            origin_jti: None,
-        }
-    }
-
     /// Whether the caller is in `group` (exact, case-sensitive).
     pub fn is_in_group(&self, group: &str) -> bool {
         self.groups.iter().any(|member_of| member_of == group)
@@ -126,55 +99,59 @@ impl Identity {
     pub fn from_authorizer(
         authorizer: &ApiGatewayRequestAuthorizer,
     ) -> Result<Option<Self>, ContextError> {
-        if let Some(identity) = Self::from_claims(&authorizer.fields, None, GroupFormat::JsonText)?
+        let fields = &authorizer.fields;
+        if let Some(identity) =
+            Self::from_claims(|key| fields.get(key), None, GroupFormat::JsonText)?
         {
             return Ok(Some(identity));
         }
         // A REST-shaped event keeps every authorizer key in `fields`, so nested sources show up
         // there: `claims` (REST Cognito authorizer) and, for HTTP APIs sending payload 1.0,
         // `lambda` and `jwt`.
+        let object = |key: &str| fields.get(key).and_then(Value::as_object);
         for (key, format) in [
             ("lambda", GroupFormat::JsonText),
             ("claims", GroupFormat::Commas),
         ] {
-            if let Some(context) = nested_object(&authorizer.fields, key)
-                && let Some(identity) = Self::from_claims(&context, None, format)?
+            if let Some(context) = object(key)
+                && let Some(identity) = Self::from_claims(|key| context.get(key), None, format)?
             {
                 return Ok(Some(identity));
             }
         }
-        if let Some(Value::Object(jwt)) = authorizer.fields.get("jwt") {
+        if let Some(jwt) = object("jwt")
+            && let Some(claims) = jwt.get("claims").and_then(Value::as_object)
+        {
             let scopes: Option<Vec<String>> = jwt
                 .get("scopes")
                 .and_then(Value::as_array)
                 .map(|scopes| scopes.iter().filter_map(scalar_text).collect());
-            if let Some(claims) = jwt.get("claims").and_then(Value::as_object) {
-                let claims = claims.clone().into_iter().collect::<HashMap<_, _>>();
-                if let Some(identity) =
-                    Self::from_claims(&claims, scopes.as_deref(), GroupFormat::Brackets)?
-                {
-                    return Ok(Some(identity));
-                }
+            let scopes = scopes.as_deref();
+            if let Some(identity) =
+                Self::from_claims(|key| claims.get(key), scopes, GroupFormat::Brackets)?
+            {
+                return Ok(Some(identity));
             }
         }
         let Some(jwt) = authorizer.jwt.as_ref() else {
             return Ok(None);
         };
-        let claims: HashMap<String, Value> = jwt
+        let claims: HashMap<&str, Value> = jwt
             .claims
             .iter()
-            .map(|(key, value)| (key.clone(), Value::String(value.clone())))
+            .map(|(key, value)| (key.as_str(), Value::String(value.clone())))
             .collect();
-        Self::from_claims(&claims, jwt.scopes.as_deref(), GroupFormat::Brackets)
+        let scopes = jwt.scopes.as_deref();
+        Self::from_claims(|key| claims.get(key), scopes, GroupFormat::Brackets)
     }
 
     /// Builds an identity from one flat map of claims or context keys.
-    fn from_claims(
-        claims: &HashMap<String, Value>,
+    fn from_claims<'a>(
+        claim: impl Fn(&str) -> Option<&'a Value>,
         scopes: Option<&[String]>,
         format: GroupFormat,
     ) -> Result<Option<Self>, ContextError> {
-        let text = |key: &str| claims.get(key).and_then(scalar_text);
+        let text = |key: &str| claim(key).and_then(scalar_text);
         let Some(sub) = text("sub").or_else(|| text("principalId")) else {
             return Ok(None);
         };
@@ -199,7 +176,7 @@ impl Identity {
             GroupFormat::JsonText => "groups",
             GroupFormat::Commas | GroupFormat::Brackets => "cognito:groups",
         };
-        let groups = match claims.get(groups_key) {
+        let groups = match claim(groups_key) {
             None | Some(Value::Null) => Vec::new(),
             Some(value) => read_groups(value, format)?,
         };
@@ -210,10 +187,10 @@ impl Identity {
                 .unwrap_or_default(),
         };
         let email = text("email");
-        let email_verified = email.as_ref().map(|_| {
-            matches!(claims.get("email_verified"), Some(Value::Bool(true)))
-                || text("email_verified").as_deref() == Some("true")
-        });
+        // `true` or `"true"`: the text of a boolean is its JSON spelling.
+        let email_verified = email
+            .as_ref()
+            .map(|_| text("email_verified").as_deref() == Some("true"));
         Ok(Some(Self {
             sub,
             username,
@@ -229,14 +206,6 @@ impl Identity {
             issuer_name: text("issuer_name"),
             origin_jti: text("origin_jti"),
         }))
-    }
-}
-
-/// The object under `key`, as a map of claims.
-fn nested_object(fields: &HashMap<String, Value>, key: &str) -> Option<HashMap<String, Value>> {
-    match fields.get(key) {
-        Some(Value::Object(object)) => Some(object.clone().into_iter().collect()),
-        _ => None,
     }
 }
 
@@ -351,7 +320,7 @@ mod tests {
         })))
         .unwrap()
         .unwrap();
-        assert_eq!(identity, Identity::new("42"));
+        assert_eq!(identity, crate::tests::identity("42"));
     }
 
     #[test]
@@ -661,7 +630,7 @@ mod tests {
 
     #[test]
     fn group_membership_is_exact() {
-        let mut identity = Identity::new("abc");
+        let mut identity = crate::tests::identity("abc");
         identity.groups = vec!["administrators".into(), "users".into()];
         assert!(!identity.is_in_group("admin"));
         assert!(identity.is_in_group("users"));

@@ -23,10 +23,8 @@ pub mod routes;
 pub mod sign_out;
 
 pub use api::Api;
-pub use config::{ConfigError, Settings};
-pub use identity::Identity;
-pub use payload::ApiError;
-pub use payload::PayloadVersion;
-pub use request::ApiRequest;
-pub use response::ApiResponse;
+pub use config::Settings;
 pub use router::{Access, Route};
+
+#[cfg(test)]
+mod tests;

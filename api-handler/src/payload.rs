@@ -10,7 +10,7 @@ use aws_lambda_events::encodings::Body;
 use serde_json::Value;
 
 use crate::identity::{ContextError, Identity};
-use crate::request::{ApiRequest, HttpStage, http_route, rest_route};
+use crate::request::{ApiRequest, http_route, rest_route};
 use crate::response::ApiResponse;
 
 /// Why an event could not be answered at all.
@@ -102,49 +102,32 @@ impl PayloadVersion {
 /// be read (answered 500: guessing could make a caller someone they are not).
 pub(crate) type Caller = Result<Option<Identity>, ContextError>;
 
-/// An event read into the caller and the payload-independent request.
-#[derive(Debug)]
-pub(crate) struct Incoming {
-    pub version: PayloadVersion,
-    pub caller: Caller,
-    pub request: ApiRequest,
-}
-
-pub(crate) fn decode(event: Value) -> Result<Incoming, ApiError> {
+/// Reads an event into its payload version, the caller and the payload-independent request.
+pub(crate) fn decode(event: Value) -> Result<(PayloadVersion, Caller, ApiRequest), ApiError> {
     let version = PayloadVersion::detect(&event)?;
     let invalid = |source| ApiError::InvalidEvent { version, source };
     let (caller, request) = match version {
         PayloadVersion::Rest => decode_rest(serde_json::from_value(event).map_err(invalid)?),
         PayloadVersion::Http => decode_http(serde_json::from_value(event).map_err(invalid)?),
     };
-    Ok(Incoming {
-        version,
-        caller,
-        request,
-    })
+    Ok((version, caller, request))
 }
 
 fn decode_rest(event: ApiGatewayProxyRequest) -> (Caller, ApiRequest) {
     let context = &event.request_context;
     let caller = Identity::from_authorizer(&context.authorizer);
-    let route = rest_route(
-        event.resource.as_deref(),
-        event.path_parameters.get("proxy").map(String::as_str),
-        event.path.as_deref(),
-    );
     let request = ApiRequest {
         method: event.http_method.clone(),
-        route,
+        route: rest_route(
+            event.resource.as_deref(),
+            event.path_parameters.get("proxy").map(String::as_str),
+            event.path.as_deref(),
+        ),
         // The multi-value maps are supersets of the single-value ones when present.
         headers: if event.multi_value_headers.is_empty() {
             event.headers
         } else {
             event.multi_value_headers
-        },
-        query: if event.multi_value_query_string_parameters.is_empty() {
-            event.query_string_parameters
-        } else {
-            event.multi_value_query_string_parameters
         },
         path_parameters: event.path_parameters,
         body: event.body,
@@ -155,25 +138,19 @@ fn decode_rest(event: ApiGatewayProxyRequest) -> (Caller, ApiRequest) {
 
 fn decode_http(event: ApiGatewayV2httpRequest) -> (Caller, ApiRequest) {
     let context = &event.request_context;
-    let caller = match context.authorizer.as_ref() {
-        Some(authorizer) => Identity::from_authorizer(authorizer),
-        None => Ok(None),
-    };
-    let route = http_route(
-        event.route_key.as_deref(),
-        event.raw_path.as_deref(),
-        HttpStage {
-            stage: context.stage.as_deref(),
-            domain_name: context.domain_name.as_deref(),
-            api_id: context.apiid.as_deref(),
-        },
-    );
+    let caller = context
+        .authorizer
+        .as_ref()
+        .map_or(Ok(None), Identity::from_authorizer);
     let request = ApiRequest {
         // HTTP API puts the method in requestContext.http; the top-level field is for authorizers.
         method: context.http.method.clone(),
-        route,
+        route: http_route(
+            event.route_key.as_deref(),
+            event.raw_path.as_deref(),
+            context,
+        ),
         headers: event.headers,
-        query: event.query_string_parameters,
         path_parameters: event.path_parameters,
         body: event.body,
         is_base64_encoded: event.is_base64_encoded,

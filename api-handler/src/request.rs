@@ -15,8 +15,8 @@
 
 use std::collections::HashMap;
 
+use aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use aws_lambda_events::http::{HeaderMap, Method};
-use aws_lambda_events::query_map::QueryMap;
 
 /// What a request is routed by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,30 +54,12 @@ pub struct ApiRequest {
     pub route: RouteTarget,
     /// Request headers (never a source of identity).
     pub headers: HeaderMap,
-    /// Query string parameters.
-    pub query: QueryMap,
     /// Path parameters from API Gateway, plus those of our route template once matched.
     pub path_parameters: HashMap<String, String>,
     /// The body, as API Gateway delivered it.
     pub body: Option<String>,
     /// Whether `body` is base64-encoded.
     pub is_base64_encoded: bool,
-}
-
-impl ApiRequest {
-    /// A request for `method` and `path`, as built by tests and in-process callers; a path
-    /// that is not canonical is routed nowhere.
-    pub fn new(method: Method, path: &str) -> Self {
-        Self {
-            method,
-            route: RouteTarget::path(path),
-            headers: HeaderMap::new(),
-            query: QueryMap::default(),
-            path_parameters: HashMap::new(),
-            body: None,
-            is_base64_encoded: false,
-        }
-    }
 }
 
 /// A REST API (payload 1.0) request's route: its `resource` as matched (when the delivered
@@ -150,43 +132,34 @@ fn template_route(template: &str, path: Option<&str>) -> RouteTarget {
     }
 }
 
-/// Where an HTTP API request arrived: its stage, and whether through the API's own
-/// `execute-api` host (where a named stage is the path's first segment).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct HttpStage<'a> {
-    /// `requestContext.stage`.
-    pub stage: Option<&'a str>,
-    /// `requestContext.domainName`.
-    pub domain_name: Option<&'a str>,
-    /// `requestContext.apiId`.
-    pub api_id: Option<&'a str>,
-}
-
-impl HttpStage<'_> {
-    /// The stage whose name prefixes `rawPath`: a named stage reached through
-    /// `<api id>.execute-api.<region>.amazonaws.com` (or `.com.cn`). On a custom domain the API
-    /// mapping selects the stage and the path never carries it ("API mappings for HTTP APIs",
-    /// <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-mappings.html>).
-    fn prefix(&self) -> Option<&str> {
-        let stage = self.stage.filter(|stage| *stage != "$default")?;
-        let host = self.domain_name?.to_ascii_lowercase();
-        let api_id = self
-            .api_id
-            .filter(|id| !id.is_empty())?
-            .to_ascii_lowercase();
-        let rest = host.strip_prefix(&api_id)?.strip_prefix(".execute-api.")?;
-        let (_region, suffix) = rest.split_once('.')?;
-        matches!(suffix, "amazonaws.com" | "amazonaws.com.cn").then_some(stage)
-    }
+/// The stage whose name prefixes an HTTP API request's `rawPath`: a named stage reached
+/// through `<api id>.execute-api.<region>.amazonaws.com` (or `.com.cn`). On a custom domain the
+/// API mapping selects the stage and the path never carries it ("API mappings for HTTP APIs",
+/// <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-mappings.html>).
+fn stage_prefix(context: &ApiGatewayV2httpRequestContext) -> Option<&str> {
+    let stage = context
+        .stage
+        .as_deref()
+        .filter(|stage| *stage != "$default")?;
+    let host = context.domain_name.as_deref()?.to_ascii_lowercase();
+    let api_id = context
+        .apiid
+        .as_deref()
+        .filter(|id| !id.is_empty())?
+        .to_ascii_lowercase();
+    let rest = host.strip_prefix(&api_id)?.strip_prefix(".execute-api.")?;
+    let (_region, suffix) = rest.split_once('.')?;
+    matches!(suffix, "amazonaws.com" | "amazonaws.com.cn").then_some(stage)
 }
 
 /// An HTTP API (payload 2.0) request's route: the path of its `routeKey` (`GET /me` → `/me`)
 /// when that names a route; for `$default` and greedy (`{proxy+}`) routes, `rawPath` without
-/// the stage prefix a named stage puts there on the API's own host.
+/// the stage prefix a named stage puts there on the API's own host (`context` says where the
+/// request arrived: its stage, and whether through the API's own `execute-api` host).
 pub fn http_route(
     route_key: Option<&str>,
     raw_path: Option<&str>,
-    stage: HttpStage<'_>,
+    context: &ApiGatewayV2httpRequestContext,
 ) -> RouteTarget {
     let template = route_key
         .and_then(|key| key.split_once(' '))
@@ -195,16 +168,11 @@ pub fn http_route(
     if let Some(template) = template {
         return template_route(template, raw_path);
     }
-    let Some(raw_path) = raw_path else {
-        return RouteTarget::Unroutable;
+    let path = match stage_prefix(context) {
+        None => raw_path,
+        Some(stage) => raw_path.and_then(|path| strip_stage(path, stage)),
     };
-    match stage.prefix() {
-        None => RouteTarget::path(raw_path),
-        Some(stage) => match strip_stage(raw_path, stage) {
-            Some(path) => RouteTarget::path(path),
-            None => RouteTarget::Unroutable,
-        },
-    }
+    path.map_or(RouteTarget::Unroutable, RouteTarget::path)
 }
 
 /// `/prod/me` without the `prod` stage → `/me`; `/prod` → `/`; `None` elsewhere.
@@ -410,15 +378,14 @@ mod tests {
 
     #[test]
     fn http_routes_by_route_key_or_stage_stripped_raw_path() {
-        let api = |stage| HttpStage {
-            stage: Some(stage),
-            domain_name: Some("abc123.execute-api.ap-northeast-1.amazonaws.com"),
-            api_id: Some("abc123"),
+        let on = |domain: &str, stage: &str| {
+            let mut context = ApiGatewayV2httpRequestContext::default();
+            context.stage = Some(stage.to_owned());
+            context.domain_name = Some(domain.to_owned());
+            context.apiid = Some("abc123".to_owned());
+            context
         };
-        let on = |domain, stage| HttpStage {
-            domain_name: Some(domain),
-            ..api(stage)
-        };
+        let api = |stage| on("abc123.execute-api.ap-northeast-1.amazonaws.com", stage);
         let cases = [
             // (routeKey, rawPath, where, route)
             (
@@ -550,11 +517,16 @@ mod tests {
                 api("$default"),
                 RouteTarget::Unroutable,
             ),
-            (None, Some("/me"), HttpStage::default(), path("/me")),
+            (
+                None,
+                Some("/me"),
+                ApiGatewayV2httpRequestContext::default(),
+                path("/me"),
+            ),
         ];
         for (key, raw, stage, expected) in cases {
             assert_eq!(
-                http_route(key, raw, stage),
+                http_route(key, raw, &stage),
                 expected,
                 "{key:?} {raw:?} {stage:?}"
             );
@@ -572,7 +544,7 @@ mod tests {
             assert!(!is_canonical(odd), "{odd}");
         }
         assert_eq!(
-            ApiRequest::new(Method::GET, "/me/").route,
+            crate::tests::request(Method::GET, "/me/").route,
             RouteTarget::Unroutable
         );
     }

@@ -1,6 +1,6 @@
 //! Responses as handlers build them, before they are written in a payload's format.
 
-use aws_lambda_events::http::header::{CONTENT_TYPE, HeaderName};
+use aws_lambda_events::http::header::CONTENT_TYPE;
 use aws_lambda_events::http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Serialize;
 use serde_json::json;
@@ -21,12 +21,18 @@ impl ApiResponse {
     pub fn json(status: StatusCode, body: &impl Serialize) -> Self {
         // Serializing our own plain data types cannot fail; if a handler ever returns a type
         // that can (a map with non-string keys), answer 500 rather than panic.
-        match serde_json::to_string(body) {
-            Ok(body) => Self::json_text(status, body),
-            Err(_) => Self::error(
+        let Ok(body) = serde_json::to_string(body) else {
+            return Self::error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "could not serialize the response",
-            ),
+            );
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Self {
+            status,
+            headers,
+            body: Some(body),
         }
     }
 
@@ -37,7 +43,8 @@ impl ApiResponse {
 
     /// Every error is JSON `{"message": "..."}`.
     pub fn error(status: StatusCode, message: &str) -> Self {
-        Self::json_text(status, json!({ "message": message }).to_string())
+        // A JSON object of one string always serializes: no loop through `json`'s 500.
+        Self::json(status, &json!({ "message": message }))
     }
 
     /// 401 for a protected route reached without identity (e.g. the route was left out of the
@@ -52,22 +59,6 @@ impl ApiResponse {
             status: StatusCode::NO_CONTENT,
             headers: HeaderMap::new(),
             body: None,
-        }
-    }
-
-    /// The response with `name` set to `value`.
-    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.insert(name, value);
-        self
-    }
-
-    fn json_text(status: StatusCode, body: String) -> Self {
-        let mut headers = HeaderMap::new();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        Self {
-            status,
-            headers,
-            body: Some(body),
         }
     }
 }

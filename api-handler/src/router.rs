@@ -14,8 +14,8 @@ use crate::response::ApiResponse;
 /// The future a handler returns, boxed so that routes of different handlers fit in one table.
 pub type HandlerFuture = Pin<Box<dyn Future<Output = ApiResponse> + Send>>;
 
-type PublicHandler = Box<dyn Fn(Option<Identity>, ApiRequest) -> HandlerFuture + Send + Sync>;
-type IdentifiedHandler = Box<dyn Fn(Identity, ApiRequest) -> HandlerFuture + Send + Sync>;
+/// Every handler as the table holds it: access-checked identified handlers get `Some` only.
+type Handler = Box<dyn Fn(Option<Identity>, ApiRequest) -> HandlerFuture + Send + Sync>;
 
 /// Who may call a route. Checked before the handler runs, so handlers of protected routes
 /// receive an [`Identity`] rather than an `Option` and cannot forget the check.
@@ -30,11 +30,6 @@ pub enum Access {
     AdminGroup,
 }
 
-enum Handler {
-    Public(PublicHandler),
-    Identified(IdentifiedHandler),
-}
-
 /// One line of the route table: method, path template, access rule and handler.
 ///
 /// Templates are paths such as `/me`; a `{name}` segment matches any one segment and is
@@ -43,7 +38,7 @@ pub struct Route {
     method: Method,
     template: &'static str,
     access: Access,
-    handler: Handler,
+    pub(crate) handler: Handler,
 }
 
 impl Route {
@@ -53,9 +48,8 @@ impl Route {
         F: Fn(Option<Identity>, ApiRequest) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ApiResponse> + Send + 'static,
     {
-        let handler: PublicHandler =
-            Box::new(move |caller, request| Box::pin(handler(caller, request)));
-        Self::new(method, template, Access::Public, Handler::Public(handler))
+        let handler: Handler = Box::new(move |caller, request| Box::pin(handler(caller, request)));
+        Self::new(method, template, Access::Public, handler)
     }
 
     /// A route for authenticated callers.
@@ -86,9 +80,13 @@ impl Route {
         F: Fn(Identity, ApiRequest) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ApiResponse> + Send + 'static,
     {
-        let handler: IdentifiedHandler =
-            Box::new(move |identity, request| Box::pin(handler(identity, request)));
-        Self::new(method, template, access, Handler::Identified(handler))
+        // The one check that a protected route has a caller: anonymous → 401, and the handler
+        // never runs without an identity.
+        let handler: Handler = Box::new(move |caller, request| match caller {
+            Some(identity) => Box::pin(handler(identity, request)),
+            None => Box::pin(async { ApiResponse::unauthorized() }),
+        });
+        Self::new(method, template, access, handler)
     }
 
     fn new(method: Method, template: &'static str, access: Access, handler: Handler) -> Self {
@@ -117,16 +115,6 @@ impl Route {
     /// Who may call the route.
     pub fn access(&self) -> Access {
         self.access
-    }
-
-    /// Runs the handler. The caller's access must have been checked: an identified handler
-    /// called without identity is a bug in the router, answered 401 rather than a panic.
-    pub(crate) async fn call(&self, caller: Option<Identity>, request: ApiRequest) -> ApiResponse {
-        match (&self.handler, caller) {
-            (Handler::Public(handler), caller) => handler(caller, request).await,
-            (Handler::Identified(handler), Some(identity)) => handler(identity, request).await,
-            (Handler::Identified(_), None) => ApiResponse::unauthorized(),
-        }
     }
 }
 

@@ -32,17 +32,13 @@ pub fn route_table(sign_out: Arc<SignOut>) -> Vec<Route> {
         Route::authenticated(Method::GET, "/hello", hello),
         Route::authenticated(Method::GET, "/me", me),
         Route::admin_only(Method::GET, "/admin", admin),
+        // Signs the caller out (see [`crate::sign_out`]): their tokens are revoked in Cognito
+        // and, with a revocation list, refused by the authorizer from now on.
         Route::authenticated(Method::POST, "/logout", move |identity, request| {
             let sign_out = Arc::clone(&sign_out);
-            async move { logout(&sign_out, identity, request).await }
+            async move { sign_out.respond(&identity, &request).await }
         }),
     ]
-}
-
-/// Signs the caller out (see [`crate::sign_out`]): their tokens are revoked in Cognito and,
-/// with a revocation list, refused by the authorizer from now on.
-pub async fn logout(sign_out: &SignOut, identity: Identity, request: ApiRequest) -> ApiResponse {
-    sign_out.respond(&identity, &request).await
 }
 
 /// Liveness check; the template exempts it from the authorizer.
@@ -94,7 +90,7 @@ mod tests {
 
     #[tokio::test]
     async fn handlers_run_without_lambda() {
-        let request = ApiRequest::new(Method::GET, "/");
+        let request = crate::tests::request(Method::GET, "/");
         let cases = [
             (health(None, request.clone()).await, json!({"status": "ok"})),
             (

@@ -45,15 +45,14 @@ use oidc_jwt_verifier::{
     Clock, SystemClock,
     config::{IssuerForm, PoolConfig, cognito_pool_of_issuer, parse_pool_id},
 };
-use revocation_table::{Entry, JsonProtocol, JsonService, TableWriter};
+use revocation_table::{Entry, JsonProtocol, JsonService, TableWriter, WriteError};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::identity::Identity;
 use crate::request::ApiRequest;
 use crate::response::ApiResponse;
 
-pub use cognito::{Cognito, CognitoError, Operation};
 pub use settings::{
     REVOCATION_TABLE, SIGN_OUT_VARIABLES, SignOutSettings, TOKEN_LIFETIME_SECONDS, TableSettings,
 };
@@ -77,7 +76,8 @@ pub enum SignOut {
 pub struct Ready {
     /// `AWS_REGION`: Cognito's, and the Region a token's pool must be in.
     region: String,
-    cognito: Cognito,
+    /// Cognito user pools' API, unsigned (see [`cognito`]).
+    cognito: JsonService,
     table: Option<(TableWriter, u64)>,
     clock: Arc<dyn Clock>,
 }
@@ -120,37 +120,31 @@ impl SignOut {
         client: reqwest::Client,
         clock: Arc<dyn Clock>,
     ) -> SignOut {
-        let cognito = JsonService::new(
-            client.clone(),
-            &settings.cognito_endpoint,
-            JsonProtocol::V1_1,
-            None,
-            CALL_TIMEOUT,
-        )
-        .map(|service| service.with_region_in_user_agent(&settings.region));
-        let table = settings.table.as_ref().map(|table| {
-            JsonService::new(
-                client.clone(),
-                &table.endpoint,
-                JsonProtocol::V1_0,
-                Some(table.signer.clone()),
-                CALL_TIMEOUT,
-            )
-            .map(|service| {
-                (
-                    TableWriter::new(service, table.name.clone(), Arc::clone(&clock)),
-                    table.token_lifetime_seconds,
-                )
-            })
-        });
-        match (cognito, table.transpose()) {
-            (Ok(cognito), Ok(table)) => SignOut::Ready(Box::new(Ready {
+        let service = |endpoint: &str, protocol, signer| {
+            JsonService::new(client.clone(), endpoint, protocol, signer, CALL_TIMEOUT)
+        };
+        let ready = || -> Result<Ready, &'static str> {
+            let cognito = service(&settings.cognito_endpoint, JsonProtocol::V1_1, None)?
+                .with_region_in_user_agent(&settings.region);
+            let table = match &settings.table {
+                Some(table) => {
+                    let signer = Some(table.signer.clone());
+                    let service = service(&table.endpoint, JsonProtocol::V1_0, signer)?;
+                    let writer = TableWriter::new(service, table.name.clone(), Arc::clone(&clock));
+                    Some((writer, table.token_lifetime_seconds))
+                }
+                None => None,
+            };
+            Ok(Ready {
                 region: settings.region.clone(),
-                cognito: Cognito::new(cognito),
+                cognito,
                 table,
-                clock,
-            })),
-            (Err(why), _) | (_, Err(why)) => SignOut::Unavailable(why.to_owned()),
+                clock: Arc::clone(&clock),
+            })
+        };
+        match ready() {
+            Ok(ready) => SignOut::Ready(Box::new(ready)),
+            Err(why) => SignOut::Unavailable(why.to_owned()),
         }
     }
 
@@ -229,8 +223,8 @@ fn plan(
         .ok_or("the authorizer did not pass the token's issuer (iss)")?;
     // The token goes to Cognito in this function's Region only: never to AWS for a token of
     // another issuer (an ISSUERS entry) or of a pool in another Region, which would fail after
-    // the list entry was written.
-    if !is_cognito_issuer_in(iss, region) {
+    // the list entry was written. Either issuer form of a pool in `region` qualifies.
+    if cognito_pool_of_issuer(iss).is_none_or(|pool| parse_pool_id(pool) != Ok(region)) {
         return Err(
             "this token's issuer is not a Cognito user pool in this API's Region: sign out at its issuer",
         );
@@ -281,11 +275,6 @@ fn plan(
 /// The scope an access token needs to authorize `GlobalSignOut`.
 const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 
-/// Whether `iss` is a Cognito user pool's issuer (either form) of a pool in `region`.
-fn is_cognito_issuer_in(iss: &str, region: &str) -> bool {
-    cognito_pool_of_issuer(iss).is_some_and(|pool| parse_pool_id(pool) == Ok(region))
-}
-
 /// The token in `Authorization`: `Bearer <token>` (any case) or the bare token, as the
 /// authorizer accepts it. Exactly one such header, holding one compact JWT's characters
 /// (base64url and dots): a second header (REST's multi-value headers) or a comma-joined pair
@@ -329,93 +318,93 @@ fn issuers_to_list(iss: &str) -> Vec<String> {
 }
 
 impl Ready {
-    /// The plan's entries at `now`, one per issuer form of the caller's pool.
-    fn entries(&self, identity: &Identity, plan: &Plan, now: u64, lifetime: u64) -> Vec<Entry> {
+    async fn sign_out(&self, identity: &Identity, plan: Plan) -> ApiResponse {
+        let (kind, operation, body) = match &plan {
+            Plan::User { access_token } => (
+                "user",
+                "GlobalSignOut",
+                json!({ "AccessToken": access_token }),
+            ),
+            Plan::Session {
+                refresh_token,
+                client_id,
+            } => (
+                "session",
+                "RevokeToken",
+                json!({ "Token": refresh_token, "ClientId": client_id }),
+            ),
+        };
+        let mut report = json!({ "sign_out": kind, "operation": operation });
+        if self.table.is_none() {
+            report["revocation_list"] =
+                json!("not configured: tokens stay valid at this API until they expire");
+        } else if let Err(error) = self.list(identity, &plan, &mut report).await {
+            tracing::error!(sub = %identity.sub, kind, %error, "sign-out: revocation list write failed; Cognito not called");
+            return ApiResponse::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the revocation list may not have been written and nothing was signed out in Cognito: try again",
+            );
+        }
+        if let Err(error) = cognito::call(&self.cognito, operation, &body).await {
+            tracing::error!(sub = %identity.sub, kind, %error, listed = self.table.is_some(), "sign-out: Cognito refused");
+            report["cognito"] = json!("failed");
+            report["error"] = json!(error);
+            return ApiResponse::json(StatusCode::BAD_GATEWAY, &report);
+        }
+        report["cognito"] = json!("done");
+        // A token refreshed while GlobalSignOut was in flight has an `iat` at or after the
+        // first cut-off: the cut-off moves to now, when Cognito has answered.
+        if let Plan::User { .. } = plan
+            && let Err(error) = self.list(identity, &plan, &mut report).await
+        {
+            tracing::error!(sub = %identity.sub, kind, %error, "sign-out: the list's final cut-off was not written");
+            report["error"] = json!(
+                "signed out in Cognito, but the list's final cut-off was not written: a token refreshed during the sign-out may stay valid at this API"
+            );
+            return ApiResponse::json(StatusCode::INTERNAL_SERVER_ERROR, &report);
+        }
+        tracing::info!(sub = %identity.sub, kind, cognito = operation, listed = self.table.is_some(), "sign-out");
+        ApiResponse::ok(&report)
+    }
+
+    /// Writes the plan's entries cut off now, one per issuer form of the caller's pool, and
+    /// notes them in `report` once all are written. Without a list, writes nothing.
+    async fn list(
+        &self,
+        identity: &Identity,
+        plan: &Plan,
+        report: &mut Value,
+    ) -> Result<(), WriteError> {
+        let Some((writer, lifetime)) = &self.table else {
+            return Ok(());
+        };
+        let now = self.clock.unix_seconds();
         // `plan` checked that these are present when there is a list.
         let iss = identity.iss.as_deref().unwrap_or_default();
-        issuers_to_list(iss)
+        let entries: Vec<Entry> = issuers_to_list(iss)
             .iter()
             .map(|iss| match plan {
-                Plan::User { .. } => Entry::user_signed_out(iss, &identity.sub, now, lifetime),
+                Plan::User { .. } => Entry::user_signed_out(iss, &identity.sub, now, *lifetime),
                 Plan::Session { .. } => Entry::session_revoked(
                     iss,
                     identity.origin_jti.as_deref().unwrap_or_default(),
                     now,
-                    lifetime,
+                    *lifetime,
                 ),
             })
-            .collect()
-    }
-
-    async fn sign_out(&self, identity: &Identity, plan: Plan) -> ApiResponse {
-        let now = self.clock.unix_seconds();
-        let (kind, operation) = match &plan {
-            Plan::User { .. } => ("user", Operation::GlobalSignOut),
-            Plan::Session { .. } => ("session", Operation::RevokeToken),
-        };
-        let mut report = json!({ "sign_out": kind, "operation": operation.name() });
-        if let Some((writer, lifetime)) = &self.table {
-            let entries = self.entries(identity, &plan, now, *lifetime);
-            for entry in &entries {
-                if let Err(error) = writer.put(entry).await {
-                    tracing::error!(sub = %identity.sub, kind, %error, "sign-out: revocation list write failed; Cognito not called");
-                    return ApiResponse::error(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "the revocation list may not have been written and nothing was signed out in Cognito: try again",
-                    );
-                }
-            }
-            report["revocation_list"] = json!("written");
-            report["list_entries"] = json!(entries.len());
-            if let Some(entry) = entries.first() {
-                report["list_entry_expires_at"] = json!(entry.expires_at);
-                if let Some(not_before) = entry.not_before {
-                    report["tokens_issued_before"] = json!(not_before);
-                }
-            }
-        } else {
-            report["revocation_list"] =
-                json!("not configured: tokens stay valid at this API until they expire");
+            .collect();
+        for entry in &entries {
+            writer.put(entry).await?;
         }
-        let cognito = match &plan {
-            Plan::User { access_token } => self.cognito.global_sign_out(access_token).await,
-            Plan::Session {
-                refresh_token,
-                client_id,
-            } => self.cognito.revoke_token(refresh_token, client_id).await,
-        };
-        match cognito {
-            Ok(()) => {
-                report["cognito"] = json!("done");
-                // A token refreshed while GlobalSignOut was in flight has an `iat` at or after
-                // the first cut-off: the cut-off moves to now, when Cognito has answered.
-                if let (Some((writer, lifetime)), Plan::User { .. }) = (&self.table, &plan) {
-                    let now = self.clock.unix_seconds();
-                    let last = self.entries(identity, &plan, now, *lifetime);
-                    for entry in &last {
-                        if let Err(error) = writer.put(entry).await {
-                            tracing::error!(sub = %identity.sub, kind, %error, "sign-out: the list's final cut-off was not written");
-                            report["error"] = json!(
-                                "signed out in Cognito, but the list's final cut-off was not written: a token refreshed during the sign-out may stay valid at this API"
-                            );
-                            return ApiResponse::json(StatusCode::INTERNAL_SERVER_ERROR, &report);
-                        }
-                    }
-                    if let Some(entry) = last.first() {
-                        report["tokens_issued_before"] = json!(entry.not_before);
-                        report["list_entry_expires_at"] = json!(entry.expires_at);
-                    }
-                }
-                tracing::info!(sub = %identity.sub, kind, cognito = operation.name(), listed = self.table.is_some(), "sign-out");
-                ApiResponse::ok(&report)
-            }
-            Err(error) => {
-                tracing::error!(sub = %identity.sub, kind, %error, listed = self.table.is_some(), "sign-out: Cognito refused");
-                report["cognito"] = json!("failed");
-                report["error"] = json!(error.to_string());
-                ApiResponse::json(StatusCode::BAD_GATEWAY, &report)
+        report["revocation_list"] = json!("written");
+        report["list_entries"] = json!(entries.len());
+        if let Some(entry) = entries.first() {
+            report["list_entry_expires_at"] = json!(entry.expires_at);
+            if let Some(not_before) = entry.not_before {
+                report["tokens_issued_before"] = json!(not_before);
             }
         }
+        Ok(())
     }
 }
 

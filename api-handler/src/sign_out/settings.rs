@@ -16,14 +16,11 @@
 
 use std::collections::HashMap;
 
-use oidc_jwt_verifier::TlsRoots;
-
+use oidc_jwt_verifier::{ConfigError, TlsRoots};
 use revocation_table::{
     AwsEnvironment, COGNITO_IDP, DEFAULT_TOKEN_LIFETIME_SECONDS, DYNAMODB, Signer,
     check_table_name, endpoint, region,
 };
-
-use crate::config::ConfigError;
 
 /// `REVOCATION_TABLE`.
 pub const REVOCATION_TABLE: &str = "REVOCATION_TABLE";
@@ -74,7 +71,7 @@ impl SignOutSettings {
     /// not blank): `None` when `AWS_REGION` is unset and there is no table (outside Lambda).
     pub fn from_vars(vars: &HashMap<&'static str, String>) -> Result<Option<Self>, ConfigError> {
         let get = |name: &str| vars.get(name).cloned();
-        let tls_roots = TlsRoots::from_lookup(get).map_err(ConfigError::from)?;
+        let tls_roots = TlsRoots::from_lookup(get)?;
         let table = get(REVOCATION_TABLE).map(|t| t.trim().to_owned());
         let lifetime = get(TOKEN_LIFETIME_SECONDS);
         let Some(table) = table else {
@@ -88,10 +85,9 @@ impl SignOutSettings {
                 return Ok(None);
             }
             // Without a table only the Region is needed: Cognito's calls are unsigned.
-            let region = region(&get, "").map_err(ConfigError::from)?;
+            let region = region(&get, "")?;
             return Ok(Some(SignOutSettings {
-                cognito_endpoint: endpoint(&get, COGNITO_IDP, &region)
-                    .map_err(ConfigError::from)?,
+                cognito_endpoint: endpoint(&get, COGNITO_IDP, &region)?,
                 region,
                 table: None,
                 tls_roots,
@@ -112,14 +108,13 @@ impl SignOutSettings {
                     )
                 })?,
         };
-        let aws = AwsEnvironment::from_lookup(&get, "REVOCATION_TABLE is set")
-            .map_err(ConfigError::from)?;
+        let aws = AwsEnvironment::from_lookup(&get, "REVOCATION_TABLE is set")?;
         Ok(Some(SignOutSettings {
             region: aws.region.clone(),
-            cognito_endpoint: aws.endpoint(&get, COGNITO_IDP).map_err(ConfigError::from)?,
+            cognito_endpoint: aws.endpoint(&get, COGNITO_IDP)?,
             table: Some(TableSettings {
                 name: table,
-                endpoint: aws.endpoint(&get, DYNAMODB).map_err(ConfigError::from)?,
+                endpoint: aws.endpoint(&get, DYNAMODB)?,
                 signer: aws.signer(DYNAMODB),
                 token_lifetime_seconds,
             }),

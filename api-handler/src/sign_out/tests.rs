@@ -3,7 +3,7 @@ use aws_lambda_events::http::{HeaderValue, Method};
 use testkit::FakeAws;
 
 fn caller(token_use: &str) -> Identity {
-    let mut identity = Identity::new("sub-1");
+    let mut identity = crate::tests::identity("sub-1");
     identity.token_use = Some(token_use.to_owned());
     identity.client_id = Some("client-1".to_owned());
     identity.iss = Some(
@@ -24,7 +24,7 @@ fn plan_here(
 }
 
 fn request(authorization: Option<&str>, body: Option<&str>) -> ApiRequest {
-    let mut request = ApiRequest::new(Method::POST, "/logout");
+    let mut request = crate::tests::request(Method::POST, "/logout");
     if let Some(value) = authorization {
         request
             .headers
