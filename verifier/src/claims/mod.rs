@@ -162,7 +162,14 @@ pub(crate) fn validate(
     };
 
     let client_id = match (&trusted.client, token_use) {
-        (ClientCheck::Audience(audiences), _) => audience(claims, audiences)?,
+        (ClientCheck::Audience(audiences), _) => audience(
+            claims,
+            audiences,
+            [
+                "aud is not a configured audience",
+                "aud names no configured audience",
+            ],
+        )?,
         (ClientCheck::ClientId(client_ids), Some(token_use)) => {
             cognito_client(claims, client_ids, token_use)?
         }
@@ -269,23 +276,22 @@ fn token_use(claims: &RawClaims<'_>, policy: TokenUsePolicy) -> Result<TokenUse,
 }
 
 /// `aud`, a string or an array (RFC 7519 §4.1.3), must hold one of `audiences`; the first
-/// configured one found is the client.
-fn audience(claims: &RawClaims<'_>, audiences: &[String]) -> Result<String, Rejection> {
+/// configured one found is the client. `refusals` say what a string `aud`, and an array, that
+/// names none is (a configured audience, or app client).
+fn audience(
+    claims: &RawClaims<'_>,
+    audiences: &[String],
+    [not_one, none_of_many]: [&'static str; 2],
+) -> Result<String, Rejection> {
     let configured = |aud: &str| audiences.iter().any(|a| a == aud);
     match &claims.aud {
         Some(Audience::One(aud)) if configured(aud) => Ok(aud.to_string()),
-        Some(Audience::One(_)) => Err(Rejection::new(
-            Reason::WrongClient,
-            "aud is not a configured audience",
-        )),
+        Some(Audience::One(_)) => Err(Rejection::new(Reason::WrongClient, not_one)),
         Some(Audience::Many(auds)) => auds
             .iter()
             .find(|aud| configured(aud))
             .map(|aud| aud.to_string())
-            .ok_or(Rejection::new(
-                Reason::WrongClient,
-                "aud names no configured audience",
-            )),
+            .ok_or(Rejection::new(Reason::WrongClient, none_of_many)),
         None => Err(Rejection::new(Reason::WrongClient, "aud is missing")),
     }
 }
@@ -296,39 +302,27 @@ fn cognito_client(
     client_ids: &[String],
     token_use: TokenUse,
 ) -> Result<String, Rejection> {
-    let configured = |client: &str| client_ids.iter().any(|c| c == client);
-    let client_id = match token_use {
-        TokenUse::Id => match &claims.aud {
-            Some(Audience::One(aud)) if configured(aud) => aud,
-            Some(Audience::Many(auds)) => {
-                auds.iter()
-                    .find(|aud| configured(aud))
-                    .ok_or(Rejection::new(
-                        Reason::WrongClient,
-                        "aud names no configured app client",
-                    ))?
-            }
-            Some(Audience::One(_)) => {
-                return Err(Rejection::new(
-                    Reason::WrongClient,
-                    "aud is not a configured app client",
-                ));
-            }
-            None => return Err(Rejection::new(Reason::WrongClient, "aud is missing")),
-        },
+    match (token_use, &claims.client_id) {
+        (TokenUse::Id, _) => audience(
+            claims,
+            client_ids,
+            [
+                "aud is not a configured app client",
+                "aud names no configured app client",
+            ],
+        ),
         // An access token's client is its client_id; an `aud` it may carry is not consulted.
-        TokenUse::Access => match &claims.client_id {
-            Some(client) if configured(client) => client,
-            Some(_) => {
-                return Err(Rejection::new(
-                    Reason::WrongClient,
-                    "client_id is not a configured app client",
-                ));
-            }
-            None => return Err(Rejection::new(Reason::WrongClient, "client_id is missing")),
-        },
-    };
-    Ok(client_id.to_string())
+        (TokenUse::Access, Some(client)) if client_ids.iter().any(|c| c == client) => {
+            Ok(client.to_string())
+        }
+        (TokenUse::Access, Some(_)) => Err(Rejection::new(
+            Reason::WrongClient,
+            "client_id is not a configured app client",
+        )),
+        (TokenUse::Access, None) => {
+            Err(Rejection::new(Reason::WrongClient, "client_id is missing"))
+        }
+    }
 }
 
 /// The groups and scopes, from the claims the issuer names, and the claims rules compare.
@@ -366,13 +360,7 @@ fn named(
         ScopesClaim::Scope => claims
             .scope
             .as_deref()
-            .map(|scope| {
-                scope
-                    .split(' ')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
+            .map(named::split_scopes)
             .unwrap_or_default(),
         ScopesClaim::Scp => named.scp.unwrap_or_default(),
     };

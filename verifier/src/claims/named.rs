@@ -7,9 +7,12 @@
 //! The same strictness as every claim: exact JSON types (`null` is a type error, not absence),
 //! and a claim named twice is refused.
 
+use std::borrow::Cow;
 use std::fmt;
 
+use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde_json::Value;
 
 use super::rules::ClaimValue;
 use crate::rejection::{Reason, Rejection};
@@ -70,51 +73,37 @@ impl<'de> Visitor<'de> for Seed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NamedClaims, A::Error> {
         let mut found = NamedClaims::default();
-        while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if self.kept.iter().any(|kept| *kept == name) {
-                if found.kept.iter().any(|(seen, _)| *seen == name) {
-                    return Err(de::Error::custom("a rule's claim twice"));
-                }
-                let value = map.next_value::<serde_json::Value>()?;
-                found
-                    .kept
-                    .push((name.to_string(), ClaimValue::from_json(&value)));
-                // A rule may name the groups claim or `scp` too: read them from the same value.
-                let is_groups = self.groups_claim == Some(name.as_ref());
-                if is_groups || (self.read_scp && name == "scp") {
-                    read_listed(&mut found, is_groups, value).map_err(de::Error::custom)?;
-                }
-            } else if self.groups_claim == Some(name.as_ref()) {
-                if found.groups.is_some() {
-                    return Err(de::Error::custom("groups claim twice"));
-                }
-                found.groups = Some(map.next_value::<Vec<String>>()?);
-            } else if self.read_scp && name == "scp" {
-                if found.scp.is_some() {
-                    return Err(de::Error::custom("scp twice"));
-                }
-                found.scp = Some(map.next_value::<StringOrList>()?.into_scopes());
-            } else {
+        let mut seen: Vec<Cow<'de, str>> = Vec::new();
+        while let Some(name) = map.next_key::<Cow<'de, str>>()? {
+            let is_groups = self.groups_claim == Some(name.as_ref());
+            // The groups claim wins when an issuer names `scp` as its groups claim too.
+            let is_scp = !is_groups && self.read_scp && name == "scp";
+            let is_kept = self.kept.iter().any(|kept| *kept == name);
+            if !(is_groups || is_scp || is_kept) {
                 map.next_value::<de::IgnoredAny>()?;
+                continue;
             }
+            if seen.contains(&name) {
+                return Err(de::Error::custom("a named claim twice"));
+            }
+            // One value may be the groups claim (or `scp`) and a rule's claim at once.
+            let value = map.next_value::<Value>()?;
+            if is_groups {
+                let groups = Vec::<String>::deserialize(&value).map_err(de::Error::custom)?;
+                found.groups = Some(groups);
+            }
+            if is_scp {
+                let scp = StringOrList::deserialize(&value).map_err(de::Error::custom)?;
+                found.scp = Some(scp.into_scopes());
+            }
+            if is_kept {
+                let kept = ClaimValue::from_json(&value);
+                found.kept.push((name.to_string(), kept));
+            }
+            seen.push(name);
         }
         Ok(found)
     }
-}
-
-/// The groups claim (`is_groups`) or `scp`, from a value already read as a rule's claim.
-fn read_listed(
-    found: &mut NamedClaims,
-    is_groups: bool,
-    value: serde_json::Value,
-) -> Result<(), serde_json::Error> {
-    use serde::Deserialize;
-    if is_groups {
-        found.groups = Some(Vec::<String>::deserialize(value)?);
-    } else {
-        found.scp = Some(StringOrList::deserialize(value)?.into_scopes());
-    }
-    Ok(())
 }
 
 #[derive(serde::Deserialize)]
@@ -128,14 +117,18 @@ impl StringOrList {
     /// `scp` as Entra sends it (one space-separated string) or as Okta does (an array).
     fn into_scopes(self) -> Vec<String> {
         match self {
-            StringOrList::One(text) => text
-                .split(' ')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            StringOrList::One(text) => split_scopes(&text),
             StringOrList::Many(list) => list,
         }
     }
+}
+
+/// A space-separated list of scopes (`scope`, or `scp` as a string), empty items dropped.
+pub fn split_scopes(text: &str) -> Vec<String> {
+    text.split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 #[cfg(test)]

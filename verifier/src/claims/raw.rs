@@ -11,6 +11,7 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
 
 use crate::rejection::{Reason, Rejection};
+use crate::strict_json::BorrowedStr;
 
 /// The claims the verifier reads. Everything else in the payload is ignored.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -188,28 +189,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for Audience<'a> {
             }
         }
         deserializer.deserialize_any(AudienceVisitor)
-    }
-}
-
-/// A string that borrows from the input when it has no escapes.
-struct BorrowedStr<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for BorrowedStr<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct StrVisitor;
-        impl<'de> Visitor<'de> for StrVisitor {
-            type Value = BorrowedStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(BorrowedStr(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(BorrowedStr(Cow::Owned(v.to_owned())))
-            }
-        }
-        deserializer.deserialize_str(StrVisitor)
     }
 }
 
