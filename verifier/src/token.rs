@@ -106,50 +106,29 @@ pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Rejec
 }
 
 fn read_header([alg, kid, typ, crit]: [Option<Value>; 4]) -> Result<JwtHeader, Rejection> {
+    use Reason::{CriticalHeader, Malformed, MissingKid};
+    let refuse = |reason, detail| Err(Rejection::new(reason, detail));
     // RFC 7515 §4.1.11: a recipient that does not understand a listed extension must reject
     // the token, whatever `crit` holds. We understand none (and `b64: false` can only appear
     // alongside `crit`).
     if crit.is_some() {
-        return Err(Rejection::new(
-            Reason::CriticalHeader,
-            "header has a crit parameter",
-        ));
+        return refuse(CriticalHeader, "header has a crit parameter");
     }
     let alg = match alg {
         Some(Value::String(alg)) => alg,
-        Some(_) => {
-            return Err(Rejection::new(
-                Reason::Malformed,
-                "header alg is not a string",
-            ));
-        }
-        None => return Err(Rejection::new(Reason::Malformed, "header has no alg")),
+        Some(_) => return refuse(Malformed, "header alg is not a string"),
+        None => return refuse(Malformed, "header has no alg"),
     };
     let kid = match kid {
         Some(Value::String(kid)) if !kid.is_empty() && kid.len() <= MAX_KID_LEN => kid,
-        Some(Value::String(_)) => {
-            return Err(Rejection::new(
-                Reason::MissingKid,
-                "header kid is empty or too long",
-            ));
-        }
-        Some(_) => {
-            return Err(Rejection::new(
-                Reason::MissingKid,
-                "header kid is not a string",
-            ));
-        }
-        None => return Err(Rejection::new(Reason::MissingKid, "header has no kid")),
+        Some(Value::String(_)) => return refuse(MissingKid, "header kid is empty or too long"),
+        Some(_) => return refuse(MissingKid, "header kid is not a string"),
+        None => return refuse(MissingKid, "header has no kid"),
     };
     let typ = match typ {
         None => None,
         Some(Value::String(typ)) => Some(typ),
-        Some(_) => {
-            return Err(Rejection::new(
-                Reason::Malformed,
-                "header typ is not a string",
-            ));
-        }
+        Some(_) => return refuse(Malformed, "header typ is not a string"),
     };
     Ok(JwtHeader { alg, kid, typ })
 }

@@ -18,6 +18,9 @@ pub use rules::{CallerKind, ClaimFacts, ClaimRule, ClaimRules, ClaimValue, calle
 use crate::config::{
     COGNITO_GROUPS, ClientCheck, IssuerConfig, ScopesClaim, TokenUsePolicy, VerifierConfig,
 };
+use crate::rejection::Reason::{
+    Expired, InvalidClaim, MissingGroup, MissingScope, NotYetValid, WrongClient, WrongTokenUse,
+};
 use crate::rejection::{Reason, Rejection};
 use raw::{Audience, NumericDate, RawClaims};
 
@@ -111,8 +114,9 @@ impl VerifiedClaims {
     }
 }
 
-fn invalid(detail: &'static str) -> Rejection {
-    Rejection::new(Reason::InvalidClaim, detail)
+/// A refusal for `reason`, described by `detail`.
+fn refuse<T>(reason: Reason, detail: &'static str) -> Result<T, Rejection> {
+    Err(Rejection::new(reason, detail))
 }
 
 /// What was read from the token besides its typed claims.
@@ -137,24 +141,23 @@ pub(crate) fn validate(
 ) -> Result<VerifiedClaims, Rejection> {
     let skew = config.clock_skew_seconds;
 
-    let expires_at = claims.exp.ok_or(invalid("exp is missing"))?.0;
+    let Some(NumericDate(expires_at)) = claims.exp else {
+        return refuse(InvalidClaim, "exp is missing");
+    };
     if now >= expires_at.saturating_add(skew) {
-        return Err(Rejection::new(Reason::Expired, "token has expired"));
+        return refuse(Expired, "token has expired");
     }
     if let Some(NumericDate(not_before)) = claims.nbf
         && now.saturating_add(skew) < not_before
     {
-        return Err(Rejection::new(
-            Reason::NotYetValid,
-            "token is not valid yet (nbf)",
-        ));
+        return refuse(NotYetValid, "token is not valid yet (nbf)");
     }
 
     if !trusted.accepts_typ(parts.typ) {
-        return Err(Rejection::new(
-            Reason::WrongTokenUse,
+        return refuse(
+            WrongTokenUse,
             "typ is not the type this issuer's tokens must have",
-        ));
+        );
     }
     let token_use = match trusted.token_use {
         Some(policy) => Some(token_use(claims, policy)?),
@@ -174,17 +177,12 @@ pub(crate) fn validate(
             cognito_client(claims, client_ids, token_use)?
         }
         // The configuration never builds this (client_id needs token_use); fail closed.
-        (ClientCheck::ClientId(_), None) => {
-            return Err(Rejection::new(
-                Reason::WrongClient,
-                "no client check applies",
-            ));
-        }
+        (ClientCheck::ClientId(_), None) => return refuse(WrongClient, "no client check applies"),
     };
 
     let sub = match claims.sub.as_deref() {
         Some(sub) if !sub.is_empty() => sub.to_owned(),
-        _ => return Err(invalid("sub is missing or empty")),
+        _ => return refuse(InvalidClaim, "sub is missing or empty"),
     };
     let username = match token_use {
         Some(TokenUse::Id) => claims.cognito_username.as_deref(),
@@ -229,16 +227,10 @@ pub(crate) fn check_requirements(
     config: &VerifierConfig,
 ) -> Result<(), Rejection> {
     if !verified.has_any_scope(&config.required_scopes) {
-        return Err(Rejection::new(
-            Reason::MissingScope,
-            "token has none of the required scopes",
-        ));
+        return refuse(MissingScope, "token has none of the required scopes");
     }
     if !verified.in_any_group(&config.required_groups) {
-        return Err(Rejection::new(
-            Reason::MissingGroup,
-            "token has none of the required groups",
-        ));
+        return refuse(MissingGroup, "token has none of the required groups");
     }
     verified.meets(&config.required_claims)
 }
@@ -248,31 +240,15 @@ fn token_use(claims: &RawClaims<'_>, policy: TokenUsePolicy) -> Result<TokenUse,
     let token_use = match claims.token_use.as_deref() {
         Some("id") => TokenUse::Id,
         Some("access") => TokenUse::Access,
-        Some(_) => {
-            return Err(Rejection::new(
-                Reason::WrongTokenUse,
-                "token_use is not id or access",
-            ));
-        }
-        None => {
-            return Err(Rejection::new(
-                Reason::WrongTokenUse,
-                "token_use is missing",
-            ));
-        }
+        Some(_) => return refuse(WrongTokenUse, "token_use is not id or access"),
+        None => return refuse(WrongTokenUse, "token_use is missing"),
     };
-    let allowed = match policy {
-        TokenUsePolicy::Any => true,
-        TokenUsePolicy::Id => token_use == TokenUse::Id,
-        TokenUsePolicy::Access => token_use == TokenUse::Access,
-    };
-    if !allowed {
-        return Err(Rejection::new(
-            Reason::WrongTokenUse,
-            "token_use is not allowed here",
-        ));
+    match (policy, token_use) {
+        (TokenUsePolicy::Any, _)
+        | (TokenUsePolicy::Id, TokenUse::Id)
+        | (TokenUsePolicy::Access, TokenUse::Access) => Ok(token_use),
+        _ => refuse(WrongTokenUse, "token_use is not allowed here"),
     }
-    Ok(token_use)
 }
 
 /// `aud`, a string or an array (RFC 7519 §4.1.3), must hold one of `audiences`; the first
@@ -286,13 +262,13 @@ fn audience(
     let configured = |aud: &str| audiences.iter().any(|a| a == aud);
     match &claims.aud {
         Some(Audience::One(aud)) if configured(aud) => Ok(aud.to_string()),
-        Some(Audience::One(_)) => Err(Rejection::new(Reason::WrongClient, not_one)),
+        Some(Audience::One(_)) => refuse(WrongClient, not_one),
         Some(Audience::Many(auds)) => auds
             .iter()
             .find(|aud| configured(aud))
             .map(|aud| aud.to_string())
             .ok_or(Rejection::new(Reason::WrongClient, none_of_many)),
-        None => Err(Rejection::new(Reason::WrongClient, "aud is missing")),
+        None => refuse(WrongClient, "aud is missing"),
     }
 }
 
@@ -315,13 +291,10 @@ fn cognito_client(
         (TokenUse::Access, Some(client)) if client_ids.iter().any(|c| c == client) => {
             Ok(client.to_string())
         }
-        (TokenUse::Access, Some(_)) => Err(Rejection::new(
-            Reason::WrongClient,
-            "client_id is not a configured app client",
-        )),
-        (TokenUse::Access, None) => {
-            Err(Rejection::new(Reason::WrongClient, "client_id is missing"))
+        (TokenUse::Access, Some(_)) => {
+            refuse(WrongClient, "client_id is not a configured app client")
         }
+        (TokenUse::Access, None) => refuse(WrongClient, "client_id is missing"),
     }
 }
 

@@ -73,11 +73,6 @@ impl VerificationKey {
         key.verify_sig(message, signature)
             .map_err(|_| Rejection::new(Reason::BadSignature, "signature does not verify"))
     }
-
-    /// The algorithms this key was parsed for, in [`JwkAlgorithm::ALL`] order.
-    pub fn algorithms(&self) -> Vec<JwkAlgorithm> {
-        self.parsed.iter().map(|(alg, _)| *alg).collect()
-    }
 }
 
 impl std::fmt::Debug for VerificationKey {

@@ -278,11 +278,6 @@ impl RevocationCheck {
             },
         );
     }
-
-    /// How many answers are cached (for tests and diagnostics).
-    pub fn cached_answers(&self) -> usize {
-        self.cache.lock().unwrap_or_else(|e| e.into_inner()).len()
-    }
 }
 
 #[cfg(test)]
