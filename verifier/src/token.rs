@@ -7,7 +7,7 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::Value;
 
-use crate::rejection::{Reason, Rejection};
+use crate::rejection::{Reason, Rejection, refuse};
 use crate::strict_json::pick_members;
 
 /// The header fields the verifier uses. Everything else in the header, notably `jwk`, `jku`,
@@ -60,10 +60,7 @@ pub fn token_from_authorization(value: &str) -> Option<&str> {
 /// decoding. The payload is decoded but left for `claims::raw` to read.
 pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Rejection> {
     if token.len() > max_bytes {
-        return Err(Rejection::new(
-            Reason::TokenTooLarge,
-            "token exceeds the size limit",
-        ));
+        return refuse(Reason::TokenTooLarge, "token exceeds the size limit");
     }
     let malformed = |detail| Rejection::new(Reason::Malformed, detail);
 
@@ -107,7 +104,6 @@ pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Rejec
 
 fn read_header([alg, kid, typ, crit]: [Option<Value>; 4]) -> Result<JwtHeader, Rejection> {
     use Reason::{CriticalHeader, Malformed, MissingKid};
-    let refuse = |reason, detail| Err(Rejection::new(reason, detail));
     // RFC 7515 §4.1.11: a recipient that does not understand a listed extension must reject
     // the token, whatever `crit` holds. We understand none (and `b64: false` can only appear
     // alongside `crit`).

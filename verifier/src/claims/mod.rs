@@ -21,7 +21,7 @@ use crate::config::{
 use crate::rejection::Reason::{
     Expired, InvalidClaim, MissingGroup, MissingScope, NotYetValid, WrongClient, WrongTokenUse,
 };
-use crate::rejection::{Reason, Rejection};
+use crate::rejection::{Reason, Rejection, refuse};
 use raw::{Audience, NumericDate, RawClaims};
 
 /// Cognito's two token kinds.
@@ -112,11 +112,6 @@ impl VerifiedClaims {
     pub fn has_any_scope(&self, scopes: &[String]) -> bool {
         scopes.is_empty() || scopes.iter().any(|s| self.scopes.contains(s))
     }
-}
-
-/// A refusal for `reason`, described by `detail`.
-fn refuse<T>(reason: Reason, detail: &'static str) -> Result<T, Rejection> {
-    Err(Rejection::new(reason, detail))
 }
 
 /// What was read from the token besides its typed claims.

@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
 
-use crate::rejection::{Reason, Rejection};
+use crate::rejection::{Reason, Rejection, refuse};
 use crate::strict_json::BorrowedStr;
 
 /// The claims the verifier reads. Everything else in the payload is ignored.
@@ -73,10 +73,7 @@ impl<'a> RawClaims<'a> {
     pub fn parse(payload: &'a [u8]) -> Result<Self, Rejection> {
         // Structs also deserialize from JSON arrays (positionally); a payload must be an object.
         if payload.trim_ascii_start().first() != Some(&b'{') {
-            return Err(Rejection::new(
-                Reason::Malformed,
-                "payload is not a JSON object",
-            ));
+            return refuse(Reason::Malformed, "payload is not a JSON object");
         }
         // Valid UTF-8 (every real token) is checked once here and then read as text, which
         // spares serde_json a UTF-8 check of every string it reads; anything else is read as

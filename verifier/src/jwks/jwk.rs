@@ -21,7 +21,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use crate::algorithm::{JwkAlgorithm, KeyShape};
-use crate::rejection::{Reason, Rejection};
+use crate::rejection::Reason::{BadSignature, UnsupportedAlgorithm};
+use crate::rejection::{Rejection, refuse};
 
 /// Weakest RSA modulus accepted, in bits.
 pub const MIN_RSA_BITS: usize = 2048;
@@ -53,25 +54,22 @@ impl VerificationKey {
         signature: &[u8],
     ) -> Result<(), Rejection> {
         if self.declared_alg.is_some_and(|declared| declared != alg) {
-            return Err(Rejection::new(
-                Reason::UnsupportedAlgorithm,
-                "alg differs from the key's alg",
-            ));
+            return refuse(UnsupportedAlgorithm, "alg differs from the key's alg");
         }
         let Some((_, key)) = self.parsed.iter().find(|(a, _)| *a == alg) else {
-            return Err(Rejection::new(
-                Reason::UnsupportedAlgorithm,
+            return refuse(
+                UnsupportedAlgorithm,
                 "alg does not fit the key's kty or crv",
-            ));
+            );
         };
         if signature.len() != self.signature_len {
-            return Err(Rejection::new(
-                Reason::BadSignature,
+            return refuse(
+                BadSignature,
                 "signature length is wrong for the alg and key",
-            ));
+            );
         }
         key.verify_sig(message, signature)
-            .map_err(|_| Rejection::new(Reason::BadSignature, "signature does not verify"))
+            .map_err(|_| Rejection::new(BadSignature, "signature does not verify"))
     }
 }
 
