@@ -80,7 +80,16 @@ impl<'de, const N: usize> Visitor<'de> for Pick<'_, N> {
 
 /// A string, borrowed from the input unless it has escapes (then unescaped, so that
 /// `"\u0061lg"` is `alg`, as any JSON reader takes it).
+#[derive(Debug)]
 pub(crate) struct BorrowedStr<'a>(pub(crate) Cow<'a, str>);
+
+impl std::ops::Deref for BorrowedStr<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
 
 impl<'de: 'a, 'a> Deserialize<'de> for BorrowedStr<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

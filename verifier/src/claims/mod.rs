@@ -273,7 +273,7 @@ fn cognito_client(
     client_ids: &[String],
     token_use: TokenUse,
 ) -> Result<String, Rejection> {
-    match (token_use, &claims.client_id) {
+    match (token_use, claims.client_id.as_deref()) {
         (TokenUse::Id, _) => audience(
             claims,
             client_ids,

@@ -169,19 +169,16 @@ fn parse_entry(entry: &Map<String, Value>) -> Result<IssuerConfig, MemberError> 
         }
     };
 
-    let algorithms = match entry.get("algorithms") {
-        None => return Err(("algorithms", "is required, e.g. [\"RS256\"]".into())),
-        Some(_) => {
-            let names = optional_strings(entry, "algorithms")?.unwrap_or_default();
-            names
-                .iter()
-                .map(|name| {
-                    JwkAlgorithm::from_name(name)
-                        .ok_or_else(|| ("algorithms", format!("{name:?} is not a supported alg")))
-                })
-                .collect::<Result<Vec<_>, _>>()?
-        }
+    let Some(names) = optional_strings(entry, "algorithms")? else {
+        return Err(("algorithms", "is required, e.g. [\"RS256\"]".into()));
     };
+    let algorithms = names
+        .iter()
+        .map(|name| {
+            JwkAlgorithm::from_name(name)
+                .ok_or_else(|| ("algorithms", format!("{name:?} is not a supported alg")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
 
     let typ = match optional_str(entry, "typ")? {
         Some(typ) if !typ.is_empty() && typ.chars().all(|c| c.is_ascii_graphic()) => {
