@@ -73,34 +73,38 @@ impl<'de> Visitor<'de> for Seed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NamedClaims, A::Error> {
         let mut found = NamedClaims::default();
-        let mut seen: Vec<Cow<'de, str>> = Vec::new();
         while let Some(name) = map.next_key::<Cow<'de, str>>()? {
             let is_groups = self.groups_claim == Some(name.as_ref());
             // The groups claim wins when an issuer names `scp` as its groups claim too.
             let is_scp = !is_groups && self.read_scp && name == "scp";
             let is_kept = self.kept.iter().any(|kept| *kept == name);
-            if !(is_groups || is_scp || is_kept) {
-                map.next_value::<de::IgnoredAny>()?;
-                continue;
-            }
-            if seen.contains(&name) {
+            let repeated = if is_kept {
+                found.kept.iter().any(|(seen, _)| *seen == name)
+            } else {
+                (is_groups && found.groups.is_some()) || (is_scp && found.scp.is_some())
+            };
+            if repeated {
                 return Err(de::Error::custom("a named claim twice"));
             }
-            // One value may be the groups claim (or `scp`) and a rule's claim at once.
-            let value = map.next_value::<Value>()?;
-            if is_groups {
-                let groups = Vec::<String>::deserialize(&value).map_err(de::Error::custom)?;
-                found.groups = Some(groups);
-            }
-            if is_scp {
-                let scp = StringOrList::deserialize(&value).map_err(de::Error::custom)?;
-                found.scp = Some(scp.into_scopes());
-            }
             if is_kept {
+                // A rule may name the groups claim or `scp` too: read them from the same value.
+                let value = map.next_value::<Value>()?;
+                if is_groups {
+                    let groups = Vec::<String>::deserialize(&value).map_err(de::Error::custom)?;
+                    found.groups = Some(groups);
+                } else if is_scp {
+                    let scp = StringOrList::deserialize(&value).map_err(de::Error::custom)?;
+                    found.scp = Some(scp.into_scopes());
+                }
                 let kept = ClaimValue::from_json(&value);
                 found.kept.push((name.to_string(), kept));
+            } else if is_groups {
+                found.groups = Some(map.next_value::<Vec<String>>()?);
+            } else if is_scp {
+                found.scp = Some(map.next_value::<StringOrList>()?.into_scopes());
+            } else {
+                map.next_value::<de::IgnoredAny>()?;
             }
-            seen.push(name);
         }
         Ok(found)
     }

@@ -193,7 +193,10 @@ fn rsa_material(jwk: &Map<String, Value>) -> Result<Material, &'static str> {
         .ok_or("n is not base64url")?;
     let e = decode_unsigned(string_member(jwk, "e")?.ok_or("e is missing")?)
         .ok_or("e is not base64url")?;
-    let modulus_bits = bit_length(&n);
+    // `n` has no leading zero byte: its length and its top byte give its bit length.
+    let modulus_bits = n
+        .first()
+        .map_or(0, |top| n.len() * 8 - top.leading_zeros() as usize);
     if modulus_bits < MIN_RSA_BITS {
         return Err("modulus is shorter than 2048 bits");
     }
@@ -321,13 +324,6 @@ fn decode_unsigned(b64: &str) -> Option<Vec<u8>> {
     let bytes = URL_SAFE_NO_PAD.decode(b64).ok()?;
     let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
     Some(bytes[first..].to_vec())
-}
-
-fn bit_length(big_endian: &[u8]) -> usize {
-    match big_endian.first() {
-        None => 0,
-        Some(top) => big_endian.len() * 8 - top.leading_zeros() as usize,
-    }
 }
 
 #[cfg(test)]
