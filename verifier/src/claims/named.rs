@@ -216,6 +216,25 @@ mod tests {
         }
     }
 
+    /// An issuer that names `scp` as its groups claim and reads its scopes from `scp` too:
+    /// the claim is its groups, and no scope is read from it.
+    #[test]
+    fn a_groups_claim_named_scp_is_the_groups_only() {
+        let claims = read(br#"{"scp":["admin"]}"#, Some("scp"), true, &[]).unwrap();
+        assert_eq!(claims.groups.unwrap(), vec!["admin"]);
+        assert_eq!(claims.scp, None);
+        let kept = read(
+            br#"{"scp":["admin"]}"#,
+            Some("scp"),
+            true,
+            &["scp".to_owned()],
+        )
+        .unwrap();
+        assert_eq!(kept.groups.unwrap(), vec!["admin"]);
+        assert_eq!(kept.scp, None);
+        assert_eq!(kept.kept, vec![("scp".to_owned(), ClaimValue::Other)]);
+    }
+
     #[test]
     fn wrong_types_and_repeats_are_invalid_claims() {
         let cases: [&[u8]; 9] = [
