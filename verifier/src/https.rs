@@ -73,11 +73,6 @@ impl TlsRoots {
         Ok(TlsRoots { extra })
     }
 
-    /// How many certificates `SSL_CERT_FILE` added.
-    pub fn extra_count(&self) -> usize {
-        self.extra.len()
-    }
-
     /// A client builder that trusts these roots and follows no redirect (the configured URL is
     /// the only place an answer may come from). Callers add their timeouts.
     pub fn client_builder(&self) -> reqwest::ClientBuilder {

@@ -107,6 +107,11 @@ impl Rejection {
     }
 }
 
+/// A refused token as an `Err`: [`Rejection::new`] for `reason`, described by `detail`.
+pub(crate) fn refuse<T>(reason: Reason, detail: &'static str) -> Result<T, Rejection> {
+    Err(Rejection::new(reason, detail))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

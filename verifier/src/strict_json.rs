@@ -6,10 +6,11 @@
 //! document or a token header that says one thing twice is refused instead: whoever reads it
 //! next (a person, a review, another parser) may well take the first.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// Parses `json` into a tree, refusing duplicate member names at any depth.
@@ -22,6 +23,90 @@ pub fn parse_object(json: &[u8]) -> Option<Map<String, Value>> {
     match parse_value(json) {
         Ok(Value::Object(map)) => Some(map),
         _ => None,
+    }
+}
+
+/// Reads the JSON object `json` as strictly as [`parse_object`] does (no member name twice at
+/// any depth, every member read) and keeps the values of the members named in `wanted`, in
+/// that order, without building a map of all its members: a token's header is read this way
+/// on every request.
+pub(crate) fn pick_members<const N: usize>(
+    json: &[u8],
+    wanted: [&str; N],
+) -> Result<[Option<Value>; N], serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let picked = Pick(wanted).deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(picked)
+}
+
+struct Pick<'w, const N: usize>([&'w str; N]);
+
+impl<'de, const N: usize> DeserializeSeed<'de> for Pick<'_, N> {
+    type Value = [Option<Value>; N];
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        // An object only: anything else is refused by the map reader.
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, const N: usize> Visitor<'de> for Pick<'_, N> {
+    type Value = [Option<Value>; N];
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object without duplicate member names")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let mut picked = std::array::from_fn(|_| None);
+        let mut names: Vec<Cow<'de, str>> = Vec::with_capacity(4);
+        while let Some(BorrowedStr(name)) = access.next_key()? {
+            let StrictValue(value) = access.next_value()?;
+            if let Some(slot) = self.0.iter().position(|wanted| *wanted == name) {
+                picked[slot] = Some(value);
+            }
+            names.push(name);
+        }
+        // Sorted, not compared pairwise: an object with thousands of members stays
+        // O(n log n), as a map would.
+        names.sort_unstable();
+        if names.windows(2).any(|pair| pair[0] == pair[1]) {
+            return Err(de::Error::custom("duplicate member name"));
+        }
+        Ok(picked)
+    }
+}
+
+/// A string, borrowed from the input unless it has escapes (then unescaped, so that
+/// `"\u0061lg"` is `alg`, as any JSON reader takes it).
+#[derive(Debug)]
+pub(crate) struct BorrowedStr<'a>(pub(crate) Cow<'a, str>);
+
+impl std::ops::Deref for BorrowedStr<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for BorrowedStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StrVisitor;
+        impl<'de> Visitor<'de> for StrVisitor {
+            type Value = BorrowedStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(BorrowedStr(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(StrVisitor)
     }
 }
 

@@ -2,18 +2,13 @@
 //! value, its size, its three base64url segments, and its header and payload as JSON objects.
 //! Nothing here checks a signature; the verifier does that, with keys from the JWKS only.
 
-use std::borrow::Cow;
-use std::fmt;
-
 use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
-use crate::rejection::{Reason, Rejection};
-use crate::strict_json::StrictValue;
+use crate::rejection::{Reason, Rejection, refuse};
+use crate::strict_json::pick_members;
 
 /// The header fields the verifier uses. Everything else in the header, notably `jwk`, `jku`,
 /// `x5u` and `x5c`, is ignored: keys come only from the configured pools' JWKS.
@@ -65,10 +60,7 @@ pub fn token_from_authorization(value: &str) -> Option<&str> {
 /// decoding. The payload is decoded but left for `claims::raw` to read.
 pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Rejection> {
     if token.len() > max_bytes {
-        return Err(Rejection::new(
-            Reason::TokenTooLarge,
-            "token exceeds the size limit",
-        ));
+        return refuse(Reason::TokenTooLarge, "token exceeds the size limit");
     }
     let malformed = |detail| Rejection::new(Reason::Malformed, detail);
 
@@ -93,7 +85,9 @@ pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Rejec
     }
 
     let header_json = decode_segment(header_b64).ok_or(malformed("header is not base64url"))?;
-    let header = serde_json::from_slice::<HeaderMembers>(&header_json)
+    // Read as strictly as any document (no member name twice, at any depth), keeping only
+    // the members the verifier reads.
+    let header = pick_members(&header_json, ["alg", "kid", "typ", "crit"])
         .map_err(|_| malformed("header is not a JSON object"))?;
     let payload = decode_segment(payload_b64).ok_or(malformed("payload is not base64url"))?;
     let signature = decode_segment(signature_b64).ok_or(malformed("signature is not base64url"))?;
@@ -108,127 +102,29 @@ pub fn parse(token: &str, max_bytes: usize) -> Result<UnverifiedToken<'_>, Rejec
     })
 }
 
-/// The header members the verifier reads, as written. The header is read as strictly as
-/// [`crate::strict_json::parse_object`] reads a document (a JSON object, no member name twice
-/// at any depth, every other member read and dropped) but without building a map of all its
-/// members: this runs on every request.
-#[derive(Default)]
-struct HeaderMembers {
-    alg: Option<Value>,
-    kid: Option<Value>,
-    typ: Option<Value>,
-    /// Whether there is a `crit` member, whatever its value.
-    crit: bool,
-}
-
-impl<'de> Deserialize<'de> for HeaderMembers {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // An object only: anything else is refused by the map reader.
-        deserializer.deserialize_map(HeaderVisitor)
-    }
-}
-
-struct HeaderVisitor;
-
-impl<'de> Visitor<'de> for HeaderVisitor {
-    type Value = HeaderMembers;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object without duplicate member names")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<HeaderMembers, A::Error> {
-        let mut members = HeaderMembers::default();
-        let mut names: Vec<Cow<'de, str>> = Vec::with_capacity(4);
-        while let Some(MemberName(name)) = access.next_key()? {
-            // Every value is read strictly too: no duplicates inside a `jwk` either.
-            let StrictValue(value) = access.next_value()?;
-            match &*name {
-                "alg" => members.alg = Some(value),
-                "kid" => members.kid = Some(value),
-                "typ" => members.typ = Some(value),
-                "crit" => members.crit = true,
-                _ => {}
-            }
-            names.push(name);
-        }
-        // Sorted, not compared pairwise: a hostile header with thousands of members stays
-        // O(n log n), as the map it replaces was.
-        names.sort_unstable();
-        if names.windows(2).any(|pair| pair[0] == pair[1]) {
-            return Err(de::Error::custom("duplicate member name"));
-        }
-        Ok(members)
-    }
-}
-
-/// A member name, borrowed from the header unless it has escapes (then unescaped, so that
-/// `"\u0061lg"` is `alg`, as any JSON reader takes it).
-struct MemberName<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for MemberName<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NameVisitor;
-        impl<'de> Visitor<'de> for NameVisitor {
-            type Value = MemberName<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a member name")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(MemberName(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(MemberName(Cow::Owned(v.to_owned())))
-            }
-        }
-        deserializer.deserialize_str(NameVisitor)
-    }
-}
-
-fn read_header(header: HeaderMembers) -> Result<JwtHeader, Rejection> {
+fn read_header([alg, kid, typ, crit]: [Option<Value>; 4]) -> Result<JwtHeader, Rejection> {
+    use Reason::{CriticalHeader, Malformed, MissingKid};
     // RFC 7515 §4.1.11: a recipient that does not understand a listed extension must reject
-    // the token. We understand none (and `b64: false` can only appear alongside `crit`).
-    if header.crit {
-        return Err(Rejection::new(
-            Reason::CriticalHeader,
-            "header has a crit parameter",
-        ));
+    // the token, whatever `crit` holds. We understand none (and `b64: false` can only appear
+    // alongside `crit`).
+    if crit.is_some() {
+        return refuse(CriticalHeader, "header has a crit parameter");
     }
-    let alg = match header.alg {
+    let alg = match alg {
         Some(Value::String(alg)) => alg,
-        Some(_) => {
-            return Err(Rejection::new(
-                Reason::Malformed,
-                "header alg is not a string",
-            ));
-        }
-        None => return Err(Rejection::new(Reason::Malformed, "header has no alg")),
+        Some(_) => return refuse(Malformed, "header alg is not a string"),
+        None => return refuse(Malformed, "header has no alg"),
     };
-    let kid = match header.kid {
+    let kid = match kid {
         Some(Value::String(kid)) if !kid.is_empty() && kid.len() <= MAX_KID_LEN => kid,
-        Some(Value::String(_)) => {
-            return Err(Rejection::new(
-                Reason::MissingKid,
-                "header kid is empty or too long",
-            ));
-        }
-        Some(_) => {
-            return Err(Rejection::new(
-                Reason::MissingKid,
-                "header kid is not a string",
-            ));
-        }
-        None => return Err(Rejection::new(Reason::MissingKid, "header has no kid")),
+        Some(Value::String(_)) => return refuse(MissingKid, "header kid is empty or too long"),
+        Some(_) => return refuse(MissingKid, "header kid is not a string"),
+        None => return refuse(MissingKid, "header has no kid"),
     };
-    let typ = match header.typ {
+    let typ = match typ {
         None => None,
         Some(Value::String(typ)) => Some(typ),
-        Some(_) => {
-            return Err(Rejection::new(
-                Reason::Malformed,
-                "header typ is not a string",
-            ));
-        }
+        Some(_) => return refuse(Malformed, "header typ is not a string"),
     };
     Ok(JwtHeader { alg, kid, typ })
 }
@@ -248,8 +144,6 @@ fn decode_segment(segment: &str) -> Option<Vec<u8>> {
     BASE64URL.decode(segment).ok()
 }
 
-/// Parses a JSON object, refusing duplicate top-level member names: with duplicates, two
-/// parsers could read two different tokens out of the same bytes.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,10 @@ pub use rules::{CallerKind, ClaimFacts, ClaimRule, ClaimRules, ClaimValue, calle
 use crate::config::{
     COGNITO_GROUPS, ClientCheck, IssuerConfig, ScopesClaim, TokenUsePolicy, VerifierConfig,
 };
-use crate::rejection::{Reason, Rejection};
+use crate::rejection::Reason::{
+    Expired, InvalidClaim, MissingGroup, MissingScope, NotYetValid, WrongClient, WrongTokenUse,
+};
+use crate::rejection::{Reason, Rejection, refuse};
 use raw::{Audience, NumericDate, RawClaims};
 
 /// Cognito's two token kinds.
@@ -111,10 +114,6 @@ impl VerifiedClaims {
     }
 }
 
-fn invalid(detail: &'static str) -> Rejection {
-    Rejection::new(Reason::InvalidClaim, detail)
-}
-
 /// What was read from the token besides its typed claims.
 pub(crate) struct TokenParts<'a> {
     /// The decoded payload, for the claims the issuer names ([`named`]).
@@ -137,24 +136,23 @@ pub(crate) fn validate(
 ) -> Result<VerifiedClaims, Rejection> {
     let skew = config.clock_skew_seconds;
 
-    let expires_at = claims.exp.ok_or(invalid("exp is missing"))?.0;
+    let Some(NumericDate(expires_at)) = claims.exp else {
+        return refuse(InvalidClaim, "exp is missing");
+    };
     if now >= expires_at.saturating_add(skew) {
-        return Err(Rejection::new(Reason::Expired, "token has expired"));
+        return refuse(Expired, "token has expired");
     }
     if let Some(NumericDate(not_before)) = claims.nbf
         && now.saturating_add(skew) < not_before
     {
-        return Err(Rejection::new(
-            Reason::NotYetValid,
-            "token is not valid yet (nbf)",
-        ));
+        return refuse(NotYetValid, "token is not valid yet (nbf)");
     }
 
     if !trusted.accepts_typ(parts.typ) {
-        return Err(Rejection::new(
-            Reason::WrongTokenUse,
+        return refuse(
+            WrongTokenUse,
             "typ is not the type this issuer's tokens must have",
-        ));
+        );
     }
     let token_use = match trusted.token_use {
         Some(policy) => Some(token_use(claims, policy)?),
@@ -162,22 +160,24 @@ pub(crate) fn validate(
     };
 
     let client_id = match (&trusted.client, token_use) {
-        (ClientCheck::Audience(audiences), _) => audience(claims, audiences)?,
+        (ClientCheck::Audience(audiences), _) => audience(
+            claims,
+            audiences,
+            [
+                "aud is not a configured audience",
+                "aud names no configured audience",
+            ],
+        )?,
         (ClientCheck::ClientId(client_ids), Some(token_use)) => {
             cognito_client(claims, client_ids, token_use)?
         }
         // The configuration never builds this (client_id needs token_use); fail closed.
-        (ClientCheck::ClientId(_), None) => {
-            return Err(Rejection::new(
-                Reason::WrongClient,
-                "no client check applies",
-            ));
-        }
+        (ClientCheck::ClientId(_), None) => return refuse(WrongClient, "no client check applies"),
     };
 
     let sub = match claims.sub.as_deref() {
         Some(sub) if !sub.is_empty() => sub.to_owned(),
-        _ => return Err(invalid("sub is missing or empty")),
+        _ => return refuse(InvalidClaim, "sub is missing or empty"),
     };
     let username = match token_use {
         Some(TokenUse::Id) => claims.cognito_username.as_deref(),
@@ -222,16 +222,10 @@ pub(crate) fn check_requirements(
     config: &VerifierConfig,
 ) -> Result<(), Rejection> {
     if !verified.has_any_scope(&config.required_scopes) {
-        return Err(Rejection::new(
-            Reason::MissingScope,
-            "token has none of the required scopes",
-        ));
+        return refuse(MissingScope, "token has none of the required scopes");
     }
     if !verified.in_any_group(&config.required_groups) {
-        return Err(Rejection::new(
-            Reason::MissingGroup,
-            "token has none of the required groups",
-        ));
+        return refuse(MissingGroup, "token has none of the required groups");
     }
     verified.meets(&config.required_claims)
 }
@@ -241,52 +235,35 @@ fn token_use(claims: &RawClaims<'_>, policy: TokenUsePolicy) -> Result<TokenUse,
     let token_use = match claims.token_use.as_deref() {
         Some("id") => TokenUse::Id,
         Some("access") => TokenUse::Access,
-        Some(_) => {
-            return Err(Rejection::new(
-                Reason::WrongTokenUse,
-                "token_use is not id or access",
-            ));
-        }
-        None => {
-            return Err(Rejection::new(
-                Reason::WrongTokenUse,
-                "token_use is missing",
-            ));
-        }
+        Some(_) => return refuse(WrongTokenUse, "token_use is not id or access"),
+        None => return refuse(WrongTokenUse, "token_use is missing"),
     };
-    let allowed = match policy {
-        TokenUsePolicy::Any => true,
-        TokenUsePolicy::Id => token_use == TokenUse::Id,
-        TokenUsePolicy::Access => token_use == TokenUse::Access,
-    };
-    if !allowed {
-        return Err(Rejection::new(
-            Reason::WrongTokenUse,
-            "token_use is not allowed here",
-        ));
+    match (policy, token_use) {
+        (TokenUsePolicy::Any, _)
+        | (TokenUsePolicy::Id, TokenUse::Id)
+        | (TokenUsePolicy::Access, TokenUse::Access) => Ok(token_use),
+        _ => refuse(WrongTokenUse, "token_use is not allowed here"),
     }
-    Ok(token_use)
 }
 
 /// `aud`, a string or an array (RFC 7519 §4.1.3), must hold one of `audiences`; the first
-/// configured one found is the client.
-fn audience(claims: &RawClaims<'_>, audiences: &[String]) -> Result<String, Rejection> {
+/// configured one found is the client. `refusals` say what a string `aud`, and an array, that
+/// names none is (a configured audience, or app client).
+fn audience(
+    claims: &RawClaims<'_>,
+    audiences: &[String],
+    [not_one, none_of_many]: [&'static str; 2],
+) -> Result<String, Rejection> {
     let configured = |aud: &str| audiences.iter().any(|a| a == aud);
     match &claims.aud {
         Some(Audience::One(aud)) if configured(aud) => Ok(aud.to_string()),
-        Some(Audience::One(_)) => Err(Rejection::new(
-            Reason::WrongClient,
-            "aud is not a configured audience",
-        )),
+        Some(Audience::One(_)) => refuse(WrongClient, not_one),
         Some(Audience::Many(auds)) => auds
             .iter()
             .find(|aud| configured(aud))
             .map(|aud| aud.to_string())
-            .ok_or(Rejection::new(
-                Reason::WrongClient,
-                "aud names no configured audience",
-            )),
-        None => Err(Rejection::new(Reason::WrongClient, "aud is missing")),
+            .ok_or(Rejection::new(Reason::WrongClient, none_of_many)),
+        None => refuse(WrongClient, "aud is missing"),
     }
 }
 
@@ -296,39 +273,24 @@ fn cognito_client(
     client_ids: &[String],
     token_use: TokenUse,
 ) -> Result<String, Rejection> {
-    let configured = |client: &str| client_ids.iter().any(|c| c == client);
-    let client_id = match token_use {
-        TokenUse::Id => match &claims.aud {
-            Some(Audience::One(aud)) if configured(aud) => aud,
-            Some(Audience::Many(auds)) => {
-                auds.iter()
-                    .find(|aud| configured(aud))
-                    .ok_or(Rejection::new(
-                        Reason::WrongClient,
-                        "aud names no configured app client",
-                    ))?
-            }
-            Some(Audience::One(_)) => {
-                return Err(Rejection::new(
-                    Reason::WrongClient,
-                    "aud is not a configured app client",
-                ));
-            }
-            None => return Err(Rejection::new(Reason::WrongClient, "aud is missing")),
-        },
+    match (token_use, claims.client_id.as_deref()) {
+        (TokenUse::Id, _) => audience(
+            claims,
+            client_ids,
+            [
+                "aud is not a configured app client",
+                "aud names no configured app client",
+            ],
+        ),
         // An access token's client is its client_id; an `aud` it may carry is not consulted.
-        TokenUse::Access => match &claims.client_id {
-            Some(client) if configured(client) => client,
-            Some(_) => {
-                return Err(Rejection::new(
-                    Reason::WrongClient,
-                    "client_id is not a configured app client",
-                ));
-            }
-            None => return Err(Rejection::new(Reason::WrongClient, "client_id is missing")),
-        },
-    };
-    Ok(client_id.to_string())
+        (TokenUse::Access, Some(client)) if client_ids.iter().any(|c| c == client) => {
+            Ok(client.to_string())
+        }
+        (TokenUse::Access, Some(_)) => {
+            refuse(WrongClient, "client_id is not a configured app client")
+        }
+        (TokenUse::Access, None) => refuse(WrongClient, "client_id is missing"),
+    }
 }
 
 /// The groups and scopes, from the claims the issuer names, and the claims rules compare.
@@ -366,13 +328,7 @@ fn named(
         ScopesClaim::Scope => claims
             .scope
             .as_deref()
-            .map(|scope| {
-                scope
-                    .split(' ')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
+            .map(named::split_scopes)
             .unwrap_or_default(),
         ScopesClaim::Scp => named.scp.unwrap_or_default(),
     };

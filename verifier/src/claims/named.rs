@@ -7,9 +7,12 @@
 //! The same strictness as every claim: exact JSON types (`null` is a type error, not absence),
 //! and a claim named twice is refused.
 
+use std::borrow::Cow;
 use std::fmt;
 
+use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde_json::Value;
 
 use super::rules::ClaimValue;
 use crate::rejection::{Reason, Rejection};
@@ -70,29 +73,34 @@ impl<'de> Visitor<'de> for Seed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NamedClaims, A::Error> {
         let mut found = NamedClaims::default();
-        while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if self.kept.iter().any(|kept| *kept == name) {
-                if found.kept.iter().any(|(seen, _)| *seen == name) {
-                    return Err(de::Error::custom("a rule's claim twice"));
-                }
-                let value = map.next_value::<serde_json::Value>()?;
-                found
-                    .kept
-                    .push((name.to_string(), ClaimValue::from_json(&value)));
+        while let Some(name) = map.next_key::<Cow<'de, str>>()? {
+            let is_groups = self.groups_claim == Some(name.as_ref());
+            // The groups claim wins when an issuer names `scp` as its groups claim too.
+            let is_scp = !is_groups && self.read_scp && name == "scp";
+            let is_kept = self.kept.iter().any(|kept| *kept == name);
+            let repeated = if is_kept {
+                found.kept.iter().any(|(seen, _)| *seen == name)
+            } else {
+                (is_groups && found.groups.is_some()) || (is_scp && found.scp.is_some())
+            };
+            if repeated {
+                return Err(de::Error::custom("a named claim twice"));
+            }
+            if is_kept {
                 // A rule may name the groups claim or `scp` too: read them from the same value.
-                let is_groups = self.groups_claim == Some(name.as_ref());
-                if is_groups || (self.read_scp && name == "scp") {
-                    read_listed(&mut found, is_groups, value).map_err(de::Error::custom)?;
+                let value = map.next_value::<Value>()?;
+                if is_groups {
+                    let groups = Vec::<String>::deserialize(&value).map_err(de::Error::custom)?;
+                    found.groups = Some(groups);
+                } else if is_scp {
+                    let scp = StringOrList::deserialize(&value).map_err(de::Error::custom)?;
+                    found.scp = Some(scp.into_scopes());
                 }
-            } else if self.groups_claim == Some(name.as_ref()) {
-                if found.groups.is_some() {
-                    return Err(de::Error::custom("groups claim twice"));
-                }
+                let kept = ClaimValue::from_json(&value);
+                found.kept.push((name.to_string(), kept));
+            } else if is_groups {
                 found.groups = Some(map.next_value::<Vec<String>>()?);
-            } else if self.read_scp && name == "scp" {
-                if found.scp.is_some() {
-                    return Err(de::Error::custom("scp twice"));
-                }
+            } else if is_scp {
                 found.scp = Some(map.next_value::<StringOrList>()?.into_scopes());
             } else {
                 map.next_value::<de::IgnoredAny>()?;
@@ -100,21 +108,6 @@ impl<'de> Visitor<'de> for Seed<'_> {
         }
         Ok(found)
     }
-}
-
-/// The groups claim (`is_groups`) or `scp`, from a value already read as a rule's claim.
-fn read_listed(
-    found: &mut NamedClaims,
-    is_groups: bool,
-    value: serde_json::Value,
-) -> Result<(), serde_json::Error> {
-    use serde::Deserialize;
-    if is_groups {
-        found.groups = Some(Vec::<String>::deserialize(value)?);
-    } else {
-        found.scp = Some(StringOrList::deserialize(value)?.into_scopes());
-    }
-    Ok(())
 }
 
 #[derive(serde::Deserialize)]
@@ -128,14 +121,18 @@ impl StringOrList {
     /// `scp` as Entra sends it (one space-separated string) or as Okta does (an array).
     fn into_scopes(self) -> Vec<String> {
         match self {
-            StringOrList::One(text) => text
-                .split(' ')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            StringOrList::One(text) => split_scopes(&text),
             StringOrList::Many(list) => list,
         }
     }
+}
+
+/// A space-separated list of scopes (`scope`, or `scp` as a string), empty items dropped.
+pub fn split_scopes(text: &str) -> Vec<String> {
+    text.split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 #[cfg(test)]
@@ -217,6 +214,25 @@ mod tests {
             let error = read(payload, Some("roles"), false, &kept).unwrap_err();
             assert_eq!(error.reason, Reason::InvalidClaim, "{name}");
         }
+    }
+
+    /// An issuer that names `scp` as its groups claim and reads its scopes from `scp` too:
+    /// the claim is its groups, and no scope is read from it.
+    #[test]
+    fn a_groups_claim_named_scp_is_the_groups_only() {
+        let claims = read(br#"{"scp":["admin"]}"#, Some("scp"), true, &[]).unwrap();
+        assert_eq!(claims.groups.unwrap(), vec!["admin"]);
+        assert_eq!(claims.scp, None);
+        let kept = read(
+            br#"{"scp":["admin"]}"#,
+            Some("scp"),
+            true,
+            &["scp".to_owned()],
+        )
+        .unwrap();
+        assert_eq!(kept.groups.unwrap(), vec!["admin"]);
+        assert_eq!(kept.scp, None);
+        assert_eq!(kept.kept, vec![("scp".to_owned(), ClaimValue::Other)]);
     }
 
     #[test]

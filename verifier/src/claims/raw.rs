@@ -10,46 +10,47 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
 
-use crate::rejection::{Reason, Rejection};
+use crate::rejection::{Reason, Rejection, refuse};
+use crate::strict_json::BorrowedStr;
 
 /// The claims the verifier reads. Everything else in the payload is ignored.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct RawClaims<'a> {
-    #[serde(default, borrow, deserialize_with = "present_str")]
-    pub iss: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "present_str")]
-    pub sub: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "present_str")]
-    pub token_use: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    pub iss: Option<BorrowedStr<'a>>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    pub sub: Option<BorrowedStr<'a>>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    pub token_use: Option<BorrowedStr<'a>>,
     #[serde(default, borrow, deserialize_with = "present")]
     pub aud: Option<Audience<'a>>,
-    #[serde(default, borrow, deserialize_with = "present_str")]
-    pub client_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "present_str")]
-    pub username: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    pub client_id: Option<BorrowedStr<'a>>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    pub username: Option<BorrowedStr<'a>>,
     #[serde(
         default,
         borrow,
-        deserialize_with = "present_str",
+        deserialize_with = "present",
         rename = "cognito:username"
     )]
-    pub cognito_username: Option<Cow<'a, str>>,
+    pub cognito_username: Option<BorrowedStr<'a>>,
     #[serde(
         default,
         borrow,
-        deserialize_with = "present_str_list",
+        deserialize_with = "present",
         rename = "cognito:groups"
     )]
-    pub groups: Option<Vec<Cow<'a, str>>>,
-    #[serde(default, borrow, deserialize_with = "present_str")]
-    pub email: Option<Cow<'a, str>>,
+    pub groups: Option<Vec<BorrowedStr<'a>>>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    pub email: Option<BorrowedStr<'a>>,
     /// True only for the JSON boolean `true`. Passed on, never checked: a string `"true"`
     /// (which federated identity providers' attribute mappings can produce) or anything else
     /// counts as not verified rather than refusing the token.
     #[serde(default, deserialize_with = "only_true")]
     pub email_verified: bool,
-    #[serde(default, borrow, deserialize_with = "present_str")]
-    pub scope: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    pub scope: Option<BorrowedStr<'a>>,
     #[serde(default, deserialize_with = "present")]
     pub exp: Option<NumericDate>,
     #[serde(default, deserialize_with = "present")]
@@ -60,8 +61,8 @@ pub struct RawClaims<'a> {
     pub iat: Option<NumericDate>,
     /// Cognito's session identifier, shared by the ID and access tokens of one refresh token
     /// (what `RevokeToken` revokes). Passed on for the revocation list.
-    #[serde(default, borrow, deserialize_with = "present_str")]
-    pub origin_jti: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    pub origin_jti: Option<BorrowedStr<'a>>,
     #[serde(default, deserialize_with = "present")]
     pub auth_time: Option<NumericDate>,
 }
@@ -72,10 +73,7 @@ impl<'a> RawClaims<'a> {
     pub fn parse(payload: &'a [u8]) -> Result<Self, Rejection> {
         // Structs also deserialize from JSON arrays (positionally); a payload must be an object.
         if payload.trim_ascii_start().first() != Some(&b'{') {
-            return Err(Rejection::new(
-                Reason::Malformed,
-                "payload is not a JSON object",
-            ));
+            return refuse(Reason::Malformed, "payload is not a JSON object");
         }
         // Valid UTF-8 (every real token) is checked once here and then read as text, which
         // spares serde_json a UTF-8 check of every string it reads; anything else is read as
@@ -95,26 +93,12 @@ impl<'a> RawClaims<'a> {
     }
 }
 
-/// A claim that, when present, must deserialize as `T` (so `null` is a type error).
+/// A claim that, when present, must deserialize as `T` (so `null` is a type error). Strings
+/// ([`BorrowedStr`]) borrow from the payload unless they contain escapes.
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {
     T::deserialize(deserializer).map(Some)
-}
-
-/// A string claim, borrowed from the payload unless it contains escapes.
-fn present_str<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Cow<'de, str>>, D::Error> {
-    BorrowedStr::deserialize(deserializer).map(|s| Some(s.0))
-}
-
-/// An array-of-strings claim, each borrowed where possible.
-fn present_str_list<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Vec<Cow<'de, str>>>, D::Error> {
-    Vec::<BorrowedStr<'de>>::deserialize(deserializer)
-        .map(|all| Some(all.into_iter().map(|s| s.0).collect()))
 }
 
 /// Any JSON value; `true` only for the boolean `true`.
@@ -188,28 +172,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for Audience<'a> {
             }
         }
         deserializer.deserialize_any(AudienceVisitor)
-    }
-}
-
-/// A string that borrows from the input when it has no escapes.
-struct BorrowedStr<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for BorrowedStr<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct StrVisitor;
-        impl<'de> Visitor<'de> for StrVisitor {
-            type Value = BorrowedStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(BorrowedStr(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(BorrowedStr(Cow::Owned(v.to_owned())))
-            }
-        }
-        deserializer.deserialize_str(StrVisitor)
     }
 }
 
@@ -300,7 +262,8 @@ mod tests {
             ),
         ];
         for (name, payload, expected) in cases {
-            let parsed = RawClaims::parse(payload).map(|claims| claims.sub.map(Cow::into_owned));
+            let parsed =
+                RawClaims::parse(payload).map(|claims| claims.sub.map(|sub| sub.0.into_owned()));
             assert_eq!(parsed, expected.map(|sub| sub.map(str::to_owned)), "{name}");
         }
     }
@@ -363,9 +326,10 @@ mod tests {
         assert_eq!(claims.exp, Some(NumericDate(10)));
         assert_eq!(claims.nbf, Some(NumericDate(1)));
         assert!(claims.email_verified);
-        assert_eq!(claims.groups.unwrap(), vec!["a", "bA"]);
+        let groups = claims.groups.unwrap();
+        assert_eq!(groups.iter().map(|g| &**g).collect::<Vec<_>>(), ["a", "bA"]);
         assert!(
-            matches!(claims.sub, Some(Cow::Borrowed("s"))),
+            matches!(claims.sub, Some(BorrowedStr(Cow::Borrowed("s")))),
             "plain strings borrow"
         );
         let many = RawClaims::parse(br#"{"aud":["x","y"]}"#).unwrap();

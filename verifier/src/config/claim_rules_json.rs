@@ -11,7 +11,7 @@
 //! matched nothing, or everything, would leave a route wrongly guarded. Floats are refused in
 //! rules (numbers compare as integers only; see [`crate::claims::ClaimRules`]).
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::claims::rules::{CallerKind, ClaimRule, ClaimRules, ClaimValue};
 
@@ -75,10 +75,6 @@ fn claim_equalities(value: &Value) -> Result<Vec<ClaimRule>, String> {
     let Some(claims) = value.as_object().filter(|claims| !claims.is_empty()) else {
         return Err(".claims: must be a non-empty object of claim name: value or [values]".into());
     };
-    claims_map(claims)
-}
-
-fn claims_map(claims: &Map<String, Value>) -> Result<Vec<ClaimRule>, String> {
     let mut rules = Vec::with_capacity(claims.len());
     for (claim, expected) in claims {
         if claim.is_empty() {

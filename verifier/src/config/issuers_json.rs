@@ -75,14 +75,19 @@ pub fn parse_issuers(json: &str) -> Result<Vec<IssuerConfig>, String> {
 
 type MemberError = (&'static str, String);
 
+/// `member` of the entry (`""`: the entry itself) is wrong, as `message` says.
+fn bad<T>(member: &'static str, message: impl Into<String>) -> Result<T, MemberError> {
+    Err((member, message.into()))
+}
+
 fn parse_entry(entry: &Map<String, Value>) -> Result<IssuerConfig, MemberError> {
     if let Some(unknown) = entry.keys().find(|k| !MEMBERS.contains(&k.as_str())) {
         // Member names are configuration, not secrets; a typo such as "audiences" must not
         // leave an entry without the check it meant.
-        return Err((
+        return bad(
             "",
             format!("unknown member {unknown:?} (known: {})", MEMBERS.join(", ")),
-        ));
+        );
     }
 
     let name = required_str(entry, "name")?;
@@ -92,10 +97,7 @@ fn parse_entry(entry: &Map<String, Value>) -> Result<IssuerConfig, MemberError> 
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     {
-        return Err((
-            "name",
-            "must be 1 to 64 letters, digits, '-', '_' or '.'".into(),
-        ));
+        return bad("name", "must be 1 to 64 letters, digits, '-', '_' or '.'");
     }
 
     let issuer = required_str(entry, "issuer")?;
@@ -103,10 +105,10 @@ fn parse_entry(entry: &Map<String, Value>) -> Result<IssuerConfig, MemberError> 
         || issuer.len() > 1024
         || issuer.chars().any(|c| c.is_whitespace() || c.is_control())
     {
-        return Err((
+        return bad(
             "issuer",
-            "must be the exact iss: 1 to 1024 characters, no whitespace".into(),
-        ));
+            "must be the exact iss: 1 to 1024 characters, no whitespace",
+        );
     }
 
     let jwks = match optional_str(entry, "jwks_uri")? {
@@ -121,10 +123,10 @@ fn parse_entry(entry: &Map<String, Value>) -> Result<IssuerConfig, MemberError> 
                 )
             })?;
             if issuer.contains('?') {
-                return Err((
+                return bad(
                     "issuer",
-                    "without jwks_uri, the issuer must not have a query".into(),
-                ));
+                    "without jwks_uri, the issuer must not have a query",
+                );
             }
             JwksLocation::Discovery
         }
@@ -136,10 +138,10 @@ fn parse_entry(entry: &Map<String, Value>) -> Result<IssuerConfig, MemberError> 
         Some("access") => Some(TokenUsePolicy::Access),
         Some("any") => Some(TokenUsePolicy::Any),
         Some(other) => {
-            return Err((
+            return bad(
                 "token_use",
                 format!("{other:?} is not one of id, access, any"),
-            ));
+            );
         }
     };
 
@@ -149,51 +151,46 @@ fn parse_entry(entry: &Map<String, Value>) -> Result<IssuerConfig, MemberError> 
         (Some(audience), None) => ClientCheck::Audience(audience),
         (None, Some(client_ids)) if token_use.is_some() => ClientCheck::ClientId(client_ids),
         (None, Some(_)) => {
-            return Err((
+            return bad(
                 "client_id",
                 "needs token_use (id, access or any): the token_use claim says whether aud \
-                 (ID tokens) or client_id (access tokens) names the client"
-                    .into(),
-            ));
+                 (ID tokens) or client_id (access tokens) names the client",
+            );
         }
         (Some(_), Some(_)) => {
-            return Err(("client_id", "give audience or client_id, not both".into()));
+            return bad("client_id", "give audience or client_id, not both");
         }
         (None, None) => {
-            return Err((
+            return bad(
                 "audience",
                 "is required (or, to check access tokens by their client_id claim instead, \
-                 client_id with token_use)"
-                    .into(),
-            ));
+                 client_id with token_use)",
+            );
         }
     };
 
-    let algorithms = match entry.get("algorithms") {
-        None => return Err(("algorithms", "is required, e.g. [\"RS256\"]".into())),
-        Some(_) => {
-            let names = optional_strings(entry, "algorithms")?.unwrap_or_default();
-            names
-                .iter()
-                .map(|name| {
-                    JwkAlgorithm::from_name(name)
-                        .ok_or_else(|| ("algorithms", format!("{name:?} is not a supported alg")))
-                })
-                .collect::<Result<Vec<_>, _>>()?
-        }
+    let Some(names) = optional_strings(entry, "algorithms")? else {
+        return bad("algorithms", "is required, e.g. [\"RS256\"]");
     };
+    let algorithms = names
+        .iter()
+        .map(|name| {
+            JwkAlgorithm::from_name(name)
+                .ok_or_else(|| ("algorithms", format!("{name:?} is not a supported alg")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
 
     let typ = match optional_str(entry, "typ")? {
         Some(typ) if !typ.is_empty() && typ.chars().all(|c| c.is_ascii_graphic()) => {
             Some(typ.to_owned())
         }
-        Some(_) => return Err(("typ", "must be a media type such as at+jwt".into())),
+        Some(_) => return bad("typ", "must be a media type such as at+jwt"),
         None => None,
     };
 
     let groups_claim = match optional_str(entry, "groups_claim")? {
         Some(claim) if !claim.is_empty() && claim.len() <= 256 => Some(claim.to_owned()),
-        Some(_) => return Err(("groups_claim", "must be 1 to 256 characters".into())),
+        Some(_) => return bad("groups_claim", "must be 1 to 256 characters"),
         None => None,
     };
 
@@ -252,23 +249,20 @@ fn optional_strings(
         Some(Value::Array(values)) if !values.is_empty() => values.iter().collect(),
         Some(single @ Value::String(_)) => vec![single],
         Some(_) => {
-            return Err((
-                member,
-                "must be a string or a non-empty array of strings".into(),
-            ));
+            return bad(member, "must be a string or a non-empty array of strings");
         }
     };
     let mut out: Vec<String> = Vec::with_capacity(values.len());
     for value in values {
         match value {
             Value::String(s) if s.is_empty() => {
-                return Err((member, "has an empty string".into()));
+                return bad(member, "has an empty string");
             }
             Value::String(s) if out.contains(s) => {
-                return Err((member, format!("lists {s:?} twice")));
+                return bad(member, format!("lists {s:?} twice"));
             }
             Value::String(s) => out.push(s.clone()),
-            _ => return Err((member, "must hold strings only".into())),
+            _ => return bad(member, "must hold strings only"),
         }
     }
     Ok(Some(out))

@@ -160,9 +160,7 @@ impl VerifierConfig {
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
         }
     }
-}
 
-impl VerifierConfig {
     /// A configuration trusting `issuers` only (no Cognito pool in the short form), with the
     /// same defaults as [`VerifierConfig::new`] otherwise.
     pub fn for_issuers(issuers: Vec<IssuerConfig>) -> Result<Self, ConfigError> {

@@ -22,7 +22,7 @@ fn temp_file(name: &str, contents: &[u8]) -> String {
 #[test]
 fn unset_or_blank_means_the_compiled_in_roots_alone() {
     assert_eq!(roots_from(None).unwrap(), TlsRoots::builtin());
-    assert_eq!(roots_from(Some("  ")).unwrap().extra_count(), 0);
+    assert_eq!(roots_from(Some("  ")).unwrap().extra.len(), 0);
     assert!(!webpki_roots::TLS_SERVER_ROOTS.is_empty());
 }
 
@@ -31,7 +31,7 @@ fn a_file_of_roots_adds_each_of_them() {
     let twice = format!("{TEST_ROOT}{TEST_ROOT}");
     let path = temp_file("two.pem", twice.as_bytes());
     let roots = roots_from(Some(&path)).unwrap();
-    assert_eq!(roots.extra_count(), 2);
+    assert_eq!(roots.extra.len(), 2);
     assert_ne!(roots, TlsRoots::builtin());
     // The builder takes them (a client is built; nothing is fetched).
     roots.client_builder().build().unwrap();
@@ -67,7 +67,7 @@ fn a_file_at_the_size_limit_is_read() {
     let mut body = TEST_ROOT.as_bytes().to_vec();
     body.resize(MAX_CERT_FILE_BYTES as usize, b'\n');
     let path = temp_file("at-limit.pem", &body);
-    assert_eq!(roots_from(Some(&path)).unwrap().extra_count(), 1);
+    assert_eq!(roots_from(Some(&path)).unwrap().extra.len(), 1);
 }
 
 /// Every client built here follows no redirect: a loopback server answering 302 with a
@@ -110,5 +110,5 @@ fn a_bundle_the_size_of_a_system_one_is_read() {
     let bundle = TEST_ROOT.repeat(340);
     assert!(bundle.len() > 200 * 1024, "{}", bundle.len());
     let path = temp_file("bundle.pem", bundle.as_bytes());
-    assert_eq!(roots_from(Some(&path)).unwrap().extra_count(), 340);
+    assert_eq!(roots_from(Some(&path)).unwrap().extra.len(), 340);
 }

@@ -21,7 +21,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use crate::algorithm::{JwkAlgorithm, KeyShape};
-use crate::rejection::{Reason, Rejection};
+use crate::rejection::Reason::{BadSignature, UnsupportedAlgorithm};
+use crate::rejection::{Rejection, refuse};
 
 /// Weakest RSA modulus accepted, in bits.
 pub const MIN_RSA_BITS: usize = 2048;
@@ -53,30 +54,22 @@ impl VerificationKey {
         signature: &[u8],
     ) -> Result<(), Rejection> {
         if self.declared_alg.is_some_and(|declared| declared != alg) {
-            return Err(Rejection::new(
-                Reason::UnsupportedAlgorithm,
-                "alg differs from the key's alg",
-            ));
+            return refuse(UnsupportedAlgorithm, "alg differs from the key's alg");
         }
         let Some((_, key)) = self.parsed.iter().find(|(a, _)| *a == alg) else {
-            return Err(Rejection::new(
-                Reason::UnsupportedAlgorithm,
+            return refuse(
+                UnsupportedAlgorithm,
                 "alg does not fit the key's kty or crv",
-            ));
+            );
         };
         if signature.len() != self.signature_len {
-            return Err(Rejection::new(
-                Reason::BadSignature,
+            return refuse(
+                BadSignature,
                 "signature length is wrong for the alg and key",
-            ));
+            );
         }
         key.verify_sig(message, signature)
-            .map_err(|_| Rejection::new(Reason::BadSignature, "signature does not verify"))
-    }
-
-    /// The algorithms this key was parsed for, in [`JwkAlgorithm::ALL`] order.
-    pub fn algorithms(&self) -> Vec<JwkAlgorithm> {
-        self.parsed.iter().map(|(alg, _)| *alg).collect()
+            .map_err(|_| Rejection::new(BadSignature, "signature does not verify"))
     }
 }
 
@@ -200,7 +193,10 @@ fn rsa_material(jwk: &Map<String, Value>) -> Result<Material, &'static str> {
         .ok_or("n is not base64url")?;
     let e = decode_unsigned(string_member(jwk, "e")?.ok_or("e is missing")?)
         .ok_or("e is not base64url")?;
-    let modulus_bits = bit_length(&n);
+    // `n` has no leading zero byte: its length and its top byte give its bit length.
+    let modulus_bits = n
+        .first()
+        .map_or(0, |top| n.len() * 8 - top.leading_zeros() as usize);
     if modulus_bits < MIN_RSA_BITS {
         return Err("modulus is shorter than 2048 bits");
     }
@@ -328,13 +324,6 @@ fn decode_unsigned(b64: &str) -> Option<Vec<u8>> {
     let bytes = URL_SAFE_NO_PAD.decode(b64).ok()?;
     let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
     Some(bytes[first..].to_vec())
-}
-
-fn bit_length(big_endian: &[u8]) -> usize {
-    match big_endian.first() {
-        None => 0,
-        Some(top) => big_endian.len() * 8 - top.leading_zeros() as usize,
-    }
 }
 
 #[cfg(test)]

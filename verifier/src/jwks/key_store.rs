@@ -27,11 +27,11 @@
 //! - A failed fetch, or one that yields no usable key, keeps the keys already known.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
+
+use futures_util::future::join_all;
 
 use super::discovery;
 use super::fetcher::{JwksFetchError, JwksFetcher};
@@ -372,30 +372,6 @@ fn current(entry: &IssuerKeys) -> Arc<KeySet> {
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner()),
     )
-}
-
-/// Runs futures concurrently on the current task (no extra dependency for the handful of issuers).
-async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    let mut set: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (future, output) in set.iter_mut().zip(outputs.iter_mut()) {
-            if output.is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(value) => *output = Some(value),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    outputs.into_iter().flatten().collect()
 }
 
 #[cfg(test)]

@@ -97,27 +97,16 @@ pub struct RevocationRecords {
 impl RevocationRecords {
     /// Why a token issued at `issued_at` is revoked at `now`, or `None` when it is not.
     pub fn revocation(&self, issued_at: Option<u64>, now: u64) -> Option<Rejection> {
+        let revoked = |detail| Some(Rejection::new(Reason::Revoked, detail));
         if self.session.is_some_and(|entry| entry.live(now)) {
-            return Some(Rejection::new(
-                Reason::Revoked,
-                "the token's session (origin_jti) was revoked",
-            ));
+            return revoked("the token's session (origin_jti) was revoked");
         }
         let user = self.user.filter(|entry| entry.live(now))?;
         match (user.not_before, issued_at) {
             (Some(not_before), Some(iat)) if iat >= not_before => None,
-            (Some(_), Some(_)) => Some(Rejection::new(
-                Reason::Revoked,
-                "the user signed out after the token was issued",
-            )),
-            (Some(_), None) => Some(Rejection::new(
-                Reason::Revoked,
-                "the user signed out and the token has no iat",
-            )),
-            (None, _) => Some(Rejection::new(
-                Reason::Revoked,
-                "the user's revocation entry has no not_before",
-            )),
+            (Some(_), Some(_)) => revoked("the user signed out after the token was issued"),
+            (Some(_), None) => revoked("the user signed out and the token has no iat"),
+            (None, _) => revoked("the user's revocation entry has no not_before"),
         }
     }
 }
@@ -277,11 +266,6 @@ impl RevocationCheck {
                 fetched_at: now,
             },
         );
-    }
-
-    /// How many answers are cached (for tests and diagnostics).
-    pub fn cached_answers(&self) -> usize {
-        self.cache.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 }
 

@@ -4,6 +4,11 @@ use super::*;
 use serde_json::json;
 use testkit::{EcKey, EdKey, SigningKey, TestKey};
 
+/// The algorithms a key was parsed for, in [`JwkAlgorithm::ALL`] order.
+fn algorithms(key: &VerificationKey) -> Vec<JwkAlgorithm> {
+    key.parsed.iter().map(|(alg, _)| *alg).collect()
+}
+
 fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
@@ -328,13 +333,15 @@ fn each_ec_rule_refuses_at_its_edge() {
             .unwrap_or_else(|| panic!("{case}: accepted"));
         assert!(problem.contains(says), "{case}: {problem}");
     }
-    for alg in ["ES256", "ES384", "ES512"] {
+    // JOSE fixes the signature length: `r || s`, each the curve's size (RFC 7518 §3.4).
+    for (alg, signature_len) in [("ES256", 64), ("ES384", 96), ("ES512", 132)] {
         let key = parse_key(&EcKey::shared(alg).jwk(), &JwkAlgorithm::ALL).unwrap();
         assert_eq!(
-            key.algorithms(),
+            algorithms(&key),
             vec![JwkAlgorithm::from_name(alg).unwrap()],
             "{alg}"
         );
+        assert_eq!(key.signature_len, signature_len, "{alg}");
     }
 }
 
@@ -444,7 +451,8 @@ fn each_okp_rule_refuses_at_its_edge() {
         assert!(problem.contains(says), "{case}: {problem}");
     }
     let key = parse_key(&EdKey::shared().jwk(), &JwkAlgorithm::ALL).unwrap();
-    assert_eq!(key.algorithms(), vec![JwkAlgorithm::EdDSA]);
+    assert_eq!(algorithms(&key), vec![JwkAlgorithm::EdDSA]);
+    assert_eq!(key.signature_len, 64, "Ed25519 signatures are 64 bytes");
     assert!(parse_key(&ed25519(remove("alg")), &JwkAlgorithm::ALL).is_ok());
 }
 
@@ -496,7 +504,7 @@ fn a_key_is_parsed_for_the_allowed_algorithms_of_its_shape_only() {
         ),
     ];
     for (case, entry, allowed, expected) in cases {
-        let got = parse_key(entry, &allowed).map(|key| key.algorithms());
+        let got = parse_key(entry, &allowed).map(|key| algorithms(&key));
         match (got, expected) {
             (Ok(got), Ok(expected)) => assert_eq!(got, expected, "{case}"),
             (Err(problem), Err(says)) => assert!(problem.contains(says), "{case}: {problem}"),
@@ -507,7 +515,7 @@ fn a_key_is_parsed_for_the_allowed_algorithms_of_its_shape_only() {
     let rs512 = jwk(set("alg", json!("RS512")));
     assert!(parse_key(&rs512, &[RS256]).is_err());
     assert_eq!(
-        parse_key(&rs512, &JwkAlgorithm::ALL).unwrap().algorithms(),
+        algorithms(&parse_key(&rs512, &JwkAlgorithm::ALL).unwrap()),
         vec![RS512]
     );
 }
