@@ -16,12 +16,18 @@ mod url;
 use std::collections::HashSet;
 
 pub use claim_rules_json::{MAX_AUTH_AGE_SECONDS, claim_rules_from_json, parse_required_claims};
-pub use cognito::{
-    IssuerForm, IssuerPolicy, PoolConfig, PoolIssuer, cognito_pool_of_issuer, parse_pool_id,
-};
+pub use cognito::{IssuerForm, IssuerPolicy, PoolConfig, PoolIssuer, parse_pool_id};
 pub use issuer::{COGNITO_GROUPS, ClientCheck, IssuerConfig, JwksLocation, ScopesClaim};
 pub use issuers_json::{MAX_ISSUERS, parse_issuers};
-pub use url::{parse_endpoint, parse_key_url};
+pub use url::parse_key_url;
+
+// Shared with this workspace's other crates (the revocation list's endpoints, the sign-out's
+// pool, every variable's "unset or blank" rule), so that each rule is written once; not part
+// of the verifier's API, hence hidden from its documentation.
+#[doc(hidden)]
+pub use cognito::cognito_pool_of_issuer;
+#[doc(hidden)]
+pub use url::parse_endpoint;
 
 pub use crate::algorithm::{JwkAlgorithm, KeyShape};
 use crate::claims::rules::ClaimRules;
@@ -33,6 +39,7 @@ pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// The rule for every variable of every function in this project: unset or blank (empty or
 /// only whitespace) takes the default, so a template can leave a parameter empty. `None` for a
 /// blank `value`; any other value is kept as written, for its reader to validate.
+#[doc(hidden)]
 pub fn non_blank(value: String) -> Option<String> {
     (!value.trim().is_empty()).then_some(value)
 }
