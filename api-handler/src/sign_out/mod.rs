@@ -44,7 +44,7 @@ use aws_lambda_events::http::header::AUTHORIZATION;
 use cognito_verifier::{
     Clock, IssuerForm, PoolConfig, SystemClock, cognito_pool_of_issuer, parse_pool_id,
 };
-use revocation_table::{Entry, JsonProtocol, JsonService, TableWriter};
+use revocation_table::{Entry, JsonProtocol, JsonService, RevocationTable};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -77,7 +77,7 @@ pub struct Ready {
     /// `AWS_REGION`: Cognito's, and the Region a token's pool must be in.
     region: String,
     cognito: Cognito,
-    table: Option<(TableWriter, u64)>,
+    table: Option<(RevocationTable, u64)>,
     clock: Arc<dyn Clock>,
 }
 
@@ -128,19 +128,15 @@ impl SignOut {
         )
         .map(|service| service.with_region_in_user_agent(&settings.region));
         let table = settings.table.as_ref().map(|table| {
-            JsonService::new(
+            RevocationTable::new(
                 client.clone(),
                 &table.endpoint,
-                JsonProtocol::V1_0,
-                Some(table.signer.clone()),
+                table.signer.clone(),
                 CALL_TIMEOUT,
+                table.name.clone(),
+                Arc::clone(&clock),
             )
-            .map(|service| {
-                (
-                    TableWriter::new(service, table.name.clone(), Arc::clone(&clock)),
-                    table.token_lifetime_seconds,
-                )
-            })
+            .map(|writer| (writer, table.token_lifetime_seconds))
         });
         match (cognito, table.transpose()) {
             (Ok(cognito), Ok(table)) => SignOut::Ready(Box::new(Ready {

@@ -19,8 +19,8 @@ use std::collections::HashMap;
 use cognito_verifier::TlsRoots;
 
 use revocation_table::{
-    AwsEnvironment, COGNITO_IDP, DEFAULT_TOKEN_LIFETIME_SECONDS, DYNAMODB, Signer,
-    check_table_name, endpoint, region,
+    COGNITO_IDP, DEFAULT_TOKEN_LIFETIME_SECONDS, DYNAMODB, Signer, check_table_name, endpoint,
+    region, signer,
 };
 
 use crate::config::ConfigError;
@@ -112,15 +112,16 @@ impl SignOutSettings {
                     )
                 })?,
         };
-        let aws = AwsEnvironment::from_lookup(&get, "REVOCATION_TABLE is set")
-            .map_err(ConfigError::from)?;
+        let signer =
+            signer(&get, DYNAMODB, "REVOCATION_TABLE is set").map_err(ConfigError::from)?;
         Ok(Some(SignOutSettings {
-            region: aws.region.clone(),
-            cognito_endpoint: aws.endpoint(&get, COGNITO_IDP).map_err(ConfigError::from)?,
+            region: signer.region.clone(),
+            cognito_endpoint: endpoint(&get, COGNITO_IDP, &signer.region)
+                .map_err(ConfigError::from)?,
             table: Some(TableSettings {
                 name: table,
-                endpoint: aws.endpoint(&get, DYNAMODB).map_err(ConfigError::from)?,
-                signer: aws.signer(DYNAMODB),
+                endpoint: endpoint(&get, DYNAMODB, &signer.region).map_err(ConfigError::from)?,
+                signer,
                 token_lifetime_seconds,
             }),
             tls_roots,
