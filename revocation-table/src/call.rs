@@ -90,15 +90,13 @@ impl JsonService {
         timeout: Duration,
     ) -> Result<Self, &'static str> {
         let url = reqwest::Url::parse(endpoint).map_err(|_| "endpoint is not a URL")?;
-        let host = match (url.host_str(), url.port()) {
-            (Some(host), Some(port)) => format!("{host}:{port}"),
-            (Some(host), None) => host.to_owned(),
-            (None, _) => return Err("endpoint has no host"),
-        };
+        let host = url.host_str().ok_or("endpoint has no host")?;
         Ok(JsonService {
             client,
             url: format!("{}/", endpoint.trim_end_matches('/')),
-            host,
+            host: url
+                .port()
+                .map_or(host.to_owned(), |port| format!("{host}:{port}")),
             content_type: match protocol {
                 JsonProtocol::V1_0 => "application/x-amz-json-1.0",
                 JsonProtocol::V1_1 => "application/x-amz-json-1.1",

@@ -119,15 +119,10 @@ fn hex(bytes: impl AsRef<[u8]>) -> String {
 
 /// `YYYYMMDDTHHMMSSZ` (ISO 8601 basic, UTC), from seconds since the epoch.
 fn amz_date(unix_seconds: u64) -> String {
-    let days = unix_seconds / 86_400;
+    let (year, month, day) = civil_from_days(unix_seconds / 86_400);
     let seconds = unix_seconds % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
+    let (hour, minute, second) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    format!("{year:04}{month:02}{day:02}T{hour:02}{minute:02}{second:02}Z")
 }
 
 /// `(year, month 1..=12, day 1..=31)`: the proleptic Gregorian date of a day count since

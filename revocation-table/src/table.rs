@@ -111,16 +111,16 @@ impl RevocationTable {
     pub async fn put(&self, entry: &Entry) -> Result<(), WriteError> {
         let answer = self.call(PUT_ITEM, &entry.put_request(&self.name)).await?;
         let error_type = answer.error_type();
-        if answer.status == 200
-            || (answer.status == 400 && error_type == "ConditionalCheckFailedException")
-        {
-            Ok(())
-        } else {
-            Err(WriteError::Status {
-                status: answer.status,
-                error_type,
-            })
+        // A stronger entry already stands under the key: written, as far as callers care.
+        let stronger_stands =
+            answer.status == 400 && error_type == "ConditionalCheckFailedException";
+        if answer.status == 200 || stronger_stands {
+            return Ok(());
         }
+        Err(WriteError::Status {
+            status: answer.status,
+            error_type,
+        })
     }
 }
 
@@ -189,16 +189,12 @@ fn parse_answer(
 
 /// A number attribute holding a whole number of seconds, or `None` when absent.
 fn number(item: &Value, name: &str) -> Result<Option<u64>, RevocationLookupError> {
-    let Some(attribute) = item.get(name) else {
-        return Ok(None);
-    };
-    attribute["N"]
-        .as_str()
-        .and_then(|n| n.parse::<u64>().ok())
-        .map(Some)
-        .ok_or(RevocationLookupError::Invalid(
-            "not_before or expires_at is not a whole number (N)",
-        ))
+    let not_whole =
+        RevocationLookupError::Invalid("not_before or expires_at is not a whole number (N)");
+    let whole = |attribute: &Value| -> Option<u64> { attribute["N"].as_str()?.parse().ok() };
+    item.get(name)
+        .map(|attribute| whole(attribute).ok_or(not_whole))
+        .transpose()
 }
 
 #[cfg(test)]
