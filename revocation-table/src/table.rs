@@ -34,21 +34,12 @@ use crate::sigv4::Signer;
 const BATCH_GET_ITEM: &str = "DynamoDB_20120810.BatchGetItem";
 const PUT_ITEM: &str = "DynamoDB_20120810.PutItem";
 
-/// Why an entry was not written. Messages hold no key and no answer body.
+/// Why an entry was not written: no answer (`revocation table write failed: <why>`) or a
+/// refusal (`revocation table answered HTTP <status> <DynamoDB's error type, or empty>`).
+/// Callers report it; messages hold no key and no answer body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum WriteError {
-    /// No answer.
-    #[error("revocation table write failed: {0}")]
-    Call(#[from] CallError),
-    /// DynamoDB refused (and, when it names one, its error type).
-    #[error("revocation table answered HTTP {status} {error_type}")]
-    Status {
-        /// The HTTP status.
-        status: u16,
-        /// DynamoDB's error type (e.g. `ResourceNotFoundException`), or empty.
-        error_type: String,
-    },
-}
+#[error("revocation table {0}")]
+pub struct WriteError(String);
 
 /// One revocation table in DynamoDB.
 #[derive(Clone)]
@@ -109,18 +100,17 @@ impl RevocationTable {
 
     /// Writes `entry`.
     pub async fn put(&self, entry: &Entry) -> Result<(), WriteError> {
-        let answer = self.call(PUT_ITEM, &entry.put_request(&self.name)).await?;
-        let error_type = answer.error_type();
+        let answer = self
+            .call(PUT_ITEM, &entry.put_request(&self.name))
+            .await
+            .map_err(|error| WriteError(format!("write failed: {error}")))?;
+        let (status, error_type) = (answer.status, answer.error_type());
         // A stronger entry already stands under the key: written, as far as callers care.
-        let stronger_stands =
-            answer.status == 400 && error_type == "ConditionalCheckFailedException";
-        if answer.status == 200 || stronger_stands {
+        let stronger_stands = status == 400 && error_type == "ConditionalCheckFailedException";
+        if status == 200 || stronger_stands {
             return Ok(());
         }
-        Err(WriteError::Status {
-            status: answer.status,
-            error_type,
-        })
+        Err(WriteError(format!("answered HTTP {status} {error_type}")))
     }
 }
 

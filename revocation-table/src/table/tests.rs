@@ -215,36 +215,39 @@ async fn puts_the_entry_and_reports_every_refusal() {
             "no such table",
             400,
             "ResourceNotFoundException",
-            Err(WriteError::Status {
-                status: 400,
-                error_type: "ResourceNotFoundException".to_owned(),
-            }),
+            Err("revocation table answered HTTP 400 ResourceNotFoundException"),
         ),
         (
             "the condition's type on a 500",
             500,
             "ConditionalCheckFailedException",
-            Err(WriteError::Status {
-                status: 500,
-                error_type: "ConditionalCheckFailedException".to_owned(),
-            }),
+            Err("revocation table answered HTTP 500 ConditionalCheckFailedException"),
         ),
     ];
     for (case, status, error, expected) in cases {
         let fake = testkit::FakeAws::start(vec![(PUT_ITEM, status, typed(error))]).await;
+        let got = writer_at(&fake.endpoint).put(&entry).await;
         assert_eq!(
-            writer_at(&fake.endpoint).put(&entry).await,
-            expected,
+            got.map_err(|e| e.to_string()),
+            expected.map_err(str::to_owned),
             "{case}"
         );
     }
     let created = testkit::FakeAws::start(vec![(PUT_ITEM, 201, b"{}".to_vec())]).await;
-    assert!(matches!(
-        writer_at(&created.endpoint).put(&entry).await,
-        Err(WriteError::Status { status: 201, .. })
-    ));
-    assert!(matches!(
-        writer_at("http://127.0.0.1:9").put(&entry).await,
-        Err(WriteError::Call(CallError::Transport(_)))
-    ));
+    let created = writer_at(&created.endpoint).put(&entry).await.unwrap_err();
+    assert_eq!(created.to_string(), "revocation table answered HTTP 201 ");
+    // Nothing listening: a transport error (not a timeout), without the URL.
+    let closed = writer_at("http://127.0.0.1:9")
+        .put(&entry)
+        .await
+        .unwrap_err();
+    let closed = closed.to_string();
+    assert!(
+        closed.starts_with("revocation table write failed: "),
+        "{closed}"
+    );
+    assert!(
+        !closed.contains("timed out") && !closed.contains("127.0.0.1:9"),
+        "{closed}"
+    );
 }
