@@ -65,10 +65,8 @@ impl LogSettings {
             Some(value) if value.eq_ignore_ascii_case("json") => LogFormat::Json,
             Some(value) if value.eq_ignore_ascii_case("text") => LogFormat::Text,
             Some(value) => {
-                return Err(ConfigError::new(
-                    LOG_FORMAT,
-                    format!("{value:?} is not one of Text, JSON"),
-                ));
+                let message = format!("{value:?} is not one of Text, JSON");
+                return Err(ConfigError::new(LOG_FORMAT, message));
             }
         };
         let max_level = match (get(LOG_LEVEL), get("RUST_LOG")) {
