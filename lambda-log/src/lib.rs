@@ -18,7 +18,7 @@
 //!   for a function whose own line already reports it (the authorizer's decision line, where
 //!   `Unauthorized` is an expected answer). A panic is still logged.
 
-use oidc_jwt_verifier::ConfigError;
+use oidc_jwt_verifier::{ConfigError, config::non_blank};
 use tracing::{Level, Metadata};
 use tracing_subscriber::filter::{FilterFn, LevelFilter};
 use tracing_subscriber::layer::SubscriberExt;
@@ -26,10 +26,6 @@ use tracing_subscriber::{Layer, fmt};
 
 const LOG_FORMAT: &str = "AWS_LAMBDA_LOG_FORMAT";
 const LOG_LEVEL: &str = "AWS_LAMBDA_LOG_LEVEL";
-const RUST_LOG: &str = "RUST_LOG";
-
-/// Every variable the log settings read.
-pub const LOG_VARIABLES: [&str; 3] = [LOG_FORMAT, LOG_LEVEL, RUST_LOG];
 
 /// How a line is written (`AWS_LAMBDA_LOG_FORMAT`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,23 +59,17 @@ impl LogSettings {
     /// Reads the settings through `lookup` (the environment in production). Unset or blank
     /// variables take their defaults; a bad value is an error naming the variable.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|value| value.trim().to_owned())
-                .filter(|value| !value.is_empty())
-        };
+        let get = |name: &str| non_blank(lookup(name)?.trim().to_owned());
         let format = match get(LOG_FORMAT) {
             None => LogFormat::Text,
             Some(value) if value.eq_ignore_ascii_case("json") => LogFormat::Json,
             Some(value) if value.eq_ignore_ascii_case("text") => LogFormat::Text,
             Some(value) => {
-                return Err(ConfigError::new(
-                    LOG_FORMAT,
-                    format!("{value:?} is not one of Text, JSON"),
-                ));
+                let message = format!("{value:?} is not one of Text, JSON");
+                return Err(ConfigError::new(LOG_FORMAT, message));
             }
         };
-        let max_level = match (get(LOG_LEVEL), get(RUST_LOG)) {
+        let max_level = match (get(LOG_LEVEL), get("RUST_LOG")) {
             (Some(value), _) => parse_level(&value).ok_or_else(|| {
                 ConfigError::new(
                     LOG_LEVEL,
@@ -129,7 +119,7 @@ const INVOCATION_SPAN: &str = "Lambda runtime invoke";
 
 /// Whether a callsite is written (events) or tracked (spans). The invocation span (INFO) is
 /// kept whatever the level, so that a WARN or ERROR line still names its request.
-pub fn enabled(settings: &LogSettings, errors: ReturnedErrors, metadata: &Metadata<'_>) -> bool {
+fn enabled(settings: &LogSettings, errors: ReturnedErrors, metadata: &Metadata<'_>) -> bool {
     if metadata.is_span() {
         return metadata.name() == INVOCATION_SPAN;
     }
@@ -147,8 +137,8 @@ fn is_returned_error(metadata: &Metadata<'_>) -> bool {
         && metadata.fields().field("error").is_none()
 }
 
-/// tracing-subscriber's formatter for `settings`, writing through `writer`, filtered as
-/// [`enabled`] says.
+/// tracing-subscriber's formatter for `settings`, writing through `writer`: events up to the
+/// level, the invocation span, and lambda_runtime's line for a returned error as `errors` says.
 pub fn layer<S, W>(
     settings: LogSettings,
     errors: ReturnedErrors,

@@ -14,6 +14,9 @@ use oidc_jwt_verifier::{ConfigError, config::parse_endpoint};
 
 use crate::sigv4::{Credentials, Signer};
 
+/// How settings are read: a variable's value, `None` when it is unset or blank.
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// An AWS service as this crate calls it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AwsService {
@@ -35,109 +38,54 @@ pub const COGNITO_IDP: AwsService = AwsService {
     endpoint_variable: "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
 };
 
-/// The Region and credentials of the function, read once.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AwsEnvironment {
-    /// `AWS_REGION`.
-    pub region: String,
-    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (optional).
-    pub credentials: Credentials,
+/// A signer for `service` with the function's credentials (`AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` optional) in its Region ([`region`]), read
+/// through `get` (blank values already count as unset). `needed_when` finishes "is required
+/// when …" in the error of a missing variable, e.g. `REVOCATION_TABLE is set`.
+pub fn signer(get: Lookup, service: AwsService, needed_when: &str) -> Result<Signer, ConfigError> {
+    let region = region(get, needed_when)?;
+    Ok(Signer {
+        credentials: Credentials {
+            access_key_id: required(get, "AWS_ACCESS_KEY_ID", needed_when)?,
+            secret_access_key: required(get, "AWS_SECRET_ACCESS_KEY", needed_when)?,
+            session_token: get("AWS_SESSION_TOKEN").map(|t| t.trim().to_owned()),
+        },
+        region,
+        service: service.name,
+    })
 }
 
-impl AwsEnvironment {
-    /// Reads the Region and credentials through `get` (blank values already count as unset).
-    /// `needed_because` finishes "is required when …" in the error of a missing variable,
-    /// e.g. `REVOCATION_TABLE is set`.
-    pub fn from_lookup(
-        get: &impl Fn(&str) -> Option<String>,
-        needed_because: &str,
-    ) -> Result<Self, ConfigError> {
-        let required = |name: &'static str| {
-            get(name).map(|v| v.trim().to_owned()).ok_or_else(|| {
-                ConfigError::new(
-                    name,
-                    format!("is required when {needed_because} but not set"),
-                )
-            })
-        };
-        let region = region(get, needed_because)?;
-        Ok(AwsEnvironment {
-            credentials: Credentials {
-                access_key_id: required("AWS_ACCESS_KEY_ID")?,
-                secret_access_key: required("AWS_SECRET_ACCESS_KEY")?,
-                session_token: get("AWS_SESSION_TOKEN").map(|t| t.trim().to_owned()),
-            },
-            region,
-        })
-    }
-
-    /// `service`'s endpoint: its override variable, else `AWS_ENDPOINT_URL`, else
-    /// `https://<service>.<region>.amazonaws.com`. An invalid override is an error naming it.
-    pub fn endpoint(
-        &self,
-        get: &impl Fn(&str) -> Option<String>,
-        service: AwsService,
-    ) -> Result<String, ConfigError> {
-        endpoint(get, service, &self.region)
-    }
-
-    /// A signer for `service` with these credentials, in this Region.
-    pub fn signer(&self, service: AwsService) -> Signer {
-        Signer {
-            credentials: self.credentials.clone(),
-            region: self.region.clone(),
-            service: service.name,
-        }
-    }
-}
-
-/// `AWS_REGION`, checked: lower-case letters, digits and `-`. `needed_because` finishes
+/// `AWS_REGION`, checked: lower-case letters, digits and `-`. `needed_when` finishes
 /// "is required when …" when it is unset.
-pub fn region(
-    get: &impl Fn(&str) -> Option<String>,
-    needed_because: &str,
-) -> Result<String, ConfigError> {
-    let region = get("AWS_REGION")
-        .map(|v| v.trim().to_owned())
-        .ok_or_else(|| {
-            ConfigError::new(
-                "AWS_REGION",
-                format!("is required when {needed_because} but not set"),
-            )
-        })?;
-    let valid = !region.is_empty()
-        && region
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if valid {
-        Ok(region)
-    } else {
-        Err(ConfigError::new("AWS_REGION", "is not a Region name"))
+pub fn region(get: Lookup, needed_when: &str) -> Result<String, ConfigError> {
+    let region = required(get, "AWS_REGION", needed_when)?;
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+    if region.is_empty() || !region.chars().all(allowed) {
+        return Err(ConfigError::new("AWS_REGION", "is not a Region name"));
     }
+    Ok(region)
+}
+
+/// `name`'s value, trimmed, or an error saying it "is required when `needed_when`".
+fn required(get: Lookup, name: &'static str, needed_when: &str) -> Result<String, ConfigError> {
+    let missing = || ConfigError::new(name, format!("is required when {needed_when} but not set"));
+    get(name).map(|v| v.trim().to_owned()).ok_or_else(missing)
 }
 
 /// `service`'s endpoint in `region`: its override variable, else `AWS_ENDPOINT_URL`, else
 /// `https://<service>.<region>.amazonaws.com`. An invalid override is an error naming it.
-pub fn endpoint(
-    get: &impl Fn(&str) -> Option<String>,
-    service: AwsService,
-    region: &str,
-) -> Result<String, ConfigError> {
-    let (variable, endpoint) = match get(service.endpoint_variable) {
-        Some(url) => (service.endpoint_variable, url),
-        None => match get("AWS_ENDPOINT_URL") {
-            Some(url) => ("AWS_ENDPOINT_URL", url),
-            None => (
-                "AWS_REGION",
-                format!("https://{}.{region}.amazonaws.com", service.name),
-            ),
-        },
-    };
+pub fn endpoint(get: Lookup, service: AwsService, region: &str) -> Result<String, ConfigError> {
+    let (variable, endpoint) = [service.endpoint_variable, "AWS_ENDPOINT_URL"]
+        .into_iter()
+        .find_map(|variable| get(variable).map(|url| (variable, url)))
+        .unwrap_or_else(|| {
+            let url = format!("https://{}.{region}.amazonaws.com", service.name);
+            ("AWS_REGION", url)
+        });
     let endpoint = parse_endpoint(&endpoint).map_err(|e| ConfigError::new(variable, e))?;
     // Requests are signed for the path `/` (call.rs, sigv4.rs): an endpoint with a path of its
     // own would fail every signature, so it is refused here, by name, not found out per call.
-    let has_path = reqwest::Url::parse(&endpoint).is_ok_and(|url| url.path() != "/");
-    if has_path {
+    if reqwest::Url::parse(&endpoint).is_ok_and(|url| url.path() != "/") {
         return Err(ConfigError::new(variable, "must not have a path"));
     }
     Ok(endpoint)
@@ -169,12 +117,10 @@ mod tests {
 
     #[test]
     fn reads_lambdas_variables() {
-        let env = AwsEnvironment::from_lookup(&lookup(&LAMBDA), "X is set").unwrap();
-        assert_eq!(env.region, "ap-northeast-1");
-        assert_eq!(env.credentials.access_key_id, "AKID");
-        assert_eq!(env.credentials.secret_access_key, "secret");
-        assert_eq!(env.credentials.session_token.as_deref(), Some("session"));
-        let signer = env.signer(COGNITO_IDP);
+        let signer = signer(&lookup(&LAMBDA), COGNITO_IDP, "X is set").unwrap();
+        assert_eq!(signer.credentials.access_key_id, "AKID");
+        assert_eq!(signer.credentials.secret_access_key, "secret");
+        assert_eq!(signer.credentials.session_token.as_deref(), Some("session"));
         assert_eq!(
             (signer.region.as_str(), signer.service),
             ("ap-northeast-1", "cognito-idp")
@@ -224,7 +170,7 @@ mod tests {
                 (_, Some(region)) => pairs[0] = ("AWS_REGION", region),
                 _ => unreachable!(),
             }
-            let error = AwsEnvironment::from_lookup(&lookup(&pairs), "X is set").unwrap_err();
+            let error = signer(&lookup(&pairs), DYNAMODB, "X is set").unwrap_err();
             assert_eq!(
                 (error.variable, error.message.as_str()),
                 (variable, message),
@@ -235,7 +181,6 @@ mod tests {
 
     #[test]
     fn endpoints_follow_the_sdks_override_order() {
-        let env = AwsEnvironment::from_lookup(&lookup(&LAMBDA), "X is set").unwrap();
         type Case<'a> = (
             &'a str,
             &'a [(&'a str, &'a str)],
@@ -293,7 +238,7 @@ mod tests {
             ),
         ];
         for (case, pairs, service, expected) in cases {
-            let got = env.endpoint(&lookup(pairs), service);
+            let got = endpoint(&lookup(pairs), service, "ap-northeast-1");
             match expected {
                 Ok(url) => assert_eq!(got.as_deref(), Ok(url), "{case}"),
                 Err(variable) => assert_eq!(got.unwrap_err().variable, variable, "{case}"),

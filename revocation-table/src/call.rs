@@ -24,15 +24,6 @@ pub enum JsonProtocol {
     V1_1,
 }
 
-impl JsonProtocol {
-    fn content_type(self) -> &'static str {
-        match self {
-            JsonProtocol::V1_0 => "application/x-amz-json-1.0",
-            JsonProtocol::V1_1 => "application/x-amz-json-1.1",
-        }
-    }
-}
-
 /// Why a call got no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallError {
@@ -61,18 +52,11 @@ impl Answer {
     /// `X` → `X`), only when it is a plain identifier of at most 64 characters: callers may log
     /// it, so no free text from the answer gets through. Empty otherwise.
     pub fn error_type(&self) -> String {
-        let parsed: Option<serde_json::Value> = serde_json::from_slice(&self.body).ok();
-        let name = parsed
-            .as_ref()
-            .and_then(|v| v.get("__type"))
-            .and_then(serde_json::Value::as_str)
-            .and_then(|t| t.rsplit('#').next())
-            .unwrap_or("");
-        if name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric()) {
-            name.to_owned()
-        } else {
-            String::new()
-        }
+        let parsed: serde_json::Value = serde_json::from_slice(&self.body).unwrap_or_default();
+        let name = parsed["__type"].as_str().unwrap_or("").rsplit('#').next();
+        name.filter(|n| n.len() <= 64 && n.chars().all(|c| c.is_ascii_alphanumeric()))
+            .unwrap_or("")
+            .to_owned()
     }
 }
 
@@ -84,7 +68,8 @@ pub struct JsonService {
     url: String,
     /// The `Host` header reqwest sends for the URL (signed).
     host: String,
-    protocol: JsonProtocol,
+    /// The protocol's `Content-Type`.
+    content_type: &'static str,
     /// `None` for operations the service authorizes by a token in the body.
     signer: Option<Signer>,
     timeout: Duration,
@@ -105,16 +90,17 @@ impl JsonService {
         timeout: Duration,
     ) -> Result<Self, &'static str> {
         let url = reqwest::Url::parse(endpoint).map_err(|_| "endpoint is not a URL")?;
-        let host = match (url.host_str(), url.port()) {
-            (Some(host), Some(port)) => format!("{host}:{port}"),
-            (Some(host), None) => host.to_owned(),
-            (None, _) => return Err("endpoint has no host"),
-        };
+        let host = url.host_str().ok_or("endpoint has no host")?;
         Ok(JsonService {
             client,
             url: format!("{}/", endpoint.trim_end_matches('/')),
-            host,
-            protocol,
+            host: url
+                .port()
+                .map_or(host.to_owned(), |port| format!("{host}:{port}")),
+            content_type: match protocol {
+                JsonProtocol::V1_0 => "application/x-amz-json-1.0",
+                JsonProtocol::V1_1 => "application/x-amz-json-1.1",
+            },
             signer,
             timeout,
             user_agent: USER_AGENT.to_owned(),
@@ -130,28 +116,12 @@ impl JsonService {
         self
     }
 
-    /// Calls `target` (e.g. `DynamoDB_20120810.PutItem`) with `body`, signing at
-    /// `unix_seconds` when the service has a signer. Any status is an [`Answer`]; only a call
-    /// that got no whole answer in time is an error.
-    pub async fn call(
-        &self,
-        target: &str,
-        body: Vec<u8>,
-        unix_seconds: u64,
-    ) -> Result<Answer, CallError> {
-        tokio::time::timeout(self.timeout, self.send(target, body, unix_seconds))
-            .await
-            .unwrap_or(Err(CallError::Timeout))
-    }
-
-    async fn send(
-        &self,
-        target: &str,
-        body: Vec<u8>,
-        unix_seconds: u64,
-    ) -> Result<Answer, CallError> {
+    /// Calls `target` (e.g. `DynamoDB_20120810.PutItem`) with `body`, signing at `now`
+    /// (seconds since the epoch) when the service has a signer. Any status is an [`Answer`];
+    /// only a call that got no whole answer in time is an error.
+    pub async fn call(&self, target: &str, body: Vec<u8>, now: u64) -> Result<Answer, CallError> {
         let headers = [
-            ("content-type", self.protocol.content_type()),
+            ("content-type", self.content_type),
             ("x-amz-target", target),
         ];
         let mut request = self
@@ -160,26 +130,28 @@ impl JsonService {
             .timeout(self.timeout)
             .header("user-agent", &self.user_agent);
         if let Some(signer) = &self.signer {
-            for (name, value) in signer.sign(&self.host, &headers, &body, unix_seconds) {
+            for (name, value) in signer.sign(&self.host, &headers, &body, now) {
                 request = request.header(name, value);
             }
         }
         for (name, value) in headers {
             request = request.header(name, value);
         }
-        let mut response = request.body(body).send().await.map_err(transport)?;
-        let status = response.status().as_u16();
-        let mut answer = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(transport)? {
-            if answer.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(CallError::TooLarge);
+        let answer = async {
+            let mut response = request.body(body).send().await.map_err(transport)?;
+            let status = response.status().as_u16();
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(transport)? {
+                if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                    return Err(CallError::TooLarge);
+                }
+                body.extend_from_slice(&chunk);
             }
-            answer.extend_from_slice(&chunk);
-        }
-        Ok(Answer {
-            status,
-            body: answer,
-        })
+            Ok(Answer { status, body })
+        };
+        tokio::time::timeout(self.timeout, answer)
+            .await
+            .unwrap_or(Err(CallError::Timeout))
     }
 }
 

@@ -35,15 +35,11 @@ pub const DEFAULT_TOKEN_LIFETIME_SECONDS: u64 = 86_400;
 /// Checks a table name against DynamoDB's rule: 3 to 255 of `a-z A-Z 0-9 _ - .`
 /// (<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html>).
 pub fn check_table_name(name: &str) -> Result<(), &'static str> {
-    let valid = (3..=255).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if valid {
-        Ok(())
-    } else {
-        Err("is not a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, _ - .)")
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    if !(3..=255).contains(&name.len()) || !name.chars().all(allowed) {
+        return Err("is not a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, _ - .)");
     }
+    Ok(())
 }
 
 /// One entry, ready to write.
@@ -92,35 +88,37 @@ impl Entry {
         }
     }
 
-    /// The condition under which `PutItem` may replace what is stored under the key: never
-    /// with an earlier cut-off (user entries) or an earlier expiry (session entries), so two
-    /// writers whose calls cross, or whose clocks differ, cannot un-revoke a token. As
-    /// `(ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues)`.
-    pub fn write_condition(&self) -> (&'static str, Value, Value) {
-        match self.not_before {
-            Some(not_before) => (
-                "attribute_not_exists(#pk) OR #nb < :nb",
-                json!({"#pk": KEY, "#nb": NOT_BEFORE}),
-                json!({":nb": {"N": not_before.to_string()}}),
-            ),
+    /// The `PutItem` request writing this entry (in DynamoDB's attribute-value JSON) into
+    /// `table`, on a condition: it may replace what is stored under the key, but never with an
+    /// earlier cut-off (user entries) or an earlier expiry (session entries), so two writers
+    /// whose calls cross, or whose clocks differ, cannot un-revoke a token.
+    pub fn put_request(&self, table: &str) -> Value {
+        let mut item = json!({
+            KEY: { "S": self.key },
+            EXPIRES_AT: { "N": self.expires_at.to_string() },
+        });
+        let (condition, names, values) = match self.not_before {
+            Some(not_before) => {
+                item[NOT_BEFORE] = json!({ "N": not_before.to_string() });
+                (
+                    "attribute_not_exists(#pk) OR #nb < :nb",
+                    json!({"#pk": KEY, "#nb": NOT_BEFORE}),
+                    json!({":nb": {"N": not_before.to_string()}}),
+                )
+            }
             None => (
                 "attribute_not_exists(#pk) OR #exp < :exp",
                 json!({"#pk": KEY, "#exp": EXPIRES_AT}),
                 json!({":exp": {"N": self.expires_at.to_string()}}),
             ),
-        }
-    }
-
-    /// The item in DynamoDB's attribute-value JSON.
-    pub fn item(&self) -> Value {
-        let mut item = json!({
-            KEY: { "S": self.key },
-            EXPIRES_AT: { "N": self.expires_at.to_string() },
-        });
-        if let Some(not_before) = self.not_before {
-            item[NOT_BEFORE] = json!({ "N": not_before.to_string() });
-        }
-        item
+        };
+        json!({
+            "TableName": table,
+            "Item": item,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        })
     }
 }
 
@@ -135,16 +133,14 @@ mod tests {
         assert_eq!(entry.not_before, Some(1_001));
         assert_eq!(entry.expires_at, 1_001 + 3_600 + 300 + 60);
         assert_eq!(
-            entry.item(),
-            json!({"pk": {"S": "sub#https://iss#u-1"}, "not_before": {"N": "1001"}, "expires_at": {"N": "4961"}})
-        );
-        assert_eq!(
-            entry.write_condition(),
-            (
-                "attribute_not_exists(#pk) OR #nb < :nb",
-                json!({"#pk": "pk", "#nb": "not_before"}),
-                json!({":nb": {"N": "1001"}})
-            )
+            entry.put_request("t"),
+            json!({
+                "TableName": "t",
+                "Item": {"pk": {"S": "sub#https://iss#u-1"}, "not_before": {"N": "1001"}, "expires_at": {"N": "4961"}},
+                "ConditionExpression": "attribute_not_exists(#pk) OR #nb < :nb",
+                "ExpressionAttributeNames": {"#pk": "pk", "#nb": "not_before"},
+                "ExpressionAttributeValues": {":nb": {"N": "1001"}}
+            })
         );
     }
 
@@ -154,16 +150,14 @@ mod tests {
         assert_eq!(entry.key, "jti#https://iss#j-1");
         assert_eq!(entry.not_before, None);
         assert_eq!(
-            entry.item(),
-            json!({"pk": {"S": "jti#https://iss#j-1"}, "expires_at": {"N": "4960"}})
-        );
-        assert_eq!(
-            entry.write_condition(),
-            (
-                "attribute_not_exists(#pk) OR #exp < :exp",
-                json!({"#pk": "pk", "#exp": "expires_at"}),
-                json!({":exp": {"N": "4960"}})
-            )
+            entry.put_request("t"),
+            json!({
+                "TableName": "t",
+                "Item": {"pk": {"S": "jti#https://iss#j-1"}, "expires_at": {"N": "4960"}},
+                "ConditionExpression": "attribute_not_exists(#pk) OR #exp < :exp",
+                "ExpressionAttributeNames": {"#pk": "pk", "#exp": "expires_at"},
+                "ExpressionAttributeValues": {":exp": {"N": "4960"}}
+            })
         );
     }
 

@@ -66,33 +66,25 @@ impl Signer {
             added.push(("x-amz-security-token", token.clone()));
         }
         let mut signed: Vec<(&str, &str)> = vec![("host", host)];
-        signed.extend(headers.iter().map(|(name, value)| (*name, *value)));
+        signed.extend_from_slice(headers);
         signed.extend(added.iter().map(|(name, value)| (*name, value.as_str())));
-        signed.sort_by(|a, b| a.0.cmp(b.0));
+        signed.sort_by_key(|(name, _)| *name);
 
         let mut canonical = String::from("POST\n/\n\n");
         for (name, value) in &signed {
             let _ = writeln!(canonical, "{name}:{}", value.trim());
         }
-        let signed_names = signed
-            .iter()
-            .map(|(name, _)| *name)
-            .collect::<Vec<_>>()
-            .join(";");
-        let _ = write!(
-            canonical,
-            "\n{signed_names}\n{}",
-            hex(sha256(body).as_ref())
-        );
+        let signed_names = signed.iter().map(|h| h.0).collect::<Vec<_>>().join(";");
+        let _ = write!(canonical, "\n{signed_names}\n{}", hex(sha256(body)));
 
         let date = &amz_date[..8];
         let scope = format!("{date}/{}/{}/aws4_request", self.region, self.service);
         let string_to_sign = format!(
             "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-            hex(sha256(canonical.as_bytes()).as_ref())
+            hex(sha256(canonical.as_bytes()))
         );
         let key = self.signing_key(date);
-        let signature = hex(hmac::sign(&key, string_to_sign.as_bytes()).as_ref());
+        let signature = hex(hmac::sign(&key, string_to_sign.as_bytes()));
         added.push((
             "authorization",
             format!(
@@ -118,24 +110,19 @@ fn sha256(bytes: &[u8]) -> digest::Digest {
     digest::digest(&digest::SHA256, bytes)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut out, byte| {
+fn hex(bytes: impl AsRef<[u8]>) -> String {
+    bytes.as_ref().iter().fold(String::new(), |mut out, byte| {
         let _ = write!(out, "{byte:02x}");
         out
     })
 }
 
 /// `YYYYMMDDTHHMMSSZ` (ISO 8601 basic, UTC), from seconds since the epoch.
-pub fn amz_date(unix_seconds: u64) -> String {
-    let days = unix_seconds / 86_400;
+fn amz_date(unix_seconds: u64) -> String {
+    let (year, month, day) = civil_from_days(unix_seconds / 86_400);
     let seconds = unix_seconds % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
+    let (hour, minute, second) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    format!("{year:04}{month:02}{day:02}T{hour:02}{minute:02}{second:02}Z")
 }
 
 /// `(year, month 1..=12, day 1..=31)`: the proleptic Gregorian date of a day count since

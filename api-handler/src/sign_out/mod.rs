@@ -45,7 +45,7 @@ use oidc_jwt_verifier::{
     Clock, SystemClock,
     config::{IssuerForm, PoolConfig, cognito_pool_of_issuer, parse_pool_id},
 };
-use revocation_table::{Entry, JsonProtocol, JsonService, TableWriter, WriteError};
+use revocation_table::{Entry, JsonProtocol, JsonService, RevocationTable, WriteError};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -78,7 +78,7 @@ pub struct Ready {
     region: String,
     /// Cognito user pools' API, unsigned (see [`cognito`]).
     cognito: JsonService,
-    table: Option<(TableWriter, u64)>,
+    table: Option<(RevocationTable, u64)>,
     clock: Arc<dyn Clock>,
 }
 
@@ -120,31 +120,33 @@ impl SignOut {
         client: reqwest::Client,
         clock: Arc<dyn Clock>,
     ) -> SignOut {
-        let service = |endpoint: &str, protocol, signer| {
-            JsonService::new(client.clone(), endpoint, protocol, signer, CALL_TIMEOUT)
-        };
-        let ready = || -> Result<Ready, &'static str> {
-            let cognito = service(&settings.cognito_endpoint, JsonProtocol::V1_1, None)?
-                .with_region_in_user_agent(&settings.region);
-            let table = match &settings.table {
-                Some(table) => {
-                    let signer = Some(table.signer.clone());
-                    let service = service(&table.endpoint, JsonProtocol::V1_0, signer)?;
-                    let writer = TableWriter::new(service, table.name.clone(), Arc::clone(&clock));
-                    Some((writer, table.token_lifetime_seconds))
-                }
-                None => None,
-            };
-            Ok(Ready {
+        let cognito = JsonService::new(
+            client.clone(),
+            &settings.cognito_endpoint,
+            JsonProtocol::V1_1,
+            None,
+            CALL_TIMEOUT,
+        )
+        .map(|service| service.with_region_in_user_agent(&settings.region));
+        let table = settings.table.as_ref().map(|table| {
+            RevocationTable::new(
+                client.clone(),
+                &table.endpoint,
+                table.signer.clone(),
+                CALL_TIMEOUT,
+                table.name.clone(),
+                Arc::clone(&clock),
+            )
+            .map(|writer| (writer, table.token_lifetime_seconds))
+        });
+        match (cognito, table.transpose()) {
+            (Ok(cognito), Ok(table)) => SignOut::Ready(Box::new(Ready {
                 region: settings.region.clone(),
                 cognito,
                 table,
-                clock: Arc::clone(&clock),
-            })
-        };
-        match ready() {
-            Ok(ready) => SignOut::Ready(Box::new(ready)),
-            Err(why) => SignOut::Unavailable(why.to_owned()),
+                clock,
+            })),
+            (Err(why), _) | (_, Err(why)) => SignOut::Unavailable(why.to_owned()),
         }
     }
 

@@ -18,8 +18,8 @@ use std::collections::HashMap;
 
 use oidc_jwt_verifier::{ConfigError, TlsRoots};
 use revocation_table::{
-    AwsEnvironment, COGNITO_IDP, DEFAULT_TOKEN_LIFETIME_SECONDS, DYNAMODB, Signer,
-    check_table_name, endpoint, region,
+    COGNITO_IDP, DEFAULT_TOKEN_LIFETIME_SECONDS, DYNAMODB, Signer, check_table_name, endpoint,
+    region, signer,
 };
 
 /// `REVOCATION_TABLE`.
@@ -108,14 +108,14 @@ impl SignOutSettings {
                     )
                 })?,
         };
-        let aws = AwsEnvironment::from_lookup(&get, "REVOCATION_TABLE is set")?;
+        let signer = signer(&get, DYNAMODB, "REVOCATION_TABLE is set")?;
         Ok(Some(SignOutSettings {
-            region: aws.region.clone(),
-            cognito_endpoint: aws.endpoint(&get, COGNITO_IDP)?,
+            region: signer.region.clone(),
+            cognito_endpoint: endpoint(&get, COGNITO_IDP, &signer.region)?,
             table: Some(TableSettings {
                 name: table,
-                endpoint: aws.endpoint(&get, DYNAMODB)?,
-                signer: aws.signer(DYNAMODB),
+                endpoint: endpoint(&get, DYNAMODB, &signer.region)?,
+                signer,
                 token_lifetime_seconds,
             }),
             tls_roots,

@@ -12,9 +12,7 @@ use oidc_jwt_verifier::{
     Clock, ConfigError,
     revocation::{FailurePolicy, RevocationCheck, RevocationLookupError},
 };
-use revocation_table::{
-    AwsEnvironment, DYNAMODB, DynamoDbLookup, JsonProtocol, JsonService, Signer, check_table_name,
-};
+use revocation_table::{DYNAMODB, RevocationTable, Signer, check_table_name, endpoint, signer};
 
 /// The table's name; setting it turns the check on.
 pub const REVOCATION_TABLE: &str = "REVOCATION_TABLE";
@@ -90,15 +88,14 @@ impl RevocationSettings {
                 ));
             }
         };
-        let aws = AwsEnvironment::from_lookup(get, "REVOCATION_TABLE is set")?;
-        let endpoint = aws.endpoint(get, DYNAMODB)?;
+        let signer = signer(get, DYNAMODB, "REVOCATION_TABLE is set")?;
         Ok(Some(RevocationSettings {
             table,
             cache_for: Duration::from_secs(cache_seconds),
             failure,
             timeout: Duration::from_millis(timeout_ms),
-            endpoint,
-            signer: aws.signer(DYNAMODB),
+            endpoint: endpoint(get, DYNAMODB, &signer.region)?,
+            signer,
         }))
     }
 
@@ -110,17 +107,17 @@ impl RevocationSettings {
         client: reqwest::Client,
         clock: Arc<dyn Clock>,
     ) -> Result<RevocationCheck, RevocationLookupError> {
-        let service = JsonService::new(
+        let table = RevocationTable::new(
             client,
             &self.endpoint,
-            JsonProtocol::V1_0,
-            Some(self.signer),
+            self.signer,
             self.timeout,
+            self.table,
+            Arc::clone(&clock),
         )
         .map_err(RevocationLookupError::Invalid)?;
-        let lookup = DynamoDbLookup::new(service, self.table, Arc::clone(&clock));
         Ok(RevocationCheck::new(
-            Arc::new(lookup),
+            Arc::new(table),
             clock,
             self.cache_for,
             self.failure,

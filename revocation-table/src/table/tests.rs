@@ -92,26 +92,39 @@ fn answers_are_read_strictly() {
     }
 }
 
-fn lookup_at(endpoint: &str) -> DynamoDbLookup {
-    let service = JsonService::new(
+fn table_at(endpoint: &str, name: &str) -> RevocationTable {
+    let signer = Signer {
+        credentials: crate::sigv4::Credentials {
+            access_key_id: "AKID".into(),
+            secret_access_key: "secret".into(),
+            session_token: None,
+        },
+        region: "eu-west-1".into(),
+        service: "dynamodb",
+    };
+    RevocationTable::new(
         reqwest::Client::new(),
         endpoint,
-        crate::call::JsonProtocol::V1_0,
-        None,
+        signer,
         std::time::Duration::from_secs(5),
-    )
-    .unwrap();
-    DynamoDbLookup::new(
-        service,
-        "t".to_owned(),
+        name.to_owned(),
         testkit::harness::ManualClock::new(),
     )
+    .unwrap()
+}
+
+fn lookup_at(endpoint: &str) -> RevocationTable {
+    table_at(endpoint, "t")
+}
+
+fn writer_at(endpoint: &str) -> RevocationTable {
+    table_at(endpoint, "revocations")
 }
 
 #[test]
 fn the_request_asks_for_both_keys_consistently_and_only_the_three_attributes() {
     let lookup = lookup_at("http://127.0.0.1:9");
-    let body: Value = serde_json::from_slice(&lookup.request_body(&keys())).unwrap();
+    let body = lookup.batch_get_request(&keys());
     let projection = json!({
         "ConsistentRead": true,
         "ProjectionExpression": "#pk, #nb, #exp",
@@ -124,7 +137,7 @@ fn the_request_asks_for_both_keys_consistently_and_only_the_three_attributes() {
         user: "sub#iss#u".to_owned(),
         session: None,
     };
-    let body: Value = serde_json::from_slice(&lookup.request_body(&user_only)).unwrap();
+    let body = lookup.batch_get_request(&user_only);
     assert_eq!(
         body["RequestItems"]["t"]["Keys"],
         json!([{"pk": {"S": "sub#iss#u"}}])
@@ -162,9 +175,79 @@ async fn lookups_read_a_200_and_report_anything_else() {
         let got = lookup_at(&fake.endpoint).lookup(&keys()).await;
         assert_eq!(got, expected, "{case}");
         assert_eq!(fake.targets(), [TARGET], "{case}");
+        assert!(fake.seen()[0].signed(), "{case}");
     }
     match lookup_at("http://127.0.0.1:9").lookup(&keys()).await {
         Err(RevocationLookupError::Transport(_)) => {}
         other => panic!("nothing listening: {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn puts_the_entry_and_reports_every_refusal() {
+    let entry = Entry::user_signed_out("https://iss", "u-1", 1_000, 3_600);
+    let fake = testkit::FakeAws::start(vec![(PUT_ITEM, 200, b"{}".to_vec())]).await;
+    assert_eq!(writer_at(&fake.endpoint).put(&entry).await, Ok(()));
+    let seen = fake.seen();
+    assert_eq!(seen[0].target(), PUT_ITEM);
+    assert_eq!(
+        seen[0].json(),
+        json!({
+            "TableName": "revocations",
+            "Item": {"pk": {"S": "sub#https://iss#u-1"}, "not_before": {"N": "1001"}, "expires_at": {"N": "4961"}},
+            "ConditionExpression": "attribute_not_exists(#pk) OR #nb < :nb",
+            "ExpressionAttributeNames": {"#pk": "pk", "#nb": "not_before"},
+            "ExpressionAttributeValues": {":nb": {"N": "1001"}}
+        })
+    );
+    let typed = |error: &str| {
+        format!(r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{error}"}}"#).into_bytes()
+    };
+    let cases = [
+        // A stronger entry already stands under the key: success.
+        (
+            "condition refused",
+            400,
+            "ConditionalCheckFailedException",
+            Ok(()),
+        ),
+        (
+            "no such table",
+            400,
+            "ResourceNotFoundException",
+            Err("revocation table answered HTTP 400 ResourceNotFoundException"),
+        ),
+        (
+            "the condition's type on a 500",
+            500,
+            "ConditionalCheckFailedException",
+            Err("revocation table answered HTTP 500 ConditionalCheckFailedException"),
+        ),
+    ];
+    for (case, status, error, expected) in cases {
+        let fake = testkit::FakeAws::start(vec![(PUT_ITEM, status, typed(error))]).await;
+        let got = writer_at(&fake.endpoint).put(&entry).await;
+        assert_eq!(
+            got.map_err(|e| e.to_string()),
+            expected.map_err(str::to_owned),
+            "{case}"
+        );
+    }
+    let created = testkit::FakeAws::start(vec![(PUT_ITEM, 201, b"{}".to_vec())]).await;
+    let created = writer_at(&created.endpoint).put(&entry).await.unwrap_err();
+    assert_eq!(created.to_string(), "revocation table answered HTTP 201 ");
+    // Nothing listening: a transport error (not a timeout), without the URL.
+    let closed = writer_at("http://127.0.0.1:9")
+        .put(&entry)
+        .await
+        .unwrap_err();
+    let closed = closed.to_string();
+    assert!(
+        closed.starts_with("revocation table write failed: "),
+        "{closed}"
+    );
+    assert!(
+        !closed.contains("timed out") && !closed.contains("127.0.0.1:9"),
+        "{closed}"
+    );
 }
