@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
+use authorizer::AuthorizerConfig;
 use authorizer::decision_log::{DecisionLog, Invocation, metrics_namespace_from_lookup};
-use authorizer::{AuthorizerConfig, AuthorizerError};
 use lambda_log::{LogSettings, ReturnedErrors};
-use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
 use oidc_jwt_verifier::ConfigError;
 use serde_json::value::RawValue;
 
@@ -40,7 +40,7 @@ async fn serve(log_settings: Result<LogSettings, ConfigError>) -> Result<(), Err
         .map_err(|e| e.to_string())
         .and_then(|(config, log)| {
             config
-                .build_logged(Some(log))
+                .build(Some(log))
                 .map_err(|e| format!("cannot build the HTTP client: {e}"))
         }) {
         Ok(authorizer) => Arc::new(authorizer),
@@ -64,22 +64,7 @@ async fn serve(log_settings: Result<LogSettings, ConfigError>) -> Result<(), Err
             authorizer
                 .handle_invocation(event.payload.get(), invocation)
                 .await
-                .map_err(InvocationError)
         }
     }))
     .await
-}
-
-/// Maps the authorizer's errors onto Lambda's error format: the message is what API Gateway
-/// matches (`Unauthorized` → 401, anything else → 500).
-#[derive(Debug)]
-struct InvocationError(AuthorizerError);
-
-impl From<InvocationError> for Diagnostic {
-    fn from(error: InvocationError) -> Self {
-        Diagnostic {
-            error_type: error.0.error_type().to_owned(),
-            error_message: error.0.to_string(),
-        }
-    }
 }

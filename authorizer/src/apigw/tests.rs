@@ -51,14 +51,16 @@ fn every_error_has_its_lambda_error_type_message_and_reason() {
         ),
     ];
     for (error, error_type, message, reason) in cases {
+        let reason_code = error.names().1;
+        let diagnostic = Diagnostic::from(error);
         assert_eq!(
             (
-                error.error_type(),
-                error.to_string().as_str(),
-                error.reason_code()
+                diagnostic.error_type.as_str(),
+                diagnostic.error_message.as_str(),
+                reason_code
             ),
             (error_type, message, reason),
-            "{error:?}"
+            "{diagnostic:?}"
         );
     }
 }

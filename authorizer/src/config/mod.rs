@@ -115,14 +115,9 @@ pub const VARIABLES: [&str; 20] = [
 
 impl AuthorizerConfig {
     /// Builds the production authorizer: HTTPS JWKS fetcher, system clock, the seeded keys,
-    /// and the revocation table reader when one is configured. Fails only when the TLS stack
-    /// cannot be set up.
-    pub fn build(self) -> Result<Authorizer, BuildError> {
-        self.build_logged(None)
-    }
-
-    /// [`AuthorizerConfig::build`], writing the decision lines and JWKS fetches to `log`.
-    pub fn build_logged(self, log: Option<DecisionLog>) -> Result<Authorizer, BuildError> {
+    /// and the revocation table reader when one is configured; the decision lines and JWKS
+    /// fetches go to `log`. Fails only when the TLS stack cannot be set up.
+    pub fn build(self, log: Option<DecisionLog>) -> Result<Authorizer, BuildError> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let fetcher = Arc::new(HttpJwksFetcher::with_roots(
             self.jwks_timeout,
