@@ -29,11 +29,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub use lambda_log::{LogFormat, LogSettings};
 use oidc_jwt_verifier::{
     ConfigError,
+    config::non_blank,
     jwks::{JwksEvent, JwksObserver},
 };
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use tracing::Level;
+
+use crate::config::values::one_of;
 
 const METRICS: &str = "METRICS";
 const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
@@ -41,33 +44,21 @@ const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
 /// The namespace metrics go to unless `METRICS_NAMESPACE` says otherwise.
 pub const DEFAULT_METRICS_NAMESPACE: &str = "CognitoAuthorizer";
 
-/// Every variable the metric settings read.
-pub const METRICS_VARIABLES: [&str; 2] = [METRICS, METRICS_NAMESPACE];
-
 /// Where EMF metrics go (`METRICS_NAMESPACE`, default `CognitoAuthorizer`); `None` with
 /// `METRICS=off`.
 pub fn metrics_namespace_from_lookup(
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<Option<String>, ConfigError> {
-    let get = |name: &str| {
-        lookup(name)
-            .map(|value| value.trim().to_owned())
-            .filter(|value| !value.is_empty())
-    };
-    match get(METRICS).as_deref() {
-        None | Some("on") => {
-            let namespace =
-                get(METRICS_NAMESPACE).unwrap_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned());
-            check_namespace(&namespace)
-                .map_err(|message| ConfigError::new(METRICS_NAMESPACE, message))?;
-            Ok(Some(namespace))
-        }
-        Some("off") => Ok(None),
-        Some(other) => Err(ConfigError::new(
-            METRICS,
-            format!("{other:?} is not one of on, off"),
-        )),
+    let get = |name: &str| lookup(name).and_then(non_blank);
+    if !one_of(METRICS, get(METRICS), true, &[("on", true), ("off", false)])? {
+        return Ok(None);
     }
+    let namespace = get(METRICS_NAMESPACE);
+    let namespace = namespace
+        .as_deref()
+        .map_or(DEFAULT_METRICS_NAMESPACE, str::trim);
+    check_namespace(namespace).map_err(|message| ConfigError::new(METRICS_NAMESPACE, message))?;
+    Ok(Some(namespace.to_owned()))
 }
 
 /// CloudWatch namespaces: 1–255 characters of letters, digits and `.-_/#: `, not starting

@@ -5,7 +5,7 @@
 mod freshness;
 mod seed;
 mod trust;
-mod values;
+pub(crate) mod values;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +18,7 @@ use oidc_jwt_verifier::{
 };
 
 use freshness::{AUTHORIZER_CACHE_TTL_SECONDS, MAX_CACHE_TTL_SECONDS};
-use values::{number, optional_list};
+use values::{number, one_of, optional_list};
 
 use crate::apigw::{
     Authorizer, HttpApiResponse, IdentitySources, RouteRules, answers_cached_per_route,
@@ -241,16 +241,15 @@ impl AuthorizerConfig {
             1..=86_400,
         )?;
 
-        let http_api_response = match get(HTTP_API_RESPONSE).as_deref().map(str::trim) {
-            None | Some("simple") => HttpApiResponse::Simple,
-            Some("iam") => HttpApiResponse::Iam,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    HTTP_API_RESPONSE,
-                    format!("{other:?} is not one of simple, iam"),
-                ));
-            }
-        };
+        let http_api_response = one_of(
+            HTTP_API_RESPONSE,
+            get(HTTP_API_RESPONSE),
+            HttpApiResponse::Simple,
+            &[
+                ("simple", HttpApiResponse::Simple),
+                ("iam", HttpApiResponse::Iam),
+            ],
+        )?;
 
         let route_key_needed = answers_cached_per_route(http_api_response, &route_rules);
         let identity_sources = match get(IDENTITY_SOURCES) {
@@ -268,9 +267,7 @@ impl AuthorizerConfig {
             ));
         }
 
-        let revocation = RevocationSettings::from_lookup(&get, |name, default, range| {
-            number(name, get(name), default, range)
-        })?;
+        let revocation = RevocationSettings::from_lookup(&get)?;
 
         let verifier = VerifierConfig {
             pools: trust.pools,

@@ -12,7 +12,7 @@ use oidc_jwt_verifier::{
     },
 };
 
-use super::values::{list, required_list};
+use super::values::{list, one_of, required_list};
 use super::{
     ALLOWED_ALGORITHMS, APP_CLIENT_ID, COGNITO_ENDPOINT, TOKEN_USE, USER_POOL_ID, USER_POOL_ISSUER,
 };
@@ -67,17 +67,16 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
         .map(|raw| parse_endpoint(&raw).map_err(|e| ConfigError::new(COGNITO_ENDPOINT, e)))
         .transpose()?;
 
-    let issuer_policy = match get(USER_POOL_ISSUER).as_deref().map(str::trim) {
-        None | Some("any") => IssuerPolicy::Any,
-        Some("original") => IssuerPolicy::Original,
-        Some("updated") => IssuerPolicy::Updated,
-        Some(other) => {
-            return Err(ConfigError::new(
-                USER_POOL_ISSUER,
-                format!("{other:?} is not one of original, updated, any"),
-            ));
-        }
-    };
+    let issuer_policy = one_of(
+        USER_POOL_ISSUER,
+        get(USER_POOL_ISSUER),
+        IssuerPolicy::Any,
+        &[
+            ("original", IssuerPolicy::Original),
+            ("updated", IssuerPolicy::Updated),
+            ("any", IssuerPolicy::Any),
+        ],
+    )?;
 
     let pool_ids = required_list(USER_POOL_ID, get(USER_POOL_ID))?;
     let pools = pool_ids
@@ -101,17 +100,16 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
         }
     }
 
-    let token_use = match get(TOKEN_USE).as_deref().map(str::trim) {
-        None | Some("any") => TokenUsePolicy::Any,
-        Some("id") => TokenUsePolicy::Id,
-        Some("access") => TokenUsePolicy::Access,
-        Some(other) => {
-            return Err(ConfigError::new(
-                TOKEN_USE,
-                format!("{other:?} is not one of id, access, any"),
-            ));
-        }
-    };
+    let token_use = one_of(
+        TOKEN_USE,
+        get(TOKEN_USE),
+        TokenUsePolicy::Any,
+        &[
+            ("id", TokenUsePolicy::Id),
+            ("access", TokenUsePolicy::Access),
+            ("any", TokenUsePolicy::Any),
+        ],
+    )?;
 
     let algorithms = match get(ALLOWED_ALGORITHMS) {
         None => vec![JwkAlgorithm::RS256],

@@ -7,7 +7,7 @@ use oidc_jwt_verifier::ConfigError;
 
 /// A comma-separated list: entries are trimmed; empty entries and duplicates are errors, since
 /// they usually mean a typo that would otherwise be silently ignored.
-pub(super) fn list(variable: &'static str, raw: &str) -> Result<Vec<String>, ConfigError> {
+pub(crate) fn list(variable: &'static str, raw: &str) -> Result<Vec<String>, ConfigError> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for entry in raw.split(',').map(str::trim) {
@@ -31,7 +31,7 @@ pub(super) fn list(variable: &'static str, raw: &str) -> Result<Vec<String>, Con
     Ok(out)
 }
 
-pub(super) fn required_list(
+pub(crate) fn required_list(
     variable: &'static str,
     raw: Option<String>,
 ) -> Result<Vec<String>, ConfigError> {
@@ -39,14 +39,14 @@ pub(super) fn required_list(
     list(variable, &raw)
 }
 
-pub(super) fn optional_list(
+pub(crate) fn optional_list(
     variable: &'static str,
     raw: Option<String>,
 ) -> Result<Vec<String>, ConfigError> {
     raw.map_or_else(|| Ok(Vec::new()), |raw| list(variable, &raw))
 }
 
-pub(super) fn number(
+pub(crate) fn number(
     variable: &'static str,
     raw: Option<String>,
     default: u64,
@@ -63,4 +63,23 @@ pub(super) fn number(
         ));
     }
     Ok(value)
+}
+
+/// One of `choices`, by name (trimmed); `default` when unset.
+pub(crate) fn one_of<T: Copy>(
+    variable: &'static str,
+    raw: Option<String>,
+    default: T,
+    choices: &[(&str, T)],
+) -> Result<T, ConfigError> {
+    let Some(raw) = raw else { return Ok(default) };
+    let raw = raw.trim();
+    let chosen = choices.iter().find(|(name, _)| *name == raw);
+    chosen.map(|(_, value)| *value).ok_or_else(|| {
+        let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+        ConfigError::new(
+            variable,
+            format!("{raw:?} is not one of {}", names.join(", ")),
+        )
+    })
 }
