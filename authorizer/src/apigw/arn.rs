@@ -73,7 +73,7 @@ impl MethodArn {
     /// `me//`) and no `.` or `..` segment, with one trailing `/` allowed (API Gateway routes
     /// `/me/` to the `/me` resource, and route rules cover both spellings). The root (`GET/`) is
     /// canonical. A rule names canonical paths only, so a request spelled otherwise could fall
-    /// under none of them although it reaches a guarded route; see [`super::RouteRules::denying`].
+    /// under none of them although it reaches a guarded route; see [`super::PolicyResponse::new`].
     ///
     /// AWS documents the method ARN as
     /// `arn:aws:execute-api:{regionId}:{accountId}:{apiId}/{stage}/{httpVerb}/[{resource}/[{child-resources}]]`

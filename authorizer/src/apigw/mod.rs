@@ -99,18 +99,12 @@ impl AuthorizerError {
     /// The Lambda error type and the reason code the decision line carries.
     pub fn names(&self) -> (&'static str, &'static str) {
         match self {
-            AuthorizerError::Unauthorized { rejection, .. } => {
-                ("Unauthorized", rejection.reason.code())
-            }
-            AuthorizerError::KeysUnavailable => ("KeysUnavailable", "jwks_unavailable"),
-            AuthorizerError::RevocationUnavailable(_) => {
-                ("RevocationUnavailable", "revocation_unavailable")
-            }
-            AuthorizerError::UnsupportedEvent => ("UnsupportedEvent", "unsupported_event"),
-            AuthorizerError::InvalidMethodArn => ("InvalidMethodArn", "invalid_method_arn"),
-            AuthorizerError::IdentitySourceMismatch => {
-                ("IdentitySourceMismatch", "identity_source_mismatch")
-            }
+            Self::Unauthorized { rejection, .. } => ("Unauthorized", rejection.reason.code()),
+            Self::KeysUnavailable => ("KeysUnavailable", "jwks_unavailable"),
+            Self::RevocationUnavailable(_) => ("RevocationUnavailable", "revocation_unavailable"),
+            Self::UnsupportedEvent => ("UnsupportedEvent", "unsupported_event"),
+            Self::InvalidMethodArn => ("InvalidMethodArn", "invalid_method_arn"),
+            Self::IdentitySourceMismatch => ("IdentitySourceMismatch", "identity_source_mismatch"),
         }
     }
 }
@@ -322,21 +316,15 @@ impl Authorizer {
             return Ok((response, granted("deny", rejection.reason.code(), None)));
         }
         let unchecked = unchecked.map_err(AuthorizerError::RevocationUnavailable)?;
-        // A path no rule could name (`GET//me`) is denied rather than allowed by default.
-        let denying;
-        let route_rules = if arn.path_is_canonical() {
-            &self.route_rules
-        } else {
-            denying = self.route_rules.denying(arn.method_and_path());
-            &denying
-        };
         if !simple {
             let granted = granted("allow", allow_reason(&unchecked), unchecked);
-            let policy = PolicyResponse::new(&arn, route_rules, claims);
+            let policy = PolicyResponse::new(&arn, &self.route_rules, claims);
             return Ok((policy_answer(event.kind, policy), granted));
         }
+        // A path no rule could name (`GET//me`) is refused rather than allowed by default.
         let route_key = event.route_key.as_deref();
-        let is_authorized = policy::simple_request_allowed(&arn, route_key, route_rules, &claims);
+        let is_authorized = arn.path_is_canonical()
+            && policy::simple_request_allowed(&arn, route_key, &self.route_rules, &claims);
         let granted = if is_authorized {
             granted("allow", allow_reason(&unchecked), unchecked)
         } else {

@@ -148,13 +148,21 @@ pub struct PolicyResponse {
 }
 
 impl PolicyResponse {
-    /// Allow on the stage of `arn`, Deny on each of `rules` that `claims` fails.
+    /// Allow on the stage of `arn`, Deny on each of `rules` that `claims` fails, and on `arn`
+    /// itself when its path is not canonical ([`MethodArn::path_is_canonical`]): rules name
+    /// canonical paths, so `GET//me` falls under none of them although a greedy resource may
+    /// route it to `/me`; it is denied instead of allowed by default. Only that spelling is
+    /// denied, not the stage: API Gateway caches the answer for the token and applies it to
+    /// the caller's other requests.
     pub fn new(arn: &MethodArn, rules: &RouteRules, claims: VerifiedClaims) -> Self {
-        let denied: Vec<String> = rules
+        let mut denied: Vec<String> = rules
             .failed_by(&claims)
             .flat_map(RouteRule::resource_suffixes)
             .map(|suffix| arn.in_stage(suffix))
             .collect();
+        if !arn.path_is_canonical() {
+            denied.push(arn.in_stage(arn.method_and_path()));
+        }
         let mut statements = vec![statement(IamPolicyEffect::Allow, vec![arn.in_stage("*/*")])];
         if !denied.is_empty() {
             statements.push(statement(IamPolicyEffect::Deny, denied));

@@ -31,8 +31,6 @@ pub struct RouteRule {
     pub required_claims: ClaimRules,
     /// `METHOD/path` resource patterns, computed once: see [`RouteRule::resource_suffixes`].
     suffixes: Vec<String>,
-    /// Set only on the rule [`RouteRules::denying`] adds: no caller satisfies it.
-    denies_everyone: bool,
 }
 
 impl RouteRule {
@@ -63,7 +61,6 @@ impl RouteRule {
             scopes,
             required_claims: ClaimRules::default(),
             suffixes,
-            denies_everyone: false,
         }
     }
 
@@ -76,8 +73,7 @@ impl RouteRule {
     /// Whether the caller satisfies this rule. Claim rules judge `auth_time` against the
     /// instant the token was verified ([`VerifiedClaims::verified_at`], the verifier's clock).
     pub fn allows(&self, claims: &VerifiedClaims) -> bool {
-        !self.denies_everyone
-            && claims.in_any_group(&self.groups)
+        claims.in_any_group(&self.groups)
             && claims.has_any_scope(&self.scopes)
             && claims.meets(&self.required_claims).is_ok()
     }
@@ -144,29 +140,6 @@ impl RouteRules {
             }
         }
         names
-    }
-
-    /// These rules and one that every caller fails, covering exactly `method_and_path` (the
-    /// part of a method ARN after the stage): for a request whose path is not canonical
-    /// ([`super::MethodArn::path_is_canonical`]). Rules name canonical paths, so `GET//me`
-    /// falls under none of them although a greedy resource may route it to `/me`; it is denied
-    /// instead of allowed by default. Only that spelling is denied, not the stage: API Gateway
-    /// caches the answer for the token and applies it to the caller's other requests.
-    pub fn denying(&self, method_and_path: &str) -> RouteRules {
-        let (method, path) = method_and_path
-            .split_once('/')
-            .unwrap_or((method_and_path, ""));
-        let mut rules = self.rules.clone();
-        rules.push(RouteRule {
-            method: method.to_owned(),
-            path: format!("/{path}"),
-            groups: Vec::new(),
-            scopes: Vec::new(),
-            required_claims: ClaimRules::default(),
-            suffixes: vec![method_and_path.to_owned()],
-            denies_everyone: true,
-        });
-        RouteRules { rules }
     }
 
     /// The rules this caller does not satisfy.
