@@ -154,7 +154,7 @@ struct Directive<'a> {
     namespace: &'a str,
     /// Each dimension alone (`[["decision"],["reason"]]`); one empty set for a metric without
     /// dimensions (`[[]]`).
-    dimensions: Vec<Vec<&'static str>>,
+    dimensions: Dimensions,
     metrics: [MetricDefinition; 1],
 }
 
@@ -164,6 +164,9 @@ struct MetricDefinition {
     name: &'static str,
     unit: &'static str,
 }
+
+/// EMF dimension sets: lists of root member names.
+type Dimensions = &'static [&'static [&'static str]];
 
 /// `"<metric>": 1` at the root.
 struct Count(&'static str);
@@ -204,13 +207,12 @@ impl DecisionLog {
 
     /// The one line of an invocation.
     pub fn decision(&self, level: Level, invocation: Invocation<'_>, decision: Decision<'_>) {
-        let dimensions = vec![vec!["decision"], vec!["reason"]];
         self.write(
             level,
             invocation,
             "authorization decision",
             decision,
-            ("Decisions", dimensions),
+            ("Decisions", &[&["decision"], &["reason"]]),
         );
     }
 
@@ -220,7 +222,7 @@ impl DecisionLog {
         invocation: Invocation<'_>,
         message: &'static str,
         fields: F,
-        (metric, dimensions): (&'static str, Vec<Vec<&'static str>>),
+        (metric, dimensions): (&'static str, Dimensions),
     ) {
         if level > self.settings.max_level {
             return;
@@ -301,7 +303,7 @@ impl JwksObserver for DecisionLog {
             Invocation::default(),
             message,
             fields,
-            (metric, vec![vec![]]),
+            (metric, &[&[]]),
         );
     }
 }

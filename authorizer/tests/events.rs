@@ -240,7 +240,7 @@ async fn route_rules_become_denies_in_a_cacheable_policy() {
     );
     assert_eq!(typed.policy_document.version.as_deref(), Some("2012-10-17"));
     assert_eq!(typed.context.groups, r#"["users"]"#);
-    let AuthorizerResponse::Rest(policy) = authorizer
+    let AuthorizerResponse::Policy(policy) = authorizer
         .handle(&event(&id_token(key)).to_string())
         .await
         .unwrap()

@@ -34,7 +34,7 @@ mod route_rules;
 mod wildcard;
 
 pub use arn::MethodArn;
-pub use event::{AuthorizerEvent, EventKind, UnsupportedEvent};
+pub use event::{AuthorizerEvent, EventKind};
 pub use identity_sources::{IdentitySource, IdentitySources};
 pub use response::{
     AuthorizerResponse, IdentityContext, PolicyResponse, SimpleResponse, groups_json,
@@ -187,19 +187,13 @@ impl Authorizer {
         invocation: Invocation<'_>,
     ) -> Result<AuthorizerResponse, AuthorizerError> {
         let started = Instant::now();
-        let mut deserializer = serde_json::Deserializer::from_str(event);
-        let event = AuthorizerEvent::read(&mut deserializer).and_then(|event| {
-            deserializer
-                .end()
-                .map(|()| event)
-                .map_err(|_| UnsupportedEvent)
-        });
+        let event = AuthorizerEvent::read(event);
         let outcome = match &event {
-            Ok(event) => self.decide(event).await,
-            Err(UnsupportedEvent) => Err(AuthorizerError::UnsupportedEvent),
+            Some(event) => self.decide(event).await,
+            None => Err(AuthorizerError::UnsupportedEvent),
         };
         if let Some(log) = &self.decision_log {
-            let kind = event.as_ref().ok().map(|event| event.kind);
+            let kind = event.as_ref().map(|event| event.kind);
             let (level, decision) = decision_of(kind, &outcome, started);
             log.decision(level, invocation, decision);
         }
@@ -311,7 +305,7 @@ impl Authorizer {
                     context: None,
                 })
             } else {
-                policy_answer(event.kind, PolicyResponse::deny_stage(&arn, &claims.sub))
+                AuthorizerResponse::Policy(PolicyResponse::deny_stage(&arn, &claims.sub))
             };
             return Ok((response, granted("deny", rejection.reason.code(), None)));
         }
@@ -319,7 +313,7 @@ impl Authorizer {
         if !simple {
             let granted = granted("allow", allow_reason(&unchecked), unchecked);
             let policy = PolicyResponse::new(&arn, &self.route_rules, claims);
-            return Ok((policy_answer(event.kind, policy), granted));
+            return Ok((AuthorizerResponse::Policy(policy), granted));
         }
         // A path no rule could name (`GET//me`) is refused rather than allowed by default.
         let route_key = event.route_key.as_deref();
@@ -347,14 +341,6 @@ fn allow_reason(unchecked: &Option<RevocationLookupError>) -> &'static str {
     }
 }
 
-/// A policy in the answer shape of `kind`: an HTTP API's IAM answer or a REST one.
-fn policy_answer(kind: EventKind, policy: PolicyResponse) -> AuthorizerResponse {
-    match kind {
-        EventKind::HttpV2 => AuthorizerResponse::HttpIam(policy),
-        EventKind::RestToken | EventKind::RestRequest => AuthorizerResponse::Rest(policy),
-    }
-}
-
 /// What a successful invocation decided, for the log line: `allow` (a REST or IAM policy may
 /// still deny some routes: see its statements) or `deny` (403 on this request: a required
 /// scope or group is missing, a required claim rule fails, or a route rule fails).
@@ -377,7 +363,7 @@ fn unauthorized(reason: Reason, detail: &'static str) -> AuthorizerError {
 /// The shape of an authorizer event given as JSON, or `None` when it is not one (the local
 /// gateway's tests check their events with it).
 pub fn detect(event: &Value) -> Option<EventKind> {
-    AuthorizerEvent::read(event).ok().map(|event| event.kind)
+    AuthorizerEvent::read(&event.to_string()).map(|event| event.kind)
 }
 
 /// The decision line of an invocation: the event kind, the outcome, a reason code, the `sub`

@@ -99,10 +99,9 @@ pub fn groups_json(groups: &[String]) -> String {
 #[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum AuthorizerResponse {
-    /// REST API `TOKEN` and `REQUEST` authorizers.
-    Rest(PolicyResponse),
-    /// HTTP API payload 2.0 with `HTTP_API_RESPONSE=iam`.
-    HttpIam(PolicyResponse),
+    /// REST API `TOKEN` and `REQUEST` authorizers, and HTTP API payload 2.0 with
+    /// `HTTP_API_RESPONSE=iam`.
+    Policy(PolicyResponse),
     /// HTTP API payload 2.0 simple response (the default).
     HttpSimple(SimpleResponse),
 }

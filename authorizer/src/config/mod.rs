@@ -193,21 +193,8 @@ impl AuthorizerConfig {
                 .rules()
                 .iter()
                 .any(|rule| freshness::has_freshness_rule(&rule.required_claims));
-        let cache_ttl = get(AUTHORIZER_CACHE_TTL_SECONDS)
-            .map(|raw| {
-                number(
-                    AUTHORIZER_CACHE_TTL_SECONDS,
-                    Some(raw),
-                    0,
-                    0..=MAX_CACHE_TTL_SECONDS,
-                )
-            })
-            .transpose()?;
-        let (required_claims, route_rules) = match cache_ttl {
-            Some(ttl) => (
-                freshness::required_claims(REQUIRED_CLAIMS, &required_claims, ttl)?,
-                freshness::route_rules(ROUTE_RULES, &route_rules, ttl)?,
-            ),
+        // Unset: no cache to hold the rules for (0), unless a freshness rule needs the TTL.
+        let ttl = match get(AUTHORIZER_CACHE_TTL_SECONDS) {
             None if freshness_rules => {
                 return Err(ConfigError::new(
                     AUTHORIZER_CACHE_TTL_SECONDS,
@@ -217,8 +204,15 @@ impl AuthorizerConfig {
                      lambda invoke)",
                 ));
             }
-            None => (required_claims, route_rules),
+            raw => number(
+                AUTHORIZER_CACHE_TTL_SECONDS,
+                raw,
+                0,
+                0..=MAX_CACHE_TTL_SECONDS,
+            )?,
         };
+        let required_claims = freshness::held(REQUIRED_CLAIMS, "", &required_claims, ttl)?;
+        let route_rules = freshness::route_rules(ROUTE_RULES, &route_rules, ttl)?;
 
         let deny_bytes = route_rules.worst_case_deny_bytes(NOMINAL_STAGE_PREFIX.len());
         if deny_bytes > MAX_DENY_BYTES {

@@ -16,7 +16,7 @@ use crate::apigw::{MethodArn, RouteRules};
 /// serde_json's text of the answer as API Gateway has always got it.
 fn serde_reference(response: &AuthorizerResponse) -> String {
     match response {
-        AuthorizerResponse::Rest(policy) | AuthorizerResponse::HttpIam(policy) => {
+        AuthorizerResponse::Policy(policy) => {
             serde_json::to_string(&ReferencePolicy(policy)).unwrap()
         }
         AuthorizerResponse::HttpSimple(simple) => {
@@ -175,8 +175,7 @@ fn policy() -> impl Strategy<Value = PolicyResponse> {
 
 fn response() -> impl Strategy<Value = AuthorizerResponse> {
     prop_oneof![
-        policy().prop_map(AuthorizerResponse::Rest),
-        policy().prop_map(AuthorizerResponse::HttpIam),
+        policy().prop_map(AuthorizerResponse::Policy),
         (any::<bool>(), proptest::option::of(context())).prop_map(|(is_authorized, context)| {
             AuthorizerResponse::HttpSimple(SimpleResponse {
                 is_authorized,
@@ -193,7 +192,7 @@ proptest! {
         prop_assert_eq!(&text, &serde_reference(&response));
         // The inner response alike; and the same JSON through serde_json's value serializer.
         let inner = match &response {
-            AuthorizerResponse::Rest(policy) | AuthorizerResponse::HttpIam(policy) => {
+            AuthorizerResponse::Policy(policy) => {
                 serde_json::to_string(policy)
             }
             AuthorizerResponse::HttpSimple(simple) => serde_json::to_string(simple),
@@ -241,9 +240,9 @@ fn a_typical_allow_is_the_bytes_serde_json_wrote() {
     let mut deny_routes = allow.clone();
     (deny_routes.policy_document.statement).push(statement(IamPolicyEffect::Deny, resources));
     for response in [
-        AuthorizerResponse::Rest(deny_routes),
-        AuthorizerResponse::HttpIam(allow.clone()),
-        AuthorizerResponse::HttpIam(deny_stage),
+        AuthorizerResponse::Policy(deny_routes),
+        AuthorizerResponse::Policy(allow.clone()),
+        AuthorizerResponse::Policy(deny_stage),
         AuthorizerResponse::HttpSimple(SimpleResponse {
             is_authorized: true,
             context: allow.context.clone(),
