@@ -199,11 +199,8 @@ impl<'de> Visitor<'de> for HeadersVisitor {
         f.write_str("a map of header names to values, or null")
     }
 
+    /// `null` (serde_json reads it so for `deserialize_any`).
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(AuthorizationValues::default())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(AuthorizationValues::default())
     }
 

@@ -62,11 +62,6 @@ impl IdentitySource {
             ))
         }
     }
-
-    /// Whether this is the `Authorization` header, where the token is.
-    pub fn is_authorization(&self) -> bool {
-        matches!(self, IdentitySource::Header(name) if name == "authorization")
-    }
 }
 
 fn is_source_name(name: &str) -> bool {
@@ -93,15 +88,14 @@ impl IdentitySources {
             }
             sources.push(source);
         }
-        let sources = IdentitySources(sources);
-        if !sources.0.iter().any(IdentitySource::is_authorization) {
+        if !sources.contains(&IdentitySource::Header("authorization".to_owned())) {
             return Err(
                 "must include $request.header.Authorization: without the token among the \
                  identity sources, API Gateway would hand one caller's cached answer to another"
                     .to_owned(),
             );
         }
-        Ok(sources)
+        Ok(IdentitySources(sources))
     }
 
     /// `$request.header.Authorization`, plus `$context.routeKey` when `with_route_key`.

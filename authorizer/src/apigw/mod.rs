@@ -36,9 +36,7 @@ mod wildcard;
 pub use arn::MethodArn;
 pub use event::{AuthorizerEvent, EventKind};
 pub use identity_sources::{IdentitySource, IdentitySources};
-pub use response::{
-    AuthorizerResponse, IdentityContext, PolicyResponse, SimpleResponse, groups_json,
-};
+pub use response::{AuthorizerResponse, IdentityContext, PolicyResponse, SimpleResponse};
 pub use route_rules::{RouteRule, RouteRules};
 pub use wildcard::wildcard_match;
 

@@ -71,7 +71,8 @@ impl From<VerifiedClaims> for IdentityContext {
     fn from(claims: VerifiedClaims) -> Self {
         IdentityContext {
             scope: (!claims.scopes.is_empty()).then(|| claims.scopes.join(" ")),
-            groups: groups_json(&claims.groups),
+            // Serializing strings cannot fail.
+            groups: serde_json::to_string(&claims.groups).unwrap_or_else(|_| "[]".to_owned()),
             email_verified: claims.email.is_some().then_some(claims.email_verified),
             token_use: claims.token_use.map(|kind| kind.as_str().to_owned()),
             caller: claims.caller.map(|kind| kind.as_str().to_owned()),
@@ -86,12 +87,6 @@ impl From<VerifiedClaims> for IdentityContext {
             origin_jti: claims.origin_jti,
         }
     }
-}
-
-/// `["a","b"]`: the unambiguous text form of a group list.
-pub fn groups_json(groups: &[String]) -> String {
-    // Serializing strings cannot fail.
-    serde_json::to_string(groups).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// What the authorizer answers, in the shape the event asked for; serialized as the inner

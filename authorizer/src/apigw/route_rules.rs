@@ -97,15 +97,10 @@ impl RouteRule {
 /// becomes a Deny, and a Deny wins over any Allow).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RouteRules {
-    rules: Vec<RouteRule>,
+    pub(crate) rules: Vec<RouteRule>,
 }
 
 impl RouteRules {
-    /// These rules, in this order.
-    pub fn new(rules: Vec<RouteRule>) -> Self {
-        RouteRules { rules }
-    }
-
     /// Whether there are no rules (every valid token may call every route).
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
@@ -195,10 +190,8 @@ impl RouteRules {
                     "{route:?}: a rule needs at least one group, scope or required claim"
                 ));
             }
-            rules.push(
-                RouteRule::new(&method, &path, groups, scopes)
-                    .with_required_claims(required_claims),
-            );
+            let rule = RouteRule::new(&method, &path, groups, scopes);
+            rules.push(rule.with_required_claims(required_claims));
         }
         Ok(RouteRules { rules })
     }

@@ -96,7 +96,7 @@ pub(super) fn route_rules(
             Ok(RouteRule::clone(rule).with_required_claims(held))
         })
         .collect::<Result<Vec<_>, _>>()
-        .map(RouteRules::new)
+        .map(|rules| RouteRules { rules })
 }
 
 #[cfg(test)]
