@@ -17,27 +17,20 @@ impl MethodArn {
     /// account must not turn into a policy for other APIs.
     pub fn parse(arn: &str) -> Option<Self> {
         let mut fields = arn.splitn(6, ':');
-        let (
+        let [
             Some("arn"),
             Some(partition),
             Some("execute-api"),
             Some(region),
             Some(account),
             Some(resource),
-        ) = (
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-        )
+        ] = std::array::from_fn(|_| fields.next())
         else {
             return None;
         };
         let mut parts = resource.splitn(3, '/');
-        let (Some(api_id), Some(stage), Some(method_and_path)) =
-            (parts.next(), parts.next(), parts.next())
+        let [Some(api_id), Some(stage), Some(method_and_path)] =
+            std::array::from_fn(|_| parts.next())
         else {
             return None;
         };

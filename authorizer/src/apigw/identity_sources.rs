@@ -129,23 +129,16 @@ impl IdentitySources {
 
     /// Payload 1.0: whether `joined` (the event's comma-joined `identitySource`) is exactly the
     /// sources' values joined with `,`. A value that itself holds a `,` would make the joined
-    /// form ambiguous, so it never matches.
+    /// form ambiguous, so it never matches; so `joined` splits into exactly those values.
     pub fn match_joined<'a>(
         &self,
         joined: &str,
         lookup: impl Fn(&IdentitySource) -> Option<&'a str>,
     ) -> bool {
-        let mut expected = String::new();
-        for (index, source) in self.0.iter().enumerate() {
-            let Some(value) = lookup(source).filter(|value| !value.contains(',')) else {
-                return false;
-            };
-            if index > 0 {
-                expected.push(',');
-            }
-            expected.push_str(value);
-        }
-        expected == joined
+        joined.split(',').count() == self.0.len()
+            && self.0.iter().zip(joined.split(',')).all(|(source, value)| {
+                lookup(source).is_some_and(|expected| expected == value && !expected.contains(','))
+            })
     }
 }
 
