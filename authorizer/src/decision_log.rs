@@ -50,7 +50,7 @@ pub fn metrics_namespace_from_lookup(
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<Option<String>, ConfigError> {
     let get = |name: &str| lookup(name).and_then(non_blank);
-    if !one_of(METRICS, get(METRICS), true, &[("on", true), ("off", false)])? {
+    if !one_of(&get, METRICS, true, &[("on", true), ("off", false)])? {
         return Ok(None);
     }
     let namespace = get(METRICS_NAMESPACE);

@@ -12,13 +12,12 @@ use std::time::Duration;
 
 use oidc_jwt_verifier::{
     Clock, ConfigError, SSL_CERT_FILE, SystemClock, TlsRoots, Verifier, VerifierConfig,
-    claims::ClaimRules,
     config::{DEFAULT_MAX_TOKEN_BYTES, ISSUERS, non_blank, parse_required_claims},
     jwks::{HttpJwksFetcher, JwksFetchError, JwksSeed, KeyStore},
 };
 
 use freshness::{AUTHORIZER_CACHE_TTL_SECONDS, MAX_CACHE_TTL_SECONDS};
-use values::{number, one_of, optional_list};
+use values::{number, one_of, optional_list, parsed};
 
 use crate::apigw::{
     Authorizer, HttpApiResponse, IdentitySources, RouteRules, answers_cached_per_route,
@@ -167,22 +166,13 @@ impl AuthorizerConfig {
 
         let trust = trust::read(&get)?;
 
-        let clock_skew_seconds = number(CLOCK_SKEW_SECONDS, get(CLOCK_SKEW_SECONDS), 0, 0..=300)?;
+        let clock_skew_seconds = number(&get, CLOCK_SKEW_SECONDS, 0, 0..=300)?;
 
-        let required_scopes = optional_list(REQUIRED_SCOPES, get(REQUIRED_SCOPES))?;
-        let required_groups = optional_list(REQUIRED_GROUPS, get(REQUIRED_GROUPS))?;
-
-        let required_claims = match get(REQUIRED_CLAIMS) {
-            None => ClaimRules::default(),
-            Some(raw) => {
-                parse_required_claims(&raw).map_err(|e| ConfigError::new(REQUIRED_CLAIMS, e))?
-            }
-        };
-
-        let route_rules = match get(ROUTE_RULES) {
-            None => RouteRules::default(),
-            Some(raw) => RouteRules::parse(&raw).map_err(|e| ConfigError::new(ROUTE_RULES, e))?,
-        };
+        let required_scopes = optional_list(&get, REQUIRED_SCOPES)?;
+        let required_groups = optional_list(&get, REQUIRED_GROUPS)?;
+        let required_claims =
+            parsed(&get, REQUIRED_CLAIMS, parse_required_claims)?.unwrap_or_default();
+        let route_rules = parsed(&get, ROUTE_RULES, RouteRules::parse)?.unwrap_or_default();
 
         // Freshness rules judged for the whole time API Gateway may reuse an answer (see the
         // freshness module). The TTL is required only where such a rule exists, so that a
@@ -204,9 +194,9 @@ impl AuthorizerConfig {
                      lambda invoke)",
                 ));
             }
-            raw => number(
+            _ => number(
+                &get,
                 AUTHORIZER_CACHE_TTL_SECONDS,
-                raw,
                 0,
                 0..=MAX_CACHE_TTL_SECONDS,
             )?,
@@ -227,17 +217,12 @@ impl AuthorizerConfig {
             ));
         }
 
-        let jwks_timeout_ms = number(JWKS_TIMEOUT_MS, get(JWKS_TIMEOUT_MS), 2000, 1..=29_000)?;
-        let cooldown_seconds = number(
-            JWKS_REFRESH_COOLDOWN_SECONDS,
-            get(JWKS_REFRESH_COOLDOWN_SECONDS),
-            10,
-            1..=86_400,
-        )?;
+        let jwks_timeout_ms = number(&get, JWKS_TIMEOUT_MS, 2000, 1..=29_000)?;
+        let cooldown_seconds = number(&get, JWKS_REFRESH_COOLDOWN_SECONDS, 10, 1..=86_400)?;
 
         let http_api_response = one_of(
+            &get,
             HTTP_API_RESPONSE,
-            get(HTTP_API_RESPONSE),
             HttpApiResponse::Simple,
             &[
                 ("simple", HttpApiResponse::Simple),
@@ -246,12 +231,8 @@ impl AuthorizerConfig {
         )?;
 
         let route_key_needed = answers_cached_per_route(http_api_response, &route_rules);
-        let identity_sources = match get(IDENTITY_SOURCES) {
-            None => IdentitySources::authorization(route_key_needed),
-            Some(raw) => {
-                IdentitySources::parse(&raw).map_err(|e| ConfigError::new(IDENTITY_SOURCES, e))?
-            }
-        };
+        let identity_sources = parsed(&get, IDENTITY_SOURCES, IdentitySources::parse)?
+            .unwrap_or_else(|| IdentitySources::authorization(route_key_needed));
         if route_key_needed && !identity_sources.includes_route_key() {
             return Err(ConfigError::new(
                 IDENTITY_SOURCES,

@@ -12,7 +12,7 @@ use oidc_jwt_verifier::{
     },
 };
 
-use super::values::{list, one_of, required_list};
+use super::values::{list, one_of, parsed, required_list};
 use super::{
     ALLOWED_ALGORITHMS, APP_CLIENT_ID, COGNITO_ENDPOINT, TOKEN_USE, USER_POOL_ID, USER_POOL_ISSUER,
 };
@@ -28,10 +28,7 @@ pub(super) struct Trust {
 
 /// Reads the trust settings through `get` (non-blank values only).
 pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, ConfigError> {
-    let issuers = match get(ISSUERS) {
-        None => Vec::new(),
-        Some(raw) => parse_issuers(&raw).map_err(|e| ConfigError::new(ISSUERS, e))?,
-    };
+    let issuers = parsed(get, ISSUERS, parse_issuers)?.unwrap_or_default();
 
     if get(USER_POOL_ID).is_none() {
         if issuers.is_empty() {
@@ -63,13 +60,11 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
         });
     }
 
-    let endpoint = get(COGNITO_ENDPOINT)
-        .map(|raw| parse_endpoint(&raw).map_err(|e| ConfigError::new(COGNITO_ENDPOINT, e)))
-        .transpose()?;
+    let endpoint = parsed(get, COGNITO_ENDPOINT, parse_endpoint)?;
 
     let issuer_policy = one_of(
+        get,
         USER_POOL_ISSUER,
-        get(USER_POOL_ISSUER),
         IssuerPolicy::Any,
         &[
             ("original", IssuerPolicy::Original),
@@ -78,7 +73,7 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
         ],
     )?;
 
-    let pool_ids = required_list(USER_POOL_ID, get(USER_POOL_ID))?;
+    let pool_ids = required_list(get, USER_POOL_ID)?;
     let pools = pool_ids
         .iter()
         .map(|id| {
@@ -87,7 +82,7 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
         })
         .collect::<Result<Vec<_>, _>>()?;
 
-    let client_ids = required_list(APP_CLIENT_ID, get(APP_CLIENT_ID))?;
+    let client_ids = required_list(get, APP_CLIENT_ID)?;
     for id in &client_ids {
         if !id
             .chars()
@@ -101,8 +96,8 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
     }
 
     let token_use = one_of(
+        get,
         TOKEN_USE,
-        get(TOKEN_USE),
         TokenUsePolicy::Any,
         &[
             ("id", TokenUsePolicy::Id),

@@ -1,5 +1,6 @@
-//! How one variable's text becomes a value: lists, bounded numbers. Each error names the
-//! variable.
+//! How one variable's text becomes a value: lists, bounded numbers, one of a few names, or
+//! whatever a parser makes of it. Each reads the variable through `get` (non-blank values
+//! only), and each error names the variable.
 
 use std::collections::HashSet;
 
@@ -31,28 +32,45 @@ pub(crate) fn list(variable: &'static str, raw: &str) -> Result<Vec<String>, Con
     Ok(out)
 }
 
+/// A [`list`] that must be set.
 pub(crate) fn required_list(
+    get: &impl Fn(&str) -> Option<String>,
     variable: &'static str,
-    raw: Option<String>,
 ) -> Result<Vec<String>, ConfigError> {
-    let raw = raw.ok_or_else(|| ConfigError::new(variable, "is required but not set"))?;
+    let raw = get(variable).ok_or_else(|| ConfigError::new(variable, "is required but not set"))?;
     list(variable, &raw)
 }
 
+/// A [`list`]; empty when unset.
 pub(crate) fn optional_list(
+    get: &impl Fn(&str) -> Option<String>,
     variable: &'static str,
-    raw: Option<String>,
 ) -> Result<Vec<String>, ConfigError> {
-    raw.map_or_else(|| Ok(Vec::new()), |raw| list(variable, &raw))
+    get(variable).map_or(Ok(Vec::new()), |raw| list(variable, &raw))
 }
 
-pub(crate) fn number(
+/// `variable` as `parse` reads it, when set.
+pub(crate) fn parsed<T>(
+    get: &impl Fn(&str) -> Option<String>,
     variable: &'static str,
-    raw: Option<String>,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<Option<T>, ConfigError> {
+    let parsed = get(variable).map(|raw| parse(&raw));
+    parsed
+        .transpose()
+        .map_err(|e| ConfigError::new(variable, e))
+}
+
+/// A whole number within `range`; `default` when unset.
+pub(crate) fn number(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
     default: u64,
     range: std::ops::RangeInclusive<u64>,
 ) -> Result<u64, ConfigError> {
-    let Some(raw) = raw else { return Ok(default) };
+    let Some(raw) = get(variable) else {
+        return Ok(default);
+    };
     let value: u64 = raw.trim().parse().map_err(|_| {
         ConfigError::new(variable, format!("{:?} is not a whole number", raw.trim()))
     })?;
@@ -67,12 +85,14 @@ pub(crate) fn number(
 
 /// One of `choices`, by name (trimmed); `default` when unset.
 pub(crate) fn one_of<T: Copy>(
+    get: &impl Fn(&str) -> Option<String>,
     variable: &'static str,
-    raw: Option<String>,
     default: T,
     choices: &[(&str, T)],
 ) -> Result<T, ConfigError> {
-    let Some(raw) = raw else { return Ok(default) };
+    let Some(raw) = get(variable) else {
+        return Ok(default);
+    };
     let raw = raw.trim();
     let chosen = choices.iter().find(|(name, _)| *name == raw);
     chosen.map(|(_, value)| *value).ok_or_else(|| {

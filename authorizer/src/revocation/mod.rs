@@ -76,12 +76,11 @@ impl RevocationSettings {
             return Ok(None);
         };
         check_table_name(&table).map_err(|e| ConfigError::new(REVOCATION_TABLE, e))?;
-        let number = |name, default, range| number(name, get(name), default, range);
-        let cache_seconds = number(REVOCATION_CACHE_SECONDS, 30, 0..=3600)?;
-        let timeout_ms = number(REVOCATION_TIMEOUT_MS, 1000, 1..=29_000)?;
+        let cache_seconds = number(get, REVOCATION_CACHE_SECONDS, 30, 0..=3600)?;
+        let timeout_ms = number(get, REVOCATION_TIMEOUT_MS, 1000, 1..=29_000)?;
         let failure = one_of(
+            get,
             REVOCATION_FAILURE,
-            get(REVOCATION_FAILURE),
             FailurePolicy::Closed,
             &[
                 ("closed", FailurePolicy::Closed),
