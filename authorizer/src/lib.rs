@@ -29,6 +29,6 @@ pub mod revocation;
 pub use apigw::{
     Authorizer, AuthorizerError, AuthorizerEvent, AuthorizerResponse, EventKind, HttpApiResponse,
     IdentityContext, IdentitySource, IdentitySources, MethodArn, PolicyResponse, RouteRule,
-    RouteRules, SimpleResponse, detect, wildcard_match,
+    RouteRules, SimpleResponse, wildcard_match,
 };
 pub use config::{AuthorizerConfig, BuildError, VARIABLES};

@@ -1,8 +1,6 @@
 //! The Lambda entry point: read the configuration, build the authorizer once (fetching the
 //! JWKS best-effort so the first request is fast), then serve events.
 
-use std::sync::Arc;
-
 use authorizer::AuthorizerConfig;
 use authorizer::decision_log::{DecisionLog, Invocation, metrics_namespace_from_lookup};
 use lambda_log::{LogSettings, ReturnedErrors};
@@ -43,7 +41,8 @@ async fn serve(log_settings: Result<LogSettings, ConfigError>) -> Result<(), Err
                 .build(Some(log))
                 .map_err(|e| format!("cannot build the HTTP client: {e}"))
         }) {
-        Ok(authorizer) => Arc::new(authorizer),
+        // Lives as long as the process: every invocation borrows it.
+        Ok(authorizer) => &*Box::leak(Box::new(authorizer)),
         Err(message) => {
             tracing::error!(error = %message, "start-up failed");
             init_error::report(&message).await;
@@ -54,9 +53,8 @@ async fn serve(log_settings: Result<LogSettings, ConfigError>) -> Result<(), Err
 
     // The event arrives as raw JSON text: the authorizer reads the few fields it needs straight
     // from it (no JSON tree), and a malformed event is its own documented error.
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
-        let authorizer = Arc::clone(&authorizer);
-        async move {
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<Box<RawValue>>| async move {
             let invocation = Invocation {
                 request_id: Some(&event.context.request_id),
                 trace_id: event.context.xray_trace_id.as_deref(),
@@ -64,7 +62,7 @@ async fn serve(log_settings: Result<LogSettings, ConfigError>) -> Result<(), Err
             authorizer
                 .handle_invocation(event.payload.get(), invocation)
                 .await
-        }
-    }))
+        },
+    ))
     .await
 }

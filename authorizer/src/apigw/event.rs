@@ -186,13 +186,11 @@ struct AuthorizationValues(Vec<String>, Vec<(String, String)>);
 
 impl<'de> Deserialize<'de> for AuthorizationValues {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(HeadersVisitor)
+        deserializer.deserialize_any(AuthorizationValues::default())
     }
 }
 
-struct HeadersVisitor;
-
-impl<'de> Visitor<'de> for HeadersVisitor {
+impl<'de> Visitor<'de> for AuthorizationValues {
     type Value = AuthorizationValues;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -201,12 +199,11 @@ impl<'de> Visitor<'de> for HeadersVisitor {
 
     /// `null` (serde_json reads it so for `deserialize_any`).
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(AuthorizationValues::default())
+        Ok(self)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut values = Vec::new();
-        let mut others = Vec::new();
+        let AuthorizationValues(mut values, mut others) = self;
         while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             let authorization = name.eq_ignore_ascii_case("authorization");
             match (authorization, map.next_value::<Option<HeaderValue>>()?) {

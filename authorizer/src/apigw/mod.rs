@@ -13,7 +13,6 @@
 use std::time::Instant;
 
 use lambda_runtime::Diagnostic;
-use serde_json::Value;
 use tracing::Level;
 
 use crate::decision_log::{Decision, DecisionLog, Invocation};
@@ -347,12 +346,6 @@ fn unauthorized(reason: Reason, detail: &'static str) -> AuthorizerError {
         rejection: Rejection::new(reason, detail),
         sub: None,
     }
-}
-
-/// The shape of an authorizer event given as JSON, or `None` when it is not one (the local
-/// gateway's tests check their events with it).
-pub fn detect(event: &Value) -> Option<EventKind> {
-    AuthorizerEvent::read(&event.to_string()).map(|event| event.kind)
 }
 
 /// The decision line of an invocation: the event kind, the outcome, a reason code, the `sub`
