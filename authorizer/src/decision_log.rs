@@ -266,45 +266,33 @@ impl DecisionLog {
 /// (no dimensions).
 impl JwksObserver for DecisionLog {
     fn observe(&self, event: &JwksEvent<'_>) {
-        let (level, message, metric, fields) = match event {
-            JwksEvent::Fetched {
-                issuer,
-                jwks_url,
-                keys,
-            } => (
-                Level::INFO,
-                "JWKS fetched",
-                "JwksFetches",
-                JwksFields {
-                    issuer,
-                    jwks_url,
-                    kids: Some(keys.kids()),
-                    error: None,
-                },
-            ),
-            JwksEvent::FetchFailed {
-                issuer,
-                jwks_url,
-                error,
-            } => (
+        let (JwksEvent::Fetched {
+            issuer, jwks_url, ..
+        }
+        | JwksEvent::FetchFailed {
+            issuer, jwks_url, ..
+        }) = *event;
+        let (level, message, metric, kids, error) = match event {
+            JwksEvent::Fetched { keys, .. } => {
+                let kids = Some(keys.kids());
+                (Level::INFO, "JWKS fetched", "JwksFetches", kids, None)
+            }
+            JwksEvent::FetchFailed { error, .. } => (
                 Level::WARN,
                 "JWKS fetch failed; keeping the keys already known",
                 "JwksFetchFailures",
-                JwksFields {
-                    issuer,
-                    jwks_url,
-                    kids: None,
-                    error: Some(error.to_string()),
-                },
+                None,
+                Some(error.to_string()),
             ),
         };
-        self.write(
-            level,
-            Invocation::default(),
-            message,
-            fields,
-            (metric, &[&[]]),
-        );
+        let fields = JwksFields {
+            issuer,
+            jwks_url,
+            kids,
+            error,
+        };
+        let invocation = Invocation::default();
+        self.write(level, invocation, message, fields, (metric, &[&[]]));
     }
 }
 
