@@ -119,12 +119,13 @@ impl From<AuthorizerError> for Diagnostic {
 
 /// The Lambda authorizer: built once per process, shared by every invocation.
 pub struct Authorizer {
-    verifier: Verifier,
-    route_rules: RouteRules,
-    http_api_response: HttpApiResponse,
-    identity_sources: IdentitySources,
-    revocation: Option<RevocationCheck>,
-    decision_log: Option<DecisionLog>,
+    pub(crate) verifier: Verifier,
+    pub(crate) route_rules: RouteRules,
+    pub(crate) http_api_response: HttpApiResponse,
+    pub(crate) identity_sources: IdentitySources,
+    pub(crate) revocation: Option<RevocationCheck>,
+    /// One decision line per invocation goes here (none without one).
+    pub(crate) decision_log: Option<DecisionLog>,
 }
 
 impl Authorizer {
@@ -145,12 +146,6 @@ impl Authorizer {
             revocation: None,
             decision_log: None,
         }
-    }
-
-    /// Writes one decision line per invocation to `log` (none without one).
-    pub fn with_decision_log(mut self, log: DecisionLog) -> Self {
-        self.decision_log = Some(log);
-        self
     }
 
     /// Checks every valid token against the revocation list (`REVOCATION_TABLE`).

@@ -137,14 +137,16 @@ impl AuthorizerConfig {
         };
         keys.seed(&self.jwks_seed);
         let verifier = Verifier::new(self.verifier, keys, Arc::clone(&clock));
-        let mut authorizer = Authorizer::new(verifier, self.route_rules, self.http_api_response)
-            .with_identity_sources(self.identity_sources);
-        if let Some(log) = log {
-            authorizer = authorizer.with_decision_log(log);
-        }
-        Ok(match self.revocation {
-            Some(settings) => authorizer.with_revocation(settings.build(client, clock)?),
-            None => authorizer,
+        let revocation = self
+            .revocation
+            .map(|settings| settings.build(client, clock));
+        Ok(Authorizer {
+            verifier,
+            route_rules: self.route_rules,
+            http_api_response: self.http_api_response,
+            identity_sources: self.identity_sources,
+            revocation: revocation.transpose()?,
+            decision_log: log,
         })
     }
 
