@@ -6,6 +6,9 @@ use std::collections::HashSet;
 
 use oidc_jwt_verifier::ConfigError;
 
+/// What the configuration reads through: a variable's value, `None` when unset or blank.
+pub(crate) type Get<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// A comma-separated list: entries are trimmed; empty entries and duplicates are errors, since
 /// they usually mean a typo that would otherwise be silently ignored.
 pub(crate) fn list(variable: &'static str, raw: &str) -> Result<Vec<String>, ConfigError> {
@@ -33,25 +36,19 @@ pub(crate) fn list(variable: &'static str, raw: &str) -> Result<Vec<String>, Con
 }
 
 /// A [`list`] that must be set.
-pub(crate) fn required_list(
-    get: &impl Fn(&str) -> Option<String>,
-    variable: &'static str,
-) -> Result<Vec<String>, ConfigError> {
+pub(crate) fn required_list(get: Get, variable: &'static str) -> Result<Vec<String>, ConfigError> {
     let raw = get(variable).ok_or_else(|| ConfigError::new(variable, "is required but not set"))?;
     list(variable, &raw)
 }
 
 /// A [`list`]; empty when unset.
-pub(crate) fn optional_list(
-    get: &impl Fn(&str) -> Option<String>,
-    variable: &'static str,
-) -> Result<Vec<String>, ConfigError> {
+pub(crate) fn optional_list(get: Get, variable: &'static str) -> Result<Vec<String>, ConfigError> {
     get(variable).map_or(Ok(Vec::new()), |raw| list(variable, &raw))
 }
 
 /// `variable` as `parse` reads it, when set.
 pub(crate) fn parsed<T>(
-    get: &impl Fn(&str) -> Option<String>,
+    get: Get,
     variable: &'static str,
     parse: impl FnOnce(&str) -> Result<T, String>,
 ) -> Result<Option<T>, ConfigError> {
@@ -63,7 +60,7 @@ pub(crate) fn parsed<T>(
 
 /// A whole number within `range`; `default` when unset.
 pub(crate) fn number(
-    get: &impl Fn(&str) -> Option<String>,
+    get: Get,
     variable: &'static str,
     default: u64,
     range: std::ops::RangeInclusive<u64>,
@@ -85,7 +82,7 @@ pub(crate) fn number(
 
 /// One of `choices`, by name (trimmed); `default` when unset.
 pub(crate) fn one_of<T: Copy>(
-    get: &impl Fn(&str) -> Option<String>,
+    get: Get,
     variable: &'static str,
     default: T,
     choices: &[(&str, T)],
