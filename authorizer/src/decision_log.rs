@@ -2,7 +2,7 @@
 //! failed fetch; each, in JSON format with metrics on, also a CloudWatch metric in Embedded
 //! Metric Format.
 //!
-//! Each line is one typed value ([`Line`]) serialized by serde_json and written with a single
+//! Each line is one typed value (`Line`) serialized by serde_json and written with a single
 //! `write`, so it is valid JSON whatever its values and never interleaves with another line.
 //! Ordinary log lines go through tracing-subscriber's formatter instead (the `lambda-log`
 //! crate); these bypass it because their shape (the `_aws` block, the metric as a root
