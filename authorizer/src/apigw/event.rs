@@ -72,9 +72,13 @@ impl AuthorizerEvent {
     pub fn read(text: &str) -> Option<Self> {
         // A JSON object only: serde's derived struct reader would also fill the fields from an
         // array, by position, and API Gateway never sends one.
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        let raw = deserializer.deserialize_map(ObjectOnly).ok()?;
-        deserializer.end().ok()?;
+        if !text
+            .trim_start_matches([' ', '\t', '\n', '\r'])
+            .starts_with('{')
+        {
+            return None;
+        }
+        let raw: RawEvent = serde_json::from_str(text).ok()?;
         let kind = if raw.version.as_deref() == Some("2.0") {
             raw.route_arn.is_some().then_some(EventKind::HttpV2)
         } else {
@@ -141,21 +145,6 @@ impl AuthorizerEvent {
             }
             IdentitySource::RouteKey => self.route_key.as_deref(),
         }
-    }
-}
-
-/// Reads a [`RawEvent`] from a JSON object, and from nothing else.
-struct ObjectOnly;
-
-impl<'de> Visitor<'de> for ObjectOnly {
-    type Value = RawEvent;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an authorizer event object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawEvent, A::Error> {
-        RawEvent::deserialize(de::value::MapAccessDeserializer::new(map))
     }
 }
 
