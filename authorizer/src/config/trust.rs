@@ -12,7 +12,7 @@ use oidc_jwt_verifier::{
     },
 };
 
-use super::values::{list, one_of, parsed, required_list};
+use super::values::{list, one_of, parsed, pick, required_list};
 use super::{
     ALLOWED_ALGORITHMS, APP_CLIENT_ID, COGNITO_ENDPOINT, TOKEN_USE, USER_POOL_ID, USER_POOL_ISSUER,
 };
@@ -106,21 +106,12 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
         ],
     )?;
 
+    let names = JwkAlgorithm::ALL.map(|algorithm| (algorithm.name(), algorithm));
     let algorithms = match get(ALLOWED_ALGORITHMS) {
         None => vec![JwkAlgorithm::RS256],
         Some(raw) => list(ALLOWED_ALGORITHMS, &raw)?
             .iter()
-            .map(|name| {
-                JwkAlgorithm::from_name(name).ok_or_else(|| {
-                    ConfigError::new(
-                        ALLOWED_ALGORITHMS,
-                        format!(
-                            "{name:?} is not one of {}",
-                            JwkAlgorithm::ALL.map(JwkAlgorithm::name).join(", ")
-                        ),
-                    )
-                })
-            })
+            .map(|name| pick(ALLOWED_ALGORITHMS, name, &names))
             .collect::<Result<Vec<_>, _>>()?,
     };
 

@@ -87,9 +87,15 @@ pub(crate) fn one_of<T: Copy>(
     default: T,
     choices: &[(&str, T)],
 ) -> Result<T, ConfigError> {
-    let Some(raw) = get(variable) else {
-        return Ok(default);
-    };
+    get(variable).map_or(Ok(default), |raw| pick(variable, &raw, choices))
+}
+
+/// The choice `raw` (trimmed) names, or an error listing the names.
+pub(crate) fn pick<T: Copy>(
+    variable: &'static str,
+    raw: &str,
+    choices: &[(&str, T)],
+) -> Result<T, ConfigError> {
     let raw = raw.trim();
     let chosen = choices.iter().find(|(name, _)| *name == raw);
     chosen.map(|(_, value)| *value).ok_or_else(|| {
