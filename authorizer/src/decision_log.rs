@@ -2,7 +2,7 @@
 //! failed fetch; each, in JSON format with metrics on, also a CloudWatch metric in Embedded
 //! Metric Format.
 //!
-//! Each line is one typed value ([`Line`]) serialized by serde_json and written with a single
+//! Each line is one typed value (`Line`) serialized by serde_json and written with a single
 //! `write`, so it is valid JSON whatever its values and never interleaves with another line.
 //! Ordinary log lines go through tracing-subscriber's formatter instead (the `lambda-log`
 //! crate); these bypass it because their shape (the `_aws` block, the metric as a root
@@ -29,11 +29,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub use lambda_log::{LogFormat, LogSettings};
 use oidc_jwt_verifier::{
     ConfigError,
+    config::non_blank,
     jwks::{JwksEvent, JwksObserver},
 };
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use tracing::Level;
+
+use crate::config::values::one_of;
 
 const METRICS: &str = "METRICS";
 const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
@@ -41,33 +44,21 @@ const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
 /// The namespace metrics go to unless `METRICS_NAMESPACE` says otherwise.
 pub const DEFAULT_METRICS_NAMESPACE: &str = "CognitoAuthorizer";
 
-/// Every variable the metric settings read.
-pub const METRICS_VARIABLES: [&str; 2] = [METRICS, METRICS_NAMESPACE];
-
 /// Where EMF metrics go (`METRICS_NAMESPACE`, default `CognitoAuthorizer`); `None` with
 /// `METRICS=off`.
 pub fn metrics_namespace_from_lookup(
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<Option<String>, ConfigError> {
-    let get = |name: &str| {
-        lookup(name)
-            .map(|value| value.trim().to_owned())
-            .filter(|value| !value.is_empty())
-    };
-    match get(METRICS).as_deref() {
-        None | Some("on") => {
-            let namespace =
-                get(METRICS_NAMESPACE).unwrap_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned());
-            check_namespace(&namespace)
-                .map_err(|message| ConfigError::new(METRICS_NAMESPACE, message))?;
-            Ok(Some(namespace))
-        }
-        Some("off") => Ok(None),
-        Some(other) => Err(ConfigError::new(
-            METRICS,
-            format!("{other:?} is not one of on, off"),
-        )),
+    let get = |name: &str| lookup(name).and_then(non_blank);
+    if !one_of(&get, METRICS, true, &[("on", true), ("off", false)])? {
+        return Ok(None);
     }
+    let namespace = get(METRICS_NAMESPACE);
+    let namespace = namespace
+        .as_deref()
+        .map_or(DEFAULT_METRICS_NAMESPACE, str::trim);
+    check_namespace(namespace).map_err(|message| ConfigError::new(METRICS_NAMESPACE, message))?;
+    Ok(Some(namespace.to_owned()))
 }
 
 /// CloudWatch namespaces: 1–255 characters of letters, digits and `.-_/#: `, not starting
@@ -163,7 +154,7 @@ struct Directive<'a> {
     namespace: &'a str,
     /// Each dimension alone (`[["decision"],["reason"]]`); one empty set for a metric without
     /// dimensions (`[[]]`).
-    dimensions: Vec<Vec<&'static str>>,
+    dimensions: Dimensions,
     metrics: [MetricDefinition; 1],
 }
 
@@ -173,6 +164,9 @@ struct MetricDefinition {
     name: &'static str,
     unit: &'static str,
 }
+
+/// EMF dimension sets: lists of root member names.
+type Dimensions = &'static [&'static [&'static str]];
 
 /// `"<metric>": 1` at the root.
 struct Count(&'static str);
@@ -213,13 +207,12 @@ impl DecisionLog {
 
     /// The one line of an invocation.
     pub fn decision(&self, level: Level, invocation: Invocation<'_>, decision: Decision<'_>) {
-        let dimensions = vec![vec!["decision"], vec!["reason"]];
         self.write(
             level,
             invocation,
             "authorization decision",
             decision,
-            ("Decisions", dimensions),
+            ("Decisions", &[&["decision"], &["reason"]]),
         );
     }
 
@@ -229,7 +222,7 @@ impl DecisionLog {
         invocation: Invocation<'_>,
         message: &'static str,
         fields: F,
-        (metric, dimensions): (&'static str, Vec<Vec<&'static str>>),
+        (metric, dimensions): (&'static str, Dimensions),
     ) {
         if level > self.settings.max_level {
             return;
@@ -273,45 +266,33 @@ impl DecisionLog {
 /// (no dimensions).
 impl JwksObserver for DecisionLog {
     fn observe(&self, event: &JwksEvent<'_>) {
-        let (level, message, metric, fields) = match event {
-            JwksEvent::Fetched {
-                issuer,
-                jwks_url,
-                keys,
-            } => (
-                Level::INFO,
-                "JWKS fetched",
-                "JwksFetches",
-                JwksFields {
-                    issuer,
-                    jwks_url,
-                    kids: Some(keys.kids()),
-                    error: None,
-                },
-            ),
-            JwksEvent::FetchFailed {
-                issuer,
-                jwks_url,
-                error,
-            } => (
+        let (JwksEvent::Fetched {
+            issuer, jwks_url, ..
+        }
+        | JwksEvent::FetchFailed {
+            issuer, jwks_url, ..
+        }) = *event;
+        let (level, message, metric, kids, error) = match event {
+            JwksEvent::Fetched { keys, .. } => {
+                let kids = Some(keys.kids());
+                (Level::INFO, "JWKS fetched", "JwksFetches", kids, None)
+            }
+            JwksEvent::FetchFailed { error, .. } => (
                 Level::WARN,
                 "JWKS fetch failed; keeping the keys already known",
                 "JwksFetchFailures",
-                JwksFields {
-                    issuer,
-                    jwks_url,
-                    kids: None,
-                    error: Some(error.to_string()),
-                },
+                None,
+                Some(error.to_string()),
             ),
         };
-        self.write(
-            level,
-            Invocation::default(),
-            message,
-            fields,
-            (metric, vec![vec![]]),
-        );
+        let fields = JwksFields {
+            issuer,
+            jwks_url,
+            kids,
+            error,
+        };
+        let invocation = Invocation::default();
+        self.write(level, invocation, message, fields, (metric, &[&[]]));
     }
 }
 

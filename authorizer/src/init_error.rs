@@ -12,13 +12,9 @@ pub async fn report(message: &str) {
     };
     let body = serde_json::json!({ "errorType": "Runtime.InitError", "errorMessage": message });
     // The project's one client set-up (the Runtime API is plain HTTP: no root is used).
-    let client = match oidc_jwt_verifier::TlsRoots::builtin()
-        .client_builder()
-        .timeout(Duration::from_secs(2))
-        .build()
-    {
-        Ok(client) => client,
-        Err(_) => return,
+    let builder = oidc_jwt_verifier::TlsRoots::builtin().client_builder();
+    let Ok(client) = builder.timeout(Duration::from_secs(2)).build() else {
+        return;
     };
     let result = client
         .post(format!("http://{api}/2018-06-01/runtime/init/error"))

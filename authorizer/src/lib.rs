@@ -8,10 +8,10 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let authorizer = authorizer::AuthorizerConfig::from_env()?.build()?;
+//! let authorizer = authorizer::AuthorizerConfig::from_env()?.build(None)?;
 //! authorizer.verifier().prefetch_keys().await;
 //! let event = r#"{"type":"TOKEN","authorizationToken":"Bearer eyJ...","methodArn":"arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/GET/me"}"#;
-//! match authorizer.handle_json(event).await {
+//! match authorizer.handle(event).await {
 //!     Ok(answer) => println!("{}", answer.to_json()),
 //!     Err(error) => println!("{error}"), // `Unauthorized` → 401, anything else → 500
 //! }
@@ -27,9 +27,8 @@ pub mod decision_log;
 pub mod revocation;
 
 pub use apigw::{
-    Authorizer, AuthorizerError, AuthorizerEvent, AuthorizerResponse, Effect, EventKind,
-    HttpApiResponse, IdentityContext, IdentitySource, IdentitySources, MethodArn, PolicyResponse,
-    RouteRule, RouteRules, SimpleResponse, Statement, UnsupportedEvent, detect, groups_json,
-    wildcard_match,
+    Authorizer, AuthorizerError, AuthorizerEvent, AuthorizerResponse, EventKind, HttpApiResponse,
+    IdentityContext, IdentitySource, IdentitySources, MethodArn, PolicyResponse, RouteRule,
+    RouteRules, SimpleResponse, wildcard_match,
 };
 pub use config::{AuthorizerConfig, BuildError, VARIABLES};

@@ -1,12 +1,10 @@
 //! The Lambda entry point: read the configuration, build the authorizer once (fetching the
 //! JWKS best-effort so the first request is fast), then serve events.
 
-use std::sync::Arc;
-
+use authorizer::AuthorizerConfig;
 use authorizer::decision_log::{DecisionLog, Invocation, metrics_namespace_from_lookup};
-use authorizer::{AuthorizerConfig, AuthorizerError};
 use lambda_log::{LogSettings, ReturnedErrors};
-use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
 use oidc_jwt_verifier::ConfigError;
 use serde_json::value::RawValue;
 
@@ -40,10 +38,11 @@ async fn serve(log_settings: Result<LogSettings, ConfigError>) -> Result<(), Err
         .map_err(|e| e.to_string())
         .and_then(|(config, log)| {
             config
-                .build_logged(Some(log))
+                .build(Some(log))
                 .map_err(|e| format!("cannot build the HTTP client: {e}"))
         }) {
-        Ok(authorizer) => Arc::new(authorizer),
+        // Lives as long as the process: every invocation borrows it.
+        Ok(authorizer) => &*Box::leak(Box::new(authorizer)),
         Err(message) => {
             tracing::error!(error = %message, "start-up failed");
             init_error::report(&message).await;
@@ -54,9 +53,8 @@ async fn serve(log_settings: Result<LogSettings, ConfigError>) -> Result<(), Err
 
     // The event arrives as raw JSON text: the authorizer reads the few fields it needs straight
     // from it (no JSON tree), and a malformed event is its own documented error.
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
-        let authorizer = Arc::clone(&authorizer);
-        async move {
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<Box<RawValue>>| async move {
             let invocation = Invocation {
                 request_id: Some(&event.context.request_id),
                 trace_id: event.context.xray_trace_id.as_deref(),
@@ -64,22 +62,7 @@ async fn serve(log_settings: Result<LogSettings, ConfigError>) -> Result<(), Err
             authorizer
                 .handle_invocation(event.payload.get(), invocation)
                 .await
-                .map_err(InvocationError)
-        }
-    }))
+        },
+    ))
     .await
-}
-
-/// Maps the authorizer's errors onto Lambda's error format: the message is what API Gateway
-/// matches (`Unauthorized` → 401, anything else → 500).
-#[derive(Debug)]
-struct InvocationError(AuthorizerError);
-
-impl From<InvocationError> for Diagnostic {
-    fn from(error: InvocationError) -> Self {
-        Diagnostic {
-            error_type: error.0.error_type().to_owned(),
-            error_message: error.0.to_string(),
-        }
-    }
 }

@@ -103,14 +103,14 @@ async fn a_failed_global_rule_denies_the_stage_in_every_shape() {
             clock.advance(Duration::from_secs(61));
             let failing = id_token(key);
             let rest = authorizer
-                .handle(&rest_event(&failing))
+                .handle(&rest_event(&failing).to_string())
                 .await
                 .unwrap()
                 .to_json();
             assert_eq!(statements(&rest), stage_deny(REST_BASE), "{reason} REST");
             assert!(rest.get("context").is_none(), "{reason}: {rest}");
             let v2 = http_event(&failing, "GET/hello", "GET /hello", false);
-            let answer = authorizer.handle(&v2).await.unwrap().to_json();
+            let answer = authorizer.handle(&v2.to_string()).await.unwrap().to_json();
             match http {
                 HttpApiResponse::Iam => {
                     assert_eq!(statements(&answer), stage_deny(HTTP_BASE), "{reason} IAM");
@@ -135,7 +135,7 @@ async fn a_failed_global_rule_denies_the_stage_in_every_shape() {
         c.insert("auth_time".into(), json!(now));
     });
     let rest = authorizer
-        .handle(&rest_event(&meeting))
+        .handle(&rest_event(&meeting).to_string())
         .await
         .unwrap()
         .to_json();
@@ -145,7 +145,7 @@ async fn a_failed_global_rule_denies_the_stage_in_every_shape() {
     );
     let v2 = http_event(&meeting, "GET/hello", "GET /hello", false);
     assert_eq!(
-        authorizer.handle(&v2).await.unwrap().to_json()["isAuthorized"],
+        authorizer.handle(&v2.to_string()).await.unwrap().to_json()["isAuthorized"],
         true
     );
 }
@@ -188,7 +188,11 @@ async fn a_failed_route_rule_denies_that_route_only() {
         };
         let token = token_at(&iam_clock);
 
-        let rest = iam.handle(&rest_event(&token)).await.unwrap().to_json();
+        let rest = iam
+            .handle(&rest_event(&token).to_string())
+            .await
+            .unwrap()
+            .to_json();
         let expected = if meets {
             allow_all(REST_BASE)
         } else {
@@ -201,7 +205,7 @@ async fn a_failed_route_rule_denies_that_route_only() {
         );
 
         let v2 = http_event(&token, "POST/pay", "POST /pay", false);
-        let answer = iam.handle(&v2).await.unwrap().to_json();
+        let answer = iam.handle(&v2.to_string()).await.unwrap().to_json();
         let expected = if meets {
             allow_all(HTTP_BASE)
         } else {
@@ -211,10 +215,10 @@ async fn a_failed_route_rule_denies_that_route_only() {
 
         let token = token_at(&simple_clock);
         let pay = http_event(&token, "POST/pay", "POST /pay", true);
-        let answer = simple.handle(&pay).await.unwrap().to_json();
+        let answer = simple.handle(&pay.to_string()).await.unwrap().to_json();
         assert_eq!(answer["isAuthorized"], meets, "{name}: simple, POST /pay");
         let hello = http_event(&token, "GET/hello", "GET /hello", true);
-        let answer = simple.handle(&hello).await.unwrap().to_json();
+        let answer = simple.handle(&hello.to_string()).await.unwrap().to_json();
         assert_eq!(answer["isAuthorized"], true, "{name}: simple, GET /hello");
     }
 }

@@ -84,7 +84,11 @@ async fn policies_deny_exactly_the_spelling_no_rule_could_name() {
                     None => rest_event(&token, method_and_path),
                     Some(_) => http_event(&token, method_and_path),
                 };
-                let answer = authorizer.handle(&event).await.unwrap().to_json();
+                let answer = authorizer
+                    .handle(&event.to_string())
+                    .await
+                    .unwrap()
+                    .to_json();
                 let mut denied = Vec::new();
                 if !rules.is_empty() {
                     // The failed GET /me rule: GET and HEAD, with and without a trailing `/`.
@@ -118,7 +122,7 @@ async fn simple_responses_refuse_the_spelling_no_rule_could_name() {
     let (authorizer, _server) = authorizer("", HttpApiResponse::Simple).await;
     for (name, method_and_path, canonical) in SPELLINGS {
         let answer = authorizer
-            .handle(&http_event(&token, method_and_path))
+            .handle(&http_event(&token, method_and_path).to_string())
             .await
             .unwrap()
             .to_json();

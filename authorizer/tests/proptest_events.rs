@@ -1,8 +1,7 @@
 //! Property tests over the authorizer's event handler, the CI-sized counterpart of the
 //! `events` fuzz target (fuzz/fuzz_targets/events.rs): arbitrary JSON, and the events/*.json
-//! requests with one field replaced by arbitrary JSON, through both `handle` (parsed JSON) and
-//! `handle_json` (the text Lambda delivers). Neither may panic or allow an event that does not
-//! carry a genuine token, and both must reach the same decision on the same event.
+//! requests with one field replaced by arbitrary JSON, through `handle` (given the text Lambda
+//! delivers). It may neither panic nor allow an event that does not carry a genuine token.
 
 use std::path::Path;
 
@@ -126,22 +125,13 @@ fn check(event: Value, genuine: &str) -> Result<(), TestCaseError> {
             let h = harness(&[TestKey::shared(0)], |_| {}).await;
             let rules = RouteRules::parse(r#"{"GET /admin": {"groups": ["admin"]}}"#).unwrap();
             let authorizer = Authorizer::new(h.verifier, rules, http);
-            // Both paths: the parsed JSON, and the text as Lambda delivers it.
-            let from_value = authorizer.handle(&event).await.is_ok_and(|r| allowed(&r));
+            // The text as Lambda delivers it (one reader: no second path to compare).
             let text = event.to_string();
-            let from_text = authorizer
-                .handle_json(&text)
-                .await
-                .is_ok_and(|r| allowed(&r));
-            prop_assert!(
-                !from_value || carries_token,
-                "allowed without a genuine token: {event}"
-            );
+            let from_text = authorizer.handle(&text).await.is_ok_and(|r| allowed(&r));
             prop_assert!(
                 !from_text || carries_token,
-                "allowed without a genuine token (text): {text}"
+                "allowed without a genuine token: {text}"
             );
-            prop_assert_eq!(from_value, from_text, "the two paths disagree on {}", text);
         }
         Ok(())
     })

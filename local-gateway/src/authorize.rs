@@ -329,7 +329,10 @@ mod tests {
         assert_eq!(http["identitySource"], json!(["Bearer t", "GET /me"]));
         // The authorizer itself recognises all three.
         assert_eq!(
-            [&token, &rest, &http].map(authorizer::detect),
+            [&token, &rest, &http].map(|event| authorizer::AuthorizerEvent::read(
+                &event.to_string()
+            )
+            .map(|event| event.kind)),
             [
                 Some(authorizer::EventKind::RestToken),
                 Some(authorizer::EventKind::RestRequest),

@@ -56,7 +56,7 @@ pub async fn in_process(
     // The decision lines on stdout, in text format (no metrics), as a developer reads them.
     let log = DecisionLog::new(LogSettings::default(), None, std::io::stdout());
     let authorizer = config
-        .build_logged(Some(log))
+        .build(Some(log))
         .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
     authorizer.verifier().prefetch_keys().await;
     let settings = Settings::from_lookup(|name| lookup(name).map(OsString::from))

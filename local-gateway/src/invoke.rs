@@ -59,11 +59,11 @@ impl Functions {
                 let event = round_trip(event)?;
                 let answer = match function {
                     Function::Authorizer => authorizer
-                        .handle(&event)
+                        .handle(&event.to_string())
                         .await
                         .map(|response| response.to_json())
                         .map_err(|error| InvokeError::Function {
-                            error_type: error.error_type().to_owned(),
+                            error_type: error.names().0.to_owned(),
                             error_message: error.to_string(),
                         })?,
                     Function::Api => {

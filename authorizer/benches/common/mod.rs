@@ -120,7 +120,7 @@ impl Fixture {
     /// (lambda_runtime hands the body over as raw JSON text).
     pub fn handle_event(&self, event: &[u8]) -> Vec<u8> {
         let raw: Box<serde_json::value::RawValue> = serde_json::from_slice(event).unwrap();
-        let response = ready(&self.runtime, self.authorizer.handle_json(raw.get())).unwrap();
+        let response = ready(&self.runtime, self.authorizer.handle(raw.get())).unwrap();
         serde_json::to_vec(&response).unwrap()
     }
 }

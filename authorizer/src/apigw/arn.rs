@@ -17,27 +17,20 @@ impl MethodArn {
     /// account must not turn into a policy for other APIs.
     pub fn parse(arn: &str) -> Option<Self> {
         let mut fields = arn.splitn(6, ':');
-        let (
+        let [
             Some("arn"),
             Some(partition),
             Some("execute-api"),
             Some(region),
             Some(account),
             Some(resource),
-        ) = (
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-        )
+        ] = std::array::from_fn(|_| fields.next())
         else {
             return None;
         };
         let mut parts = resource.splitn(3, '/');
-        let (Some(api_id), Some(stage), Some(method_and_path)) =
-            (parts.next(), parts.next(), parts.next())
+        let [Some(api_id), Some(stage), Some(method_and_path)] =
+            std::array::from_fn(|_| parts.next())
         else {
             return None;
         };
@@ -59,31 +52,6 @@ impl MethodArn {
         })
     }
 
-    fn resource_part(&self, index: usize) -> &str {
-        let resource = self.text.splitn(6, ':').nth(5).unwrap_or_default();
-        resource.split('/').nth(index).unwrap_or_default()
-    }
-
-    /// The Region, e.g. `ap-northeast-1`.
-    pub fn region(&self) -> &str {
-        self.text.split(':').nth(3).unwrap_or_default()
-    }
-
-    /// The 12-digit account ID.
-    pub fn account(&self) -> &str {
-        self.text.split(':').nth(4).unwrap_or_default()
-    }
-
-    /// The API ID.
-    pub fn api_id(&self) -> &str {
-        self.resource_part(0)
-    }
-
-    /// The stage name (`*` from the console's test button).
-    pub fn stage(&self) -> &str {
-        self.resource_part(1)
-    }
-
     /// `arn:...:<api id>/<stage>/`, the part every resource of the stage shares.
     pub fn stage_prefix(&self) -> &str {
         &self.text[..self.stage_prefix_len]
@@ -98,7 +66,7 @@ impl MethodArn {
     /// `me//`) and no `.` or `..` segment, with one trailing `/` allowed (API Gateway routes
     /// `/me/` to the `/me` resource, and route rules cover both spellings). The root (`GET/`) is
     /// canonical. A rule names canonical paths only, so a request spelled otherwise could fall
-    /// under none of them although it reaches a guarded route; see [`super::RouteRules::denying`].
+    /// under none of them although it reaches a guarded route; see [`super::PolicyResponse::new`].
     ///
     /// AWS documents the method ARN as
     /// `arn:aws:execute-api:{regionId}:{accountId}:{apiId}/{stage}/{httpVerb}/[{resource}/[{child-resources}]]`
@@ -119,18 +87,9 @@ impl MethodArn {
             .all(|segment| !segment.is_empty() && segment != "." && segment != "..")
     }
 
-    /// The ARN of `suffix` (`METHOD/path`) in this ARN's stage.
+    /// The ARN of `suffix` (`METHOD/path`, or `*/*` for the whole stage) in this ARN's stage.
     pub fn in_stage(&self, suffix: &str) -> String {
-        let prefix = &self.text[..self.stage_prefix_len];
-        let mut arn = String::with_capacity(prefix.len() + suffix.len());
-        arn.push_str(prefix);
-        arn.push_str(suffix);
-        arn
-    }
-
-    /// Every method and path of this stage.
-    pub fn whole_stage(&self) -> String {
-        self.in_stage("*/*")
+        [self.stage_prefix(), suffix].concat()
     }
 }
 
@@ -151,27 +110,28 @@ mod tests {
     #[test]
     fn parses_method_arns() {
         let arn = MethodArn::parse(ARN).unwrap();
-        assert_eq!(arn.region(), "ap-northeast-1");
-        assert_eq!(arn.account(), "123456789012");
-        assert_eq!(arn.api_id(), "abcdef1234");
-        assert_eq!(arn.stage(), "prod");
+        // Region, account, API ID and stage: the prefix every resource of the stage shares.
+        assert_eq!(
+            arn.stage_prefix(),
+            "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/"
+        );
         assert_eq!(arn.method_and_path(), "GET/items/42");
         assert_eq!(
-            arn.whole_stage(),
+            arn.in_stage("*/*"),
             "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/*/*"
         );
         let console =
             MethodArn::parse("arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/*/GET/")
                 .unwrap();
         assert_eq!(
-            console.whole_stage(),
+            console.in_stage("*/*"),
             "arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/*/*/*"
         );
         let http = MethodArn::parse(
             "arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/GET/me",
         )
         .unwrap();
-        assert_eq!(http.stage(), "$default");
+        assert!(http.stage_prefix().ends_with(":abcdef123/$default/"));
         assert!(
             MethodArn::parse("arn:aws-cn:execute-api:cn-north-1:123456789012:a1/s/GET/").is_some()
         );

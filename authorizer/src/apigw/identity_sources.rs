@@ -26,8 +26,6 @@
 //! Reference: "Working with AWS Lambda authorizers for HTTP APIs", identity sources and
 //! caching (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html>).
 
-use std::fmt;
-
 /// One identity source, as written in API Gateway's configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IdentitySource {
@@ -64,22 +62,6 @@ impl IdentitySource {
             ))
         }
     }
-
-    /// Whether this is the `Authorization` header, where the token is.
-    pub fn is_authorization(&self) -> bool {
-        matches!(self, IdentitySource::Header(name) if name == "authorization")
-    }
-}
-
-impl fmt::Display for IdentitySource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            IdentitySource::Header(name) => write!(f, "$request.header.{name}"),
-            IdentitySource::QueryString(name) => write!(f, "$request.querystring.{name}"),
-            IdentitySource::RouteKey => f.write_str("$context.routeKey"),
-            IdentitySource::StageVariable(name) => write!(f, "$stageVariables.{name}"),
-        }
-    }
 }
 
 fn is_source_name(name: &str) -> bool {
@@ -106,15 +88,14 @@ impl IdentitySources {
             }
             sources.push(source);
         }
-        let sources = IdentitySources(sources);
-        if !sources.0.iter().any(IdentitySource::is_authorization) {
+        if !sources.contains(&IdentitySource::Header("authorization".to_owned())) {
             return Err(
                 "must include $request.header.Authorization: without the token among the \
                  identity sources, API Gateway would hand one caller's cached answer to another"
                     .to_owned(),
             );
         }
-        Ok(sources)
+        Ok(IdentitySources(sources))
     }
 
     /// `$request.header.Authorization`, plus `$context.routeKey` when `with_route_key`.
@@ -124,11 +105,6 @@ impl IdentitySources {
             sources.push(IdentitySource::RouteKey);
         }
         IdentitySources(sources)
-    }
-
-    /// The sources, in API Gateway's order.
-    pub fn sources(&self) -> &[IdentitySource] {
-        &self.0
     }
 
     /// Whether `$context.routeKey` is one of them (answers are then cached per route).
@@ -150,40 +126,19 @@ impl IdentitySources {
                 .zip(values)
                 .all(|(source, value)| lookup(source) == Some(value.as_str()))
     }
-}
 
-impl IdentitySources {
     /// Payload 1.0: whether `joined` (the event's comma-joined `identitySource`) is exactly the
     /// sources' values joined with `,`. A value that itself holds a `,` would make the joined
-    /// form ambiguous, so it never matches.
+    /// form ambiguous, so it never matches; so `joined` splits into exactly those values.
     pub fn match_joined<'a>(
         &self,
         joined: &str,
         lookup: impl Fn(&IdentitySource) -> Option<&'a str>,
     ) -> bool {
-        let mut expected = String::new();
-        for (index, source) in self.0.iter().enumerate() {
-            let Some(value) = lookup(source).filter(|value| !value.contains(',')) else {
-                return false;
-            };
-            if index > 0 {
-                expected.push(',');
-            }
-            expected.push_str(value);
-        }
-        expected == joined
-    }
-}
-
-impl fmt::Display for IdentitySources {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (index, source) in self.0.iter().enumerate() {
-            if index > 0 {
-                f.write_str(",")?;
-            }
-            write!(f, "{source}")?;
-        }
-        Ok(())
+        joined.split(',').count() == self.0.len()
+            && self.0.iter().zip(joined.split(',')).all(|(source, value)| {
+                lookup(source).is_some_and(|expected| expected == value && !expected.contains(','))
+            })
     }
 }
 
@@ -195,23 +150,20 @@ mod tests {
     fn parses_the_template_sources_and_refuses_every_mistake() {
         let sources =
             IdentitySources::parse("$request.header.Authorization, $context.routeKey").unwrap();
+        // Header names lowercased, the order kept.
         assert_eq!(
-            sources.sources(),
+            sources.0,
             [
                 IdentitySource::Header("authorization".into()),
                 IdentitySource::RouteKey
             ]
         );
         assert!(sources.includes_route_key());
-        assert_eq!(
-            sources.to_string(),
-            "$request.header.authorization,$context.routeKey"
-        );
         let parsed = IdentitySources::parse(
             "$stageVariables.v,$request.querystring.q,$request.header.AUTHORIZATION",
         )
         .unwrap();
-        assert_eq!(parsed.sources().len(), 3);
+        assert_eq!(parsed.0.len(), 3);
         assert!(!parsed.includes_route_key());
 
         for (bad, says) in [

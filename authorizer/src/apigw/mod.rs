@@ -10,10 +10,9 @@
 //! deployment that does not match the configuration fail with another message (500), never an
 //! Allow.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::Value;
+use lambda_runtime::Diagnostic;
 use tracing::Level;
 
 use crate::decision_log::{Decision, DecisionLog, Invocation};
@@ -34,12 +33,9 @@ mod route_rules;
 mod wildcard;
 
 pub use arn::MethodArn;
-pub use event::{AuthorizerEvent, EventKind, UnsupportedEvent};
+pub use event::{AuthorizerEvent, EventKind};
 pub use identity_sources::{IdentitySource, IdentitySources};
-pub use response::{
-    AuthorizerResponse, Effect, IdentityContext, PolicyResponse, SimpleResponse, Statement,
-    groups_json,
-};
+pub use response::{AuthorizerResponse, IdentityContext, PolicyResponse, SimpleResponse};
 pub use route_rules::{RouteRule, RouteRules};
 pub use wildcard::wildcard_match;
 
@@ -97,39 +93,39 @@ pub enum AuthorizerError {
 }
 
 impl AuthorizerError {
-    /// A short name for the Lambda error type and logs.
-    pub fn error_type(&self) -> &'static str {
+    /// The Lambda error type and the reason code the decision line carries.
+    pub fn names(&self) -> (&'static str, &'static str) {
         match self {
-            AuthorizerError::Unauthorized { .. } => "Unauthorized",
-            AuthorizerError::KeysUnavailable => "KeysUnavailable",
-            AuthorizerError::RevocationUnavailable(_) => "RevocationUnavailable",
-            AuthorizerError::UnsupportedEvent => "UnsupportedEvent",
-            AuthorizerError::InvalidMethodArn => "InvalidMethodArn",
-            AuthorizerError::IdentitySourceMismatch => "IdentitySourceMismatch",
+            Self::Unauthorized { rejection, .. } => ("Unauthorized", rejection.reason.code()),
+            Self::KeysUnavailable => ("KeysUnavailable", "jwks_unavailable"),
+            Self::RevocationUnavailable(_) => ("RevocationUnavailable", "revocation_unavailable"),
+            Self::UnsupportedEvent => ("UnsupportedEvent", "unsupported_event"),
+            Self::InvalidMethodArn => ("InvalidMethodArn", "invalid_method_arn"),
+            Self::IdentitySourceMismatch => ("IdentitySourceMismatch", "identity_source_mismatch"),
         }
     }
+}
 
-    /// The reason code logged for this error.
-    pub fn reason_code(&self) -> &'static str {
-        match self {
-            AuthorizerError::Unauthorized { rejection, .. } => rejection.reason.code(),
-            AuthorizerError::KeysUnavailable => "jwks_unavailable",
-            AuthorizerError::RevocationUnavailable(_) => "revocation_unavailable",
-            AuthorizerError::UnsupportedEvent => "unsupported_event",
-            AuthorizerError::InvalidMethodArn => "invalid_method_arn",
-            AuthorizerError::IdentitySourceMismatch => "identity_source_mismatch",
+/// Lambda's error format: the message is what API Gateway matches (`Unauthorized` → 401,
+/// anything else → 500).
+impl From<AuthorizerError> for Diagnostic {
+    fn from(error: AuthorizerError) -> Self {
+        Diagnostic {
+            error_type: error.names().0.to_owned(),
+            error_message: error.to_string(),
         }
     }
 }
 
 /// The Lambda authorizer: built once per process, shared by every invocation.
 pub struct Authorizer {
-    verifier: Verifier,
-    route_rules: Arc<RouteRules>,
-    http_api_response: HttpApiResponse,
-    identity_sources: IdentitySources,
-    revocation: Option<RevocationCheck>,
-    decision_log: Option<DecisionLog>,
+    pub(crate) verifier: Verifier,
+    pub(crate) route_rules: RouteRules,
+    pub(crate) http_api_response: HttpApiResponse,
+    pub(crate) identity_sources: IdentitySources,
+    pub(crate) revocation: Option<RevocationCheck>,
+    /// One decision line per invocation goes here (none without one).
+    pub(crate) decision_log: Option<DecisionLog>,
 }
 
 impl Authorizer {
@@ -144,18 +140,12 @@ impl Authorizer {
         let route_key = answers_cached_per_route(http_api_response, &route_rules);
         Authorizer {
             verifier,
-            route_rules: Arc::new(route_rules),
+            route_rules,
             http_api_response,
             identity_sources: IdentitySources::authorization(route_key),
             revocation: None,
             decision_log: None,
         }
-    }
-
-    /// Writes one decision line per invocation to `log` (none without one).
-    pub fn with_decision_log(mut self, log: DecisionLog) -> Self {
-        self.decision_log = Some(log);
-        self
     }
 
     /// Checks every valid token against the revocation list (`REVOCATION_TABLE`).
@@ -175,25 +165,13 @@ impl Authorizer {
         &self.verifier
     }
 
-    /// Handles one authorizer event given as JSON, logging one line with the decision.
-    pub async fn handle(&self, event: &Value) -> Result<AuthorizerResponse, AuthorizerError> {
-        let started = Instant::now();
-        match AuthorizerEvent::read(event) {
-            Ok(event) => {
-                self.handle_event_since(&event, started, Invocation::default())
-                    .await
-            }
-            Err(_) => self.unsupported(started, Invocation::default()),
-        }
-    }
-
     /// Handles one authorizer event given as JSON text (what Lambda delivers), reading only the
     /// fields the decision needs, logging one line with the decision.
-    pub async fn handle_json(&self, event: &str) -> Result<AuthorizerResponse, AuthorizerError> {
+    pub async fn handle(&self, event: &str) -> Result<AuthorizerResponse, AuthorizerError> {
         self.handle_invocation(event, Invocation::default()).await
     }
 
-    /// [`Authorizer::handle_json`] for one Lambda invocation, whose request and trace IDs the
+    /// [`Authorizer::handle`] for one Lambda invocation, whose request and trace IDs the
     /// decision line carries.
     pub async fn handle_invocation(
         &self,
@@ -201,64 +179,17 @@ impl Authorizer {
         invocation: Invocation<'_>,
     ) -> Result<AuthorizerResponse, AuthorizerError> {
         let started = Instant::now();
-        let mut deserializer = serde_json::Deserializer::from_str(event);
-        let parsed = AuthorizerEvent::read(&mut deserializer).and_then(|event| {
-            deserializer
-                .end()
-                .map(|()| event)
-                .map_err(|_| UnsupportedEvent)
-        });
-        match parsed {
-            Ok(event) => self.handle_event_since(&event, started, invocation).await,
-            Err(_) => self.unsupported(started, invocation),
-        }
-    }
-
-    fn unsupported(
-        &self,
-        started: Instant,
-        invocation: Invocation<'_>,
-    ) -> Result<AuthorizerResponse, AuthorizerError> {
-        self.log_decision(
-            None,
-            &Err(AuthorizerError::UnsupportedEvent),
-            started,
-            invocation,
-        );
-        Err(AuthorizerError::UnsupportedEvent)
-    }
-
-    /// Handles one parsed authorizer event, logging one line with the decision.
-    pub async fn handle_event(
-        &self,
-        event: &AuthorizerEvent,
-    ) -> Result<AuthorizerResponse, AuthorizerError> {
-        self.handle_event_since(event, Instant::now(), Invocation::default())
-            .await
-    }
-
-    async fn handle_event_since(
-        &self,
-        event: &AuthorizerEvent,
-        started: Instant,
-        invocation: Invocation<'_>,
-    ) -> Result<AuthorizerResponse, AuthorizerError> {
-        let outcome = self.decide(event).await;
-        self.log_decision(Some(event.kind), &outcome, started, invocation);
-        outcome.map(|(response, _)| response)
-    }
-
-    fn log_decision(
-        &self,
-        kind: Option<EventKind>,
-        outcome: &Result<(AuthorizerResponse, Granted), AuthorizerError>,
-        started: Instant,
-        invocation: Invocation<'_>,
-    ) {
+        let event = AuthorizerEvent::read(event);
+        let outcome = match &event {
+            Some(event) => self.decide(event).await,
+            None => Err(AuthorizerError::UnsupportedEvent),
+        };
         if let Some(log) = &self.decision_log {
-            let (level, decision) = decision_of(kind, outcome, started);
+            let kind = event.as_ref().map(|event| event.kind);
+            let (level, decision) = decision_of(kind, &outcome, started);
             log.decision(level, invocation, decision);
         }
+        outcome.map(|(response, _)| response)
     }
 
     /// Whether API Gateway caches this answer under exactly the configured identity sources
@@ -331,8 +262,13 @@ impl Authorizer {
             }
             Err(VerifyError::KeysUnavailable) => return Err(AuthorizerError::KeysUnavailable),
         };
-        let sub = claims.sub.clone();
-        let caller = claims.caller.map(CallerKind::as_str);
+        let granted = |decision, reason, unchecked| Granted {
+            decision,
+            reason,
+            sub: claims.sub.clone(),
+            caller: claims.caller.map(CallerKind::as_str),
+            unchecked,
+        };
         // Only an authentic token is looked up: a forged one costs no table read.
         let revocation = match &self.revocation {
             Some(revocation) => revocation.check(&claims).await,
@@ -343,7 +279,7 @@ impl Authorizer {
             Err(RevocationError::Revoked(rejection)) => {
                 return Err(AuthorizerError::Unauthorized {
                     rejection,
-                    sub: Some(sub),
+                    sub: Some(claims.sub),
                 });
             }
             Ok(Unrevoked::Checked) => Ok(None),
@@ -361,84 +297,43 @@ impl Authorizer {
                     context: None,
                 })
             } else {
-                policy_answer(event.kind, PolicyResponse::deny_stage(&arn, sub.clone()))
+                AuthorizerResponse::Policy(PolicyResponse::deny_stage(&arn, &claims.sub))
             };
-            let reason = rejection.reason.code();
-            return Ok((
-                response,
-                Granted::Denied {
-                    reason,
-                    sub,
-                    caller,
-                },
-            ));
+            return Ok((response, granted("deny", rejection.reason.code(), None)));
         }
         let unchecked = unchecked.map_err(AuthorizerError::RevocationUnavailable)?;
-        // A path no rule could name (`GET//me`) is denied rather than allowed by default.
-        let route_rules = if arn.path_is_canonical() {
-            Arc::clone(&self.route_rules)
+        if !simple {
+            let granted = granted("allow", "valid_token", unchecked);
+            let policy = PolicyResponse::new(&arn, &self.route_rules, claims);
+            return Ok((AuthorizerResponse::Policy(policy), granted));
+        }
+        // A path no rule could name (`GET//me`) is refused rather than allowed by default.
+        let route_key = event.route_key.as_deref();
+        let is_authorized = arn.path_is_canonical()
+            && policy::simple_request_allowed(&arn, route_key, &self.route_rules, &claims);
+        let granted = if is_authorized {
+            granted("allow", "valid_token", unchecked)
         } else {
-            Arc::new(self.route_rules.denying(arn.method_and_path()))
+            granted("deny", "route_rule", None)
         };
-        let response = if simple {
-            let is_authorized = policy::simple_request_allowed(
-                &arn,
-                event.route_key.as_deref(),
-                &route_rules,
-                &claims,
-            );
-            let response = AuthorizerResponse::HttpSimple(SimpleResponse {
-                is_authorized,
-                context: Some(IdentityContext::from(claims)),
-            });
-            if !is_authorized {
-                let granted = Granted::Denied {
-                    reason: "route_rule",
-                    sub,
-                    caller,
-                };
-                return Ok((response, granted));
-            }
-            response
-        } else {
-            let policy = PolicyResponse::new(&arn, route_rules, claims);
-            policy_answer(event.kind, policy)
-        };
-        Ok((
-            response,
-            Granted::Allowed {
-                sub,
-                caller,
-                unchecked,
-            },
-        ))
+        let response = AuthorizerResponse::HttpSimple(SimpleResponse {
+            is_authorized,
+            context: Some(IdentityContext::from(claims)),
+        });
+        Ok((response, granted))
     }
 }
 
-/// A policy in the answer shape of `kind`: an HTTP API's IAM answer or a REST one.
-fn policy_answer(kind: EventKind, policy: PolicyResponse) -> AuthorizerResponse {
-    match kind {
-        EventKind::HttpV2 => AuthorizerResponse::HttpIam(policy),
-        EventKind::RestToken | EventKind::RestRequest => AuthorizerResponse::Rest(policy),
-    }
-}
-
-/// What a successful invocation decided, for the log line.
-enum Granted {
-    /// Allowed (a REST or IAM policy may still deny some routes: see its statements);
-    /// `unchecked` when the revocation list could not be read and the policy is open.
-    Allowed {
-        sub: String,
-        caller: Option<&'static str>,
-        unchecked: Option<RevocationLookupError>,
-    },
-    /// 403 on this request: a required scope or group is missing, a required claim rule
-    /// fails, or a route rule fails.
-    Denied {
-        reason: &'static str,
-        sub: String,
-        caller: Option<&'static str>,
-    },
+/// What a successful invocation decided, for the log line: `allow` (a REST or IAM policy may
+/// still deny some routes: see its statements) or `deny` (403 on this request: a required
+/// scope or group is missing, a required claim rule fails, or a route rule fails).
+struct Granted {
+    decision: &'static str,
+    reason: &'static str,
+    sub: String,
+    caller: Option<&'static str>,
+    /// An Allow given although the revocation list could not be read (the policy is open).
+    unchecked: Option<RevocationLookupError>,
 }
 
 fn unauthorized(reason: Reason, detail: &'static str) -> AuthorizerError {
@@ -448,16 +343,11 @@ fn unauthorized(reason: Reason, detail: &'static str) -> AuthorizerError {
     }
 }
 
-/// The shape of an authorizer event given as JSON, or `None` when it is not one (the local
-/// gateway's tests check their events with it).
-pub fn detect(event: &Value) -> Option<EventKind> {
-    AuthorizerEvent::read(event).ok().map(|event| event.kind)
-}
-
 /// The decision line of an invocation: the event kind, the outcome, a reason code, the `sub`
 /// when the token is authentic (with `caller`, `user` or `machine`, when its shape says
-/// which), and the time taken. Allow, 401 and 403 at INFO; a 500, and an
-/// Allow without the revocation check, at ERROR. Never the token, its signature or a header.
+/// which), and the time taken. Allow, 401 and 403 at INFO; a 500, and an Allow without the
+/// revocation check (the only other line with an `error`), at ERROR. Never the token, its
+/// signature or a header.
 fn decision_of(
     kind: Option<EventKind>,
     outcome: &Result<(AuthorizerResponse, Granted), AuthorizerError>,
@@ -468,74 +358,42 @@ fn decision_of(
         latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
         ..Decision::default()
     };
-    match outcome {
-        Ok((
-            _,
-            Granted::Denied {
-                reason,
-                sub,
-                caller,
-            },
-        )) => (
-            Level::INFO,
-            Decision {
-                decision: "deny",
-                reason,
-                sub: Some(sub),
-                caller: *caller,
-                ..base
-            },
-        ),
-        Ok((
-            _,
-            Granted::Allowed {
-                sub,
-                caller,
-                unchecked,
-            },
-        )) => (
+    let decision = match outcome {
+        Ok((_, granted)) => Decision {
+            decision: granted.decision,
             // Loud on purpose: a token was let through without the revocation check.
-            if unchecked.is_some() {
-                Level::ERROR
-            } else {
-                Level::INFO
+            reason: match granted.unchecked {
+                Some(_) => "revocation_unchecked",
+                None => granted.reason,
             },
-            Decision {
-                decision: "allow",
-                reason: if unchecked.is_some() {
-                    "revocation_unchecked"
-                } else {
-                    "valid_token"
-                },
-                error: unchecked.as_ref().map(ToString::to_string),
-                sub: Some(sub),
-                caller: *caller,
-                ..base
+            error: granted.unchecked.as_ref().map(ToString::to_string),
+            sub: Some(&granted.sub),
+            caller: granted.caller,
+            ..base
+        },
+        Err(AuthorizerError::Unauthorized { rejection, sub }) => Decision {
+            decision: "unauthorized",
+            reason: rejection.reason.code(),
+            detail: Some(rejection.detail),
+            sub: sub.as_deref(),
+            ..base
+        },
+        Err(error) => Decision {
+            decision: "error",
+            reason: error.names().1,
+            error: match error {
+                AuthorizerError::RevocationUnavailable(cause) => Some(cause.to_string()),
+                _ => None,
             },
-        ),
-        Err(AuthorizerError::Unauthorized { rejection, sub }) => (
-            Level::INFO,
-            Decision {
-                decision: "unauthorized",
-                reason: rejection.reason.code(),
-                detail: Some(rejection.detail),
-                sub: sub.as_deref(),
-                ..base
-            },
-        ),
-        Err(error) => (
-            Level::ERROR,
-            Decision {
-                decision: "error",
-                reason: error.reason_code(),
-                error: match error {
-                    AuthorizerError::RevocationUnavailable(cause) => Some(cause.to_string()),
-                    _ => None,
-                },
-                ..base
-            },
-        ),
-    }
+            ..base
+        },
+    };
+    let level = if decision.decision == "error" || decision.error.is_some() {
+        Level::ERROR
+    } else {
+        Level::INFO
+    };
+    (level, decision)
 }
 
 #[cfg(test)]

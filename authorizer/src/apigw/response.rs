@@ -6,35 +6,15 @@
 //! `ApiGatewayV2CustomAuthorizerSimpleResponse` read (tests hold it to that), with absent
 //! members left out rather than sent as `null`.
 
-use std::sync::Arc;
-
 use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerPolicy;
 use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use oidc_jwt_verifier::VerifiedClaims;
 
 use super::arn::MethodArn;
-use super::route_rules::RouteRules;
-
-/// Effect of a policy statement.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Effect {
-    /// Allows the resources.
-    Allow,
-    /// Denies the resources, whatever else allows them.
-    Deny,
-}
-
-/// One `execute-api:Invoke` statement.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Statement {
-    /// Allow or Deny.
-    pub effect: Effect,
-    /// The resource ARNs, possibly with IAM wildcards.
-    pub resources: Vec<String>,
-}
+use super::route_rules::{RouteRule, RouteRules};
 
 /// The identity passed on to the API as authorizer context. Flat values only, as API Gateway
 /// requires; absent values are left out rather than sent as null.
@@ -91,7 +71,8 @@ impl From<VerifiedClaims> for IdentityContext {
     fn from(claims: VerifiedClaims) -> Self {
         IdentityContext {
             scope: (!claims.scopes.is_empty()).then(|| claims.scopes.join(" ")),
-            groups: groups_json(&claims.groups),
+            // Serializing strings cannot fail.
+            groups: serde_json::to_string(&claims.groups).unwrap_or_else(|_| "[]".to_owned()),
             email_verified: claims.email.is_some().then_some(claims.email_verified),
             token_use: claims.token_use.map(|kind| kind.as_str().to_owned()),
             caller: claims.caller.map(|kind| kind.as_str().to_owned()),
@@ -108,21 +89,14 @@ impl From<VerifiedClaims> for IdentityContext {
     }
 }
 
-/// `["a","b"]`: the unambiguous text form of a group list.
-pub fn groups_json(groups: &[String]) -> String {
-    // Serializing strings cannot fail.
-    serde_json::to_string(groups).unwrap_or_else(|_| "[]".to_owned())
-}
-
 /// What the authorizer answers, in the shape the event asked for; serialized as the inner
 /// answer alone.
 #[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum AuthorizerResponse {
-    /// REST API `TOKEN` and `REQUEST` authorizers.
-    Rest(PolicyResponse),
-    /// HTTP API payload 2.0 with `HTTP_API_RESPONSE=iam`.
-    HttpIam(PolicyResponse),
+    /// REST API `TOKEN` and `REQUEST` authorizers, and HTTP API payload 2.0 with
+    /// `HTTP_API_RESPONSE=iam`.
+    Policy(PolicyResponse),
     /// HTTP API payload 2.0 simple response (the default).
     HttpSimple(SimpleResponse),
 }
@@ -146,134 +120,79 @@ impl AuthorizerResponse {
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
-
-    /// The answer as JSON text: what lambda_runtime sends to API Gateway.
-    pub fn to_json_text(&self) -> String {
-        // Plain strings, numbers and booleans: serializing them cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
-    }
-}
-
-/// The policy answer's JSON: `aws_lambda_events`' policy document and statements, in our own
-/// envelope because its `ApiGatewayCustomAuthorizerResponse` always writes `context` (`null`
-/// for a whole-stage Deny) and `usageIdentifierKey`, which the answer leaves out.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PolicyJson<'a> {
-    principal_id: &'a str,
-    policy_document: ApiGatewayCustomAuthorizerPolicy,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    context: Option<&'a IdentityContext>,
-}
-
-impl Serialize for PolicyResponse {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut document = ApiGatewayCustomAuthorizerPolicy::default();
-        document.version = Some("2012-10-17".to_owned());
-        document.statement = self
-            .statements()
-            .into_iter()
-            .map(|statement| {
-                let mut iam = IamPolicyStatement::default();
-                iam.action = vec!["execute-api:Invoke".to_owned()];
-                iam.effect = match statement.effect {
-                    Effect::Allow => IamPolicyEffect::Allow,
-                    Effect::Deny => IamPolicyEffect::Deny,
-                };
-                iam.resource = statement.resources;
-                iam
-            })
-            .collect();
-        PolicyJson {
-            principal_id: &self.principal_id,
-            policy_document: document,
-            context: self.context.as_ref(),
-        }
-        .serialize(serializer)
-    }
 }
 
 /// `{"principalId", "policyDocument", "context"}`: Allow on the whole stage, Deny on each
 /// route whose rule the caller fails; or, for a caller who lacks a required scope or group,
 /// Deny on the whole stage and no context. Either is right for every route of the stage, so
-/// API Gateway may cache it by token.
-#[derive(Clone, Debug)]
+/// API Gateway may cache it by token. The policy document and statements are
+/// `aws_lambda_events`' own, in our own envelope because its
+/// `ApiGatewayCustomAuthorizerResponse` always writes `context` (`null` for a whole-stage
+/// Deny) and `usageIdentifierKey`, which the answer leaves out.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PolicyResponse {
     /// The token's `sub`.
     pub principal_id: String,
+    /// Version `2012-10-17`: the whole-stage statement, then the Deny of failed routes if any.
+    pub policy_document: ApiGatewayCustomAuthorizerPolicy,
     /// `None` for a whole-stage Deny.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<IdentityContext>,
-    stage_prefix: String,
-    rules: Arc<RouteRules>,
-    /// Indices into `rules` of the rules the caller fails.
-    failed: Vec<usize>,
 }
 
 impl PolicyResponse {
-    /// Allow on the stage of `arn`, Deny on each of `rules` that `claims` fails.
-    pub fn new(arn: &MethodArn, rules: Arc<RouteRules>, claims: VerifiedClaims) -> Self {
-        let failed = rules
-            .rules()
-            .iter()
-            .enumerate()
-            .filter(|(_, rule)| !rule.allows(&claims))
-            .map(|(index, _)| index)
+    /// Allow on the stage of `arn`, Deny on each of `rules` that `claims` fails, and on `arn`
+    /// itself when its path is not canonical ([`MethodArn::path_is_canonical`]): rules name
+    /// canonical paths, so `GET//me` falls under none of them although a greedy resource may
+    /// route it to `/me`; it is denied instead of allowed by default. Only that spelling is
+    /// denied, not the stage: API Gateway caches the answer for the token and applies it to
+    /// the caller's other requests.
+    pub fn new(arn: &MethodArn, rules: &RouteRules, claims: VerifiedClaims) -> Self {
+        let mut denied: Vec<String> = rules
+            .failed_by(&claims)
+            .flat_map(RouteRule::resource_suffixes)
+            .map(|suffix| arn.in_stage(suffix))
             .collect();
+        if !arn.path_is_canonical() {
+            denied.push(arn.in_stage(arn.method_and_path()));
+        }
+        let mut statements = vec![statement(IamPolicyEffect::Allow, vec![arn.in_stage("*/*")])];
+        if !denied.is_empty() {
+            statements.push(statement(IamPolicyEffect::Deny, denied));
+        }
         PolicyResponse {
             principal_id: claims.sub.clone(),
+            policy_document: document(statements),
             context: Some(IdentityContext::from(claims)),
-            stage_prefix: arn.stage_prefix().to_owned(),
-            rules,
-            failed,
         }
     }
 
     /// Deny on the whole stage for `sub`, who lacks a required scope or group.
-    pub fn deny_stage(arn: &MethodArn, sub: String) -> Self {
+    pub fn deny_stage(arn: &MethodArn, sub: &str) -> Self {
+        let deny = statement(IamPolicyEffect::Deny, vec![arn.in_stage("*/*")]);
         PolicyResponse {
-            principal_id: sub,
+            principal_id: sub.to_owned(),
+            policy_document: document(vec![deny]),
             context: None,
-            stage_prefix: arn.stage_prefix().to_owned(),
-            rules: Arc::default(),
-            failed: Vec::new(),
         }
     }
+}
 
-    /// Whether this policy allows anything (it denies the whole stage otherwise).
-    pub fn allows_stage(&self) -> bool {
-        self.context.is_some()
-    }
+fn document(statements: Vec<IamPolicyStatement>) -> ApiGatewayCustomAuthorizerPolicy {
+    let mut document = ApiGatewayCustomAuthorizerPolicy::default();
+    document.version = Some("2012-10-17".to_owned());
+    document.statement = statements;
+    document
+}
 
-    /// The policy's statements, as plain data.
-    pub fn statements(&self) -> Vec<Statement> {
-        let effect = if self.allows_stage() {
-            Effect::Allow
-        } else {
-            Effect::Deny
-        };
-        let mut statements = vec![Statement {
-            effect,
-            resources: vec![format!("{}*/*", self.stage_prefix)],
-        }];
-        if !self.failed.is_empty() {
-            let resources = self
-                .denied()
-                .map(|suffix| format!("{}{suffix}", self.stage_prefix))
-                .collect();
-            statements.push(Statement {
-                effect: Effect::Deny,
-                resources,
-            });
-        }
-        statements
-    }
-
-    fn denied(&self) -> impl Iterator<Item = &str> {
-        self.failed
-            .iter()
-            .flat_map(|index| self.rules.rules()[*index].resource_suffixes())
-            .map(String::as_str)
-    }
+/// An `execute-api:Invoke` statement.
+fn statement(effect: IamPolicyEffect, resource: Vec<String>) -> IamPolicyStatement {
+    let mut statement = IamPolicyStatement::default();
+    statement.action = vec!["execute-api:Invoke".to_owned()];
+    statement.effect = effect;
+    statement.resource = resource;
+    statement
 }
 
 #[cfg(test)]

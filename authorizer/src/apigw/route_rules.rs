@@ -31,8 +31,6 @@ pub struct RouteRule {
     pub required_claims: ClaimRules,
     /// `METHOD/path` resource patterns, computed once: see [`RouteRule::resource_suffixes`].
     suffixes: Vec<String>,
-    /// Set only on the rule [`RouteRules::denying`] adds: no caller satisfies it.
-    denies_everyone: bool,
 }
 
 impl RouteRule {
@@ -63,7 +61,6 @@ impl RouteRule {
             scopes,
             required_claims: ClaimRules::default(),
             suffixes,
-            denies_everyone: false,
         }
     }
 
@@ -76,8 +73,7 @@ impl RouteRule {
     /// Whether the caller satisfies this rule. Claim rules judge `auth_time` against the
     /// instant the token was verified ([`VerifiedClaims::verified_at`], the verifier's clock).
     pub fn allows(&self, claims: &VerifiedClaims) -> bool {
-        !self.denies_everyone
-            && claims.in_any_group(&self.groups)
+        claims.in_any_group(&self.groups)
             && claims.has_any_scope(&self.scopes)
             && claims.meets(&self.required_claims).is_ok()
     }
@@ -101,15 +97,10 @@ impl RouteRule {
 /// becomes a Deny, and a Deny wins over any Allow).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RouteRules {
-    rules: Vec<RouteRule>,
+    pub(crate) rules: Vec<RouteRule>,
 }
 
 impl RouteRules {
-    /// These rules, in this order.
-    pub fn new(rules: Vec<RouteRule>) -> Self {
-        RouteRules { rules }
-    }
-
     /// Whether there are no rules (every valid token may call every route).
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
@@ -146,29 +137,6 @@ impl RouteRules {
         names
     }
 
-    /// These rules and one that every caller fails, covering exactly `method_and_path` (the
-    /// part of a method ARN after the stage): for a request whose path is not canonical
-    /// ([`super::MethodArn::path_is_canonical`]). Rules name canonical paths, so `GET//me`
-    /// falls under none of them although a greedy resource may route it to `/me`; it is denied
-    /// instead of allowed by default. Only that spelling is denied, not the stage: API Gateway
-    /// caches the answer for the token and applies it to the caller's other requests.
-    pub fn denying(&self, method_and_path: &str) -> RouteRules {
-        let (method, path) = method_and_path
-            .split_once('/')
-            .unwrap_or((method_and_path, ""));
-        let mut rules = self.rules.clone();
-        rules.push(RouteRule {
-            method: method.to_owned(),
-            path: format!("/{path}"),
-            groups: Vec::new(),
-            scopes: Vec::new(),
-            required_claims: ClaimRules::default(),
-            suffixes: vec![method_and_path.to_owned()],
-            denies_everyone: true,
-        });
-        RouteRules { rules }
-    }
-
     /// The rules this caller does not satisfy.
     pub fn failed_by<'a>(
         &'a self,
@@ -190,71 +158,64 @@ impl RouteRules {
         };
         let mut rules = Vec::with_capacity(document.len());
         for (route, requirement) in &document {
-            let (method, path) = parse_route(route)?;
-            let Value::Object(requirement) = requirement else {
-                return Err(format!("{route:?}: the requirement must be an object"));
-            };
-            let mut groups = Vec::new();
-            let mut scopes = Vec::new();
-            let mut required_claims = ClaimRules::default();
-            for (key, value) in requirement {
-                let target = match key.as_str() {
-                    "groups" => &mut groups,
-                    "scopes" => &mut scopes,
-                    "required_claims" => {
-                        required_claims = claim_rules_from_json(value)
-                            .map_err(|e| format!("{route:?}: required_claims{e}"))?;
-                        continue;
-                    }
-                    other => {
-                        return Err(format!(
-                            "{route:?}: unknown key {other:?} (use \"groups\", \"scopes\" \
-                             and \"required_claims\")"
-                        ));
-                    }
-                };
-                *target = string_list(value).ok_or_else(|| {
-                    format!("{route:?}: {key:?} must be an array of non-empty strings")
-                })?;
-            }
-            if groups.is_empty() && scopes.is_empty() && required_claims.is_empty() {
-                return Err(format!(
-                    "{route:?}: a rule needs at least one group, scope or required claim"
-                ));
-            }
-            rules.push(
-                RouteRule::new(&method, &path, groups, scopes)
-                    .with_required_claims(required_claims),
-            );
+            let rule = parse_rule(route, requirement).map_err(|e| format!("{route:?}: {e}"))?;
+            rules.push(rule);
         }
         Ok(RouteRules { rules })
     }
 }
 
-fn parse_route(route: &str) -> Result<(String, String), String> {
-    let (method, path) = route
-        .split_once(' ')
-        .ok_or_else(|| format!("{route:?}: expected \"METHOD /path\""))?;
-    let method = match method {
-        "ANY" | "*" => "*".to_owned(),
-        m if METHODS.contains(&m) => m.to_owned(),
-        m => return Err(format!("{route:?}: {m:?} is not an HTTP method (or ANY)")),
+/// One `"METHOD /path": {requirement}` entry; the error does not name the route.
+fn parse_rule(route: &str, requirement: &Value) -> Result<RouteRule, String> {
+    let (method, path) = parse_route(route)?;
+    let Value::Object(requirement) = requirement else {
+        return Err("the requirement must be an object".to_owned());
     };
-    if !path.starts_with('/') {
-        return Err(format!("{route:?}: the path must start with '/'"));
+    let mut groups = Vec::new();
+    let mut scopes = Vec::new();
+    let mut required_claims = ClaimRules::default();
+    for (key, value) in requirement {
+        let target = match key.as_str() {
+            "groups" => &mut groups,
+            "scopes" => &mut scopes,
+            "required_claims" => {
+                required_claims =
+                    claim_rules_from_json(value).map_err(|e| format!("required_claims{e}"))?;
+                continue;
+            }
+            other => {
+                return Err(format!(
+                    "unknown key {other:?} (use \"groups\", \"scopes\" and \"required_claims\")"
+                ));
+            }
+        };
+        *target = string_list(value)
+            .ok_or_else(|| format!("{key:?} must be an array of non-empty strings"))?;
     }
-    if path.contains(char::is_whitespace) || path.contains('?') {
-        return Err(format!(
-            "{route:?}: the path must not contain whitespace or '?'"
-        ));
+    if groups.is_empty() && scopes.is_empty() && required_claims.is_empty() {
+        return Err("a rule needs at least one group, scope or required claim".to_owned());
     }
-    if path.contains(['{', '}']) {
+    Ok(RouteRule::new(method, path, groups, scopes).with_required_claims(required_claims))
+}
+
+fn parse_route(route: &str) -> Result<(&str, &str), String> {
+    let (method, path) = route.split_once(' ').ok_or("expected \"METHOD /path\"")?;
+    let method = match method {
+        "ANY" | "*" => "*",
+        m if METHODS.contains(&m) => m,
+        m => return Err(format!("{m:?} is not an HTTP method (or ANY)")),
+    };
+    let problem = if !path.starts_with('/') {
+        "the path must start with '/'"
+    } else if path.contains(char::is_whitespace) || path.contains('?') {
+        "the path must not contain whitespace or '?'"
+    } else if path.contains(['{', '}']) {
         // Method ARNs carry the real path (/items/42), never the template (/items/{id}).
-        return Err(format!(
-            "{route:?}: use '*' instead of path parameters like {{id}}"
-        ));
-    }
-    Ok((method, path.to_owned()))
+        "use '*' instead of path parameters like {id}"
+    } else {
+        return Ok((method, path));
+    };
+    Err(problem.to_owned())
 }
 
 fn string_list(value: &Value) -> Option<Vec<String>> {

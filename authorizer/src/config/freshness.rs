@@ -55,26 +55,25 @@ pub(super) fn held_for_ttl(rules: &ClaimRules, ttl: u64) -> Result<ClaimRules, u
         .map(ClaimRules::new)
 }
 
-/// Why a bound cannot hold under the cache: names the rule's setting and the TTL's.
-fn too_short(variable: &'static str, place: &str, bound: u64, ttl: u64) -> ConfigError {
-    ConfigError::new(
-        variable,
-        format!(
-            "{place}max_auth_age_seconds {bound} is shorter than \
-             {AUTHORIZER_CACHE_TTL_SECONDS} {ttl} (AuthorizerCacheTtl): API Gateway reuses an \
-             Allow for the TTL, so the token would be let in after the bound; raise the bound \
-             to at least the TTL or lower the TTL"
-        ),
-    )
-}
-
-/// `REQUIRED_CLAIMS` (read from `variable`) held for `ttl`.
-pub(super) fn required_claims(
+/// `rules`, read from `variable` (at `place` in it), held for `ttl`; an error naming the rule's
+/// setting and the TTL's for a bound that cannot hold under the cache.
+pub(super) fn held(
     variable: &'static str,
+    place: &str,
     rules: &ClaimRules,
     ttl: u64,
 ) -> Result<ClaimRules, ConfigError> {
-    held_for_ttl(rules, ttl).map_err(|bound| too_short(variable, "", bound, ttl))
+    held_for_ttl(rules, ttl).map_err(|bound| {
+        ConfigError::new(
+            variable,
+            format!(
+                "{place}max_auth_age_seconds {bound} is shorter than \
+                 {AUTHORIZER_CACHE_TTL_SECONDS} {ttl} (AuthorizerCacheTtl): API Gateway reuses \
+                 an Allow for the TTL, so the token would be let in after the bound; raise the \
+                 bound to at least the TTL or lower the TTL"
+            ),
+        )
+    })
 }
 
 /// Every route rule's `required_claims` (read from `variable`) held for `ttl`.
@@ -87,19 +86,17 @@ pub(super) fn route_rules(
         .rules()
         .iter()
         .map(|rule| {
-            let held = held_for_ttl(&rule.required_claims, ttl).map_err(|bound| {
-                let method = if rule.method == "*" {
-                    "ANY"
-                } else {
-                    &rule.method
-                };
-                let place = format!("\"{method} {}\": ", rule.path);
-                too_short(variable, &place, bound, ttl)
-            })?;
+            let method = if rule.method == "*" {
+                "ANY"
+            } else {
+                &rule.method
+            };
+            let place = format!("\"{method} {}\": ", rule.path);
+            let held = held(variable, &place, &rule.required_claims, ttl)?;
             Ok(RouteRule::clone(rule).with_required_claims(held))
         })
         .collect::<Result<Vec<_>, _>>()
-        .map(RouteRules::new)
+        .map(|rules| RouteRules { rules })
 }
 
 #[cfg(test)]

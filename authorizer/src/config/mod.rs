@@ -5,20 +5,19 @@
 mod freshness;
 mod seed;
 mod trust;
-mod values;
+pub(crate) mod values;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use oidc_jwt_verifier::{
     Clock, ConfigError, SSL_CERT_FILE, SystemClock, TlsRoots, Verifier, VerifierConfig,
-    claims::ClaimRules,
     config::{DEFAULT_MAX_TOKEN_BYTES, ISSUERS, non_blank, parse_required_claims},
     jwks::{HttpJwksFetcher, JwksFetchError, JwksSeed, KeyStore},
 };
 
 use freshness::{AUTHORIZER_CACHE_TTL_SECONDS, MAX_CACHE_TTL_SECONDS};
-use values::{number, optional_list};
+use values::{number, one_of, optional_list, parsed};
 
 use crate::apigw::{
     Authorizer, HttpApiResponse, IdentitySources, RouteRules, answers_cached_per_route,
@@ -115,14 +114,9 @@ pub const VARIABLES: [&str; 20] = [
 
 impl AuthorizerConfig {
     /// Builds the production authorizer: HTTPS JWKS fetcher, system clock, the seeded keys,
-    /// and the revocation table reader when one is configured. Fails only when the TLS stack
-    /// cannot be set up.
-    pub fn build(self) -> Result<Authorizer, BuildError> {
-        self.build_logged(None)
-    }
-
-    /// [`AuthorizerConfig::build`], writing the decision lines and JWKS fetches to `log`.
-    pub fn build_logged(self, log: Option<DecisionLog>) -> Result<Authorizer, BuildError> {
+    /// and the revocation table reader when one is configured; the decision lines and JWKS
+    /// fetches go to `log`. Fails only when the TLS stack cannot be set up.
+    pub fn build(self, log: Option<DecisionLog>) -> Result<Authorizer, BuildError> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let fetcher = Arc::new(HttpJwksFetcher::with_roots(
             self.jwks_timeout,
@@ -143,14 +137,16 @@ impl AuthorizerConfig {
         };
         keys.seed(&self.jwks_seed);
         let verifier = Verifier::new(self.verifier, keys, Arc::clone(&clock));
-        let mut authorizer = Authorizer::new(verifier, self.route_rules, self.http_api_response)
-            .with_identity_sources(self.identity_sources);
-        if let Some(log) = log {
-            authorizer = authorizer.with_decision_log(log);
-        }
-        Ok(match self.revocation {
-            Some(settings) => authorizer.with_revocation(settings.build(client, clock)?),
-            None => authorizer,
+        let revocation = self
+            .revocation
+            .map(|settings| settings.build(client, clock));
+        Ok(Authorizer {
+            verifier,
+            route_rules: self.route_rules,
+            http_api_response: self.http_api_response,
+            identity_sources: self.identity_sources,
+            revocation: revocation.transpose()?,
+            decision_log: log,
         })
     }
 
@@ -172,22 +168,13 @@ impl AuthorizerConfig {
 
         let trust = trust::read(&get)?;
 
-        let clock_skew_seconds = number(CLOCK_SKEW_SECONDS, get(CLOCK_SKEW_SECONDS), 0, 0..=300)?;
+        let clock_skew_seconds = number(&get, CLOCK_SKEW_SECONDS, 0, 0..=300)?;
 
-        let required_scopes = optional_list(REQUIRED_SCOPES, get(REQUIRED_SCOPES))?;
-        let required_groups = optional_list(REQUIRED_GROUPS, get(REQUIRED_GROUPS))?;
-
-        let required_claims = match get(REQUIRED_CLAIMS) {
-            None => ClaimRules::default(),
-            Some(raw) => {
-                parse_required_claims(&raw).map_err(|e| ConfigError::new(REQUIRED_CLAIMS, e))?
-            }
-        };
-
-        let route_rules = match get(ROUTE_RULES) {
-            None => RouteRules::default(),
-            Some(raw) => RouteRules::parse(&raw).map_err(|e| ConfigError::new(ROUTE_RULES, e))?,
-        };
+        let required_scopes = optional_list(&get, REQUIRED_SCOPES)?;
+        let required_groups = optional_list(&get, REQUIRED_GROUPS)?;
+        let required_claims =
+            parsed(&get, REQUIRED_CLAIMS, parse_required_claims)?.unwrap_or_default();
+        let route_rules = parsed(&get, ROUTE_RULES, RouteRules::parse)?.unwrap_or_default();
 
         // Freshness rules judged for the whole time API Gateway may reuse an answer (see the
         // freshness module). The TTL is required only where such a rule exists, so that a
@@ -198,21 +185,8 @@ impl AuthorizerConfig {
                 .rules()
                 .iter()
                 .any(|rule| freshness::has_freshness_rule(&rule.required_claims));
-        let cache_ttl = get(AUTHORIZER_CACHE_TTL_SECONDS)
-            .map(|raw| {
-                number(
-                    AUTHORIZER_CACHE_TTL_SECONDS,
-                    Some(raw),
-                    0,
-                    0..=MAX_CACHE_TTL_SECONDS,
-                )
-            })
-            .transpose()?;
-        let (required_claims, route_rules) = match cache_ttl {
-            Some(ttl) => (
-                freshness::required_claims(REQUIRED_CLAIMS, &required_claims, ttl)?,
-                freshness::route_rules(ROUTE_RULES, &route_rules, ttl)?,
-            ),
+        // Unset: no cache to hold the rules for (0), unless a freshness rule needs the TTL.
+        let ttl = match get(AUTHORIZER_CACHE_TTL_SECONDS) {
             None if freshness_rules => {
                 return Err(ConfigError::new(
                     AUTHORIZER_CACHE_TTL_SECONDS,
@@ -222,8 +196,15 @@ impl AuthorizerConfig {
                      lambda invoke)",
                 ));
             }
-            None => (required_claims, route_rules),
+            _ => number(
+                &get,
+                AUTHORIZER_CACHE_TTL_SECONDS,
+                0,
+                0..=MAX_CACHE_TTL_SECONDS,
+            )?,
         };
+        let required_claims = freshness::held(REQUIRED_CLAIMS, "", &required_claims, ttl)?;
+        let route_rules = freshness::route_rules(ROUTE_RULES, &route_rules, ttl)?;
 
         let deny_bytes = route_rules.worst_case_deny_bytes(NOMINAL_STAGE_PREFIX.len());
         if deny_bytes > MAX_DENY_BYTES {
@@ -238,32 +219,22 @@ impl AuthorizerConfig {
             ));
         }
 
-        let jwks_timeout_ms = number(JWKS_TIMEOUT_MS, get(JWKS_TIMEOUT_MS), 2000, 1..=29_000)?;
-        let cooldown_seconds = number(
-            JWKS_REFRESH_COOLDOWN_SECONDS,
-            get(JWKS_REFRESH_COOLDOWN_SECONDS),
-            10,
-            1..=86_400,
+        let jwks_timeout_ms = number(&get, JWKS_TIMEOUT_MS, 2000, 1..=29_000)?;
+        let cooldown_seconds = number(&get, JWKS_REFRESH_COOLDOWN_SECONDS, 10, 1..=86_400)?;
+
+        let http_api_response = one_of(
+            &get,
+            HTTP_API_RESPONSE,
+            HttpApiResponse::Simple,
+            &[
+                ("simple", HttpApiResponse::Simple),
+                ("iam", HttpApiResponse::Iam),
+            ],
         )?;
 
-        let http_api_response = match get(HTTP_API_RESPONSE).as_deref().map(str::trim) {
-            None | Some("simple") => HttpApiResponse::Simple,
-            Some("iam") => HttpApiResponse::Iam,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    HTTP_API_RESPONSE,
-                    format!("{other:?} is not one of simple, iam"),
-                ));
-            }
-        };
-
         let route_key_needed = answers_cached_per_route(http_api_response, &route_rules);
-        let identity_sources = match get(IDENTITY_SOURCES) {
-            None => IdentitySources::authorization(route_key_needed),
-            Some(raw) => {
-                IdentitySources::parse(&raw).map_err(|e| ConfigError::new(IDENTITY_SOURCES, e))?
-            }
-        };
+        let identity_sources = parsed(&get, IDENTITY_SOURCES, IdentitySources::parse)?
+            .unwrap_or_else(|| IdentitySources::authorization(route_key_needed));
         if route_key_needed && !identity_sources.includes_route_key() {
             return Err(ConfigError::new(
                 IDENTITY_SOURCES,
@@ -273,9 +244,7 @@ impl AuthorizerConfig {
             ));
         }
 
-        let revocation = RevocationSettings::from_lookup(&get, |name, default, range| {
-            number(name, get(name), default, range)
-        })?;
+        let revocation = RevocationSettings::from_lookup(&get)?;
 
         let verifier = VerifierConfig {
             pools: trust.pools,

@@ -12,7 +12,7 @@ use oidc_jwt_verifier::{
     },
 };
 
-use super::values::{list, required_list};
+use super::values::{list, one_of, parsed, pick, required_list};
 use super::{
     ALLOWED_ALGORITHMS, APP_CLIENT_ID, COGNITO_ENDPOINT, TOKEN_USE, USER_POOL_ID, USER_POOL_ISSUER,
 };
@@ -28,10 +28,7 @@ pub(super) struct Trust {
 
 /// Reads the trust settings through `get` (non-blank values only).
 pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, ConfigError> {
-    let issuers = match get(ISSUERS) {
-        None => Vec::new(),
-        Some(raw) => parse_issuers(&raw).map_err(|e| ConfigError::new(ISSUERS, e))?,
-    };
+    let issuers = parsed(get, ISSUERS, parse_issuers)?.unwrap_or_default();
 
     if get(USER_POOL_ID).is_none() {
         if issuers.is_empty() {
@@ -63,23 +60,20 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
         });
     }
 
-    let endpoint = get(COGNITO_ENDPOINT)
-        .map(|raw| parse_endpoint(&raw).map_err(|e| ConfigError::new(COGNITO_ENDPOINT, e)))
-        .transpose()?;
+    let endpoint = parsed(get, COGNITO_ENDPOINT, parse_endpoint)?;
 
-    let issuer_policy = match get(USER_POOL_ISSUER).as_deref().map(str::trim) {
-        None | Some("any") => IssuerPolicy::Any,
-        Some("original") => IssuerPolicy::Original,
-        Some("updated") => IssuerPolicy::Updated,
-        Some(other) => {
-            return Err(ConfigError::new(
-                USER_POOL_ISSUER,
-                format!("{other:?} is not one of original, updated, any"),
-            ));
-        }
-    };
+    let issuer_policy = one_of(
+        get,
+        USER_POOL_ISSUER,
+        IssuerPolicy::Any,
+        &[
+            ("original", IssuerPolicy::Original),
+            ("updated", IssuerPolicy::Updated),
+            ("any", IssuerPolicy::Any),
+        ],
+    )?;
 
-    let pool_ids = required_list(USER_POOL_ID, get(USER_POOL_ID))?;
+    let pool_ids = required_list(get, USER_POOL_ID)?;
     let pools = pool_ids
         .iter()
         .map(|id| {
@@ -88,7 +82,7 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
         })
         .collect::<Result<Vec<_>, _>>()?;
 
-    let client_ids = required_list(APP_CLIENT_ID, get(APP_CLIENT_ID))?;
+    let client_ids = required_list(get, APP_CLIENT_ID)?;
     for id in &client_ids {
         if !id
             .chars()
@@ -101,33 +95,23 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
         }
     }
 
-    let token_use = match get(TOKEN_USE).as_deref().map(str::trim) {
-        None | Some("any") => TokenUsePolicy::Any,
-        Some("id") => TokenUsePolicy::Id,
-        Some("access") => TokenUsePolicy::Access,
-        Some(other) => {
-            return Err(ConfigError::new(
-                TOKEN_USE,
-                format!("{other:?} is not one of id, access, any"),
-            ));
-        }
-    };
+    let token_use = one_of(
+        get,
+        TOKEN_USE,
+        TokenUsePolicy::Any,
+        &[
+            ("id", TokenUsePolicy::Id),
+            ("access", TokenUsePolicy::Access),
+            ("any", TokenUsePolicy::Any),
+        ],
+    )?;
 
+    let names = JwkAlgorithm::ALL.map(|algorithm| (algorithm.name(), algorithm));
     let algorithms = match get(ALLOWED_ALGORITHMS) {
         None => vec![JwkAlgorithm::RS256],
         Some(raw) => list(ALLOWED_ALGORITHMS, &raw)?
             .iter()
-            .map(|name| {
-                JwkAlgorithm::from_name(name).ok_or_else(|| {
-                    ConfigError::new(
-                        ALLOWED_ALGORITHMS,
-                        format!(
-                            "{name:?} is not one of {}",
-                            JwkAlgorithm::ALL.map(JwkAlgorithm::name).join(", ")
-                        ),
-                    )
-                })
-            })
+            .map(|name| pick(ALLOWED_ALGORITHMS, name, &names))
             .collect::<Result<Vec<_>, _>>()?,
     };
 

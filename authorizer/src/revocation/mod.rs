@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::config::values::{number, one_of};
 use oidc_jwt_verifier::{
     Clock, ConfigError,
     revocation::{FailurePolicy, RevocationCheck, RevocationLookupError},
@@ -56,10 +57,7 @@ pub struct RevocationSettings {
 impl RevocationSettings {
     /// Reads the settings through `get` (blank values already count as unset): `None` when
     /// `REVOCATION_TABLE` is unset, an error naming the variable when anything is wrong.
-    pub fn from_lookup(
-        get: &impl Fn(&str) -> Option<String>,
-        number: impl Fn(&'static str, u64, std::ops::RangeInclusive<u64>) -> Result<u64, ConfigError>,
-    ) -> Result<Option<Self>, ConfigError> {
+    pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
         let Some(table) = get(REVOCATION_TABLE).map(|t| t.trim().to_owned()) else {
             for variable in [
                 REVOCATION_CACHE_SECONDS,
@@ -76,18 +74,17 @@ impl RevocationSettings {
             return Ok(None);
         };
         check_table_name(&table).map_err(|e| ConfigError::new(REVOCATION_TABLE, e))?;
-        let cache_seconds = number(REVOCATION_CACHE_SECONDS, 30, 0..=3600)?;
-        let timeout_ms = number(REVOCATION_TIMEOUT_MS, 1000, 1..=29_000)?;
-        let failure = match get(REVOCATION_FAILURE).as_deref().map(str::trim) {
-            None | Some("closed") => FailurePolicy::Closed,
-            Some("open") => FailurePolicy::Open,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    REVOCATION_FAILURE,
-                    format!("{other:?} is not one of closed, open"),
-                ));
-            }
-        };
+        let cache_seconds = number(get, REVOCATION_CACHE_SECONDS, 30, 0..=3600)?;
+        let timeout_ms = number(get, REVOCATION_TIMEOUT_MS, 1000, 1..=29_000)?;
+        let failure = one_of(
+            get,
+            REVOCATION_FAILURE,
+            FailurePolicy::Closed,
+            &[
+                ("closed", FailurePolicy::Closed),
+                ("open", FailurePolicy::Open),
+            ],
+        )?;
         let signer = signer(get, DYNAMODB, "REVOCATION_TABLE is set")?;
         Ok(Some(RevocationSettings {
             table,

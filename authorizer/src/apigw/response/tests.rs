@@ -2,20 +2,21 @@
 //! map serializer (the bytes API Gateway has always got), for many answers: strings that need
 //! escapes, non-ASCII text, absent members, several denied routes.
 
-use std::fmt;
-use std::sync::Arc;
-
 use proptest::prelude::*;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
-use super::{AuthorizerResponse, IdentityContext, PolicyResponse, SimpleResponse};
-use crate::apigw::route_rules::{RouteRule, RouteRules};
+use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
+
+use super::{
+    AuthorizerResponse, IdentityContext, PolicyResponse, SimpleResponse, document, statement,
+};
+use crate::apigw::{MethodArn, RouteRules};
 
 /// serde_json's text of the answer as API Gateway has always got it.
 fn serde_reference(response: &AuthorizerResponse) -> String {
     match response {
-        AuthorizerResponse::Rest(policy) | AuthorizerResponse::HttpIam(policy) => {
+        AuthorizerResponse::Policy(policy) => {
             serde_json::to_string(&ReferencePolicy(policy)).unwrap()
         }
         AuthorizerResponse::HttpSimple(simple) => {
@@ -57,84 +58,39 @@ struct Document<'a>(&'a PolicyResponse);
 
 impl Serialize for Document<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let document = &self.0.policy_document;
         let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("Version", "2012-10-17")?;
-        map.serialize_entry("Statement", &Statements(self.0))?;
+        map.serialize_entry("Version", document.version.as_deref().unwrap())?;
+        map.serialize_entry("Statement", &Statements(&document.statement))?;
         map.end()
     }
 }
 
-struct Statements<'a>(&'a PolicyResponse);
+struct Statements<'a>(&'a [IamPolicyStatement]);
 
 impl Serialize for Statements<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let response = self.0;
         let mut seq = serializer.serialize_seq(None)?;
-        seq.serialize_element(&StatementJson {
-            effect: if response.allows_stage() {
-                "Allow"
-            } else {
-                "Deny"
-            },
-            resources: Resources::WholeStage(&response.stage_prefix),
-        })?;
-        if !response.failed.is_empty() {
-            seq.serialize_element(&StatementJson {
-                effect: "Deny",
-                resources: Resources::Denied(response),
-            })?;
+        for statement in self.0 {
+            seq.serialize_element(&StatementJson(statement))?;
         }
         seq.end()
     }
 }
 
-struct StatementJson<'a> {
-    effect: &'static str,
-    resources: Resources<'a>,
-}
+struct StatementJson<'a>(&'a IamPolicyStatement);
 
 impl Serialize for StatementJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let effect = match self.0.effect {
+            IamPolicyEffect::Allow => "Allow",
+            _ => "Deny",
+        };
         let mut map = serializer.serialize_map(Some(3))?;
         map.serialize_entry("Action", &["execute-api:Invoke"])?;
-        map.serialize_entry("Effect", self.effect)?;
-        map.serialize_entry("Resource", &self.resources)?;
+        map.serialize_entry("Effect", effect)?;
+        map.serialize_entry("Resource", &self.0.resource)?;
         map.end()
-    }
-}
-
-enum Resources<'a> {
-    WholeStage(&'a str),
-    Denied(&'a PolicyResponse),
-}
-
-impl Serialize for Resources<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(None)?;
-        match self {
-            Resources::WholeStage(prefix) => seq.serialize_element(&Joined(prefix, "*/*"))?,
-            Resources::Denied(response) => {
-                for suffix in response.denied() {
-                    seq.serialize_element(&Joined(&response.stage_prefix, suffix))?;
-                }
-            }
-        }
-        seq.end()
-    }
-}
-
-struct Joined<'a>(&'a str, &'a str);
-
-impl Serialize for Joined<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl fmt::Display for Joined<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)?;
-        f.write_str(self.1)
     }
 }
 
@@ -191,45 +147,35 @@ fn context() -> impl Strategy<Value = IdentityContext> {
         )
 }
 
+/// A policy as the authorizer builds it: the whole stage's statement, then maybe a Deny list.
 fn policy() -> impl Strategy<Value = PolicyResponse> {
-    let rule = (
-        prop::sample::select(vec!["GET", "POST", "*", "DELETE"]),
-        text(),
-        any::<bool>(),
-    );
     (
         text(),
         proptest::option::of(context()),
         text(),
-        proptest::collection::vec(rule, 0..4),
+        proptest::collection::vec(text(), 0..4),
     )
-        .prop_map(|(principal_id, context, stage_prefix, rules)| {
-            let failed = rules
-                .iter()
-                .enumerate()
-                .filter(|(_, (_, _, fails))| *fails)
-                .map(|(index, _)| index)
-                .collect();
-            let rules = rules
-                .into_iter()
-                .map(|(method, path, _)| {
-                    RouteRule::new(method, &format!("/{path}"), vec![], vec![])
-                })
-                .collect();
+        .prop_map(|(principal_id, context, whole_stage, denied)| {
+            let effect = if context.is_some() {
+                IamPolicyEffect::Allow
+            } else {
+                IamPolicyEffect::Deny
+            };
+            let mut statements = vec![statement(effect, vec![whole_stage])];
+            if !denied.is_empty() {
+                statements.push(statement(IamPolicyEffect::Deny, denied));
+            }
             PolicyResponse {
                 principal_id,
+                policy_document: document(statements),
                 context,
-                stage_prefix,
-                rules: Arc::new(RouteRules::new(rules)),
-                failed,
             }
         })
 }
 
 fn response() -> impl Strategy<Value = AuthorizerResponse> {
     prop_oneof![
-        policy().prop_map(AuthorizerResponse::Rest),
-        policy().prop_map(AuthorizerResponse::HttpIam),
+        policy().prop_map(AuthorizerResponse::Policy),
         (any::<bool>(), proptest::option::of(context())).prop_map(|(is_authorized, context)| {
             AuthorizerResponse::HttpSimple(SimpleResponse {
                 is_authorized,
@@ -242,13 +188,11 @@ fn response() -> impl Strategy<Value = AuthorizerResponse> {
 proptest! {
     #[test]
     fn answers_are_the_bytes_serde_json_wrote(response in response()) {
-        let text = response.to_json_text();
+        let text = serde_json::to_string(&response).unwrap();
         prop_assert_eq!(&text, &serde_reference(&response));
-        // And what lambda_runtime sends: serde_json's writer given the answer (the inner
-        // response alike); and the same JSON through serde_json's value serializer.
-        prop_assert_eq!(serde_json::to_string(&response).unwrap(), text.as_str());
+        // The inner response alike; and the same JSON through serde_json's value serializer.
         let inner = match &response {
-            AuthorizerResponse::Rest(policy) | AuthorizerResponse::HttpIam(policy) => {
+            AuthorizerResponse::Policy(policy) => {
                 serde_json::to_string(policy)
             }
             AuthorizerResponse::HttpSimple(simple) => serde_json::to_string(simple),
@@ -277,36 +221,38 @@ fn a_typical_allow_is_the_bytes_serde_json_wrote() {
         auth_time: Some(1_794_990_000),
         origin_jti: Some("o".into()),
     };
-    let policy = PolicyResponse {
-        principal_id: context.sub.clone(),
-        context: Some(context),
-        stage_prefix: "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/".into(),
-        rules: Arc::new(RouteRules::new(vec![
-            RouteRule::new("GET", "/admin", vec![], vec![]),
-            RouteRule::new("*", "/ops/*", vec![], vec![]),
-        ])),
-        failed: vec![0, 1],
-    };
+    let arn = MethodArn::parse(
+        "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/GET/admin",
+    )
+    .unwrap();
+    let rules =
+        RouteRules::parse(r#"{"GET /admin": {"groups": ["x"]}, "ANY /ops/*": {"groups": ["x"]}}"#)
+            .unwrap();
+    let deny_stage = PolicyResponse::deny_stage(&arn, &context.sub);
+    let mut allow = deny_stage.clone();
+    allow.context = Some(context);
+    allow.policy_document.statement[0].effect = IamPolicyEffect::Allow;
+    let resources = rules
+        .rules()
+        .iter()
+        .flat_map(|rule| rule.resource_suffixes());
+    let resources = resources.map(|suffix| arn.in_stage(suffix)).collect();
+    let mut deny_routes = allow.clone();
+    (deny_routes.policy_document.statement).push(statement(IamPolicyEffect::Deny, resources));
     for response in [
-        AuthorizerResponse::Rest(policy.clone()),
-        AuthorizerResponse::HttpIam(PolicyResponse {
-            failed: vec![],
-            ..policy.clone()
-        }),
-        AuthorizerResponse::HttpIam(PolicyResponse {
-            context: None,
-            failed: vec![],
-            ..policy.clone()
-        }),
+        AuthorizerResponse::Policy(deny_routes),
+        AuthorizerResponse::Policy(allow.clone()),
+        AuthorizerResponse::Policy(deny_stage),
         AuthorizerResponse::HttpSimple(SimpleResponse {
             is_authorized: true,
-            context: policy.context.clone(),
+            context: allow.context.clone(),
         }),
         AuthorizerResponse::HttpSimple(SimpleResponse {
             is_authorized: false,
             context: None,
         }),
     ] {
-        assert_eq!(response.to_json_text(), serde_reference(&response));
+        let text = serde_json::to_string(&response).unwrap();
+        assert_eq!(text, serde_reference(&response));
     }
 }
