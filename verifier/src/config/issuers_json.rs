@@ -11,7 +11,7 @@
 //! ```
 
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::TokenUsePolicy;
 use super::issuer::{ClientCheck, IssuerConfig, JwksLocation, ScopesClaim};

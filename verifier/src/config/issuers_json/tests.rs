@@ -2,6 +2,7 @@
 //! at their edges.
 
 use super::*;
+use serde_json::Map;
 
 const OKTA: &str = r#"{"name":"okta","issuer":"https://example.okta.com/oauth2/default","audience":"api://default","algorithms":["RS256"],"groups_claim":"groups","scopes_claim":"scp","typ":"at+jwt"}"#;
 
