@@ -103,23 +103,22 @@ pub(super) fn parse_key(
     {
         return Err("use is not sig");
     }
-    if let Some(ops) = jwk.get("key_ops") {
-        let verifies = ops
-            .as_array()
-            .is_some_and(|ops| ops.iter().any(|op| op.as_str() == Some("verify")));
-        if !verifies {
-            return Err("key_ops does not include verify");
-        }
+    // Any other operations, of any type, may be listed beside `verify`.
+    let verifies = |ops: &Value| {
+        ops.as_array()
+            .is_some_and(|ops| ops.iter().any(|op| op == "verify"))
+    };
+    if jwk.get("key_ops").is_some_and(|ops| !verifies(ops)) {
+        return Err("key_ops does not include verify");
     }
     if jwk.contains_key("d") {
         return Err("the JWK holds a private key (d)");
     }
-    let declared_alg = match string_member(jwk, "alg")? {
-        None => None,
-        Some(name) => Some(
-            JwkAlgorithm::from_name(name).ok_or("alg is not a supported signature algorithm")?,
-        ),
-    };
+    let declared_alg = string_member(jwk, "alg")?
+        .map(|name| {
+            JwkAlgorithm::from_name(name).ok_or("alg is not a supported signature algorithm")
+        })
+        .transpose()?;
 
     let material = match string_member(jwk, "kty")? {
         Some("RSA") => rsa_material(jwk)?,
@@ -130,18 +129,15 @@ pub(super) fn parse_key(
     if declared_alg.is_some_and(|declared| declared.key_shape() != material.shape) {
         return Err("alg does not fit the key's kty or crv");
     }
-    let usable: Vec<JwkAlgorithm> = JwkAlgorithm::ALL
+    let parsed = JwkAlgorithm::ALL
         .into_iter()
         .filter(|alg| allowed.contains(alg) && alg.key_shape() == material.shape)
         .filter(|alg| declared_alg.is_none_or(|declared| declared == *alg))
-        .collect();
-    if usable.is_empty() {
-        return Err("no algorithm allowed by configuration fits this key");
-    }
-    let parsed = usable
-        .into_iter()
         .map(|alg| material.parse_for(alg).map(|key| (alg, key)))
         .collect::<Result<Vec<_>, _>>()?;
+    if parsed.is_empty() {
+        return Err("no algorithm allowed by configuration fits this key");
+    }
     Ok(VerificationKey {
         declared_alg,
         shape: material.shape,
@@ -197,11 +193,8 @@ fn rsa_material(jwk: &Map<String, Value>) -> Result<Material, &'static str> {
     let modulus_bits = n
         .first()
         .map_or(0, |top| n.len() * 8 - top.leading_zeros() as usize);
-    if modulus_bits < MIN_RSA_BITS {
-        return Err("modulus is shorter than 2048 bits");
-    }
-    if modulus_bits > MAX_RSA_BITS {
-        return Err("modulus is longer than 8192 bits");
+    if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&modulus_bits) {
+        return Err("modulus is shorter than 2048 or longer than 8192 bits");
     }
     // e = 1 makes "verification" the identity function; e must be odd and at least 3.
     if e.is_empty() || e.len() > 4 || e.last().is_some_and(|b| b % 2 == 0) || e == [1] {
@@ -224,15 +217,11 @@ fn ec_material(jwk: &Map<String, Value>) -> Result<Material, &'static str> {
     };
     let x = coordinate(jwk, "x", size)?;
     let y = coordinate(jwk, "y", size)?;
-    let mut point = Vec::with_capacity(1 + 2 * size);
-    point.push(0x04);
-    point.extend_from_slice(&x);
-    point.extend_from_slice(&y);
     Ok(Material {
         shape,
         modulus_bits: None,
         signature_len: 2 * size,
-        public: Public::Point(point),
+        public: Public::Point([&[0x04][..], &x, &y].concat()),
     })
 }
 
