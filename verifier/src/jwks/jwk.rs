@@ -20,7 +20,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use crate::algorithm::{JwkAlgorithm, KeyShape};
+use crate::algorithm::{JwkAlgorithm, KeyShape, Verification};
 use crate::rejection::Reason::{BadSignature, UnsupportedAlgorithm};
 use crate::rejection::{Rejection, refuse};
 
@@ -167,12 +167,14 @@ enum Public {
 
 impl Material {
     fn parse_for(&self, alg: JwkAlgorithm) -> Result<ParsedPublicKey, &'static str> {
-        match (&self.public, alg.rsa_parameters(), alg.point_verification()) {
-            (Public::Rsa { n, e }, Some(parameters), _) => RsaPublicKeyComponents { n, e }
-                .to_parsed_public_key(parameters)
-                .map_err(|_| "RSA components were rejected by the crypto library"),
+        match (&self.public, alg.verification()) {
+            (Public::Rsa { n, e }, Verification::Rsa(parameters)) => {
+                RsaPublicKeyComponents { n, e }
+                    .to_parsed_public_key(parameters)
+                    .map_err(|_| "RSA components were rejected by the crypto library")
+            }
             // aws-lc-rs decodes the point and checks that it is on the algorithm's curve.
-            (Public::Point(point), _, Some(verification)) => {
+            (Public::Point(point), Verification::Point(verification)) => {
                 ParsedPublicKey::new(verification, point)
                     .map_err(|_| "the public key is not a point of its curve")
             }
