@@ -30,16 +30,21 @@ struct Entry {
     name: String,
     issuer: String,
     jwks_uri: Option<String>,
-    audience: Option<Strings>,
-    client_id: Option<Strings>,
-    algorithms: Option<Strings>,
+    audience: Option<List>,
+    client_id: Option<List>,
+    algorithms: Option<List>,
     token_use: Option<String>,
     typ: Option<String>,
     groups_claim: Option<String>,
     scopes_claim: Option<String>,
 }
 
-/// A string or a non-empty array of strings; no empty string, no duplicate ([`Strings::list`]).
+/// `audience`, `client_id`, `algorithms`: a string or a non-empty array of strings, with no
+/// empty string and no string twice.
+#[derive(Deserialize)]
+#[serde(try_from = "Strings")]
+struct List(Vec<String>);
+
 #[derive(Deserialize)]
 #[serde(
     untagged,
@@ -50,9 +55,11 @@ enum Strings {
     Many(Vec<String>),
 }
 
-impl Strings {
-    fn list(self) -> Result<Vec<String>, String> {
-        let list = match self {
+impl TryFrom<Strings> for List {
+    type Error = String;
+
+    fn try_from(strings: Strings) -> Result<List, String> {
+        let list = match strings {
             Strings::One(one) => vec![one],
             Strings::Many(many) => many,
         };
@@ -62,13 +69,9 @@ impl Strings {
         if list.iter().any(String::is_empty) {
             return Err("has an empty string".to_owned());
         }
-        match list
-            .iter()
-            .enumerate()
-            .find(|(i, s)| list[..*i].contains(s))
-        {
-            Some((_, twice)) => Err(format!("lists {twice:?} twice")),
-            None => Ok(list),
+        match (1..list.len()).find(|&i| list[..i].contains(&list[i])) {
+            Some(twice) => Err(format!("lists {:?} twice", list[twice])),
+            None => Ok(List(list)),
         }
     }
 }
@@ -119,12 +122,6 @@ fn parse_entry(entry: &Value, seen: &[IssuerConfig]) -> Result<IssuerConfig, Mem
     if let Some((member, _)) = map.iter().find(|(_, value)| value.is_null()) {
         return bad(member, "must not be null (leave the member out instead)");
     }
-    let list = |member: &str, value: Option<Strings>| {
-        value
-            .map(Strings::list)
-            .transpose()
-            .map_err(|message| (format!(".{member}"), message))
-    };
 
     let (name, issuer) = (entry.name, entry.issuer);
     if name.is_empty()
@@ -180,12 +177,9 @@ fn parse_entry(entry: &Value, seen: &[IssuerConfig]) -> Result<IssuerConfig, Mem
         }
     };
 
-    let client = match (
-        list("audience", entry.audience)?,
-        list("client_id", entry.client_id)?,
-    ) {
-        (Some(audience), None) => ClientCheck::Audience(audience),
-        (None, Some(client_ids)) if token_use.is_some() => ClientCheck::ClientId(client_ids),
+    let client = match (entry.audience, entry.client_id) {
+        (Some(List(audience)), None) => ClientCheck::Audience(audience),
+        (None, Some(List(client_ids))) if token_use.is_some() => ClientCheck::ClientId(client_ids),
         (None, Some(_)) => {
             return bad(
                 "client_id",
@@ -205,7 +199,7 @@ fn parse_entry(entry: &Value, seen: &[IssuerConfig]) -> Result<IssuerConfig, Mem
         }
     };
 
-    let Some(names) = list("algorithms", entry.algorithms)? else {
+    let Some(List(names)) = entry.algorithms else {
         return bad("algorithms", "is required, e.g. [\"RS256\"]");
     };
     let mut algorithms = Vec::with_capacity(names.len());
