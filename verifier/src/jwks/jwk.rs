@@ -264,37 +264,20 @@ fn coordinate(jwk: &Map<String, Value>, name: &str, size: usize) -> Result<Vec<u
 /// order-8 values, plus the non-canonical encodings p and p + 1; the sign bit of `x` (the top
 /// bit) does not matter. (The list is libsodium's `ge25519_has_small_order`.)
 fn is_small_order_ed25519(encoded: &[u8]) -> bool {
-    const fn p_plus(low: u8) -> [u8; 32] {
-        let mut y = [0xff; 32];
-        y[0] = low;
-        y[31] = 0x7f;
-        y
-    }
-    const ORDER_8: [u8; 32] = [
-        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
-        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
-        0xfc, 0x05,
+    // The `y` encodings (little-endian, sign bit clear), in hex.
+    const SMALL_ORDER_YS: [&str; 7] = [
+        "0000000000000000000000000000000000000000000000000000000000000000", // 0
+        "0100000000000000000000000000000000000000000000000000000000000000", // 1
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05", // order 8
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a", // order 8, negated
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p − 1
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p ≡ 0, non-canonical
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p + 1 ≡ 1, non-canonical
     ];
-    const ORDER_8_NEGATED: [u8; 32] = [
-        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
-        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
-        0x03, 0x7a,
-    ];
-    let mut one = [0; 32];
-    one[0] = 1;
-    let small_order_ys = [
-        [0; 32],
-        one,
-        ORDER_8,
-        ORDER_8_NEGATED,
-        p_plus(0xec), // p − 1
-        p_plus(0xed), // p, a non-canonical 0
-        p_plus(0xee), // p + 1, a non-canonical 1
-    ];
-    let mut y = [0; 32];
-    y.copy_from_slice(encoded);
+    let mut y = encoded.to_vec();
     y[31] &= 0x7f;
-    small_order_ys.contains(&y)
+    let y: String = y.iter().map(|byte| format!("{byte:02x}")).collect();
+    SMALL_ORDER_YS.contains(&y.as_str())
 }
 
 /// A member that must be a string when present. A present member of another type is an error,
