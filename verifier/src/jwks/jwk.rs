@@ -94,13 +94,12 @@ pub(super) fn parse_key(
     let Value::Object(jwk) = entry else {
         return Err("entry is not a JSON object");
     };
+    let text = |name| string_member(jwk, name);
     match jwk.get("kid") {
         Some(Value::String(kid)) if !kid.is_empty() && kid.len() <= 256 => {}
         _ => return Err("kid is missing, empty, too long or not a string"),
     }
-    if let Some(usage) = string_member(jwk, "use")?
-        && usage != "sig"
-    {
+    if text("use")?.is_some_and(|usage| usage != "sig") {
         return Err("use is not sig");
     }
     // Any other operations, of any type, may be listed beside `verify`.
@@ -114,61 +113,81 @@ pub(super) fn parse_key(
     if jwk.contains_key("d") {
         return Err("the JWK holds a private key (d)");
     }
-    let declared_alg = string_member(jwk, "alg")?
+    let declared_alg = text("alg")?
         .map(|name| {
             JwkAlgorithm::from_name(name).ok_or("alg is not a supported signature algorithm")
         })
         .transpose()?;
 
-    let material = match string_member(jwk, "kty")? {
-        Some("RSA") => rsa_material(jwk)?,
-        Some("EC") => ec_material(jwk)?,
-        Some("OKP") => okp_material(jwk)?,
+    // The key's shape and, for a point, the size of a coordinate.
+    let (shape, size) = match (text("kty")?, text("crv")?) {
+        (Some("RSA"), None) => (KeyShape::Rsa, 0),
+        (Some("RSA"), Some(_)) => return Err("an RSA key has a crv"),
+        (Some("EC"), Some("P-256")) => (KeyShape::Ec("P-256"), 32),
+        (Some("EC"), Some("P-384")) => (KeyShape::Ec("P-384"), 48),
+        (Some("EC"), Some("P-521")) => (KeyShape::Ec("P-521"), 66),
+        (Some("EC"), _) => return Err("crv is not P-256, P-384 or P-521"),
+        (Some("OKP"), Some("Ed25519")) => (KeyShape::Okp("Ed25519"), 32),
+        (Some("OKP"), _) => return Err("crv is not Ed25519"),
         _ => return Err("kty is not RSA, EC or OKP"),
     };
-    if declared_alg.is_some_and(|declared| declared.key_shape() != material.shape) {
+    if declared_alg.is_some_and(|declared| declared.key_shape() != shape) {
         return Err("alg does not fit the key's kty or crv");
     }
+    let public = match shape {
+        KeyShape::Rsa => rsa_public(jwk)?,
+        KeyShape::Ec(_) => {
+            let (x, y) = (coordinate(jwk, "x", size)?, coordinate(jwk, "y", size)?);
+            Public::Point([&[0x04][..], &x, &y].concat())
+        }
+        KeyShape::Okp(_) => {
+            if jwk.contains_key("y") {
+                return Err("an OKP key has a y");
+            }
+            let x = coordinate(jwk, "x", size)?;
+            if is_small_order_ed25519(&x) {
+                return Err("the Ed25519 key is a point of small order");
+            }
+            Public::Point(x)
+        }
+    };
     let parsed = JwkAlgorithm::ALL
         .into_iter()
-        .filter(|alg| allowed.contains(alg) && alg.key_shape() == material.shape)
+        .filter(|alg| allowed.contains(alg) && alg.key_shape() == shape)
         .filter(|alg| declared_alg.is_none_or(|declared| declared == *alg))
-        .map(|alg| material.parse_for(alg).map(|key| (alg, key)))
+        .map(|alg| public.parse_for(alg).map(|key| (alg, key)))
         .collect::<Result<Vec<_>, _>>()?;
     if parsed.is_empty() {
         return Err("no algorithm allowed by configuration fits this key");
     }
+    // JOSE fixes the signature's length: the modulus's for RSA, two coordinates for a point
+    // (ECDSA's `r || s`, Ed25519's `R || S`).
+    let (signature_len, modulus_bits) = match &public {
+        Public::Rsa { n, bits, .. } => (n.len(), Some(*bits)),
+        Public::Point(_) => (2 * size, None),
+    };
     Ok(VerificationKey {
         declared_alg,
-        shape: material.shape,
-        modulus_bits: material.modulus_bits,
-        signature_len: material.signature_len,
+        shape,
+        modulus_bits,
+        signature_len,
         parsed,
     })
 }
 
 /// A key's public material, checked against its shape's rules but not yet handed to the
 /// crypto library.
-struct Material {
-    shape: KeyShape,
-    modulus_bits: Option<usize>,
-    signature_len: usize,
-    public: Public,
-}
-
 enum Public {
-    Rsa {
-        n: Vec<u8>,
-        e: Vec<u8>,
-    },
+    /// The modulus (no leading zero byte), its size in bits, and the exponent.
+    Rsa { n: Vec<u8>, bits: usize, e: Vec<u8> },
     /// An uncompressed SEC 1 point (`04 || x || y`) or a raw Ed25519 key.
     Point(Vec<u8>),
 }
 
-impl Material {
+impl Public {
     fn parse_for(&self, alg: JwkAlgorithm) -> Result<ParsedPublicKey, &'static str> {
-        match (&self.public, alg.verification()) {
-            (Public::Rsa { n, e }, Verification::Rsa(parameters)) => {
+        match (self, alg.verification()) {
+            (Public::Rsa { n, e, .. }, Verification::Rsa(parameters)) => {
                 RsaPublicKeyComponents { n, e }
                     .to_parsed_public_key(parameters)
                     .map_err(|_| "RSA components were rejected by the crypto library")
@@ -183,67 +202,23 @@ impl Material {
     }
 }
 
-fn rsa_material(jwk: &Map<String, Value>) -> Result<Material, &'static str> {
-    if jwk.contains_key("crv") {
-        return Err("an RSA key has a crv");
-    }
+fn rsa_public(jwk: &Map<String, Value>) -> Result<Public, &'static str> {
     let n = decode_unsigned(string_member(jwk, "n")?.ok_or("n is missing")?)
         .ok_or("n is not base64url")?;
     let e = decode_unsigned(string_member(jwk, "e")?.ok_or("e is missing")?)
         .ok_or("e is not base64url")?;
     // `n` has no leading zero byte: its length and its top byte give its bit length.
-    let modulus_bits = n
+    let bits = n
         .first()
         .map_or(0, |top| n.len() * 8 - top.leading_zeros() as usize);
-    if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&modulus_bits) {
+    if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
         return Err("modulus is shorter than 2048 or longer than 8192 bits");
     }
     // e = 1 makes "verification" the identity function; e must be odd and at least 3.
     if e.is_empty() || e.len() > 4 || e.last().is_some_and(|b| b % 2 == 0) || e == [1] {
         return Err("exponent is not an odd number from 3 to 2^32");
     }
-    Ok(Material {
-        shape: KeyShape::Rsa,
-        modulus_bits: Some(modulus_bits),
-        signature_len: n.len(),
-        public: Public::Rsa { n, e },
-    })
-}
-
-fn ec_material(jwk: &Map<String, Value>) -> Result<Material, &'static str> {
-    let (shape, size) = match string_member(jwk, "crv")? {
-        Some("P-256") => (KeyShape::Ec("P-256"), 32),
-        Some("P-384") => (KeyShape::Ec("P-384"), 48),
-        Some("P-521") => (KeyShape::Ec("P-521"), 66),
-        _ => return Err("crv is not P-256, P-384 or P-521"),
-    };
-    let x = coordinate(jwk, "x", size)?;
-    let y = coordinate(jwk, "y", size)?;
-    Ok(Material {
-        shape,
-        modulus_bits: None,
-        signature_len: 2 * size,
-        public: Public::Point([&[0x04][..], &x, &y].concat()),
-    })
-}
-
-fn okp_material(jwk: &Map<String, Value>) -> Result<Material, &'static str> {
-    if string_member(jwk, "crv")? != Some("Ed25519") {
-        return Err("crv is not Ed25519");
-    }
-    if jwk.contains_key("y") {
-        return Err("an OKP key has a y");
-    }
-    let x = coordinate(jwk, "x", 32)?;
-    if is_small_order_ed25519(&x) {
-        return Err("the Ed25519 key is a point of small order");
-    }
-    Ok(Material {
-        shape: KeyShape::Okp("Ed25519"),
-        modulus_bits: None,
-        signature_len: 64,
-        public: Public::Point(x),
-    })
+    Ok(Public::Rsa { n, bits, e })
 }
 
 /// A fixed-size octet string member: base64url of exactly `size` bytes, no more, no fewer
