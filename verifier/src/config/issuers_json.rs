@@ -1,8 +1,9 @@
 //! The JSON form of the trusted issuers (the authorizer's `ISSUERS`), read strictly: a JSON
-//! array of one or more objects, every member known and of its exact type, no member twice
-//! (`strict_json`), no two entries with the same `issuer` or `name`. An error names the entry
-//! and the member, e.g. `[1].jwks_uri: plain http is only allowed for a loopback host`, so
-//! that the authorizer reports `ISSUERS[1].jwks_uri: …`.
+//! array of one or more objects, every member known, of its exact type and not `null`, no
+//! member twice (`strict_json`), no two entries with the same `issuer` or `name`. Each entry is
+//! read by serde into a typed struct, then checked; an error names the entry and the member,
+//! e.g. `[1].jwks_uri: plain http is only allowed for a loopback host`, so that the authorizer
+//! reports `ISSUERS[1].jwks_uri: …` (a missing `name` or `issuer`: `[1]: missing field …`).
 //!
 //! ```json
 //! [{"name": "okta", "issuer": "https://example.okta.com/oauth2/default",
