@@ -7,7 +7,7 @@
 //! its shape allows, so an RSA key can never check an ES256 signature, nor a P-384 key a
 //! P-256 one. Names follow RFC 7518 §3.1 (JWA) and RFC 8037 §3.1 (`EdDSA`, Ed25519 only here).
 
-use aws_lc_rs::signature::{self, VerificationAlgorithm};
+use aws_lc_rs::signature::{self, RsaParameters, VerificationAlgorithm};
 
 /// The signature algorithms this verifier can check. Cognito signs with RS256.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -68,56 +68,46 @@ impl JwkAlgorithm {
 
     /// The JOSE name, e.g. `RS256`.
     pub fn name(self) -> &'static str {
-        // In declaration order, as `ALL` lists them.
-        const NAMES: [&str; 10] = [
-            "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
-            "EdDSA",
-        ];
-        NAMES[self as usize]
+        TABLE[self as usize].0
     }
 
-    /// The key shape this algorithm needs: `kty`, and `crv` where there is one.
+    /// The key this algorithm verifies with.
     pub fn key_shape(self) -> KeyShape {
-        match self {
-            JwkAlgorithm::RS256
-            | JwkAlgorithm::RS384
-            | JwkAlgorithm::RS512
-            | JwkAlgorithm::PS256
-            | JwkAlgorithm::PS384
-            | JwkAlgorithm::PS512 => KeyShape::Rsa,
-            JwkAlgorithm::ES256 => KeyShape::Ec("P-256"),
-            JwkAlgorithm::ES384 => KeyShape::Ec("P-384"),
-            JwkAlgorithm::ES512 => KeyShape::Ec("P-521"),
-            JwkAlgorithm::EdDSA => KeyShape::Okp("Ed25519"),
-        }
+        TABLE[self as usize].1
     }
 
-    /// aws-lc-rs's RSA verification parameters, for the RSA algorithms. aws-lc-rs's PSS
-    /// parameters use a salt as long as the digest, as RFC 7518 §3.5 requires.
-    pub(crate) fn rsa_parameters(self) -> Option<&'static signature::RsaParameters> {
-        match self {
-            JwkAlgorithm::RS256 => Some(&signature::RSA_PKCS1_2048_8192_SHA256),
-            JwkAlgorithm::RS384 => Some(&signature::RSA_PKCS1_2048_8192_SHA384),
-            JwkAlgorithm::RS512 => Some(&signature::RSA_PKCS1_2048_8192_SHA512),
-            JwkAlgorithm::PS256 => Some(&signature::RSA_PSS_2048_8192_SHA256),
-            JwkAlgorithm::PS384 => Some(&signature::RSA_PSS_2048_8192_SHA384),
-            JwkAlgorithm::PS512 => Some(&signature::RSA_PSS_2048_8192_SHA512),
-            _ => None,
-        }
-    }
-
-    /// aws-lc-rs's verification algorithm for the elliptic-curve and Edwards algorithms: the
-    /// `_FIXED` ECDSA variants read JOSE's `r || s`, never DER.
-    pub(crate) fn point_verification(self) -> Option<&'static dyn VerificationAlgorithm> {
-        match self {
-            JwkAlgorithm::ES256 => Some(&signature::ECDSA_P256_SHA256_FIXED),
-            JwkAlgorithm::ES384 => Some(&signature::ECDSA_P384_SHA384_FIXED),
-            JwkAlgorithm::ES512 => Some(&signature::ECDSA_P521_SHA512_FIXED),
-            JwkAlgorithm::EdDSA => Some(&signature::ED25519),
-            _ => None,
-        }
+    /// How aws-lc-rs checks this algorithm's signatures.
+    pub(crate) fn verification(self) -> Verification {
+        TABLE[self as usize].2
     }
 }
+
+/// How aws-lc-rs verifies an algorithm's signatures: with a key built from an RSA key's `n` and
+/// `e`, or from an encoded point (an EC key's `04 || x || y`, an Ed25519 key's `x`).
+#[derive(Clone, Copy)]
+pub(crate) enum Verification {
+    Rsa(&'static RsaParameters),
+    Point(&'static dyn VerificationAlgorithm),
+}
+
+/// Each algorithm in [`JwkAlgorithm::ALL`] order: its name, its key shape, its verification.
+static TABLE: [(&str, KeyShape, Verification); 10] = {
+    use KeyShape::{Ec, Okp, Rsa};
+    use Verification::Point;
+    use signature::*;
+    [
+        ("RS256", Rsa, Verification::Rsa(&RSA_PKCS1_2048_8192_SHA256)),
+        ("RS384", Rsa, Verification::Rsa(&RSA_PKCS1_2048_8192_SHA384)),
+        ("RS512", Rsa, Verification::Rsa(&RSA_PKCS1_2048_8192_SHA512)),
+        ("PS256", Rsa, Verification::Rsa(&RSA_PSS_2048_8192_SHA256)),
+        ("PS384", Rsa, Verification::Rsa(&RSA_PSS_2048_8192_SHA384)),
+        ("PS512", Rsa, Verification::Rsa(&RSA_PSS_2048_8192_SHA512)),
+        ("ES256", Ec("P-256"), Point(&ECDSA_P256_SHA256_FIXED)),
+        ("ES384", Ec("P-384"), Point(&ECDSA_P384_SHA384_FIXED)),
+        ("ES512", Ec("P-521"), Point(&ECDSA_P521_SHA512_FIXED)),
+        ("EdDSA", Okp("Ed25519"), Point(&ED25519)),
+    ]
+};
 
 #[cfg(test)]
 mod tests {
@@ -180,12 +170,9 @@ mod tests {
             let shape = alg.key_shape();
             assert_eq!((kty(shape), crv(shape)), (kty_name, crv_name), "{alg:?}");
             // Exactly one of the two verification tables covers each algorithm.
-            assert_ne!(
-                alg.rsa_parameters().is_some(),
-                alg.point_verification().is_some(),
-                "{alg:?}"
-            );
-            assert_eq!(alg.rsa_parameters().is_some(), kty_name == "RSA", "{alg:?}");
+            // One verification each (the enum has one or the other), RSA's for RSA keys only.
+            let rsa = matches!(alg.verification(), Verification::Rsa(_));
+            assert_eq!(rsa, kty_name == "RSA", "{alg:?}");
         }
     }
 }

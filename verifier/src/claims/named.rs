@@ -78,26 +78,25 @@ impl<'de> Visitor<'de> for Seed<'_> {
             // The groups claim wins when an issuer names `scp` as its groups claim too.
             let is_scp = !is_groups && self.read_scp && name == "scp";
             let is_kept = self.kept.iter().any(|kept| *kept == name);
-            let repeated = if is_kept {
-                found.kept.iter().any(|(seen, _)| *seen == name)
-            } else {
-                (is_groups && found.groups.is_some()) || (is_scp && found.scp.is_some())
-            };
-            if repeated {
+            // A kept claim that is also the groups or `scp` sets both at its first appearance.
+            if (is_kept && found.kept.iter().any(|(seen, _)| *seen == name))
+                || (is_groups && found.groups.is_some())
+                || (is_scp && found.scp.is_some())
+            {
                 return Err(de::Error::custom("a named claim twice"));
             }
             if is_kept {
                 // A rule may name the groups claim or `scp` too: read them from the same value.
                 let value = map.next_value::<Value>()?;
                 if is_groups {
-                    let groups = Vec::<String>::deserialize(&value).map_err(de::Error::custom)?;
-                    found.groups = Some(groups);
+                    found.groups = Some(Vec::deserialize(&value).map_err(de::Error::custom)?);
                 } else if is_scp {
                     let scp = StringOrList::deserialize(&value).map_err(de::Error::custom)?;
                     found.scp = Some(scp.into_scopes());
                 }
-                let kept = ClaimValue::from_json(&value);
-                found.kept.push((name.to_string(), kept));
+                found
+                    .kept
+                    .push((name.to_string(), ClaimValue::from_json(&value)));
             } else if is_groups {
                 found.groups = Some(map.next_value::<Vec<String>>()?);
             } else if is_scp {

@@ -85,20 +85,20 @@ fn claim_equalities(value: &Value) -> Result<Vec<ClaimRule>, String> {
                 "[{claim}]: compare auth_time with \"max_auth_age_seconds\", not by value"
             ));
         }
-        let values = match expected {
+        let listed = match expected {
             Value::Array(any_of) if any_of.is_empty() => {
                 return Err(format!("[{claim}]: the list of accepted values is empty"));
             }
-            Value::Array(any_of) => any_of
-                .iter()
-                .map(|value| rule_value(claim, value))
-                .collect::<Result<Vec<_>, _>>()?,
-            one => vec![rule_value(claim, one)?],
+            Value::Array(any_of) => any_of.as_slice(),
+            one => std::slice::from_ref(one),
         };
-        for (index, value) in values.iter().enumerate() {
-            if values[..index].contains(value) {
-                return Err(format!("[{claim}]: lists {} twice", expected_text(value)));
-            }
+        let values = listed
+            .iter()
+            .map(|value| rule_value(claim, value))
+            .collect::<Result<Vec<_>, _>>()?;
+        // Accepted values are strings, booleans and integers, equal as JSON when equal here.
+        if let Some(twice) = (1..values.len()).find(|&i| values[..i].contains(&values[i])) {
+            return Err(format!("[{claim}]: lists {} twice", listed[twice]));
         }
         rules.push(ClaimRule::OneOf {
             claim: claim.clone(),
@@ -119,15 +119,6 @@ fn rule_value(claim: &str, value: &Value) -> Result<ClaimValue, String> {
              them, any of which is accepted)"
         )),
         accepted => Ok(accepted),
-    }
-}
-
-fn expected_text(value: &ClaimValue) -> String {
-    match value {
-        ClaimValue::String(text) => format!("{text:?}"),
-        ClaimValue::Bool(flag) => flag.to_string(),
-        ClaimValue::Integer(number) => number.to_string(),
-        ClaimValue::Other => "a value".to_owned(),
     }
 }
 

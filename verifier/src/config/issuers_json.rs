@@ -1,8 +1,9 @@
 //! The JSON form of the trusted issuers (the authorizer's `ISSUERS`), read strictly: a JSON
-//! array of one or more objects, every member known and of its exact type, no member twice
-//! (`strict_json`), no two entries with the same `issuer` or `name`. An error names the entry
-//! and the member, e.g. `[1].jwks_uri: plain http is only allowed for a loopback host`, so
-//! that the authorizer reports `ISSUERS[1].jwks_uri: …`.
+//! array of one or more objects, every member known, of its exact type and not `null`, no
+//! member twice (`strict_json`), no two entries with the same `issuer` or `name`. Each entry is
+//! read by serde into a typed struct, then checked; an error names the entry and the member,
+//! e.g. `[1].jwks_uri: plain http is only allowed for a loopback host`, so that the authorizer
+//! reports `ISSUERS[1].jwks_uri: …` (a missing `name` or `issuer`: `[1]: missing field …`).
 //!
 //! ```json
 //! [{"name": "okta", "issuer": "https://example.okta.com/oauth2/default",
@@ -10,9 +11,8 @@
 //!   "groups_claim": "groups", "scopes_claim": "scp", "typ": "at+jwt"}]
 //! ```
 
-use std::collections::HashSet;
-
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde_json::Value;
 
 use super::TokenUsePolicy;
 use super::issuer::{ClientCheck, IssuerConfig, JwksLocation, ScopesClaim};
@@ -22,18 +22,60 @@ use crate::algorithm::JwkAlgorithm;
 /// More entries than this is a configuration mistake: each is a JWKS fetch at start-up.
 pub const MAX_ISSUERS: usize = 16;
 
-const MEMBERS: [&str; 10] = [
-    "name",
-    "issuer",
-    "jwks_uri",
-    "audience",
-    "client_id",
-    "algorithms",
-    "token_use",
-    "typ",
-    "groups_claim",
-    "scopes_claim",
-];
+/// One entry as written. serde reads a `null` member as a missing `Option`, so [`parse_entry`]
+/// refuses `null` members itself: none of them may be `null`. A missing `name` or `issuer` is
+/// serde's `missing field` error.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    name: String,
+    issuer: String,
+    jwks_uri: Option<String>,
+    audience: Option<List>,
+    client_id: Option<List>,
+    algorithms: Option<List>,
+    token_use: Option<String>,
+    typ: Option<String>,
+    groups_claim: Option<String>,
+    scopes_claim: Option<String>,
+}
+
+/// `audience`, `client_id`, `algorithms`: a string or a non-empty array of strings, with no
+/// empty string and no string twice.
+#[derive(Deserialize)]
+#[serde(try_from = "Strings")]
+struct List(Vec<String>);
+
+#[derive(Deserialize)]
+#[serde(
+    untagged,
+    expecting = "must be a string or a non-empty array of strings"
+)]
+enum Strings {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl TryFrom<Strings> for List {
+    type Error = String;
+
+    fn try_from(strings: Strings) -> Result<List, String> {
+        let list = match strings {
+            Strings::One(one) => vec![one],
+            Strings::Many(many) => many,
+        };
+        if list.is_empty() {
+            return Err("must be a string or a non-empty array of strings".to_owned());
+        }
+        if list.iter().any(String::is_empty) {
+            return Err("has an empty string".to_owned());
+        }
+        match (1..list.len()).find(|&i| list[..i].contains(&list[i])) {
+            Some(twice) => Err(format!("lists {:?} twice", list[twice])),
+            None => Ok(List(list)),
+        }
+    }
+}
 
 /// Parses the JSON list of issuers. Errors start with the entry (`[0]`) and the member.
 pub fn parse_issuers(json: &str) -> Result<Vec<IssuerConfig>, String> {
@@ -51,46 +93,38 @@ pub fn parse_issuers(json: &str) -> Result<Vec<IssuerConfig>, String> {
         return Err(format!(": at most {MAX_ISSUERS} issuers"));
     }
     let mut issuers: Vec<IssuerConfig> = Vec::with_capacity(entries.len());
-    let mut names = HashSet::new();
-    let mut iss_values = HashSet::new();
     for (index, entry) in entries.iter().enumerate() {
-        let at = |member: &str, message: String| match member {
-            "" => format!("[{index}]: {message}"),
-            member => format!("[{index}].{member}: {message}"),
-        };
-        let Value::Object(entry) = entry else {
-            return Err(format!("[{index}]: must be an object"));
-        };
-        let parsed = parse_entry(entry).map_err(|(member, message)| at(member, message))?;
-        if !names.insert(parsed.name.clone()) {
-            return Err(at("name", format!("{:?} names two entries", parsed.name)));
-        }
-        if !iss_values.insert(parsed.issuer.clone()) {
-            return Err(at("issuer", format!("{:?} is listed twice", parsed.issuer)));
-        }
+        let parsed = parse_entry(entry, &issuers)
+            .map_err(|(place, message)| format!("[{index}]{place}: {message}"))?;
         issuers.push(parsed);
     }
     Ok(issuers)
 }
 
-type MemberError = (&'static str, String);
+/// The place at fault (`.member`, or nothing for the entry itself), and what is wrong with it.
+type MemberError = (String, String);
 
-/// `member` of the entry (`""`: the entry itself) is wrong, as `message` says.
-fn bad<T>(member: &'static str, message: impl Into<String>) -> Result<T, MemberError> {
-    Err((member, message.into()))
+fn bad<T>(member: &str, message: impl Into<String>) -> Result<T, MemberError> {
+    Err((format!(".{member}"), message.into()))
 }
 
-fn parse_entry(entry: &Map<String, Value>) -> Result<IssuerConfig, MemberError> {
-    if let Some(unknown) = entry.keys().find(|k| !MEMBERS.contains(&k.as_str())) {
-        // Member names are configuration, not secrets; a typo such as "audiences" must not
-        // leave an entry without the check it meant.
-        return bad(
-            "",
-            format!("unknown member {unknown:?} (known: {})", MEMBERS.join(", ")),
-        );
+/// Reads one entry; `seen` are the entries before it, whose `name` and `issuer` it must not
+/// repeat.
+fn parse_entry(entry: &Value, seen: &[IssuerConfig]) -> Result<IssuerConfig, MemberError> {
+    let Value::Object(map) = entry else {
+        return Err((String::new(), "must be an object".to_owned()));
+    };
+    // Unknown members and wrong types, named by serde (member names are configuration, not
+    // secrets; a typo such as "audiences" must not leave an entry without the check it meant).
+    let entry: Entry = serde_path_to_error::deserialize(map).map_err(|e| {
+        let place = e.path().iter().map(|member| format!(".{member}")).collect();
+        (place, e.inner().to_string())
+    })?;
+    if let Some((member, _)) = map.iter().find(|(_, value)| value.is_null()) {
+        return bad(member, "must not be null (leave the member out instead)");
     }
 
-    let name = required_str(entry, "name")?;
+    let (name, issuer) = (entry.name, entry.issuer);
     if name.is_empty()
         || name.len() > 64
         || !name
@@ -100,7 +134,6 @@ fn parse_entry(entry: &Map<String, Value>) -> Result<IssuerConfig, MemberError> 
         return bad("name", "must be 1 to 64 letters, digits, '-', '_' or '.'");
     }
 
-    let issuer = required_str(entry, "issuer")?;
     if issuer.is_empty()
         || issuer.len() > 1024
         || issuer.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -111,17 +144,17 @@ fn parse_entry(entry: &Map<String, Value>) -> Result<IssuerConfig, MemberError> 
         );
     }
 
-    let jwks = match optional_str(entry, "jwks_uri")? {
-        Some(uri) => JwksLocation::Url(parse_key_url(uri).map_err(|e| ("jwks_uri", e))?),
+    let jwks = match entry.jwks_uri {
+        Some(uri) => JwksLocation::Url(parse_key_url(&uri).map_err(|e| (".jwks_uri".into(), e))?),
         None => {
             // The discovery document is fetched from the issuer itself, so the issuer must be
             // a URL keys may come from.
-            parse_key_url(issuer).map_err(|e| {
-                (
+            if let Err(e) = parse_key_url(&issuer) {
+                return bad(
                     "issuer",
                     format!("without jwks_uri, the issuer is where keys are discovered: {e}"),
-                )
-            })?;
+                );
+            }
             if issuer.contains('?') {
                 return bad(
                     "issuer",
@@ -132,7 +165,7 @@ fn parse_entry(entry: &Map<String, Value>) -> Result<IssuerConfig, MemberError> 
         }
     };
 
-    let token_use = match optional_str(entry, "token_use")? {
+    let token_use = match entry.token_use.as_deref() {
         None => None,
         Some("id") => Some(TokenUsePolicy::Id),
         Some("access") => Some(TokenUsePolicy::Access),
@@ -145,11 +178,9 @@ fn parse_entry(entry: &Map<String, Value>) -> Result<IssuerConfig, MemberError> 
         }
     };
 
-    let audience = optional_strings(entry, "audience")?;
-    let client_ids = optional_strings(entry, "client_id")?;
-    let client = match (audience, client_ids) {
-        (Some(audience), None) => ClientCheck::Audience(audience),
-        (None, Some(client_ids)) if token_use.is_some() => ClientCheck::ClientId(client_ids),
+    let client = match (entry.audience, entry.client_id) {
+        (Some(List(audience)), None) => ClientCheck::Audience(audience),
+        (None, Some(List(client_ids))) if token_use.is_some() => ClientCheck::ClientId(client_ids),
         (None, Some(_)) => {
             return bad(
                 "client_id",
@@ -169,103 +200,61 @@ fn parse_entry(entry: &Map<String, Value>) -> Result<IssuerConfig, MemberError> 
         }
     };
 
-    let Some(names) = optional_strings(entry, "algorithms")? else {
+    let Some(List(names)) = entry.algorithms else {
         return bad("algorithms", "is required, e.g. [\"RS256\"]");
     };
-    let algorithms = names
-        .iter()
-        .map(|name| {
-            JwkAlgorithm::from_name(name)
-                .ok_or_else(|| ("algorithms", format!("{name:?} is not a supported alg")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-
-    let typ = match optional_str(entry, "typ")? {
-        Some(typ) if !typ.is_empty() && typ.chars().all(|c| c.is_ascii_graphic()) => {
-            Some(typ.to_owned())
+    let mut algorithms = Vec::with_capacity(names.len());
+    for name in names {
+        match JwkAlgorithm::from_name(&name) {
+            Some(alg) => algorithms.push(alg),
+            None => return bad("algorithms", format!("{name:?} is not a supported alg")),
         }
-        Some(_) => return bad("typ", "must be a media type such as at+jwt"),
-        None => None,
-    };
+    }
 
-    let groups_claim = match optional_str(entry, "groups_claim")? {
-        Some(claim) if !claim.is_empty() && claim.len() <= 256 => Some(claim.to_owned()),
-        Some(_) => return bad("groups_claim", "must be 1 to 256 characters"),
-        None => None,
-    };
-
+    if let Some(typ) = &entry.typ
+        && (typ.is_empty() || !typ.chars().all(|c| c.is_ascii_graphic()))
+    {
+        return bad("typ", "must be a media type such as at+jwt");
+    }
+    if let Some(claim) = &entry.groups_claim
+        && (claim.is_empty() || claim.len() > 256)
+    {
+        return bad("groups_claim", "must be 1 to 256 characters");
+    }
     // Spelled as `ScopesClaim::name` spells them.
-    let scopes_claim = match optional_str(entry, "scopes_claim")? {
+    let scopes_claim = match entry.scopes_claim {
         None => ScopesClaim::Scope,
-        Some(named) => [ScopesClaim::Scope, ScopesClaim::Scp]
+        Some(named) => match [ScopesClaim::Scope, ScopesClaim::Scp]
             .into_iter()
             .find(|claim| claim.name() == named)
-            .ok_or_else(|| {
-                (
+        {
+            Some(claim) => claim,
+            None => {
+                return bad(
                     "scopes_claim",
                     format!("{named:?} is not one of scope, scp"),
-                )
-            })?,
+                );
+            }
+        },
     };
 
+    if seen.iter().any(|other| other.name == name) {
+        return bad("name", format!("{name:?} names two entries"));
+    }
+    if seen.iter().any(|other| other.issuer == issuer) {
+        return bad("issuer", format!("{issuer:?} is listed twice"));
+    }
     Ok(IssuerConfig {
-        name: name.to_owned(),
-        issuer: issuer.to_owned(),
+        name,
+        issuer,
         jwks,
         client,
         token_use,
-        typ,
+        typ: entry.typ,
         algorithms,
-        groups_claim,
+        groups_claim: entry.groups_claim,
         scopes_claim,
     })
-}
-
-fn required_str<'a>(
-    entry: &'a Map<String, Value>,
-    member: &'static str,
-) -> Result<&'a str, MemberError> {
-    optional_str(entry, member)?.ok_or((member, "is required".into()))
-}
-
-fn optional_str<'a>(
-    entry: &'a Map<String, Value>,
-    member: &'static str,
-) -> Result<Option<&'a str>, MemberError> {
-    match entry.get(member) {
-        None => Ok(None),
-        Some(Value::String(value)) => Ok(Some(value)),
-        Some(_) => Err((member, "must be a string".into())),
-    }
-}
-
-/// A string or a non-empty array of strings; no empty string, no duplicate.
-fn optional_strings(
-    entry: &Map<String, Value>,
-    member: &'static str,
-) -> Result<Option<Vec<String>>, MemberError> {
-    let values: Vec<&Value> = match entry.get(member) {
-        None => return Ok(None),
-        Some(Value::Array(values)) if !values.is_empty() => values.iter().collect(),
-        Some(single @ Value::String(_)) => vec![single],
-        Some(_) => {
-            return bad(member, "must be a string or a non-empty array of strings");
-        }
-    };
-    let mut out: Vec<String> = Vec::with_capacity(values.len());
-    for value in values {
-        match value {
-            Value::String(s) if s.is_empty() => {
-                return bad(member, "has an empty string");
-            }
-            Value::String(s) if out.contains(s) => {
-                return bad(member, format!("lists {s:?} twice"));
-            }
-            Value::String(s) => out.push(s.clone()),
-            _ => return bad(member, "must hold strings only"),
-        }
-    }
-    Ok(Some(out))
 }
 
 #[cfg(test)]

@@ -13,8 +13,6 @@ mod issuer;
 mod issuers_json;
 mod url;
 
-use std::collections::HashSet;
-
 pub use claim_rules_json::{MAX_AUTH_AGE_SECONDS, claim_rules_from_json, parse_required_claims};
 pub use cognito::{IssuerForm, IssuerPolicy, PoolConfig, PoolIssuer, parse_pool_id};
 pub use issuer::{COGNITO_GROUPS, ClientCheck, IssuerConfig, JwksLocation, ScopesClaim};
@@ -206,10 +204,8 @@ impl VerifierConfig {
                 "no issuer is trusted: set USER_POOL_ID (and APP_CLIENT_ID), or ISSUERS",
             ));
         }
-        let pool_names: HashSet<&str> = self.pools.iter().map(|p| p.pool_id.as_str()).collect();
-        let mut seen = HashSet::new();
         for (index, entry) in self.issuers.iter().enumerate() {
-            if pool_names.contains(entry.name.as_str()) {
+            if self.pools.iter().any(|pool| pool.pool_id == entry.name) {
                 return Err(ConfigError::new(
                     ISSUERS,
                     format!(
@@ -219,8 +215,8 @@ impl VerifierConfig {
                 ));
             }
         }
-        for entry in &trusted {
-            if !seen.insert(entry.issuer.as_str()) {
+        for (i, entry) in trusted.iter().enumerate() {
+            if trusted[..i].iter().any(|t| t.issuer == entry.issuer) {
                 let index = self.issuers.iter().position(|i| i.issuer == entry.issuer);
                 return Err(match index {
                     Some(index) => ConfigError::new(

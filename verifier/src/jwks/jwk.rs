@@ -20,7 +20,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use crate::algorithm::{JwkAlgorithm, KeyShape};
+use crate::algorithm::{JwkAlgorithm, KeyShape, Verification};
 use crate::rejection::Reason::{BadSignature, UnsupportedAlgorithm};
 use crate::rejection::{Rejection, refuse};
 
@@ -94,89 +94,106 @@ pub(super) fn parse_key(
     let Value::Object(jwk) = entry else {
         return Err("entry is not a JSON object");
     };
+    let text = |name| string_member(jwk, name);
     match jwk.get("kid") {
         Some(Value::String(kid)) if !kid.is_empty() && kid.len() <= 256 => {}
         _ => return Err("kid is missing, empty, too long or not a string"),
     }
-    if let Some(usage) = string_member(jwk, "use")?
-        && usage != "sig"
-    {
+    if text("use")?.is_some_and(|usage| usage != "sig") {
         return Err("use is not sig");
     }
-    if let Some(ops) = jwk.get("key_ops") {
-        let verifies = ops
-            .as_array()
-            .is_some_and(|ops| ops.iter().any(|op| op.as_str() == Some("verify")));
-        if !verifies {
-            return Err("key_ops does not include verify");
-        }
+    // Any other operations, of any type, may be listed beside `verify`.
+    let verifies = |ops: &Value| {
+        ops.as_array()
+            .is_some_and(|ops| ops.iter().any(|op| op == "verify"))
+    };
+    if jwk.get("key_ops").is_some_and(|ops| !verifies(ops)) {
+        return Err("key_ops does not include verify");
     }
     if jwk.contains_key("d") {
         return Err("the JWK holds a private key (d)");
     }
-    let declared_alg = match string_member(jwk, "alg")? {
-        None => None,
-        Some(name) => Some(
-            JwkAlgorithm::from_name(name).ok_or("alg is not a supported signature algorithm")?,
-        ),
-    };
+    let declared_alg = text("alg")?
+        .map(|name| {
+            JwkAlgorithm::from_name(name).ok_or("alg is not a supported signature algorithm")
+        })
+        .transpose()?;
 
-    let material = match string_member(jwk, "kty")? {
-        Some("RSA") => rsa_material(jwk)?,
-        Some("EC") => ec_material(jwk)?,
-        Some("OKP") => okp_material(jwk)?,
+    // The key's shape and, for a point, the size of a coordinate.
+    let (shape, size) = match (text("kty")?, text("crv")?) {
+        (Some("RSA"), None) => (KeyShape::Rsa, 0),
+        (Some("RSA"), Some(_)) => return Err("an RSA key has a crv"),
+        (Some("EC"), Some("P-256")) => (KeyShape::Ec("P-256"), 32),
+        (Some("EC"), Some("P-384")) => (KeyShape::Ec("P-384"), 48),
+        (Some("EC"), Some("P-521")) => (KeyShape::Ec("P-521"), 66),
+        (Some("EC"), _) => return Err("crv is not P-256, P-384 or P-521"),
+        (Some("OKP"), Some("Ed25519")) => (KeyShape::Okp("Ed25519"), 32),
+        (Some("OKP"), _) => return Err("crv is not Ed25519"),
         _ => return Err("kty is not RSA, EC or OKP"),
     };
-    if declared_alg.is_some_and(|declared| declared.key_shape() != material.shape) {
+    if declared_alg.is_some_and(|declared| declared.key_shape() != shape) {
         return Err("alg does not fit the key's kty or crv");
     }
-    let usable: Vec<JwkAlgorithm> = JwkAlgorithm::ALL
+    let public = match shape {
+        KeyShape::Rsa => rsa_public(jwk)?,
+        KeyShape::Ec(_) => {
+            let (x, y) = (coordinate(jwk, "x", size)?, coordinate(jwk, "y", size)?);
+            Public::Point([&[0x04][..], &x, &y].concat())
+        }
+        KeyShape::Okp(_) => {
+            if jwk.contains_key("y") {
+                return Err("an OKP key has a y");
+            }
+            let x = coordinate(jwk, "x", size)?;
+            if is_small_order_ed25519(&x) {
+                return Err("the Ed25519 key is a point of small order");
+            }
+            Public::Point(x)
+        }
+    };
+    let parsed = JwkAlgorithm::ALL
         .into_iter()
-        .filter(|alg| allowed.contains(alg) && alg.key_shape() == material.shape)
+        .filter(|alg| allowed.contains(alg) && alg.key_shape() == shape)
         .filter(|alg| declared_alg.is_none_or(|declared| declared == *alg))
-        .collect();
-    if usable.is_empty() {
+        .map(|alg| public.parse_for(alg).map(|key| (alg, key)))
+        .collect::<Result<Vec<_>, _>>()?;
+    if parsed.is_empty() {
         return Err("no algorithm allowed by configuration fits this key");
     }
-    let parsed = usable
-        .into_iter()
-        .map(|alg| material.parse_for(alg).map(|key| (alg, key)))
-        .collect::<Result<Vec<_>, _>>()?;
+    // JOSE fixes the signature's length: the modulus's for RSA, two coordinates for a point
+    // (ECDSA's `r || s`, Ed25519's `R || S`).
+    let (signature_len, modulus_bits) = match &public {
+        Public::Rsa { n, bits, .. } => (n.len(), Some(*bits)),
+        Public::Point(_) => (2 * size, None),
+    };
     Ok(VerificationKey {
         declared_alg,
-        shape: material.shape,
-        modulus_bits: material.modulus_bits,
-        signature_len: material.signature_len,
+        shape,
+        modulus_bits,
+        signature_len,
         parsed,
     })
 }
 
 /// A key's public material, checked against its shape's rules but not yet handed to the
 /// crypto library.
-struct Material {
-    shape: KeyShape,
-    modulus_bits: Option<usize>,
-    signature_len: usize,
-    public: Public,
-}
-
 enum Public {
-    Rsa {
-        n: Vec<u8>,
-        e: Vec<u8>,
-    },
+    /// The modulus (no leading zero byte), its size in bits, and the exponent.
+    Rsa { n: Vec<u8>, bits: usize, e: Vec<u8> },
     /// An uncompressed SEC 1 point (`04 || x || y`) or a raw Ed25519 key.
     Point(Vec<u8>),
 }
 
-impl Material {
+impl Public {
     fn parse_for(&self, alg: JwkAlgorithm) -> Result<ParsedPublicKey, &'static str> {
-        match (&self.public, alg.rsa_parameters(), alg.point_verification()) {
-            (Public::Rsa { n, e }, Some(parameters), _) => RsaPublicKeyComponents { n, e }
-                .to_parsed_public_key(parameters)
-                .map_err(|_| "RSA components were rejected by the crypto library"),
+        match (self, alg.verification()) {
+            (Public::Rsa { n, e, .. }, Verification::Rsa(parameters)) => {
+                RsaPublicKeyComponents { n, e }
+                    .to_parsed_public_key(parameters)
+                    .map_err(|_| "RSA components were rejected by the crypto library")
+            }
             // aws-lc-rs decodes the point and checks that it is on the algorithm's curve.
-            (Public::Point(point), _, Some(verification)) => {
+            (Public::Point(point), Verification::Point(verification)) => {
                 ParsedPublicKey::new(verification, point)
                     .map_err(|_| "the public key is not a point of its curve")
             }
@@ -185,74 +202,23 @@ impl Material {
     }
 }
 
-fn rsa_material(jwk: &Map<String, Value>) -> Result<Material, &'static str> {
-    if jwk.contains_key("crv") {
-        return Err("an RSA key has a crv");
-    }
+fn rsa_public(jwk: &Map<String, Value>) -> Result<Public, &'static str> {
     let n = decode_unsigned(string_member(jwk, "n")?.ok_or("n is missing")?)
         .ok_or("n is not base64url")?;
     let e = decode_unsigned(string_member(jwk, "e")?.ok_or("e is missing")?)
         .ok_or("e is not base64url")?;
     // `n` has no leading zero byte: its length and its top byte give its bit length.
-    let modulus_bits = n
+    let bits = n
         .first()
         .map_or(0, |top| n.len() * 8 - top.leading_zeros() as usize);
-    if modulus_bits < MIN_RSA_BITS {
-        return Err("modulus is shorter than 2048 bits");
-    }
-    if modulus_bits > MAX_RSA_BITS {
-        return Err("modulus is longer than 8192 bits");
+    if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
+        return Err("modulus is shorter than 2048 or longer than 8192 bits");
     }
     // e = 1 makes "verification" the identity function; e must be odd and at least 3.
     if e.is_empty() || e.len() > 4 || e.last().is_some_and(|b| b % 2 == 0) || e == [1] {
         return Err("exponent is not an odd number from 3 to 2^32");
     }
-    Ok(Material {
-        shape: KeyShape::Rsa,
-        modulus_bits: Some(modulus_bits),
-        signature_len: n.len(),
-        public: Public::Rsa { n, e },
-    })
-}
-
-fn ec_material(jwk: &Map<String, Value>) -> Result<Material, &'static str> {
-    let (shape, size) = match string_member(jwk, "crv")? {
-        Some("P-256") => (KeyShape::Ec("P-256"), 32),
-        Some("P-384") => (KeyShape::Ec("P-384"), 48),
-        Some("P-521") => (KeyShape::Ec("P-521"), 66),
-        _ => return Err("crv is not P-256, P-384 or P-521"),
-    };
-    let x = coordinate(jwk, "x", size)?;
-    let y = coordinate(jwk, "y", size)?;
-    let mut point = Vec::with_capacity(1 + 2 * size);
-    point.push(0x04);
-    point.extend_from_slice(&x);
-    point.extend_from_slice(&y);
-    Ok(Material {
-        shape,
-        modulus_bits: None,
-        signature_len: 2 * size,
-        public: Public::Point(point),
-    })
-}
-
-fn okp_material(jwk: &Map<String, Value>) -> Result<Material, &'static str> {
-    if string_member(jwk, "crv")? != Some("Ed25519") {
-        return Err("crv is not Ed25519");
-    }
-    if jwk.contains_key("y") {
-        return Err("an OKP key has a y");
-    }
-    let x = coordinate(jwk, "x", 32)?;
-    if is_small_order_ed25519(&x) {
-        return Err("the Ed25519 key is a point of small order");
-    }
-    Ok(Material {
-        shape: KeyShape::Okp("Ed25519"),
-        modulus_bits: None,
-        signature_len: 64,
-        public: Public::Point(x),
-    })
+    Ok(Public::Rsa { n, bits, e })
 }
 
 /// A fixed-size octet string member: base64url of exactly `size` bytes, no more, no fewer
@@ -273,37 +239,20 @@ fn coordinate(jwk: &Map<String, Value>, name: &str, size: usize) -> Result<Vec<u
 /// order-8 values, plus the non-canonical encodings p and p + 1; the sign bit of `x` (the top
 /// bit) does not matter. (The list is libsodium's `ge25519_has_small_order`.)
 fn is_small_order_ed25519(encoded: &[u8]) -> bool {
-    const fn p_plus(low: u8) -> [u8; 32] {
-        let mut y = [0xff; 32];
-        y[0] = low;
-        y[31] = 0x7f;
-        y
-    }
-    const ORDER_8: [u8; 32] = [
-        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
-        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
-        0xfc, 0x05,
+    // The `y` encodings (little-endian, sign bit clear), in hex.
+    const SMALL_ORDER_YS: [&str; 7] = [
+        "0000000000000000000000000000000000000000000000000000000000000000", // 0
+        "0100000000000000000000000000000000000000000000000000000000000000", // 1
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05", // order 8
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a", // order 8, negated
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p − 1
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p ≡ 0, non-canonical
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // p + 1 ≡ 1, non-canonical
     ];
-    const ORDER_8_NEGATED: [u8; 32] = [
-        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
-        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
-        0x03, 0x7a,
-    ];
-    let mut one = [0; 32];
-    one[0] = 1;
-    let small_order_ys = [
-        [0; 32],
-        one,
-        ORDER_8,
-        ORDER_8_NEGATED,
-        p_plus(0xec), // p − 1
-        p_plus(0xed), // p, a non-canonical 0
-        p_plus(0xee), // p + 1, a non-canonical 1
-    ];
-    let mut y = [0; 32];
-    y.copy_from_slice(encoded);
+    let mut y = encoded.to_vec();
     y[31] &= 0x7f;
-    small_order_ys.contains(&y)
+    let y: String = y.iter().map(|byte| format!("{byte:02x}")).collect();
+    SMALL_ORDER_YS.contains(&y.as_str())
 }
 
 /// A member that must be a string when present. A present member of another type is an error,

@@ -28,7 +28,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use futures_util::future::join_all;
@@ -178,10 +178,7 @@ impl KeyStore {
                 continue;
             }
             tracing::info!(issuer = %entry.issuer, kids = ?keys.kids(), "JWKS seeded");
-            *entry
-                .keys
-                .write()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(keys.clone());
+            install(entry, keys.clone());
             seeded += 1;
         }
         seeded
@@ -288,10 +285,7 @@ impl KeyStore {
                     jwks_url: entry.url_for_logs(),
                     keys: &keys,
                 });
-                *entry
-                    .keys
-                    .write()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(keys);
+                install(entry, keys);
                 state.last_failed = false;
             }
             Err(error) => {
@@ -363,15 +357,15 @@ fn missing(entry: &IssuerKeys, state: &RefreshState) -> KeyLookupError {
     }
 }
 
+/// The issuer's keys now. (A poisoned lock only means a writer panicked mid-assignment of an
+/// Arc, which cannot leave it half-written: keep serving, here and in [`install`].)
 fn current(entry: &IssuerKeys) -> Arc<KeySet> {
-    // A poisoned lock only means a writer panicked mid-assignment of an Arc, which cannot leave
-    // it half-written; keep serving.
-    Arc::clone(
-        &entry
-            .keys
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()),
-    )
+    Arc::clone(&entry.keys.read().unwrap_or_else(PoisonError::into_inner))
+}
+
+/// Replaces the issuer's keys whole.
+fn install(entry: &IssuerKeys, keys: KeySet) {
+    *entry.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
 }
 
 #[cfg(test)]

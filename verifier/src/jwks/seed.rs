@@ -83,18 +83,14 @@ pub fn parse_jwks_seed(body: &[u8], trusted: &[IssuerConfig]) -> Result<JwksSeed
     }
     // The other accepted form of a seeded Cognito pool: same pool, same keys.
     for config in trusted {
-        if sets.iter().any(|(issuer, _)| issuer == &config.issuer) {
-            continue;
-        }
-        let Some(pool) = cognito_pool_of_issuer(&config.issuer) else {
-            continue;
-        };
-        let same_pool = sets
-            .iter()
-            .find(|(issuer, _)| cognito_pool_of_issuer(issuer) == Some(pool))
-            .map(|(_, keys)| keys.clone());
-        if let Some(keys) = same_pool {
-            sets.push((config.issuer.clone(), keys));
+        let pool = cognito_pool_of_issuer(&config.issuer);
+        if pool.is_some()
+            && !sets.iter().any(|(issuer, _)| issuer == &config.issuer)
+            && let Some((_, keys)) = sets
+                .iter()
+                .find(|(issuer, _)| cognito_pool_of_issuer(issuer) == pool)
+        {
+            sets.push((config.issuer.clone(), keys.clone()));
         }
     }
     Ok(JwksSeed { sets })

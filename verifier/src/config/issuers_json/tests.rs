@@ -2,6 +2,7 @@
 //! at their edges.
 
 use super::*;
+use serde_json::Map;
 
 const OKTA: &str = r#"{"name":"okta","issuer":"https://example.okta.com/oauth2/default","audience":"api://default","algorithms":["RS256"],"groups_claim":"groups","scopes_claim":"scp","typ":"at+jwt"}"#;
 
@@ -56,14 +57,18 @@ fn every_mistake_names_the_entry_and_the_member() {
         format!("[{good},{}]", Value::Object(entry))
     };
     let cases: Vec<(String, &str)> = vec![
-        (swap("name", ""), "[1].name: is required"),
+        (swap("name", ""), "[1]: missing field `name`"),
         (
             swap("name", r#""okta""#),
             "[1].name: \"okta\" names two entries",
         ),
         (swap("name", r#""has space""#), "[1].name:"),
-        (swap("name", "1"), "[1].name: must be a string"),
-        (swap("issuer", ""), "[1].issuer: is required"),
+        (swap("name", "null"), "[1].name: invalid type: null"),
+        (
+            swap("name", "1"),
+            "[1].name: invalid type: integer `1`, expected a string",
+        ),
+        (swap("issuer", ""), "[1]: missing field `issuer`"),
         (swap("issuer", r#""""#), "[1].issuer:"),
         (
             swap("name", r#""okta2""#),
@@ -78,7 +83,12 @@ fn every_mistake_names_the_entry_and_the_member() {
             "[1].jwks_uri: plain http is only allowed",
         ),
         (swap("jwks_uri", r#""https://u:p@x/keys""#), "[1].jwks_uri:"),
-        (swap("jwks_uri", "[]"), "[1].jwks_uri: must be a string"),
+        (
+            swap("jwks_uri", "[]"),
+            "[1].jwks_uri: invalid type: sequence, expected a string",
+        ),
+        (swap("jwks_uri", "null"), "[1].jwks_uri: must not be null"),
+        (swap("audience", "null"), "[1].audience: must not be null"),
         (swap("audience", ""), "[1].audience: is required"),
         (swap("audience", "[]"), "[1].audience: must be a string or"),
         (
@@ -87,7 +97,7 @@ fn every_mistake_names_the_entry_and_the_member() {
         ),
         (
             swap("audience", r#"["a",1]"#),
-            "[1].audience: must hold strings",
+            "[1].audience: must be a string or a non-empty array of strings",
         ),
         (
             swap("audience", r#""""#),
@@ -120,7 +130,7 @@ fn every_mistake_names_the_entry_and_the_member() {
         (swap("groups_claim", r#""""#), "[1].groups_claim:"),
         (
             swap("groups_claim", "true"),
-            "[1].groups_claim: must be a string",
+            "[1].groups_claim: invalid type: boolean `true`, expected a string",
         ),
         (
             swap("scopes_claim", r#""scopes""#),
@@ -128,7 +138,7 @@ fn every_mistake_names_the_entry_and_the_member() {
         ),
         (
             swap("audiences", r#""x""#),
-            "[1]: unknown member \"audiences\"",
+            "[1].audiences: unknown field `audiences`, expected one of `name`",
         ),
     ];
     for (json, expected) in cases {
