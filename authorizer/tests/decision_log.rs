@@ -107,11 +107,20 @@ async fn one_json_line_per_decision_with_an_emf_metric_and_no_token() {
     let staff = token(key, &["staff"]);
     let outsider = token(key, &["guests"]);
     let tampered = format!("{staff}x");
+    // Authentic but expired: a 401 whose line names the caller.
+    let expired = {
+        let mut claims = cognito_claims(POOL, CLIENT, "id");
+        let iat = claims["iat"].as_u64().unwrap();
+        claims["iat"] = json!(iat - 7200);
+        claims["exp"] = json!(iat - 3600);
+        mint(key, &json!({"kid": key.kid, "alg": "RS256"}), &claims)
+    };
     // (event, logged event kind, decision, reason)
     let cases = [
         (event(&staff), "rest_token", "allow", "valid_token"),
         (event(&outsider), "rest_token", "deny", "missing_group"),
         (event(&tampered), "rest_token", "unauthorized", "malformed"),
+        (event(&expired), "rest_token", "unauthorized", "expired"),
         (
             http_event(&staff, "GET /hello"),
             "http_v2",
@@ -155,6 +164,17 @@ async fn one_json_line_per_decision_with_an_emf_metric_and_no_token() {
         );
         assert_valid_emf(line);
     }
+    // A 401 says why in words; it names the caller only when the token was authentic.
+    let sub = cognito_claims(POOL, CLIENT, "id")["sub"].clone();
+    let (tampered_line, expired_line) = (decided[2], decided[3]);
+    for line in [tampered_line, expired_line] {
+        assert!(
+            line["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{line}"
+        );
+    }
+    assert!(tampered_line.get("sub").is_none(), "{tampered_line}");
+    assert_eq!(expired_line["sub"], sub, "{expired_line}");
     assert!(
         lines.iter().all(|line| line["level"] != "ERROR"),
         "an expected 401 or 403 is logged at ERROR:\n{logs}"
@@ -171,7 +191,7 @@ async fn one_json_line_per_decision_with_an_emf_metric_and_no_token() {
     for line in fetched {
         assert_valid_emf(line);
     }
-    for token in [&staff, &outsider, &tampered] {
+    for token in [&staff, &outsider, &tampered, &expired] {
         let signature = token.rsplit_once('.').unwrap().1;
         assert!(!logs.contains(signature), "a token reached the logs");
     }
