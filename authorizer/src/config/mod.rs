@@ -5,19 +5,24 @@
 mod freshness;
 mod seed;
 mod trust;
-pub(crate) mod values;
+
+// The workspace's shared readers, under the name the decision log reads them by.
+pub(crate) use oidc_jwt_verifier::config::env as values;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use oidc_jwt_verifier::{
     Clock, ConfigError, SSL_CERT_FILE, SystemClock, TlsRoots, Verifier, VerifierConfig,
-    config::{DEFAULT_MAX_TOKEN_BYTES, ISSUERS, non_blank, parse_required_claims},
+    config::{
+        DEFAULT_MAX_TOKEN_BYTES, ISSUERS,
+        env::{self, non_blank, number, one_of, optional_list, parsed},
+        parse_required_claims,
+    },
     jwks::{HttpJwksFetcher, JwksFetchError, JwksSeed, KeyStore},
 };
 
 use freshness::{AUTHORIZER_CACHE_TTL_SECONDS, MAX_CACHE_TTL_SECONDS};
-use values::{number, one_of, optional_list, parsed};
 
 use crate::apigw::{
     Authorizer, HttpApiResponse, IdentitySources, RouteRules, answers_cached_per_route,
@@ -152,12 +157,8 @@ impl AuthorizerConfig {
 
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        for variable in VARIABLES.into_iter().chain(REVOCATION_VARIABLES) {
-            if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(variable) {
-                return Err(ConfigError::new(variable, "is not valid UTF-8"));
-            }
-        }
-        Self::from_lookup(|name| std::env::var(name).ok())
+        let variables = VARIABLES.into_iter().chain(REVOCATION_VARIABLES);
+        Self::from_lookup(env::utf8(|name| std::env::var_os(name), variables)?)
     }
 
     /// Reads configuration through `lookup` (the environment in production, a map in tests).

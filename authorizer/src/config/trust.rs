@@ -8,11 +8,11 @@ use oidc_jwt_verifier::{
     ConfigError,
     config::{
         ISSUERS, IssuerConfig, IssuerPolicy, JwkAlgorithm, PoolConfig, TokenUsePolicy,
+        env::{list, one_of, parsed, pick, refuse_set, required_list},
         parse_endpoint, parse_issuers,
     },
 };
 
-use super::values::{list, one_of, parsed, pick, required_list};
 use super::{
     ALLOWED_ALGORITHMS, APP_CLIENT_ID, COGNITO_ENDPOINT, TOKEN_USE, USER_POOL_ID, USER_POOL_ISSUER,
 };
@@ -44,13 +44,12 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
             ALLOWED_ALGORITHMS,
             COGNITO_ENDPOINT,
         ];
-        if let Some(variable) = pool_only.into_iter().find(|v| get(v).is_some()) {
-            return Err(ConfigError::new(
-                variable,
-                "applies to USER_POOL_ID pools only, and USER_POOL_ID is not set: an ISSUERS \
-                 entry carries its own audience or client_id, token_use and algorithms",
-            ));
-        }
+        refuse_set(
+            get,
+            &pool_only,
+            "applies to USER_POOL_ID pools only, and USER_POOL_ID is not set: an ISSUERS \
+             entry carries its own audience or client_id, token_use and algorithms",
+        )?;
         return Ok(Trust {
             pools: Vec::new(),
             client_ids: Vec::new(),

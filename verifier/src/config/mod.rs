@@ -9,6 +9,8 @@
 
 mod claim_rules_json;
 mod cognito;
+#[doc(hidden)]
+pub mod env;
 mod issuer;
 mod issuers_json;
 mod url;
@@ -27,6 +29,8 @@ pub use url::parse_key_url;
 #[doc(hidden)]
 pub use cognito::cognito_pool_of_issuer;
 #[doc(hidden)]
+pub use env::non_blank;
+#[doc(hidden)]
 pub use url::parse_endpoint;
 
 pub use crate::algorithm::{JwkAlgorithm, KeyShape};
@@ -35,14 +39,6 @@ use crate::claims::rules::ClaimRules;
 /// Upper bound on a token's length, checked before anything is decoded. Cognito tokens are
 /// 1–4 KiB; 8 KiB leaves room for many groups and custom attributes.
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
-
-/// The rule for every variable of every function in this project: unset or blank (empty or
-/// only whitespace) takes the default, so a template can leave a parameter empty. `None` for a
-/// blank `value`; any other value is kept as written, for its reader to validate.
-#[doc(hidden)]
-pub fn non_blank(value: String) -> Option<String> {
-    (!value.trim().is_empty()).then_some(value)
-}
 
 /// A configuration problem, naming the environment variable at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
