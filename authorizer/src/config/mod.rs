@@ -5,9 +5,7 @@
 mod freshness;
 mod seed;
 mod trust;
-
-// The workspace's shared readers, under the name the decision log reads them by.
-pub(crate) use oidc_jwt_verifier::config::env as values;
+pub(crate) mod values;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -152,3 +152,6 @@ pub fn read_file(variable: &'static str, path: &str, max: u64) -> Result<Vec<u8>
     }
     std::fs::read(path).map_err(cannot_read)
 }
+
+#[cfg(test)]
+mod tests;
