@@ -83,10 +83,8 @@ impl Settings {
 
     /// Turns CORS on for `origin` (as `CORS_ALLOW_ORIGIN` does): `*` or one origin.
     pub fn with_cors_allow_origin(mut self, origin: &str) -> Result<Self, ConfigError> {
+        // Empty (not from the environment, where blank is unset) is no origin either.
         let origin = origin.trim();
-        if origin.is_empty() {
-            return Err(ConfigError::new(CORS_ALLOW_ORIGIN_VAR, "is empty"));
-        }
         let looks_like_origin = origin == "*"
             || ((origin.starts_with("https://") || origin.starts_with("http://"))
                 && !origin.contains(|c: char| c == ',' || c.is_whitespace()));
@@ -190,6 +188,18 @@ mod tests {
             error.to_string(),
             "invalid configuration: ADMIN_GROUP: is not valid UTF-8"
         );
+    }
+
+    /// Blank is unset in the environment; given to a builder, it is refused by name.
+    #[test]
+    fn builders_refuse_blank_values() {
+        let group = Settings::default().with_admin_group(" ").unwrap_err();
+        assert_eq!(
+            (group.variable, group.message.as_str()),
+            ("ADMIN_GROUP", "is empty")
+        );
+        let origin = Settings::default().with_cors_allow_origin(" ").unwrap_err();
+        assert_eq!(origin.variable, "CORS_ALLOW_ORIGIN");
     }
 
     #[test]

@@ -82,16 +82,12 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
         .collect::<Result<Vec<_>, _>>()?;
 
     let client_ids = required_list(get, APP_CLIENT_ID)?;
-    for id in &client_ids {
-        if !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(ConfigError::new(
-                APP_CLIENT_ID,
-                format!("{id:?} is not an app client ID (letters, digits, '-' and '_' only)"),
-            ));
-        }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if let Some(id) = client_ids.iter().find(|id| !id.chars().all(allowed)) {
+        return Err(ConfigError::new(
+            APP_CLIENT_ID,
+            format!("{id:?} is not an app client ID (letters, digits, '-' and '_' only)"),
+        ));
     }
 
     let token_use = one_of(
