@@ -13,7 +13,7 @@ use std::time::Duration;
 use oidc_jwt_verifier::{
     Clock, ConfigError, SSL_CERT_FILE, SystemClock, TlsRoots, Verifier, VerifierConfig,
     config::{
-        DEFAULT_MAX_TOKEN_BYTES, ISSUERS,
+        ISSUERS,
         env::{self, non_blank, number, one_of, optional_list, parsed},
         parse_required_claims,
     },
@@ -246,18 +246,13 @@ impl AuthorizerConfig {
         let revocation = RevocationSettings::from_lookup(&get)?;
 
         let verifier = VerifierConfig {
-            pools: trust.pools,
-            client_ids: trust.client_ids,
-            token_use: trust.token_use,
-            algorithms: trust.algorithms,
-            issuers: trust.issuers,
             clock_skew_seconds,
             required_scopes,
             required_groups,
             required_claims,
             // Route rules are checked after verification, on the values kept for them.
             kept_claims: route_rules.claim_names(),
-            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+            ..trust
         };
         // What no single variable shows: a pool and an ISSUERS entry claiming one `iss`.
         verifier.validate()?;

@@ -5,9 +5,9 @@
 //! `USER_POOL_ID` is refused rather than silently ignored.
 
 use oidc_jwt_verifier::{
-    ConfigError,
+    ConfigError, VerifierConfig,
     config::{
-        ISSUERS, IssuerConfig, IssuerPolicy, JwkAlgorithm, PoolConfig, TokenUsePolicy,
+        ISSUERS, IssuerPolicy, JwkAlgorithm, PoolConfig, TokenUsePolicy,
         env::{list, one_of, parsed, pick, refuse_set, required_list},
         parse_endpoint, parse_issuers,
     },
@@ -17,17 +17,9 @@ use super::{
     ALLOWED_ALGORITHMS, APP_CLIENT_ID, COGNITO_ENDPOINT, TOKEN_USE, USER_POOL_ID, USER_POOL_ISSUER,
 };
 
-/// The trust settings, read and checked.
-pub(super) struct Trust {
-    pub pools: Vec<PoolConfig>,
-    pub client_ids: Vec<String>,
-    pub token_use: TokenUsePolicy,
-    pub algorithms: Vec<JwkAlgorithm>,
-    pub issuers: Vec<IssuerConfig>,
-}
-
-/// Reads the trust settings through `get` (non-blank values only).
-pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, ConfigError> {
+/// Reads the trust settings through `get` (non-blank values only): a configuration trusting
+/// those pools and issuers, every other setting at its default.
+pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<VerifierConfig, ConfigError> {
     let issuers = parsed(get, ISSUERS, parse_issuers)?.unwrap_or_default();
 
     if get(USER_POOL_ID).is_none() {
@@ -50,12 +42,9 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
             "applies to USER_POOL_ID pools only, and USER_POOL_ID is not set: an ISSUERS \
              entry carries its own audience or client_id, token_use and algorithms",
         )?;
-        return Ok(Trust {
-            pools: Vec::new(),
-            client_ids: Vec::new(),
-            token_use: TokenUsePolicy::Any,
-            algorithms: vec![JwkAlgorithm::RS256],
+        return Ok(VerifierConfig {
             issuers,
+            ..VerifierConfig::default()
         });
     }
 
@@ -110,11 +99,12 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
             .collect::<Result<Vec<_>, _>>()?,
     };
 
-    Ok(Trust {
+    Ok(VerifierConfig {
         pools,
         client_ids,
         token_use,
         algorithms,
         issuers,
+        ..VerifierConfig::default()
     })
 }

@@ -116,6 +116,27 @@ pub struct VerifierConfig {
     pub max_token_bytes: usize,
 }
 
+/// Every setting at its default (any token use, RS256 only, no clock skew, no scope, group or
+/// claim requirements), trusting no issuer yet: [`VerifierConfig::validate`] refuses it until
+/// a pool or an issuer is added.
+impl Default for VerifierConfig {
+    fn default() -> Self {
+        VerifierConfig {
+            pools: Vec::new(),
+            client_ids: Vec::new(),
+            token_use: TokenUsePolicy::Any,
+            algorithms: vec![JwkAlgorithm::RS256],
+            issuers: Vec::new(),
+            clock_skew_seconds: 0,
+            required_scopes: Vec::new(),
+            required_groups: Vec::new(),
+            required_claims: ClaimRules::default(),
+            kept_claims: Vec::new(),
+            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+        }
+    }
+}
+
 impl VerifierConfig {
     /// A configuration with the defaults: both issuer forms of each pool, any token use, RS256
     /// only, no clock skew, no scope, group or claim requirements, keys fetched from AWS.
@@ -136,38 +157,20 @@ impl VerifierConfig {
                 "at least one app client ID is required",
             ));
         }
-        Ok(VerifierConfig::with_defaults(
+        Ok(VerifierConfig {
             pools,
-            client_ids.iter().map(|s| (*s).to_owned()).collect(),
-            Vec::new(),
-        ))
-    }
-
-    /// The trusted pools, clients and issuers, with every other setting at its default.
-    fn with_defaults(
-        pools: Vec<PoolConfig>,
-        client_ids: Vec<String>,
-        issuers: Vec<IssuerConfig>,
-    ) -> Self {
-        VerifierConfig {
-            pools,
-            client_ids,
-            token_use: TokenUsePolicy::Any,
-            algorithms: vec![JwkAlgorithm::RS256],
-            issuers,
-            clock_skew_seconds: 0,
-            required_scopes: Vec::new(),
-            required_groups: Vec::new(),
-            required_claims: ClaimRules::default(),
-            kept_claims: Vec::new(),
-            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
-        }
+            client_ids: client_ids.iter().map(|s| (*s).to_owned()).collect(),
+            ..VerifierConfig::default()
+        })
     }
 
     /// A configuration trusting `issuers` only (no Cognito pool in the short form), with the
     /// same defaults as [`VerifierConfig::new`] otherwise.
     pub fn for_issuers(issuers: Vec<IssuerConfig>) -> Result<Self, ConfigError> {
-        let config = VerifierConfig::with_defaults(Vec::new(), Vec::new(), issuers);
+        let config = VerifierConfig {
+            issuers,
+            ..VerifierConfig::default()
+        };
         config.validate()?;
         Ok(config)
     }
@@ -327,6 +330,13 @@ mod tests {
         let mut none = VerifierConfig::new(&[pool], &["client"]).unwrap();
         none.pools.clear();
         assert_eq!(none.validate().unwrap_err().variable, USER_POOL_ID);
+        // The defaults trust no one until a pool or an issuer is added.
+        let defaults = VerifierConfig::default();
+        assert_eq!(defaults.validate().unwrap_err().variable, USER_POOL_ID);
+        assert_eq!(
+            (defaults.algorithms, defaults.max_token_bytes),
+            (vec![JwkAlgorithm::RS256], DEFAULT_MAX_TOKEN_BYTES)
+        );
     }
 
     #[test]
