@@ -4,13 +4,13 @@
 //! only whitespace) takes the default; any other value must be valid, or the cold start stops
 //! with `invalid configuration: VARIABLE: message`.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 
 use aws_lambda_events::http::HeaderValue;
 /// A configuration variable that is set but unusable: the variable and what is wrong with
 /// it, the verifier's own error, so the same shape and message as the authorizer's.
 pub use oidc_jwt_verifier::ConfigError;
+use oidc_jwt_verifier::config::env;
 
 use crate::sign_out::{SIGN_OUT_VARIABLES, SignOutSettings};
 
@@ -50,20 +50,16 @@ impl Settings {
 
     /// Reads the settings through `lookup`, so tests need not mutate the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Result<Self, ConfigError> {
+        let variables = [ADMIN_GROUP_VAR, CORS_ALLOW_ORIGIN_VAR];
+        let get = env::utf8(lookup, variables.into_iter().chain(SIGN_OUT_VARIABLES))?;
         let mut settings = Self::default();
-        if let Some(group) = read_var(&lookup, ADMIN_GROUP_VAR)? {
+        if let Some(group) = get(ADMIN_GROUP_VAR) {
             settings = settings.with_admin_group(group)?;
         }
-        if let Some(origin) = read_var(&lookup, CORS_ALLOW_ORIGIN_VAR)? {
+        if let Some(origin) = get(CORS_ALLOW_ORIGIN_VAR) {
             settings = settings.with_cors_allow_origin(&origin)?;
         }
-        let mut sign_out_vars = HashMap::new();
-        for variable in SIGN_OUT_VARIABLES {
-            if let Some(value) = read_var(&lookup, variable)? {
-                sign_out_vars.insert(variable, value);
-            }
-        }
-        settings.sign_out = SignOutSettings::from_vars(&sign_out_vars)?;
+        settings.sign_out = SignOutSettings::from_lookup(&get)?;
         Ok(settings)
     }
 
@@ -87,10 +83,8 @@ impl Settings {
 
     /// Turns CORS on for `origin` (as `CORS_ALLOW_ORIGIN` does): `*` or one origin.
     pub fn with_cors_allow_origin(mut self, origin: &str) -> Result<Self, ConfigError> {
+        // Empty (not from the environment, where blank is unset) is no origin either.
         let origin = origin.trim();
-        if origin.is_empty() {
-            return Err(ConfigError::new(CORS_ALLOW_ORIGIN_VAR, "is empty"));
-        }
         let looks_like_origin = origin == "*"
             || ((origin.starts_with("https://") || origin.starts_with("http://"))
                 && !origin.contains(|c: char| c == ',' || c.is_whitespace()));
@@ -105,21 +99,6 @@ impl Settings {
         self.cors_allow_origin = Some(value);
         Ok(self)
     }
-}
-
-/// `Ok(None)` when unset or blank (the default applies); an error naming the variable when not
-/// UTF-8.
-fn read_var(
-    lookup: &impl Fn(&str) -> Option<OsString>,
-    variable: &'static str,
-) -> Result<Option<String>, ConfigError> {
-    let Some(raw) = lookup(variable) else {
-        return Ok(None);
-    };
-    let value = raw
-        .into_string()
-        .map_err(|_| ConfigError::new(variable, "is not valid UTF-8"))?;
-    Ok(oidc_jwt_verifier::config::non_blank(value))
 }
 
 #[cfg(test)]
@@ -209,6 +188,18 @@ mod tests {
             error.to_string(),
             "invalid configuration: ADMIN_GROUP: is not valid UTF-8"
         );
+    }
+
+    /// Blank is unset in the environment; given to a builder, it is refused by name.
+    #[test]
+    fn builders_refuse_blank_values() {
+        let group = Settings::default().with_admin_group(" ").unwrap_err();
+        assert_eq!(
+            (group.variable, group.message.as_str()),
+            ("ADMIN_GROUP", "is empty")
+        );
+        let origin = Settings::default().with_cors_allow_origin(" ").unwrap_err();
+        assert_eq!(origin.variable, "CORS_ALLOW_ORIGIN");
     }
 
     #[test]

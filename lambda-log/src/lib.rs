@@ -18,7 +18,10 @@
 //!   for a function whose own line already reports it (the authorizer's decision line, where
 //!   `Unauthorized` is an expected answer). A panic is still logged.
 
-use oidc_jwt_verifier::{ConfigError, config::non_blank};
+use oidc_jwt_verifier::{
+    ConfigError,
+    config::env::{non_blank, one_of, pick},
+};
 use tracing::{Level, Metadata};
 use tracing_subscriber::filter::{FilterFn, LevelFilter};
 use tracing_subscriber::layer::SubscriberExt;
@@ -26,6 +29,16 @@ use tracing_subscriber::{Layer, fmt};
 
 const LOG_FORMAT: &str = "AWS_LAMBDA_LOG_FORMAT";
 const LOG_LEVEL: &str = "AWS_LAMBDA_LOG_LEVEL";
+
+/// Lambda's levels: `FATAL` is ERROR, and `TRACE` is DEBUG, the most verbose compiled in.
+const LEVELS: [(&str, Level); 6] = [
+    ("TRACE", Level::DEBUG),
+    ("DEBUG", Level::DEBUG),
+    ("INFO", Level::INFO),
+    ("WARN", Level::WARN),
+    ("ERROR", Level::ERROR),
+    ("FATAL", Level::ERROR),
+];
 
 /// How a line is written (`AWS_LAMBDA_LOG_FORMAT`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,49 +72,25 @@ impl LogSettings {
     /// Reads the settings through `lookup` (the environment in production). Unset or blank
     /// variables take their defaults; a bad value is an error naming the variable.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| non_blank(lookup(name)?.trim().to_owned());
-        let format = match get(LOG_FORMAT) {
-            None => LogFormat::Text,
-            Some(value) if value.eq_ignore_ascii_case("json") => LogFormat::Json,
-            Some(value) if value.eq_ignore_ascii_case("text") => LogFormat::Text,
-            Some(value) => {
-                let message = format!("{value:?} is not one of Text, JSON");
-                return Err(ConfigError::new(LOG_FORMAT, message));
-            }
-        };
-        let max_level = match (get(LOG_LEVEL), get("RUST_LOG")) {
-            (Some(value), _) => parse_level(&value).ok_or_else(|| {
-                ConfigError::new(
-                    LOG_LEVEL,
-                    format!("{value:?} is not one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL"),
-                )
-            })?,
-            // RUST_LOG may hold per-module directives (`info,hyper=warn`): its default level,
-            // the directive without a `=`, is used; per-module levels are not.
-            (None, Some(value)) => value
+        // Lambda's names, in any case.
+        let get = |name: &str| non_blank(lookup(name)?.to_ascii_uppercase());
+        let formats = [("TEXT", LogFormat::Text), ("JSON", LogFormat::Json)];
+        let format = one_of(&get, LOG_FORMAT, LogFormat::Text, &formats)?;
+        // RUST_LOG may hold per-module directives (`info,hyper=warn`): its default level,
+        // the directive without a `=`, is used; per-module levels are not.
+        let rust_log = get("RUST_LOG").and_then(|value| {
+            let directive = value
                 .split(',')
-                .find(|directive| !directive.contains('='))
-                .and_then(|level| parse_level(level.trim()))
-                .unwrap_or(Level::INFO),
-            (None, None) => Level::INFO,
-        };
+                .find(|directive| !directive.contains('='))?;
+            pick(LOG_LEVEL, directive, &LEVELS).ok()
+        });
+        let max_level = one_of(&get, LOG_LEVEL, rust_log.unwrap_or(Level::INFO), &LEVELS)?;
         Ok(LogSettings { format, max_level })
     }
 
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
-    }
-}
-
-/// Lambda's levels, case-insensitively.
-fn parse_level(value: &str) -> Option<Level> {
-    match value.to_ascii_uppercase().as_str() {
-        "TRACE" | "DEBUG" => Some(Level::DEBUG),
-        "INFO" => Some(Level::INFO),
-        "WARN" => Some(Level::WARN),
-        "ERROR" | "FATAL" => Some(Level::ERROR),
-        _ => None,
     }
 }
 

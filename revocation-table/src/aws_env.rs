@@ -10,12 +10,10 @@
 //! [identifiers](https://docs.aws.amazon.com/sdkref/latest/guide/ss-endpoints-table.html)).
 //! An override must be `https`, or `http` on loopback (the verifier's endpoint rule).
 
-use oidc_jwt_verifier::{ConfigError, config::parse_endpoint};
+use oidc_jwt_verifier::ConfigError;
+use oidc_jwt_verifier::config::{env::Get, parse_endpoint};
 
 use crate::sigv4::{Credentials, Signer};
-
-/// How settings are read: a variable's value, `None` when it is unset or blank.
-type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// An AWS service as this crate calls it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,7 +40,7 @@ pub const COGNITO_IDP: AwsService = AwsService {
 /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` optional) in its Region ([`region`]), read
 /// through `get` (blank values already count as unset). `needed_when` finishes "is required
 /// when …" in the error of a missing variable, e.g. `REVOCATION_TABLE is set`.
-pub fn signer(get: Lookup, service: AwsService, needed_when: &str) -> Result<Signer, ConfigError> {
+pub fn signer(get: Get, service: AwsService, needed_when: &str) -> Result<Signer, ConfigError> {
     let region = region(get, needed_when)?;
     Ok(Signer {
         credentials: Credentials {
@@ -57,7 +55,7 @@ pub fn signer(get: Lookup, service: AwsService, needed_when: &str) -> Result<Sig
 
 /// `AWS_REGION`, checked: lower-case letters, digits and `-`. `needed_when` finishes
 /// "is required when …" when it is unset.
-pub fn region(get: Lookup, needed_when: &str) -> Result<String, ConfigError> {
+pub fn region(get: Get, needed_when: &str) -> Result<String, ConfigError> {
     let region = required(get, "AWS_REGION", needed_when)?;
     let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
     if region.is_empty() || !region.chars().all(allowed) {
@@ -67,14 +65,14 @@ pub fn region(get: Lookup, needed_when: &str) -> Result<String, ConfigError> {
 }
 
 /// `name`'s value, trimmed, or an error saying it "is required when `needed_when`".
-fn required(get: Lookup, name: &'static str, needed_when: &str) -> Result<String, ConfigError> {
+fn required(get: Get, name: &'static str, needed_when: &str) -> Result<String, ConfigError> {
     let missing = || ConfigError::new(name, format!("is required when {needed_when} but not set"));
     get(name).map(|v| v.trim().to_owned()).ok_or_else(missing)
 }
 
 /// `service`'s endpoint in `region`: its override variable, else `AWS_ENDPOINT_URL`, else
 /// `https://<service>.<region>.amazonaws.com`. An invalid override is an error naming it.
-pub fn endpoint(get: Lookup, service: AwsService, region: &str) -> Result<String, ConfigError> {
+pub fn endpoint(get: Get, service: AwsService, region: &str) -> Result<String, ConfigError> {
     let (variable, endpoint) = [service.endpoint_variable, "AWS_ENDPOINT_URL"]
         .into_iter()
         .find_map(|variable| get(variable).map(|url| (variable, url)))

@@ -18,6 +18,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
 use crate::config::ConfigError;
+use crate::config::env::{non_blank, read_file};
 
 /// The variable naming a PEM file of extra root certificates (OpenSSL's name for it).
 pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
@@ -42,20 +43,11 @@ impl TlsRoots {
     /// through `lookup` (unset or blank: none). A file that cannot be read, is too large, holds
     /// no certificate or one that is not a usable root is an error naming `SSL_CERT_FILE`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let Some(path) = lookup(SSL_CERT_FILE).filter(|path| !path.trim().is_empty()) else {
+        let Some(path) = lookup(SSL_CERT_FILE).and_then(non_blank) else {
             return Ok(TlsRoots::default());
         };
         let problem = |message: String| ConfigError::new(SSL_CERT_FILE, message);
-        let size = std::fs::metadata(&path)
-            .map_err(|e| problem(format!("cannot read {path:?}: {e}")))?
-            .len();
-        if size > MAX_CERT_FILE_BYTES {
-            return Err(problem(format!(
-                "{path:?} is larger than {MAX_CERT_FILE_BYTES} bytes"
-            )));
-        }
-        let pem =
-            std::fs::read(&path).map_err(|e| problem(format!("cannot read {path:?}: {e}")))?;
+        let pem = read_file(SSL_CERT_FILE, &path, MAX_CERT_FILE_BYTES)?;
         let extra = CertificateDer::pem_slice_iter(&pem)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| problem(format!("{path:?} is not PEM: {e}")))?;

@@ -14,9 +14,10 @@
 //! [RevokeToken](https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_RevokeToken.html)):
 //! the function needs credentials only for the table.
 
-use std::collections::HashMap;
-
-use oidc_jwt_verifier::{ConfigError, TlsRoots};
+use oidc_jwt_verifier::{
+    ConfigError, TlsRoots,
+    config::env::{Get, number, refuse_set},
+};
 use revocation_table::{
     COGNITO_IDP, DEFAULT_TOKEN_LIFETIME_SECONDS, DYNAMODB, Signer, check_table_name, endpoint,
     region, signer,
@@ -67,54 +68,39 @@ pub struct SignOutSettings {
 }
 
 impl SignOutSettings {
-    /// Reads the settings from `vars` (the variables of [`SIGN_OUT_VARIABLES`] that are set and
-    /// not blank): `None` when `AWS_REGION` is unset and there is no table (outside Lambda).
-    pub fn from_vars(vars: &HashMap<&'static str, String>) -> Result<Option<Self>, ConfigError> {
-        let get = |name: &str| vars.get(name).cloned();
+    /// Reads the settings through `get` (blank values already count as unset): `None` when
+    /// `AWS_REGION` is unset and there is no table (outside Lambda).
+    pub fn from_lookup(get: Get) -> Result<Option<Self>, ConfigError> {
         let tls_roots = TlsRoots::from_lookup(get)?;
-        let table = get(REVOCATION_TABLE).map(|t| t.trim().to_owned());
-        let lifetime = get(TOKEN_LIFETIME_SECONDS);
-        let Some(table) = table else {
-            if lifetime.is_some() {
-                return Err(ConfigError::new(
-                    TOKEN_LIFETIME_SECONDS,
-                    "is set but REVOCATION_TABLE is not (nothing is written)",
-                ));
-            }
+        let Some(table) = get(REVOCATION_TABLE).map(|t| t.trim().to_owned()) else {
+            let why = "is set but REVOCATION_TABLE is not (nothing is written)";
+            refuse_set(get, &[TOKEN_LIFETIME_SECONDS], why)?;
             if get("AWS_REGION").is_none() {
                 return Ok(None);
             }
             // Without a table only the Region is needed: Cognito's calls are unsigned.
-            let region = region(&get, "")?;
+            let region = region(get, "")?;
             return Ok(Some(SignOutSettings {
-                cognito_endpoint: endpoint(&get, COGNITO_IDP, &region)?,
+                cognito_endpoint: endpoint(get, COGNITO_IDP, &region)?,
                 region,
                 table: None,
                 tls_roots,
             }));
         };
         check_table_name(&table).map_err(|e| ConfigError::new(REVOCATION_TABLE, e))?;
-        let token_lifetime_seconds = match lifetime {
-            None => DEFAULT_TOKEN_LIFETIME_SECONDS,
-            Some(raw) => raw
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|s| (300..=DEFAULT_TOKEN_LIFETIME_SECONDS).contains(s))
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        TOKEN_LIFETIME_SECONDS,
-                        "must be a whole number of seconds in 300..=86400 (Cognito's token lifetimes)",
-                    )
-                })?,
-        };
-        let signer = signer(&get, DYNAMODB, "REVOCATION_TABLE is set")?;
+        let token_lifetime_seconds = number(
+            get,
+            TOKEN_LIFETIME_SECONDS,
+            DEFAULT_TOKEN_LIFETIME_SECONDS,
+            300..=DEFAULT_TOKEN_LIFETIME_SECONDS,
+        )?;
+        let signer = signer(get, DYNAMODB, "REVOCATION_TABLE is set")?;
         Ok(Some(SignOutSettings {
             region: signer.region.clone(),
-            cognito_endpoint: endpoint(&get, COGNITO_IDP, &signer.region)?,
+            cognito_endpoint: endpoint(get, COGNITO_IDP, &signer.region)?,
             table: Some(TableSettings {
                 name: table,
-                endpoint: endpoint(&get, DYNAMODB, &signer.region)?,
+                endpoint: endpoint(get, DYNAMODB, &signer.region)?,
                 signer,
                 token_lifetime_seconds,
             }),
@@ -128,7 +114,13 @@ mod tests {
     use super::*;
 
     fn read(pairs: &[(&'static str, &str)]) -> Result<Option<SignOutSettings>, ConfigError> {
-        SignOutSettings::from_vars(&pairs.iter().map(|(k, v)| (*k, v.to_string())).collect())
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        };
+        SignOutSettings::from_lookup(&get)
     }
 
     const LAMBDA: [(&str, &str); 3] = [

@@ -12,12 +12,15 @@ use std::time::Duration;
 
 use oidc_jwt_verifier::{
     Clock, ConfigError, SSL_CERT_FILE, SystemClock, TlsRoots, Verifier, VerifierConfig,
-    config::{DEFAULT_MAX_TOKEN_BYTES, ISSUERS, non_blank, parse_required_claims},
+    config::{
+        ISSUERS,
+        env::{self, non_blank, number, one_of, optional_list, parsed},
+        parse_required_claims,
+    },
     jwks::{HttpJwksFetcher, JwksFetchError, JwksSeed, KeyStore},
 };
 
 use freshness::{AUTHORIZER_CACHE_TTL_SECONDS, MAX_CACHE_TTL_SECONDS};
-use values::{number, one_of, optional_list, parsed};
 
 use crate::apigw::{
     Authorizer, HttpApiResponse, IdentitySources, RouteRules, answers_cached_per_route,
@@ -152,12 +155,8 @@ impl AuthorizerConfig {
 
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        for variable in VARIABLES.into_iter().chain(REVOCATION_VARIABLES) {
-            if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(variable) {
-                return Err(ConfigError::new(variable, "is not valid UTF-8"));
-            }
-        }
-        Self::from_lookup(|name| std::env::var(name).ok())
+        let variables = VARIABLES.into_iter().chain(REVOCATION_VARIABLES);
+        Self::from_lookup(env::utf8(|name| std::env::var_os(name), variables)?)
     }
 
     /// Reads configuration through `lookup` (the environment in production, a map in tests).
@@ -247,18 +246,13 @@ impl AuthorizerConfig {
         let revocation = RevocationSettings::from_lookup(&get)?;
 
         let verifier = VerifierConfig {
-            pools: trust.pools,
-            client_ids: trust.client_ids,
-            token_use: trust.token_use,
-            algorithms: trust.algorithms,
-            issuers: trust.issuers,
             clock_skew_seconds,
             required_scopes,
             required_groups,
             required_claims,
             // Route rules are checked after verification, on the values kept for them.
             kept_claims: route_rules.claim_names(),
-            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+            ..trust
         };
         // What no single variable shows: a pool and an ISSUERS entry claiming one `iss`.
         verifier.validate()?;

@@ -4,7 +4,7 @@
 
 use oidc_jwt_verifier::{
     ConfigError,
-    config::IssuerConfig,
+    config::{IssuerConfig, env::read_file},
     jwks::{JwksSeed, MAX_JWKS_SEED_BYTES, parse_jwks_seed},
 };
 
@@ -28,21 +28,10 @@ pub(super) fn read(
             ));
         }
         (Some(inline), None) => (JWKS_SEED, inline.into_bytes()),
-        (None, Some(path)) => (JWKS_SEED_FILE, read_file(path.trim())?),
+        (None, Some(path)) => {
+            let max = MAX_JWKS_SEED_BYTES as u64;
+            (JWKS_SEED_FILE, read_file(JWKS_SEED_FILE, path.trim(), max)?)
+        }
     };
     parse_jwks_seed(&body, trusted).map_err(|message| ConfigError::new(variable, message))
-}
-
-fn read_file(path: &str) -> Result<Vec<u8>, ConfigError> {
-    let problem = |message: String| ConfigError::new(JWKS_SEED_FILE, message);
-    let size = std::fs::metadata(path)
-        .map_err(|e| problem(format!("cannot read {path:?}: {e}")))?
-        .len();
-    // Checked before reading, so a wrong path to something huge costs nothing.
-    if size > MAX_JWKS_SEED_BYTES as u64 {
-        return Err(problem(format!(
-            "{path:?} is {size} bytes, over the {MAX_JWKS_SEED_BYTES} a seed may hold"
-        )));
-    }
-    std::fs::read(path).map_err(|e| problem(format!("cannot read {path:?}: {e}")))
 }

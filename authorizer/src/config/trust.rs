@@ -5,29 +5,21 @@
 //! `USER_POOL_ID` is refused rather than silently ignored.
 
 use oidc_jwt_verifier::{
-    ConfigError,
+    ConfigError, VerifierConfig,
     config::{
-        ISSUERS, IssuerConfig, IssuerPolicy, JwkAlgorithm, PoolConfig, TokenUsePolicy,
+        ISSUERS, IssuerPolicy, JwkAlgorithm, PoolConfig, TokenUsePolicy,
+        env::{list, one_of, parsed, pick, refuse_set, required_list},
         parse_endpoint, parse_issuers,
     },
 };
 
-use super::values::{list, one_of, parsed, pick, required_list};
 use super::{
     ALLOWED_ALGORITHMS, APP_CLIENT_ID, COGNITO_ENDPOINT, TOKEN_USE, USER_POOL_ID, USER_POOL_ISSUER,
 };
 
-/// The trust settings, read and checked.
-pub(super) struct Trust {
-    pub pools: Vec<PoolConfig>,
-    pub client_ids: Vec<String>,
-    pub token_use: TokenUsePolicy,
-    pub algorithms: Vec<JwkAlgorithm>,
-    pub issuers: Vec<IssuerConfig>,
-}
-
-/// Reads the trust settings through `get` (non-blank values only).
-pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, ConfigError> {
+/// Reads the trust settings through `get` (non-blank values only): a configuration trusting
+/// those pools and issuers, every other setting at its default.
+pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<VerifierConfig, ConfigError> {
     let issuers = parsed(get, ISSUERS, parse_issuers)?.unwrap_or_default();
 
     if get(USER_POOL_ID).is_none() {
@@ -44,19 +36,15 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
             ALLOWED_ALGORITHMS,
             COGNITO_ENDPOINT,
         ];
-        if let Some(variable) = pool_only.into_iter().find(|v| get(v).is_some()) {
-            return Err(ConfigError::new(
-                variable,
-                "applies to USER_POOL_ID pools only, and USER_POOL_ID is not set: an ISSUERS \
-                 entry carries its own audience or client_id, token_use and algorithms",
-            ));
-        }
-        return Ok(Trust {
-            pools: Vec::new(),
-            client_ids: Vec::new(),
-            token_use: TokenUsePolicy::Any,
-            algorithms: vec![JwkAlgorithm::RS256],
+        refuse_set(
+            get,
+            &pool_only,
+            "applies to USER_POOL_ID pools only, and USER_POOL_ID is not set: an ISSUERS \
+             entry carries its own audience or client_id, token_use and algorithms",
+        )?;
+        return Ok(VerifierConfig {
             issuers,
+            ..VerifierConfig::default()
         });
     }
 
@@ -83,16 +71,12 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
         .collect::<Result<Vec<_>, _>>()?;
 
     let client_ids = required_list(get, APP_CLIENT_ID)?;
-    for id in &client_ids {
-        if !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(ConfigError::new(
-                APP_CLIENT_ID,
-                format!("{id:?} is not an app client ID (letters, digits, '-' and '_' only)"),
-            ));
-        }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if let Some(id) = client_ids.iter().find(|id| !id.chars().all(allowed)) {
+        return Err(ConfigError::new(
+            APP_CLIENT_ID,
+            format!("{id:?} is not an app client ID (letters, digits, '-' and '_' only)"),
+        ));
     }
 
     let token_use = one_of(
@@ -115,11 +99,12 @@ pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Trust, Confi
             .collect::<Result<Vec<_>, _>>()?,
     };
 
-    Ok(Trust {
+    Ok(VerifierConfig {
         pools,
         client_ids,
         token_use,
         algorithms,
         issuers,
+        ..VerifierConfig::default()
     })
 }

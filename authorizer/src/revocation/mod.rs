@@ -8,9 +8,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::values::{number, one_of};
 use oidc_jwt_verifier::{
     Clock, ConfigError,
+    config::env::{Get, number, one_of, refuse_set},
     revocation::{FailurePolicy, RevocationCheck, RevocationLookupError},
 };
 use revocation_table::{DYNAMODB, RevocationTable, Signer, check_table_name, endpoint, signer};
@@ -57,21 +57,15 @@ pub struct RevocationSettings {
 impl RevocationSettings {
     /// Reads the settings through `get` (blank values already count as unset): `None` when
     /// `REVOCATION_TABLE` is unset, an error naming the variable when anything is wrong.
-    pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
+    pub fn from_lookup(get: Get) -> Result<Option<Self>, ConfigError> {
         let Some(table) = get(REVOCATION_TABLE).map(|t| t.trim().to_owned()) else {
-            for variable in [
+            let dependents = [
                 REVOCATION_CACHE_SECONDS,
                 REVOCATION_FAILURE,
                 REVOCATION_TIMEOUT_MS,
-            ] {
-                if get(variable).is_some() {
-                    return Err(ConfigError::new(
-                        variable,
-                        "is set but REVOCATION_TABLE is not (revocation is off)",
-                    ));
-                }
-            }
-            return Ok(None);
+            ];
+            let why = "is set but REVOCATION_TABLE is not (revocation is off)";
+            return refuse_set(get, &dependents, why).map(|()| None);
         };
         check_table_name(&table).map_err(|e| ConfigError::new(REVOCATION_TABLE, e))?;
         let cache_seconds = number(get, REVOCATION_CACHE_SECONDS, 30, 0..=3600)?;

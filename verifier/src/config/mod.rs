@@ -9,6 +9,8 @@
 
 mod claim_rules_json;
 mod cognito;
+#[doc(hidden)]
+pub mod env;
 mod issuer;
 mod issuers_json;
 mod url;
@@ -25,6 +27,8 @@ pub use url::parse_key_url;
 #[doc(hidden)]
 pub use cognito::cognito_pool_of_issuer;
 #[doc(hidden)]
+pub use env::non_blank;
+#[doc(hidden)]
 pub use url::parse_endpoint;
 
 pub use crate::algorithm::{JwkAlgorithm, KeyShape};
@@ -33,14 +37,6 @@ use crate::claims::rules::ClaimRules;
 /// Upper bound on a token's length, checked before anything is decoded. Cognito tokens are
 /// 1–4 KiB; 8 KiB leaves room for many groups and custom attributes.
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
-
-/// The rule for every variable of every function in this project: unset or blank (empty or
-/// only whitespace) takes the default, so a template can leave a parameter empty. `None` for a
-/// blank `value`; any other value is kept as written, for its reader to validate.
-#[doc(hidden)]
-pub fn non_blank(value: String) -> Option<String> {
-    (!value.trim().is_empty()).then_some(value)
-}
 
 /// A configuration problem, naming the environment variable at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -118,6 +114,27 @@ pub struct VerifierConfig {
     pub max_token_bytes: usize,
 }
 
+/// Every setting at its default (any token use, RS256 only, no clock skew, no scope, group or
+/// claim requirements), trusting no issuer yet: [`VerifierConfig::validate`] refuses it until
+/// a pool or an issuer is added.
+impl Default for VerifierConfig {
+    fn default() -> Self {
+        VerifierConfig {
+            pools: Vec::new(),
+            client_ids: Vec::new(),
+            token_use: TokenUsePolicy::Any,
+            algorithms: vec![JwkAlgorithm::RS256],
+            issuers: Vec::new(),
+            clock_skew_seconds: 0,
+            required_scopes: Vec::new(),
+            required_groups: Vec::new(),
+            required_claims: ClaimRules::default(),
+            kept_claims: Vec::new(),
+            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+        }
+    }
+}
+
 impl VerifierConfig {
     /// A configuration with the defaults: both issuer forms of each pool, any token use, RS256
     /// only, no clock skew, no scope, group or claim requirements, keys fetched from AWS.
@@ -138,38 +155,20 @@ impl VerifierConfig {
                 "at least one app client ID is required",
             ));
         }
-        Ok(VerifierConfig::with_defaults(
+        Ok(VerifierConfig {
             pools,
-            client_ids.iter().map(|s| (*s).to_owned()).collect(),
-            Vec::new(),
-        ))
-    }
-
-    /// The trusted pools, clients and issuers, with every other setting at its default.
-    fn with_defaults(
-        pools: Vec<PoolConfig>,
-        client_ids: Vec<String>,
-        issuers: Vec<IssuerConfig>,
-    ) -> Self {
-        VerifierConfig {
-            pools,
-            client_ids,
-            token_use: TokenUsePolicy::Any,
-            algorithms: vec![JwkAlgorithm::RS256],
-            issuers,
-            clock_skew_seconds: 0,
-            required_scopes: Vec::new(),
-            required_groups: Vec::new(),
-            required_claims: ClaimRules::default(),
-            kept_claims: Vec::new(),
-            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
-        }
+            client_ids: client_ids.iter().map(|s| (*s).to_owned()).collect(),
+            ..VerifierConfig::default()
+        })
     }
 
     /// A configuration trusting `issuers` only (no Cognito pool in the short form), with the
     /// same defaults as [`VerifierConfig::new`] otherwise.
     pub fn for_issuers(issuers: Vec<IssuerConfig>) -> Result<Self, ConfigError> {
-        let config = VerifierConfig::with_defaults(Vec::new(), Vec::new(), issuers);
+        let config = VerifierConfig {
+            issuers,
+            ..VerifierConfig::default()
+        };
         config.validate()?;
         Ok(config)
     }
@@ -327,6 +326,13 @@ mod tests {
         let mut none = VerifierConfig::new(&[pool], &["client"]).unwrap();
         none.pools.clear();
         assert_eq!(none.validate().unwrap_err().variable, USER_POOL_ID);
+        // The defaults trust no one until a pool or an issuer is added.
+        let defaults = VerifierConfig::default();
+        assert_eq!(defaults.validate().unwrap_err().variable, USER_POOL_ID);
+        assert_eq!(
+            (defaults.algorithms, defaults.max_token_bytes),
+            (vec![JwkAlgorithm::RS256], DEFAULT_MAX_TOKEN_BYTES)
+        );
     }
 
     #[test]

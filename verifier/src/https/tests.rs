@@ -50,7 +50,7 @@ fn an_unusable_file_stops_init_naming_the_variable() {
         (missing.to_string_lossy().into_owned(), "cannot read"),
         (not_pem, "holds no certificate"),
         (not_a_cert, "is not a usable root"),
-        (too_large, "is larger than"),
+        (too_large, "bytes, over the"),
     ] {
         let error = roots_from(Some(&path)).unwrap_err();
         assert_eq!(error.variable, SSL_CERT_FILE, "{path}");
