@@ -52,7 +52,7 @@ fn bench(c: &mut Criterion) {
                     event: "rest_token",
                     decision: "allow",
                     reason: "valid_token",
-                    sub: Some("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"),
+                    sub: Some("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee".into()),
                     latency_us: 41,
                     ..Default::default()
                 },

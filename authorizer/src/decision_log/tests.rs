@@ -57,7 +57,7 @@ fn allow(sub: &str) -> Decision<'_> {
         event: "rest_token",
         decision: "allow",
         reason: "valid_token",
-        sub: Some(sub),
+        sub: Some(sub.into()),
         latency_us: 41,
         ..Decision::default()
     }
