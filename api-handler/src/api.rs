@@ -33,7 +33,7 @@ impl Api {
     pub fn from_env() -> Result<Self, ConfigError> {
         let settings = Settings::from_env()?;
         let sign_out = SignOut::new(settings.sign_out.as_ref());
-        if let Some(why) = sign_out.unavailable() {
+        if let SignOut::Unavailable(why) = &sign_out {
             return Err(ConfigError::new("AWS_REGION", format!("sign-out: {why}")));
         }
         let routes = routes::route_table(Arc::new(sign_out));

@@ -150,14 +150,6 @@ impl SignOut {
         }
     }
 
-    /// Why the service cannot work although it is configured, if so.
-    pub fn unavailable(&self) -> Option<&str> {
-        match self {
-            SignOut::Unavailable(why) => Some(why),
-            _ => None,
-        }
-    }
-
     /// Answers `POST /logout` for `identity` (already authenticated by the authorizer).
     pub async fn respond(&self, identity: &Identity, request: &ApiRequest) -> ApiResponse {
         let ready = match self {

@@ -142,19 +142,25 @@ impl From<AuthorizerError> for Diagnostic {
 
 /// The Lambda authorizer: built once per process, shared by every invocation.
 pub struct Authorizer {
-    pub(crate) verifier: Verifier,
-    pub(crate) route_rules: RouteRules,
-    pub(crate) http_api_response: HttpApiResponse,
-    pub(crate) identity_sources: IdentitySources,
-    pub(crate) revocation: Option<RevocationCheck>,
+    /// Verifies tokens and checks the caller's requirements (prefetch its keys at start-up).
+    pub verifier: Verifier,
+    /// `ROUTE_RULES`.
+    pub route_rules: RouteRules,
+    /// `HTTP_API_RESPONSE`.
+    pub http_api_response: HttpApiResponse,
+    /// The identity sources HTTP API events must carry (`IDENTITY_SOURCES`).
+    pub identity_sources: IdentitySources,
+    /// When set, every valid token is checked against the revocation list
+    /// (`REVOCATION_TABLE`).
+    pub revocation: Option<RevocationCheck>,
     /// One decision line per invocation goes here (none without one).
-    pub(crate) decision_log: Option<DecisionLog>,
+    pub decision_log: Option<DecisionLog>,
 }
 
 impl Authorizer {
     /// An authorizer whose HTTP API events must carry the identity sources the configuration
     /// would default to (`Authorization`, plus `$context.routeKey` with route rules and simple
-    /// responses); see [`Authorizer::with_identity_sources`].
+    /// responses); set [`Authorizer::identity_sources`] for others.
     pub fn new(
         verifier: Verifier,
         route_rules: RouteRules,
@@ -169,23 +175,6 @@ impl Authorizer {
             revocation: None,
             decision_log: None,
         }
-    }
-
-    /// Checks every valid token against the revocation list (`REVOCATION_TABLE`).
-    pub fn with_revocation(mut self, revocation: RevocationCheck) -> Self {
-        self.revocation = Some(revocation);
-        self
-    }
-
-    /// The identity sources HTTP API events must carry (`IDENTITY_SOURCES`).
-    pub fn with_identity_sources(mut self, identity_sources: IdentitySources) -> Self {
-        self.identity_sources = identity_sources;
-        self
-    }
-
-    /// The verifier underneath (to prefetch its keys at start-up).
-    pub fn verifier(&self) -> &Verifier {
-        &self.verifier
     }
 
     /// Handles one authorizer event given as JSON text (what Lambda delivers), reading only the
