@@ -112,18 +112,12 @@ fn template_route(template: &str, path: Option<&str>) -> RouteTarget {
             Some(bare) if !bare.is_empty() => bare,
             _ => path,
         };
-        if !is_canonical(path) {
-            return false;
-        }
-        let delivered: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let expected: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
-        delivered.len() >= expected.len()
-            && delivered[delivered.len() - expected.len()..]
-                .iter()
-                .zip(&expected)
-                .all(|(actual, wanted)| {
-                    (wanted.starts_with('{') && wanted.ends_with('}')) || actual == wanted
-                })
+        // Every ending at a segment boundary, the empty one (no segment) included.
+        let mut endings = path
+            .match_indices('/')
+            .map(|(at, _)| &path[at..])
+            .chain([""]);
+        is_canonical(path) && endings.any(|ending| match_template(template, ending).is_some())
     };
     if template.starts_with('/') && path.is_some_and(spells_template) {
         RouteTarget::Template(template.to_owned())
@@ -194,6 +188,28 @@ pub fn is_canonical(path: &str) -> bool {
             && path[1..]
                 .split('/')
                 .all(|segment| !segment.is_empty() && segment != "." && segment != ".."))
+}
+
+/// The `{name}` parameters if `path` matches `template` segment by segment.
+pub(crate) fn match_template(template: &str, path: &str) -> Option<HashMap<String, String>> {
+    let mut template_segments = template.split('/').filter(|s| !s.is_empty());
+    let mut path_segments = path.split('/').filter(|s| !s.is_empty());
+    let mut parameters = HashMap::new();
+    loop {
+        match (template_segments.next(), path_segments.next()) {
+            (None, None) => return Some(parameters),
+            (Some(expected), Some(actual)) => {
+                match expected.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(name) => {
+                        parameters.insert(name.to_owned(), actual.to_owned());
+                    }
+                    None if expected == actual => {}
+                    None => return None,
+                }
+            }
+            _ => return None,
+        }
+    }
 }
 
 #[cfg(test)]

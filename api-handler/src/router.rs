@@ -8,7 +8,7 @@ use std::pin::Pin;
 use aws_lambda_events::http::Method;
 
 use crate::identity::Identity;
-use crate::request::{ApiRequest, RouteTarget};
+use crate::request::{ApiRequest, RouteTarget, match_template};
 use crate::response::ApiResponse;
 
 /// The future a handler returns, boxed so that routes of different handlers fit in one table.
@@ -184,28 +184,6 @@ pub(crate) fn find<'r>(
 /// `template` (`/items/{id}`): what the local gateway routes by, with this crate's table.
 pub fn path_matches(template: &str, path: &str) -> bool {
     crate::request::is_canonical(path) && match_template(template, path).is_some()
-}
-
-/// The `{name}` parameters if `path` matches `template` segment by segment.
-fn match_template(template: &str, path: &str) -> Option<HashMap<String, String>> {
-    let mut template_segments = template.split('/').filter(|s| !s.is_empty());
-    let mut path_segments = path.split('/').filter(|s| !s.is_empty());
-    let mut parameters = HashMap::new();
-    loop {
-        match (template_segments.next(), path_segments.next()) {
-            (None, None) => return Some(parameters),
-            (Some(expected), Some(actual)) => {
-                match expected.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    Some(name) => {
-                        parameters.insert(name.to_owned(), actual.to_owned());
-                    }
-                    None if expected == actual => {}
-                    None => return None,
-                }
-            }
-            _ => return None,
-        }
-    }
 }
 
 #[cfg(test)]
