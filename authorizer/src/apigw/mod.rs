@@ -244,20 +244,22 @@ impl Authorizer {
     /// refused, since a deployment using that input instead of the route key could send the
     /// very same event.
     fn identity_source_matches(&self, event: &AuthorizerEvent) -> bool {
+        let sources = &self.identity_sources;
         let lookup = |source: &IdentitySource| event.identity_source_value(source);
         let shape_matches = match (event.kind, event.http_api_v1) {
-            (EventKind::HttpV2, _) => self
-                .identity_sources
-                .match_event(&event.identity_source, lookup),
+            (EventKind::HttpV2, _) => {
+                let values = event.identity_source.iter().map(String::as_str);
+                sources.match_values(values, false, lookup)
+            }
             (EventKind::RestRequest, true) => match event.identity_source.as_slice() {
-                [joined] => self.identity_sources.match_joined(joined, lookup),
+                [joined] => sources.match_values(joined.split(','), true, lookup),
                 _ => false,
             },
             (EventKind::RestToken | EventKind::RestRequest, _) => return true,
         };
         // Containment, not equality: a repeated header or parameter arrives comma-joined, and
         // API Gateway does not document how it spells such a value as an identity source.
-        let route_key_spoofable = self.identity_sources.includes_route_key()
+        let route_key_spoofable = sources.includes_route_key()
             && event.route_key.as_deref().is_some_and(|route_key| {
                 // A query value may spell the route key's space as `+`.
                 let holds = |value: &String| {
