@@ -329,10 +329,7 @@ impl Ready {
             ),
         };
         let mut report = json!({ "sign_out": kind, "operation": operation });
-        if self.table.is_none() {
-            report["revocation_list"] =
-                json!("not configured: tokens stay valid at this API until they expire");
-        } else if let Err(error) = self.list(identity, &plan, &mut report).await {
+        if let Err(error) = self.list(identity, &plan, &mut report).await {
             tracing::error!(sub = %identity.sub, kind, %error, "sign-out: revocation list write failed; Cognito not called");
             return ApiResponse::error(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -362,7 +359,8 @@ impl Ready {
     }
 
     /// Writes the plan's entries cut off now, one per issuer form of the caller's pool, and
-    /// notes them in `report` once all are written. Without a list, writes nothing.
+    /// notes them in `report` once all are written. Without a list, writes nothing and notes
+    /// that.
     async fn list(
         &self,
         identity: &Identity,
@@ -370,6 +368,8 @@ impl Ready {
         report: &mut Value,
     ) -> Result<(), WriteError> {
         let Some((writer, lifetime)) = &self.table else {
+            report["revocation_list"] =
+                json!("not configured: tokens stay valid at this API until they expire");
             return Ok(());
         };
         let now = self.clock.unix_seconds();
