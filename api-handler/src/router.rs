@@ -35,9 +35,12 @@ pub enum Access {
 /// Templates are paths such as `/me`; a `{name}` segment matches any one segment and is
 /// passed to the handler in [`ApiRequest::path_parameters`].
 pub struct Route {
-    method: Method,
-    template: &'static str,
-    access: Access,
+    /// The HTTP method the route serves.
+    pub method: Method,
+    /// The path template, e.g. `/items/{id}`.
+    pub template: &'static str,
+    /// Who may call the route.
+    pub access: Access,
     pub(crate) handler: Handler,
 }
 
@@ -100,21 +103,6 @@ impl Route {
             access,
             handler,
         }
-    }
-
-    /// The HTTP method the route serves.
-    pub fn method(&self) -> &Method {
-        &self.method
-    }
-
-    /// The path template, e.g. `/items/{id}`.
-    pub fn template(&self) -> &'static str {
-        self.template
-    }
-
-    /// Who may call the route.
-    pub fn access(&self) -> Access {
-        self.access
     }
 }
 
@@ -236,7 +224,7 @@ mod tests {
     fn finds_exact_and_templated_routes() {
         let routes = table();
         match find(&routes, &Method::GET, &path("/health")) {
-            RouteMatch::Found { route, .. } => assert_eq!(route.template(), "/health"),
+            RouteMatch::Found { route, .. } => assert_eq!(route.template, "/health"),
             other => panic!("{other:?}"),
         }
         match find(&routes, &Method::DELETE, &path("/items/42")) {
@@ -244,7 +232,7 @@ mod tests {
                 route,
                 path_parameters,
             } => {
-                assert_eq!(route.method(), Method::DELETE);
+                assert_eq!(route.method, Method::DELETE);
                 assert_eq!(path_parameters["id"], "42");
             }
             other => panic!("{other:?}"),
@@ -257,7 +245,7 @@ mod tests {
         let template = |t: &str| RouteTarget::Template(t.to_owned());
         let found = find(&routes, &Method::GET, &template("/items/{id}"));
         assert!(
-            matches!(found, RouteMatch::Found { route, ref path_parameters } if route.template() == "/items/{id}" && path_parameters.is_empty())
+            matches!(found, RouteMatch::Found { route, ref path_parameters } if route.template == "/items/{id}" && path_parameters.is_empty())
         );
         for other in [
             "/items/42",
