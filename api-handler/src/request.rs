@@ -190,8 +190,9 @@ pub fn is_canonical(path: &str) -> bool {
                 .all(|segment| !segment.is_empty() && segment != "." && segment != ".."))
 }
 
-/// The `{name}` parameters if `path` matches `template` segment by segment.
-pub(crate) fn match_template(template: &str, path: &str) -> Option<HashMap<String, String>> {
+/// The `{name}` parameters if `path` matches `template` segment by segment (the router's rule,
+/// which the local gateway routes by too).
+pub fn match_template(template: &str, path: &str) -> Option<HashMap<String, String>> {
     let mut template_segments = template.split('/').filter(|s| !s.is_empty());
     let mut path_segments = path.split('/').filter(|s| !s.is_empty());
     let mut parameters = HashMap::new();

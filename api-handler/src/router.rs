@@ -168,12 +168,6 @@ pub(crate) fn find<'r>(
     }
 }
 
-/// Whether `path` is a canonical spelling ([`crate::request::is_canonical`]) of a request for
-/// `template` (`/items/{id}`): what the local gateway routes by, with this crate's table.
-pub fn path_matches(template: &str, path: &str) -> bool {
-    crate::request::is_canonical(path) && match_template(template, path).is_some()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,26 +260,6 @@ mod tests {
             find(&routes, &Method::GET, &RouteTarget::Unroutable),
             RouteMatch::NotFound
         ));
-    }
-
-    #[test]
-    fn a_path_matches_a_template_only_when_spelled_canonically() {
-        let cases = [
-            ("a literal route", "/health", "/health", true),
-            ("a parameter", "/items/{id}", "/items/42", true),
-            ("the root", "/", "/", true),
-            ("another path", "/health", "/healthz", false),
-            ("a missing parameter", "/items/{id}", "/items", false),
-            ("an extra segment", "/items/{id}", "/items/4/2", false),
-            ("an empty segment", "/health", "//health", false),
-            ("a trailing slash", "/health", "/health/", false),
-            ("a dot segment", "/items/{id}", "/items/.", false),
-            ("a dot-dot segment", "/health", "/x/../health", false),
-            ("no leading slash", "/health", "health", false),
-        ];
-        for (name, template, path, matches) in cases {
-            assert_eq!(path_matches(template, path), matches, "{name}");
-        }
     }
 
     #[test]
