@@ -46,7 +46,6 @@ fn bench(c: &mut Criterion) {
     group.bench_function("decision_line_json_emf", |b| {
         b.iter(|| {
             json.decision(
-                tracing::Level::INFO,
                 black_box(invocation),
                 authorizer::decision_log::Decision {
                     event: "rest_token",

@@ -206,8 +206,11 @@ impl DecisionLog {
         }
     }
 
-    /// The one line of an invocation.
-    pub fn decision(&self, level: Level, invocation: Invocation<'_>, decision: Decision<'_>) {
+    /// The one line of an invocation: at ERROR for a 500 (`error`) and for an answer given with
+    /// an `error` (an Allow without the revocation check), at INFO otherwise.
+    pub fn decision(&self, invocation: Invocation<'_>, decision: Decision<'_>) {
+        let failed = decision.decision == "error" || decision.error.is_some();
+        let level = if failed { Level::ERROR } else { Level::INFO };
         self.write(
             level,
             invocation,

@@ -14,7 +14,6 @@ use std::borrow::Cow;
 use std::time::Instant;
 
 use lambda_runtime::Diagnostic;
-use tracing::Level;
 
 use crate::decision_log::{Decision, DecisionLog, Invocation};
 
@@ -229,12 +228,7 @@ impl Authorizer {
             latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             ..decision
         };
-        let level = if decision.decision == "error" || decision.error.is_some() {
-            Level::ERROR
-        } else {
-            Level::INFO
-        };
-        log.decision(level, invocation, decision);
+        log.decision(invocation, decision);
     }
 
     /// Whether API Gateway caches this answer under exactly the configured identity sources
