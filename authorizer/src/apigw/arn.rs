@@ -95,7 +95,8 @@ pub(crate) fn is_canonical(path: &str) -> bool {
             .all(|segment| !segment.is_empty() && segment != "." && segment != "..")
 }
 
-fn is_token(s: &str, extra: &[char]) -> bool {
+/// 1 to 128 ASCII letters, digits and `extra` characters.
+pub(crate) fn is_token(s: &str, extra: &[char]) -> bool {
     !s.is_empty()
         && s.len() <= 128
         && s.chars()

@@ -26,6 +26,8 @@
 //! Reference: "Working with AWS Lambda authorizers for HTTP APIs", identity sources and
 //! caching (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html>).
 
+use super::arn::is_token;
+
 /// One identity source, as written in API Gateway's configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IdentitySource {
@@ -44,7 +46,7 @@ impl IdentitySource {
     pub fn parse(text: &str) -> Result<Self, String> {
         let named = |prefix: &str| {
             text.strip_prefix(prefix)
-                .filter(|name| is_source_name(name))
+                .filter(|name| is_token(name, &['-', '_', '.']))
                 .map(str::to_owned)
         };
         if text == "$context.routeKey" {
@@ -62,14 +64,6 @@ impl IdentitySource {
             ))
         }
     }
-}
-
-fn is_source_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 128
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 /// The configured identity sources, in API Gateway's order. Always includes the
