@@ -44,6 +44,7 @@ use aws_lambda_events::http::header::AUTHORIZATION;
 use oidc_jwt_verifier::{
     Clock, SystemClock,
     config::{IssuerForm, PoolConfig, cognito_pool_of_issuer, parse_pool_id},
+    token_from_authorization,
 };
 use revocation_table::{Entry, JsonProtocol, JsonService, RevocationTable, WriteError};
 use serde::Deserialize;
@@ -276,17 +277,12 @@ const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 /// authorizer verified, so neither is read.
 fn bearer_token(request: &ApiRequest) -> Option<String> {
     let mut values = request.headers.get_all(AUTHORIZATION).iter();
-    let value = values.next()?.to_str().ok()?.trim();
+    let value = values.next()?.to_str().ok()?;
     if values.next().is_some() {
         return None;
     }
-    // `Bearer` alone (its token trimmed away) is no token, not a token named "Bearer".
-    let token = match (value.get(..6), value.as_bytes().get(6)) {
-        (Some(scheme), None | Some(b' ')) if scheme.eq_ignore_ascii_case("bearer") => {
-            value[6..].trim()
-        }
-        _ => value,
-    };
+    // The authorizer's own reader: `Bearer` alone is no token, not a token named "Bearer".
+    let token = token_from_authorization(value)?;
     compact_token(token).then(|| token.to_owned())
 }
 
