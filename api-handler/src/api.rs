@@ -33,7 +33,7 @@ impl Api {
     pub fn from_env() -> Result<Self, ConfigError> {
         let settings = Settings::from_env()?;
         let sign_out = SignOut::new(settings.sign_out.as_ref());
-        if let Some(why) = sign_out.unavailable() {
+        if let SignOut::Unavailable(why) = &sign_out {
             return Err(ConfigError::new("AWS_REGION", format!("sign-out: {why}")));
         }
         let routes = routes::route_table(Arc::new(sign_out));
@@ -96,10 +96,10 @@ impl Api {
                 for (name, value) in path_parameters {
                     request.path_parameters.entry(name).or_insert(value);
                 }
-                let label = format!("{} {}", route.method(), route.template());
+                let label = format!("{} {}", route.method, route.template);
                 // An anonymous caller of a protected route is answered 401 by the route itself
                 // (see [`Route::authenticated`]), before its handler could run.
-                let forbidden = route.access() == Access::AdminGroup
+                let forbidden = route.access == Access::AdminGroup
                     && caller
                         .as_ref()
                         .is_some_and(|identity| !identity.is_in_group(&self.settings.admin_group));

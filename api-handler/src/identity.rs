@@ -13,8 +13,6 @@
 //! The two built-in formats are API Gateway's own and are ambiguous for group names that
 //! contain their separator; use our authorizer where such names exist (see the README).
 
-use std::collections::HashMap;
-
 use aws_lambda_events::apigw::ApiGatewayRequestAuthorizer;
 use oidc_jwt_verifier::claims::caller_kind;
 use serde::Serialize;
@@ -136,11 +134,9 @@ impl Identity {
         let Some(jwt) = authorizer.jwt.as_ref() else {
             return Ok(None);
         };
-        let claims: HashMap<&str, Value> = jwt
-            .claims
-            .iter()
-            .map(|(key, value)| (key.as_str(), Value::String(value.clone())))
-            .collect();
+        // Its claims, all strings here, as JSON values like every other source's (a map of
+        // strings always serializes).
+        let claims = serde_json::to_value(&jwt.claims).unwrap_or_default();
         let scopes = jwt.scopes.as_deref();
         Self::from_claims(|key| claims.get(key), scopes, GroupFormat::Brackets)
     }

@@ -75,27 +75,24 @@ pub struct ApiRequest {
 /// the method ARN, so a request whose `path` is not the canonical spelling of what it is
 /// routed to reaches no route, whatever the `proxy` parameter says.
 pub fn rest_route(resource: Option<&str>, proxy: Option<&str>, path: Option<&str>) -> RouteTarget {
-    match resource {
-        Some(resource) => match resource.strip_suffix("{proxy+}") {
-            Some(prefix) => match (proxy, path) {
-                (Some(proxy), Some(path)) => greedy_route(&format!("{prefix}{proxy}"), path),
-                _ => RouteTarget::Unroutable,
-            },
-            None => template_route(resource, path),
-        },
-        None => path.map_or(RouteTarget::Unroutable, RouteTarget::path),
-    }
-}
-
-/// `concrete` (a greedy resource's prefix plus its `proxy` parameter) when it is canonical and
-/// the delivered `path` is canonical and ends in it (after a custom domain's base path, which
-/// `path` carries and the `proxy` parameter does not). Both start with `/` and have no empty
-/// segment, so the ending falls on a segment boundary and what comes before it is canonical.
-fn greedy_route(concrete: &str, path: &str) -> RouteTarget {
-    if is_canonical(concrete) && is_canonical(path) && path.ends_with(concrete) {
-        RouteTarget::Path(concrete.to_owned())
-    } else {
-        RouteTarget::Unroutable
+    let Some(resource) = resource else {
+        return path.map_or(RouteTarget::Unroutable, RouteTarget::path);
+    };
+    let Some(prefix) = resource.strip_suffix("{proxy+}") else {
+        return template_route(resource, path);
+    };
+    // The greedy resource's prefix plus its `proxy` parameter, when it is canonical and the
+    // delivered `path` is canonical and ends in it (after a custom domain's base path, which
+    // `path` carries and the `proxy` parameter does not). Both start with `/` and have no empty
+    // segment, so the ending falls on a segment boundary and what comes before it is canonical.
+    let concrete = proxy.map(|proxy| format!("{prefix}{proxy}"));
+    match (concrete, path) {
+        (Some(concrete), Some(path))
+            if is_canonical(&concrete) && is_canonical(path) && path.ends_with(&concrete) =>
+        {
+            RouteTarget::Path(concrete)
+        }
+        _ => RouteTarget::Unroutable,
     }
 }
 
@@ -112,18 +109,12 @@ fn template_route(template: &str, path: Option<&str>) -> RouteTarget {
             Some(bare) if !bare.is_empty() => bare,
             _ => path,
         };
-        if !is_canonical(path) {
-            return false;
-        }
-        let delivered: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let expected: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
-        delivered.len() >= expected.len()
-            && delivered[delivered.len() - expected.len()..]
-                .iter()
-                .zip(&expected)
-                .all(|(actual, wanted)| {
-                    (wanted.starts_with('{') && wanted.ends_with('}')) || actual == wanted
-                })
+        // Every ending at a segment boundary, the empty one (no segment) included.
+        let mut endings = path
+            .match_indices('/')
+            .map(|(at, _)| &path[at..])
+            .chain([""]);
+        is_canonical(path) && endings.any(|ending| match_template(template, ending).is_some())
     };
     if template.starts_with('/') && path.is_some_and(spells_template) {
         RouteTarget::Template(template.to_owned())
@@ -170,19 +161,16 @@ pub fn http_route(
     }
     let path = match stage_prefix(context) {
         None => raw_path,
-        Some(stage) => raw_path.and_then(|path| strip_stage(path, stage)),
+        // `/prod/me` without the `prod` stage → `/me`; `/prod` → `/`; `None` elsewhere.
+        Some(stage) => raw_path.and_then(|path| {
+            let rest = path.strip_prefix('/')?.strip_prefix(stage)?;
+            match rest {
+                "" => Some("/"),
+                _ => rest.starts_with('/').then_some(rest),
+            }
+        }),
     };
     path.map_or(RouteTarget::Unroutable, RouteTarget::path)
-}
-
-/// `/prod/me` without the `prod` stage → `/me`; `/prod` → `/`; `None` elsewhere.
-fn strip_stage<'p>(path: &'p str, stage: &str) -> Option<&'p str> {
-    let rest = path.strip_prefix('/')?.strip_prefix(stage)?;
-    if rest.is_empty() {
-        Some("/")
-    } else {
-        rest.starts_with('/').then_some(rest)
-    }
 }
 
 /// The canonical-path rule, shared with the local gateway (which routes by this crate's table):
@@ -194,6 +182,29 @@ pub fn is_canonical(path: &str) -> bool {
             && path[1..]
                 .split('/')
                 .all(|segment| !segment.is_empty() && segment != "." && segment != ".."))
+}
+
+/// The `{name}` parameters if `path` matches `template` segment by segment (the router's rule,
+/// which the local gateway routes by too).
+pub fn match_template(template: &str, path: &str) -> Option<HashMap<String, String>> {
+    let mut template_segments = template.split('/').filter(|s| !s.is_empty());
+    let mut path_segments = path.split('/').filter(|s| !s.is_empty());
+    let mut parameters = HashMap::new();
+    loop {
+        match (template_segments.next(), path_segments.next()) {
+            (None, None) => return Some(parameters),
+            (Some(expected), Some(actual)) => {
+                match expected.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(name) => {
+                        parameters.insert(name.to_owned(), actual.to_owned());
+                    }
+                    None if expected == actual => {}
+                    None => return None,
+                }
+            }
+            _ => return None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -46,13 +46,12 @@ fn bench(c: &mut Criterion) {
     group.bench_function("decision_line_json_emf", |b| {
         b.iter(|| {
             json.decision(
-                tracing::Level::INFO,
                 black_box(invocation),
                 authorizer::decision_log::Decision {
                     event: "rest_token",
                     decision: "allow",
                     reason: "valid_token",
-                    sub: Some("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"),
+                    sub: Some("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee".into()),
                     latency_us: 41,
                     ..Default::default()
                 },

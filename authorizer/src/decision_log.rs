@@ -22,6 +22,7 @@
 //! Allow without the revocation check (`REVOCATION_FAILURE=open`) ERROR. Metrics are written
 //! only in JSON format (EMF is JSON) with `METRICS` on.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -102,7 +103,7 @@ pub struct Decision<'a> {
     pub error: Option<String>,
     /// The token's `sub`, when the token is authentic.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sub: Option<&'a str>,
+    pub sub: Option<Cow<'a, str>>,
     /// `user` or `machine`, when the authentic token's shape says which.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub caller: Option<&'static str>,
@@ -205,8 +206,11 @@ impl DecisionLog {
         }
     }
 
-    /// The one line of an invocation.
-    pub fn decision(&self, level: Level, invocation: Invocation<'_>, decision: Decision<'_>) {
+    /// The one line of an invocation: at ERROR for a 500 (`error`) and for an answer given with
+    /// an `error` (an Allow without the revocation check), at INFO otherwise.
+    pub fn decision(&self, invocation: Invocation<'_>, decision: Decision<'_>) {
+        let failed = decision.decision == "error" || decision.error.is_some();
+        let level = if failed { Level::ERROR } else { Level::INFO };
         self.write(
             level,
             invocation,

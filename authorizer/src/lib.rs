@@ -9,7 +9,7 @@
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let authorizer = authorizer::AuthorizerConfig::from_env()?.build(None)?;
-//! authorizer.verifier().prefetch_keys().await;
+//! authorizer.verifier.prefetch_keys().await;
 //! let event = r#"{"type":"TOKEN","authorizationToken":"Bearer eyJ...","methodArn":"arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod/GET/me"}"#;
 //! match authorizer.handle(event).await {
 //!     Ok(answer) => println!("{}", answer.to_json()),

@@ -7,6 +7,7 @@ use lambda_log::{LogSettings, ReturnedErrors};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use oidc_jwt_verifier::ConfigError;
 use serde_json::value::RawValue;
+use std::io::stdout;
 
 mod init_error;
 
@@ -25,22 +26,17 @@ fn main() -> Result<(), Error> {
         .block_on(serve(log_settings))
 }
 
-/// The decision log as the environment says.
-fn decision_log(settings: LogSettings) -> Result<DecisionLog, ConfigError> {
-    let namespace = metrics_namespace_from_lookup(|name| std::env::var(name).ok())?;
-    Ok(DecisionLog::new(settings, namespace, std::io::stdout()))
-}
-
 async fn serve(log_settings: Result<LogSettings, ConfigError>) -> Result<(), Error> {
-    let authorizer = match log_settings
-        .and_then(decision_log)
-        .and_then(|log| AuthorizerConfig::from_env().map(|config| (config, log)))
+    let built = log_settings
         .map_err(|e| e.to_string())
-        .and_then(|(config, log)| {
-            config
-                .build(Some(log))
-                .map_err(|e| format!("cannot build the HTTP client: {e}"))
-        }) {
+        .and_then(|settings| {
+            let namespace = metrics_namespace_from_lookup(|name| std::env::var(name).ok());
+            let log = DecisionLog::new(settings, namespace.map_err(|e| e.to_string())?, stdout());
+            let config = AuthorizerConfig::from_env().map_err(|e| e.to_string())?;
+            let built = config.build(Some(log));
+            built.map_err(|e| format!("cannot build the HTTP client: {e}"))
+        });
+    let authorizer = match built {
         // Lives as long as the process: every invocation borrows it.
         Ok(authorizer) => &*Box::leak(Box::new(authorizer)),
         Err(message) => {
@@ -49,7 +45,7 @@ async fn serve(log_settings: Result<LogSettings, ConfigError>) -> Result<(), Err
             return Err(message.into());
         }
     };
-    authorizer.verifier().prefetch_keys().await;
+    authorizer.verifier.prefetch_keys().await;
 
     // The event arrives as raw JSON text: the authorizer reads the few fields it needs straight
     // from it (no JSON tree), and a malformed event is its own documented error.

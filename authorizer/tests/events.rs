@@ -336,13 +336,11 @@ async fn simple_responses_apply_route_rules_to_the_route_called() {
 async fn identity_sources_must_have_the_configured_shape() {
     let rules = r#"{"GET /admin": {"groups": ["admin"]}}"#;
     let (plain, _h) = authorizer(rules, HttpApiResponse::Simple).await;
-    let (tenant, _h2) = authorizer(rules, HttpApiResponse::Simple).await;
-    let tenant = tenant.with_identity_sources(
-        IdentitySources::parse(
-            "$request.header.Authorization,$request.header.X-Tenant,$context.routeKey",
-        )
-        .unwrap(),
-    );
+    let (mut tenant, _h2) = authorizer(rules, HttpApiResponse::Simple).await;
+    tenant.identity_sources = IdentitySources::parse(
+        "$request.header.Authorization,$request.header.X-Tenant,$context.routeKey",
+    )
+    .unwrap();
     let token = id_token(TestKey::shared(0));
     let event = |sources: &[&str], tenant_header: Option<&str>| {
         let mut event = http_v2_event(&token, "GET/hello", "GET /hello", sources);

@@ -177,15 +177,15 @@ async fn authorizer_with(
     let Harness {
         verifier, server, ..
     } = harness(&[TestKey::shared(0)], adjust).await;
-    let authorizer = Authorizer::new(verifier, RouteRules::default(), HttpApiResponse::Simple)
-        .with_revocation(
-            settings
-                .build(
-                    testkit_client(),
-                    std::sync::Arc::new(oidc_jwt_verifier::SystemClock),
-                )
-                .unwrap(),
-        );
+    let mut authorizer = Authorizer::new(verifier, RouteRules::default(), HttpApiResponse::Simple);
+    authorizer.revocation = Some(
+        settings
+            .build(
+                testkit_client(),
+                std::sync::Arc::new(oidc_jwt_verifier::SystemClock),
+            )
+            .unwrap(),
+    );
     (authorizer, server)
 }
 

@@ -58,7 +58,7 @@ pub async fn in_process(
     let authorizer = config
         .build(Some(log))
         .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-    authorizer.verifier().prefetch_keys().await;
+    authorizer.verifier.prefetch_keys().await;
     let settings = Settings::from_lookup(|name| lookup(name).map(OsString::from))
         .map_err(|e| e.to_string())?;
     Ok(Functions::InProcess {

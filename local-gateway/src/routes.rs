@@ -5,7 +5,7 @@
 use std::sync::{Arc, OnceLock};
 
 use api_handler::Access;
-use api_handler::router::path_matches;
+use api_handler::request::{is_canonical, match_template};
 use api_handler::sign_out::SignOut;
 
 /// One route of the API.
@@ -81,9 +81,9 @@ fn table() -> &'static [api_handler::Route] {
 /// authorizer, as in the template.
 pub fn routes() -> impl Iterator<Item = Route> {
     table().iter().map(|route| Route {
-        method: route.method().as_str(),
-        path: route.template(),
-        protected: route.access() != Access::Public,
+        method: route.method.as_str(),
+        path: route.template,
+        protected: route.access != Access::Public,
     })
 }
 
@@ -92,6 +92,12 @@ pub fn routes() -> impl Iterator<Item = Route> {
 /// other path or method, has no route.
 pub fn find(method: &str, path: &str) -> Option<Route> {
     find_in(routes(), method, path)
+}
+
+/// Whether `path` is a canonical spelling ([`is_canonical`]) of a request for `template`
+/// (`/items/{id}`): the api-handler's own rules.
+fn path_matches(template: &str, path: &str) -> bool {
+    is_canonical(path) && match_template(template, path).is_some()
 }
 
 fn find_in(mut routes: impl Iterator<Item = Route>, method: &str, path: &str) -> Option<Route> {
@@ -106,6 +112,26 @@ fn find_in(mut routes: impl Iterator<Item = Route>, method: &str, path: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_matches_a_template_only_when_spelled_canonically() {
+        let cases = [
+            ("a literal route", "/health", "/health", true),
+            ("a parameter", "/items/{id}", "/items/42", true),
+            ("the root", "/", "/", true),
+            ("another path", "/health", "/healthz", false),
+            ("a missing parameter", "/items/{id}", "/items", false),
+            ("an extra segment", "/items/{id}", "/items/4/2", false),
+            ("an empty segment", "/health", "//health", false),
+            ("a trailing slash", "/health", "/health/", false),
+            ("a dot segment", "/items/{id}", "/items/.", false),
+            ("a dot-dot segment", "/health", "/x/../health", false),
+            ("no leading slash", "/health", "health", false),
+        ];
+        for (name, template, path, matches) in cases {
+            assert_eq!(path_matches(template, path), matches, "{name}");
+        }
+    }
 
     #[test]
     fn finds_the_api_handler_routes() {
@@ -160,7 +186,7 @@ mod tests {
     fn the_routes_are_the_api_handler_table() {
         let table: Vec<(String, &str)> = table()
             .iter()
-            .map(|route| (route.method().to_string(), route.template()))
+            .map(|route| (route.method.to_string(), route.template))
             .collect();
         let here: Vec<(String, &str)> = routes()
             .map(|route| (route.method.to_owned(), route.path))

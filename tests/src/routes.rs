@@ -63,9 +63,9 @@ pub fn api_handler_routes() -> Vec<RouteEntry> {
     ))
     .iter()
     .map(|route| RouteEntry {
-        method: route.method().as_str().to_owned(),
-        path: route.template().to_owned(),
-        access: match route.access() {
+        method: route.method.as_str().to_owned(),
+        path: route.template.to_owned(),
+        access: match route.access {
             api_handler::Access::Public => Access::Public,
             api_handler::Access::Authenticated => Access::Protected,
             api_handler::Access::AdminGroup => Access::AdminGroup,

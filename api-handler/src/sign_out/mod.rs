@@ -44,6 +44,7 @@ use aws_lambda_events::http::header::AUTHORIZATION;
 use oidc_jwt_verifier::{
     Clock, SystemClock,
     config::{IssuerForm, PoolConfig, cognito_pool_of_issuer, parse_pool_id},
+    token_from_authorization,
 };
 use revocation_table::{Entry, JsonProtocol, JsonService, RevocationTable, WriteError};
 use serde::Deserialize;
@@ -147,14 +148,6 @@ impl SignOut {
                 clock,
             })),
             (Err(why), _) | (_, Err(why)) => SignOut::Unavailable(why.to_owned()),
-        }
-    }
-
-    /// Why the service cannot work although it is configured, if so.
-    pub fn unavailable(&self) -> Option<&str> {
-        match self {
-            SignOut::Unavailable(why) => Some(why),
-            _ => None,
         }
     }
 
@@ -284,17 +277,12 @@ const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 /// authorizer verified, so neither is read.
 fn bearer_token(request: &ApiRequest) -> Option<String> {
     let mut values = request.headers.get_all(AUTHORIZATION).iter();
-    let value = values.next()?.to_str().ok()?.trim();
+    let value = values.next()?.to_str().ok()?;
     if values.next().is_some() {
         return None;
     }
-    // `Bearer` alone (its token trimmed away) is no token, not a token named "Bearer".
-    let token = match (value.get(..6), value.as_bytes().get(6)) {
-        (Some(scheme), None | Some(b' ')) if scheme.eq_ignore_ascii_case("bearer") => {
-            value[6..].trim()
-        }
-        _ => value,
-    };
+    // The authorizer's own reader: `Bearer` alone is no token, not a token named "Bearer".
+    let token = token_from_authorization(value)?;
     compact_token(token).then(|| token.to_owned())
 }
 
@@ -337,10 +325,7 @@ impl Ready {
             ),
         };
         let mut report = json!({ "sign_out": kind, "operation": operation });
-        if self.table.is_none() {
-            report["revocation_list"] =
-                json!("not configured: tokens stay valid at this API until they expire");
-        } else if let Err(error) = self.list(identity, &plan, &mut report).await {
+        if let Err(error) = self.list(identity, &plan, &mut report).await {
             tracing::error!(sub = %identity.sub, kind, %error, "sign-out: revocation list write failed; Cognito not called");
             return ApiResponse::error(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -370,7 +355,8 @@ impl Ready {
     }
 
     /// Writes the plan's entries cut off now, one per issuer form of the caller's pool, and
-    /// notes them in `report` once all are written. Without a list, writes nothing.
+    /// notes them in `report` once all are written. Without a list, writes nothing and notes
+    /// that.
     async fn list(
         &self,
         identity: &Identity,
@@ -378,6 +364,8 @@ impl Ready {
         report: &mut Value,
     ) -> Result<(), WriteError> {
         let Some((writer, lifetime)) = &self.table else {
+            report["revocation_list"] =
+                json!("not configured: tokens stay valid at this API until they expire");
             return Ok(());
         };
         let now = self.clock.unix_seconds();

@@ -97,7 +97,7 @@ impl Fixture {
         // event is allowed (a refused one would be cheaper to answer).
         fixture
             .runtime
-            .block_on(fixture.authorizer.verifier().verify(&fixture.token))
+            .block_on(fixture.authorizer.verifier.verify(&fixture.token))
             .unwrap();
         let answer: serde_json::Value =
             serde_json::from_slice(&fixture.handle_event(&fixture.event)).unwrap();
@@ -113,7 +113,7 @@ impl Fixture {
 
     /// Token verification with a warm cache.
     pub fn verify(&self, token: &str) -> oidc_jwt_verifier::VerifiedClaims {
-        ready(&self.runtime, self.authorizer.verifier().verify(token)).unwrap()
+        ready(&self.runtime, self.authorizer.verifier.verify(token)).unwrap()
     }
 
     /// A whole TOKEN event: JSON bytes in, policy JSON bytes out, as the Lambda sees it

@@ -76,15 +76,7 @@ impl MethodArn {
     /// check holds either way.
     pub fn path_is_canonical(&self) -> bool {
         let method_and_path = self.method_and_path();
-        let path = method_and_path
-            .split_once('/')
-            .map_or("", |(_method, path)| path);
-        if path.is_empty() {
-            return true;
-        }
-        let path = path.strip_suffix('/').unwrap_or(path);
-        path.split('/')
-            .all(|segment| !segment.is_empty() && segment != "." && segment != "..")
+        is_canonical(method_and_path.split_once('/').map_or("", |(_, path)| path))
     }
 
     /// The ARN of `suffix` (`METHOD/path`, or `*/*` for the whole stage) in this ARN's stage.
@@ -93,7 +85,18 @@ impl MethodArn {
     }
 }
 
-fn is_token(s: &str, extra: &[char]) -> bool {
+/// The rule of [`MethodArn::path_is_canonical`] for a path after its method's `/` (`me/`).
+pub(crate) fn is_canonical(path: &str) -> bool {
+    path.is_empty()
+        || path
+            .strip_suffix('/')
+            .unwrap_or(path)
+            .split('/')
+            .all(|segment| !segment.is_empty() && segment != "." && segment != "..")
+}
+
+/// 1 to 128 ASCII letters, digits and `extra` characters.
+pub(crate) fn is_token(s: &str, extra: &[char]) -> bool {
     !s.is_empty()
         && s.len() <= 128
         && s.chars()

@@ -26,6 +26,8 @@
 //! Reference: "Working with AWS Lambda authorizers for HTTP APIs", identity sources and
 //! caching (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html>).
 
+use super::arn::is_token;
+
 /// One identity source, as written in API Gateway's configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IdentitySource {
@@ -44,7 +46,7 @@ impl IdentitySource {
     pub fn parse(text: &str) -> Result<Self, String> {
         let named = |prefix: &str| {
             text.strip_prefix(prefix)
-                .filter(|name| is_source_name(name))
+                .filter(|name| is_token(name, &['-', '_', '.']))
                 .map(str::to_owned)
         };
         if text == "$context.routeKey" {
@@ -62,14 +64,6 @@ impl IdentitySource {
             ))
         }
     }
-}
-
-fn is_source_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 128
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 /// The configured identity sources, in API Gateway's order. Always includes the
@@ -113,31 +107,20 @@ impl IdentitySources {
     }
 
     /// Whether `values` (an event's `identitySource`) is exactly what these sources say about
-    /// the request: one value per source, in order, each equal to `lookup(source)`.
-    pub fn match_event<'a>(
+    /// the request: one value per source, in order, each equal to `lookup(source)`. `joined`:
+    /// the values are payload 1.0's comma-joined string split at `,`, where a value that itself
+    /// holds a `,` would make the joined form ambiguous, so it never matches.
+    pub fn match_values<'a, 'v>(
         &self,
-        values: &[String],
+        values: impl Iterator<Item = &'v str> + Clone,
+        joined: bool,
         lookup: impl Fn(&IdentitySource) -> Option<&'a str>,
     ) -> bool {
-        values.len() == self.0.len()
-            && self
-                .0
-                .iter()
-                .zip(values)
-                .all(|(source, value)| lookup(source) == Some(value.as_str()))
-    }
-
-    /// Payload 1.0: whether `joined` (the event's comma-joined `identitySource`) is exactly the
-    /// sources' values joined with `,`. A value that itself holds a `,` would make the joined
-    /// form ambiguous, so it never matches; so `joined` splits into exactly those values.
-    pub fn match_joined<'a>(
-        &self,
-        joined: &str,
-        lookup: impl Fn(&IdentitySource) -> Option<&'a str>,
-    ) -> bool {
-        joined.split(',').count() == self.0.len()
-            && self.0.iter().zip(joined.split(',')).all(|(source, value)| {
-                lookup(source).is_some_and(|expected| expected == value && !expected.contains(','))
+        values.clone().count() == self.0.len()
+            && self.0.iter().zip(values).all(|(source, value)| {
+                lookup(source).is_some_and(|expected| {
+                    expected == value && !(joined && expected.contains(','))
+                })
             })
     }
 }
@@ -203,16 +186,19 @@ mod tests {
             IdentitySource::Header(name) if name == "x-t" => Some("a"),
             _ => None,
         };
-        assert!(sources.match_joined("Bearer t,a", request));
+        assert!(sources.match_values("Bearer t,a".split(','), true, request));
         for wrong in ["Bearer t", "a,Bearer t", "Bearer t,a,", "Bearer t, a", ""] {
-            assert!(!sources.match_joined(wrong, request), "{wrong:?}");
+            assert!(
+                !sources.match_values(wrong.split(','), true, request),
+                "{wrong:?}"
+            );
         }
         // A value holding the separator makes the joined form ambiguous.
         let comma = |source: &IdentitySource| match source {
             IdentitySource::Header(name) if name == "authorization" => Some("Bearer t"),
             _ => Some("a,b"),
         };
-        assert!(!sources.match_joined("Bearer t,a,b", comma));
+        assert!(!sources.match_values("Bearer t,a,b".split(','), true, comma));
     }
 
     /// Every way the values of an event could line up with the configured sources by
@@ -227,7 +213,15 @@ mod tests {
             _ => None,
         };
         let values = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        assert!(sources.match_event(&values(&["Bearer t", "GET /hello"]), request));
+        assert!(
+            sources.match_values(
+                values(&["Bearer t", "GET /hello"])
+                    .iter()
+                    .map(String::as_str),
+                false,
+                request
+            )
+        );
         for (case, event) in [
             ("swapped", values(&["GET /hello", "Bearer t"])),
             ("token only", values(&["Bearer t"])),
@@ -244,11 +238,18 @@ mod tests {
             ("other token", values(&["Bearer u", "GET /hello"])),
             ("none", values(&[])),
         ] {
-            assert!(!sources.match_event(&event, request), "{case}");
+            assert!(
+                !sources.match_values(event.iter().map(String::as_str), false, request),
+                "{case}"
+            );
         }
         // A source the request does not have never matches, not even an empty value.
         let tenant =
             IdentitySources::parse("$request.header.Authorization,$request.querystring.t").unwrap();
-        assert!(!tenant.match_event(&values(&["Bearer t", ""]), request));
+        assert!(!tenant.match_values(
+            values(&["Bearer t", ""]).iter().map(String::as_str),
+            false,
+            request
+        ));
     }
 }

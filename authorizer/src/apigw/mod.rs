@@ -10,10 +10,10 @@
 //! deployment that does not match the configuration fail with another message (500), never an
 //! Allow.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use lambda_runtime::Diagnostic;
-use tracing::Level;
 
 use crate::decision_log::{Decision, DecisionLog, Invocation};
 
@@ -104,6 +104,28 @@ impl AuthorizerError {
             Self::IdentitySourceMismatch => ("IdentitySourceMismatch", "identity_source_mismatch"),
         }
     }
+
+    /// What the decision line says of a failed invocation.
+    fn decision(&self) -> Decision<'_> {
+        match self {
+            Self::Unauthorized { rejection, sub } => Decision {
+                decision: "unauthorized",
+                reason: rejection.reason.code(),
+                detail: Some(rejection.detail),
+                sub: sub.as_deref().map(Cow::Borrowed),
+                ..Decision::default()
+            },
+            error => Decision {
+                decision: "error",
+                reason: error.names().1,
+                error: match error {
+                    Self::RevocationUnavailable(cause) => Some(cause.to_string()),
+                    _ => None,
+                },
+                ..Decision::default()
+            },
+        }
+    }
 }
 
 /// Lambda's error format: the message is what API Gateway matches (`Unauthorized` → 401,
@@ -119,19 +141,25 @@ impl From<AuthorizerError> for Diagnostic {
 
 /// The Lambda authorizer: built once per process, shared by every invocation.
 pub struct Authorizer {
-    pub(crate) verifier: Verifier,
-    pub(crate) route_rules: RouteRules,
-    pub(crate) http_api_response: HttpApiResponse,
-    pub(crate) identity_sources: IdentitySources,
-    pub(crate) revocation: Option<RevocationCheck>,
+    /// Verifies tokens and checks the caller's requirements (prefetch its keys at start-up).
+    pub verifier: Verifier,
+    /// `ROUTE_RULES`.
+    pub route_rules: RouteRules,
+    /// `HTTP_API_RESPONSE`.
+    pub http_api_response: HttpApiResponse,
+    /// The identity sources HTTP API events must carry (`IDENTITY_SOURCES`).
+    pub identity_sources: IdentitySources,
+    /// When set, every valid token is checked against the revocation list
+    /// (`REVOCATION_TABLE`).
+    pub revocation: Option<RevocationCheck>,
     /// One decision line per invocation goes here (none without one).
-    pub(crate) decision_log: Option<DecisionLog>,
+    pub decision_log: Option<DecisionLog>,
 }
 
 impl Authorizer {
     /// An authorizer whose HTTP API events must carry the identity sources the configuration
     /// would default to (`Authorization`, plus `$context.routeKey` with route rules and simple
-    /// responses); see [`Authorizer::with_identity_sources`].
+    /// responses); set [`Authorizer::identity_sources`] for others.
     pub fn new(
         verifier: Verifier,
         route_rules: RouteRules,
@@ -146,23 +174,6 @@ impl Authorizer {
             revocation: None,
             decision_log: None,
         }
-    }
-
-    /// Checks every valid token against the revocation list (`REVOCATION_TABLE`).
-    pub fn with_revocation(mut self, revocation: RevocationCheck) -> Self {
-        self.revocation = Some(revocation);
-        self
-    }
-
-    /// The identity sources HTTP API events must carry (`IDENTITY_SOURCES`).
-    pub fn with_identity_sources(mut self, identity_sources: IdentitySources) -> Self {
-        self.identity_sources = identity_sources;
-        self
-    }
-
-    /// The verifier underneath (to prefetch its keys at start-up).
-    pub fn verifier(&self) -> &Verifier {
-        &self.verifier
     }
 
     /// Handles one authorizer event given as JSON text (what Lambda delivers), reading only the
@@ -184,12 +195,40 @@ impl Authorizer {
             Some(event) => self.decide(event).await,
             None => Err(AuthorizerError::UnsupportedEvent),
         };
-        if let Some(log) = &self.decision_log {
-            let kind = event.as_ref().map(|event| event.kind);
-            let (level, decision) = decision_of(kind, &outcome, started);
-            log.decision(level, invocation, decision);
+        let kind = event.map_or("unknown", |event| event.kind.as_str());
+        match outcome {
+            Ok((response, decision)) => {
+                self.log(kind, started, invocation, decision);
+                Ok(response)
+            }
+            Err(error) => {
+                self.log(kind, started, invocation, error.decision());
+                Err(error)
+            }
         }
-        outcome.map(|(response, _)| response)
+    }
+
+    /// Writes the decision line of an invocation: the event kind, the outcome, a reason code,
+    /// the `sub` when the token is authentic (with `caller`, `user` or `machine`, when its
+    /// shape says which), and the time taken. Allow, 401 and 403 at INFO; a 500, and an Allow
+    /// without the revocation check (the only other line with an `error`), at ERROR. Never the
+    /// token, its signature or a header.
+    fn log(
+        &self,
+        event: &'static str,
+        started: Instant,
+        invocation: Invocation<'_>,
+        decision: Decision<'_>,
+    ) {
+        let Some(log) = &self.decision_log else {
+            return;
+        };
+        let decision = Decision {
+            event,
+            latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            ..decision
+        };
+        log.decision(invocation, decision);
     }
 
     /// Whether API Gateway caches this answer under exactly the configured identity sources
@@ -199,20 +238,22 @@ impl Authorizer {
     /// refused, since a deployment using that input instead of the route key could send the
     /// very same event.
     fn identity_source_matches(&self, event: &AuthorizerEvent) -> bool {
+        let sources = &self.identity_sources;
         let lookup = |source: &IdentitySource| event.identity_source_value(source);
         let shape_matches = match (event.kind, event.http_api_v1) {
-            (EventKind::HttpV2, _) => self
-                .identity_sources
-                .match_event(&event.identity_source, lookup),
+            (EventKind::HttpV2, _) => {
+                let values = event.identity_source.iter().map(String::as_str);
+                sources.match_values(values, false, lookup)
+            }
             (EventKind::RestRequest, true) => match event.identity_source.as_slice() {
-                [joined] => self.identity_sources.match_joined(joined, lookup),
+                [joined] => sources.match_values(joined.split(','), true, lookup),
                 _ => false,
             },
             (EventKind::RestToken | EventKind::RestRequest, _) => return true,
         };
         // Containment, not equality: a repeated header or parameter arrives comma-joined, and
         // API Gateway does not document how it spells such a value as an identity source.
-        let route_key_spoofable = self.identity_sources.includes_route_key()
+        let route_key_spoofable = sources.includes_route_key()
             && event.route_key.as_deref().is_some_and(|route_key| {
                 // A query value may spell the route key's space as `+`.
                 let holds = |value: &String| {
@@ -228,7 +269,7 @@ impl Authorizer {
     async fn decide(
         &self,
         event: &AuthorizerEvent,
-    ) -> Result<(AuthorizerResponse, Granted), AuthorizerError> {
+    ) -> Result<(AuthorizerResponse, Decision<'static>), AuthorizerError> {
         // The ARN is checked before the token so a malformed event never yields an Allow,
         // whatever the token.
         let arn = event
@@ -262,12 +303,16 @@ impl Authorizer {
             }
             Err(VerifyError::KeysUnavailable) => return Err(AuthorizerError::KeysUnavailable),
         };
-        let granted = |decision, reason, unchecked| Granted {
+        // `allow` (a REST or IAM policy may still deny some routes: see its statements) or
+        // `deny` (403 on this request).
+        let granted = |decision, reason, unchecked: Option<&RevocationLookupError>| Decision {
             decision,
-            reason,
-            sub: claims.sub.clone(),
+            // Loud on purpose: a token was let through without the revocation check.
+            reason: unchecked.map_or(reason, |_| "revocation_unchecked"),
+            error: unchecked.map(ToString::to_string),
+            sub: Some(Cow::Owned(claims.sub.clone())),
             caller: claims.caller.map(CallerKind::as_str),
-            unchecked,
+            ..Decision::default()
         };
         // Only an authentic token is looked up: a forged one costs no table read.
         let revocation = match &self.revocation {
@@ -303,7 +348,7 @@ impl Authorizer {
         }
         let unchecked = unchecked.map_err(AuthorizerError::RevocationUnavailable)?;
         if !simple {
-            let granted = granted("allow", "valid_token", unchecked);
+            let granted = granted("allow", "valid_token", unchecked.as_ref());
             let policy = PolicyResponse::new(&arn, &self.route_rules, claims);
             return Ok((AuthorizerResponse::Policy(policy), granted));
         }
@@ -312,7 +357,7 @@ impl Authorizer {
         let is_authorized = arn.path_is_canonical()
             && policy::simple_request_allowed(&arn, route_key, &self.route_rules, &claims);
         let granted = if is_authorized {
-            granted("allow", "valid_token", unchecked)
+            granted("allow", "valid_token", unchecked.as_ref())
         } else {
             granted("deny", "route_rule", None)
         };
@@ -324,76 +369,11 @@ impl Authorizer {
     }
 }
 
-/// What a successful invocation decided, for the log line: `allow` (a REST or IAM policy may
-/// still deny some routes: see its statements) or `deny` (403 on this request: a required
-/// scope or group is missing, a required claim rule fails, or a route rule fails).
-struct Granted {
-    decision: &'static str,
-    reason: &'static str,
-    sub: String,
-    caller: Option<&'static str>,
-    /// An Allow given although the revocation list could not be read (the policy is open).
-    unchecked: Option<RevocationLookupError>,
-}
-
 fn unauthorized(reason: Reason, detail: &'static str) -> AuthorizerError {
     AuthorizerError::Unauthorized {
         rejection: Rejection::new(reason, detail),
         sub: None,
     }
-}
-
-/// The decision line of an invocation: the event kind, the outcome, a reason code, the `sub`
-/// when the token is authentic (with `caller`, `user` or `machine`, when its shape says
-/// which), and the time taken. Allow, 401 and 403 at INFO; a 500, and an Allow without the
-/// revocation check (the only other line with an `error`), at ERROR. Never the token, its
-/// signature or a header.
-fn decision_of(
-    kind: Option<EventKind>,
-    outcome: &Result<(AuthorizerResponse, Granted), AuthorizerError>,
-    started: Instant,
-) -> (Level, Decision<'_>) {
-    let base = Decision {
-        event: kind.map_or("unknown", EventKind::as_str),
-        latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-        ..Decision::default()
-    };
-    let decision = match outcome {
-        Ok((_, granted)) => Decision {
-            decision: granted.decision,
-            // Loud on purpose: a token was let through without the revocation check.
-            reason: match granted.unchecked {
-                Some(_) => "revocation_unchecked",
-                None => granted.reason,
-            },
-            error: granted.unchecked.as_ref().map(ToString::to_string),
-            sub: Some(&granted.sub),
-            caller: granted.caller,
-            ..base
-        },
-        Err(AuthorizerError::Unauthorized { rejection, sub }) => Decision {
-            decision: "unauthorized",
-            reason: rejection.reason.code(),
-            detail: Some(rejection.detail),
-            sub: sub.as_deref(),
-            ..base
-        },
-        Err(error) => Decision {
-            decision: "error",
-            reason: error.names().1,
-            error: match error {
-                AuthorizerError::RevocationUnavailable(cause) => Some(cause.to_string()),
-                _ => None,
-            },
-            ..base
-        },
-    };
-    let level = if decision.decision == "error" || decision.error.is_some() {
-        Level::ERROR
-    } else {
-        Level::INFO
-    };
-    (level, decision)
 }
 
 #[cfg(test)]

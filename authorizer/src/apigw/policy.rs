@@ -8,7 +8,7 @@
 
 use oidc_jwt_verifier::VerifiedClaims;
 
-use super::arn::MethodArn;
+use super::arn::{MethodArn, is_canonical};
 use super::route_rules::{METHODS, RouteRules};
 
 /// Whether an HTTP API simple response may say `isAuthorized: true` for this request, which
@@ -61,13 +61,8 @@ fn is_ambiguous(method_and_path: &str) -> bool {
     let (method, path) = method_and_path
         .split_once('/')
         .unwrap_or((method_and_path, ""));
-    !METHODS.contains(&method)
-        || path.contains(['{', '}', '%', ';', '\\'])
-        || path.starts_with('/')
-        || path.contains("//")
-        || path
-            .split('/')
-            .any(|segment| segment == "." || segment == "..")
+    // Not canonical: an empty (`//`, a leading `/`) or a dot segment; one trailing `/` aside.
+    !METHODS.contains(&method) || path.contains(['{', '}', '%', ';', '\\']) || !is_canonical(path)
 }
 
 #[cfg(test)]

@@ -122,19 +122,14 @@ impl RouteRules {
             .sum()
     }
 
-    /// The claims any rule compares, each once: the verifier must keep their values.
+    /// The claims the rules compare: the verifier must keep their values (it keeps each once,
+    /// however often it is named here).
     pub fn claim_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = Vec::new();
-        for name in self
+        let names = self
             .rules
             .iter()
-            .flat_map(|rule| rule.required_claims.claim_names())
-        {
-            if !names.iter().any(|known| known == name) {
-                names.push(name.to_owned());
-            }
-        }
-        names
+            .flat_map(|rule| rule.required_claims.claim_names());
+        names.map(str::to_owned).collect()
     }
 
     /// The rules this caller does not satisfy.

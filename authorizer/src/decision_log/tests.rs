@@ -57,7 +57,7 @@ fn allow(sub: &str) -> Decision<'_> {
         event: "rest_token",
         decision: "allow",
         reason: "valid_token",
-        sub: Some(sub),
+        sub: Some(sub.into()),
         latency_us: 41,
         ..Decision::default()
     }
@@ -94,7 +94,7 @@ fn a_decision_is_one_flat_json_line_written_at_once_and_a_valid_emf_metric() {
         settings(LogFormat::Json, Level::INFO),
         Some(DEFAULT_METRICS_NAMESPACE),
     );
-    log.decision(Level::INFO, INVOCATION, allow("sub-1"));
+    log.decision(INVOCATION, allow("sub-1"));
     let lines = out.lines();
     assert_eq!((lines.len(), out.writes()), (1, 1), "{lines:?}");
     let line: Value = serde_json::from_str(&lines[0]).unwrap();
@@ -124,12 +124,12 @@ fn a_decision_is_one_flat_json_line_written_at_once_and_a_valid_emf_metric() {
 #[test]
 fn metrics_off_or_text_format_write_no_emf() {
     let (off, out) = new_log(settings(LogFormat::Json, Level::INFO), None);
-    off.decision(Level::INFO, INVOCATION, allow("sub-1"));
+    off.decision(INVOCATION, allow("sub-1"));
     let (text, text_out) = new_log(
         settings(LogFormat::Text, Level::INFO),
         Some(DEFAULT_METRICS_NAMESPACE),
     );
-    text.decision(Level::INFO, INVOCATION, allow("sub-1"));
+    text.decision(INVOCATION, allow("sub-1"));
     for lines in [out.lines(), text_out.lines()] {
         assert_eq!(lines.len(), 1);
         let line: Value = serde_json::from_str(&lines[0]).unwrap();
@@ -183,13 +183,13 @@ fn jwks_metrics_have_one_empty_dimension_set_and_failures_show_at_warn() {
 #[test]
 fn the_level_setting_keeps_error_decisions_and_drops_info_ones_at_warn() {
     let (log, out) = new_log(settings(LogFormat::Json, Level::WARN), Some("N"));
-    log.decision(Level::INFO, INVOCATION, allow("sub-1"));
+    log.decision(INVOCATION, allow("sub-1"));
     let error = Decision {
         decision: "error",
         reason: "jwks_unavailable",
         ..Decision::default()
     };
-    log.decision(Level::ERROR, INVOCATION, error);
+    log.decision(INVOCATION, error);
     let lines = out.lines();
     assert_eq!(lines.len(), 1, "{lines:?}");
     let line: Value = serde_json::from_str(&lines[0]).unwrap();
@@ -203,7 +203,7 @@ fn the_level_setting_keeps_error_decisions_and_drops_info_ones_at_warn() {
 #[test]
 fn hostile_values_stay_inside_their_json_string() {
     let (log, out) = new_log(settings(LogFormat::Json, Level::INFO), None);
-    log.decision(Level::INFO, Invocation::default(), allow("a\"b\\c\nd\u{1}"));
+    log.decision(Invocation::default(), allow("a\"b\\c\nd\u{1}"));
     let lines = out.lines();
     assert_eq!(lines.len(), 1);
     let line: Value = serde_json::from_str(&lines[0]).unwrap();
