@@ -162,17 +162,6 @@ impl VerifierConfig {
         })
     }
 
-    /// A configuration trusting `issuers` only (no Cognito pool in the short form), with the
-    /// same defaults as [`VerifierConfig::new`] otherwise.
-    pub fn for_issuers(issuers: Vec<IssuerConfig>) -> Result<Self, ConfigError> {
-        let config = VerifierConfig {
-            issuers,
-            ..VerifierConfig::default()
-        };
-        config.validate()?;
-        Ok(config)
-    }
-
     /// Every trusted issuer, one entry per exact `iss`: each accepted form of each pool (named
     /// by its pool ID, with the Cognito rules: `token_use`, `aud` or `client_id` against
     /// [`VerifierConfig::client_ids`], `cognito:groups`, `scope`), then [`VerifierConfig::issuers`].

@@ -68,6 +68,7 @@ fn lists_refuse_what_looks_like_a_typo() {
     let get = with(&[("L", "x")]);
     assert_eq!(required_list(&get, "L"), Ok(vec!["x".into()]));
     assert_eq!(optional_list(&get, "UNSET"), Ok(Vec::new()));
+    assert_eq!(optional_list(&get, "L"), Ok(vec!["x".into()]));
     assert_eq!(
         message(required_list(&get, "UNSET")),
         "invalid configuration: UNSET: is required but not set"
