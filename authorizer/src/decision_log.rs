@@ -37,7 +37,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use tracing::Level;
 
-use crate::config::values::one_of;
+use oidc_jwt_verifier::config::env::one_of;
 
 const METRICS: &str = "METRICS";
 const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";

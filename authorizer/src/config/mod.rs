@@ -5,7 +5,6 @@
 mod freshness;
 mod seed;
 mod trust;
-pub(crate) mod values;
 
 use std::sync::Arc;
 use std::time::Duration;
