@@ -186,7 +186,8 @@ fn client_id_needs_token_use_and_the_list_its_shape() {
 }
 
 /// The bounds at their edges: at most 16 entries; a name of 1 to 64 of its characters; an
-/// issuer of 1 to 1024 characters without whitespace or control characters.
+/// issuer of 1 to 1024 characters without whitespace or control characters; a groups claim
+/// name of 1 to 256 characters.
 #[test]
 fn the_bounds_hold_at_their_edges() {
     let entry = |name: &str, issuer: &str| {
@@ -207,6 +208,14 @@ fn the_bounds_hold_at_their_edges() {
         parse_issuers(&list(MAX_ISSUERS + 1)).unwrap_err(),
         ": at most 16 issuers"
     );
+    let with_groups_claim = |claim: &str| {
+        let entry = entry("n", "https://example.com/");
+        format!(
+            r#"{},"groups_claim":{}}}"#,
+            entry.trim_end_matches('}'),
+            Value::from(claim)
+        )
+    };
     let longest_issuer = format!("https://example.com/{}", "a".repeat(1024 - 20));
     assert_eq!(longest_issuer.len(), 1024);
     let cases = [
@@ -252,6 +261,21 @@ fn the_bounds_hold_at_their_edges() {
             Some("[0].issuer"),
         ),
         ("an empty issuer", entry("n", ""), Some("[0].issuer")),
+        (
+            "a 256-character groups claim",
+            with_groups_claim(&"g".repeat(256)),
+            None,
+        ),
+        (
+            "a 257-character groups claim",
+            with_groups_claim(&"g".repeat(257)),
+            Some("[0].groups_claim"),
+        ),
+        (
+            "an empty groups claim",
+            with_groups_claim(""),
+            Some("[0].groups_claim"),
+        ),
         (
             "an issuer with a space",
             entry("n", "https://example.com/a b"),
