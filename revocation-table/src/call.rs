@@ -221,15 +221,7 @@ mod tests {
                 body: b"{\"a\":1}".to_vec()
             }
         );
-        let signer = crate::sigv4::Signer {
-            credentials: crate::sigv4::Credentials {
-                access_key_id: "AKID".into(),
-                secret_access_key: "secret".into(),
-                session_token: None,
-            },
-            region: "eu-west-1".into(),
-            service: "dynamodb",
-        };
+        let signer = crate::sigv4::tests::dynamodb_signer();
         let signed = JsonService::new(
             reqwest::Client::new(),
             &fake.endpoint,

@@ -144,8 +144,21 @@ pub fn civil_from_days(days: u64) -> (u64, u64, u64) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A DynamoDB signer in eu-west-1 with made-up credentials, for the calls' tests.
+    pub(crate) fn dynamodb_signer() -> Signer {
+        Signer {
+            credentials: Credentials {
+                access_key_id: "AKID".into(),
+                secret_access_key: "secret".into(),
+                session_token: None,
+            },
+            region: "eu-west-1".into(),
+            service: "dynamodb",
+        }
+    }
 
     fn example_signer(session_token: Option<&str>) -> Signer {
         Signer {

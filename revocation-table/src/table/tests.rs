@@ -93,15 +93,7 @@ fn answers_are_read_strictly() {
 }
 
 fn table_at(endpoint: &str, name: &str) -> RevocationTable {
-    let signer = Signer {
-        credentials: crate::sigv4::Credentials {
-            access_key_id: "AKID".into(),
-            secret_access_key: "secret".into(),
-            session_token: None,
-        },
-        region: "eu-west-1".into(),
-        service: "dynamodb",
-    };
+    let signer = crate::sigv4::tests::dynamodb_signer();
     RevocationTable::new(
         reqwest::Client::new(),
         endpoint,
