@@ -162,6 +162,10 @@ async fn one_json_line_per_decision_with_an_emf_metric_and_no_token() {
             line["requestId"].is_string() && line["latency_us"].is_u64(),
             "{line}"
         );
+        // An answer that checked a signature took some microseconds; the line says how many.
+        if *decision != "unauthorized" {
+            assert!(line["latency_us"].as_u64() > Some(0), "{line}");
+        }
         assert_valid_emf(line);
     }
     // A 401 says why in words; it names the caller only when the token was authentic.
