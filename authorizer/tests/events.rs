@@ -271,6 +271,7 @@ async fn route_rules_become_denies_in_a_cacheable_policy() {
 async fn simple_responses_apply_route_rules_to_the_route_called() {
     let rules = r#"{"GET /admin": {"groups": ["admin"]}}"#;
     let (no_rules, _h0) = authorizer("", HttpApiResponse::Simple).await;
+    let (mut unkeyed, _h1) = authorizer(rules, HttpApiResponse::Simple).await;
     let (authorizer, _h) = authorizer(rules, HttpApiResponse::Simple).await;
     let key = TestKey::shared(0);
     let admin = token_with(key, "id", |c| {
@@ -323,6 +324,13 @@ async fn simple_responses_apply_route_rules_to_the_route_called() {
     let error = authorizer.handle(&event.to_string()).await.unwrap_err();
     assert_eq!(error, AuthorizerError::IdentitySourceMismatch);
     assert_ne!(error.to_string(), "Unauthorized");
+    // The same when a library caller drops the route key from the identity sources itself:
+    // the rule holds whatever built the authorizer.
+    unkeyed.identity_sources = IdentitySources::parse("$request.header.Authorization").unwrap();
+    assert_eq!(
+        unkeyed.handle(&event.to_string()).await.unwrap_err(),
+        AuthorizerError::IdentitySourceMismatch
+    );
 
     // Without route rules there is nothing route-specific to cache: the token alone is the
     // configured identity source.

@@ -68,17 +68,17 @@ impl JwkAlgorithm {
 
     /// The JOSE name, e.g. `RS256`.
     pub fn name(self) -> &'static str {
-        TABLE[self as usize].0
+        self.entry().0
     }
 
     /// The key this algorithm verifies with.
     pub fn key_shape(self) -> KeyShape {
-        TABLE[self as usize].1
+        self.entry().1
     }
 
     /// How aws-lc-rs checks this algorithm's signatures.
     pub(crate) fn verification(self) -> Verification {
-        TABLE[self as usize].2
+        self.entry().2
     }
 }
 
@@ -90,24 +90,27 @@ pub(crate) enum Verification {
     Point(&'static dyn VerificationAlgorithm),
 }
 
-/// Each algorithm in [`JwkAlgorithm::ALL`] order: its name, its key shape, its verification.
-static TABLE: [(&str, KeyShape, Verification); 10] = {
-    use KeyShape::{Ec, Okp, Rsa};
-    use Verification::Point;
-    use signature::*;
-    [
-        ("RS256", Rsa, Verification::Rsa(&RSA_PKCS1_2048_8192_SHA256)),
-        ("RS384", Rsa, Verification::Rsa(&RSA_PKCS1_2048_8192_SHA384)),
-        ("RS512", Rsa, Verification::Rsa(&RSA_PKCS1_2048_8192_SHA512)),
-        ("PS256", Rsa, Verification::Rsa(&RSA_PSS_2048_8192_SHA256)),
-        ("PS384", Rsa, Verification::Rsa(&RSA_PSS_2048_8192_SHA384)),
-        ("PS512", Rsa, Verification::Rsa(&RSA_PSS_2048_8192_SHA512)),
-        ("ES256", Ec("P-256"), Point(&ECDSA_P256_SHA256_FIXED)),
-        ("ES384", Ec("P-384"), Point(&ECDSA_P384_SHA384_FIXED)),
-        ("ES512", Ec("P-521"), Point(&ECDSA_P521_SHA512_FIXED)),
-        ("EdDSA", Okp("Ed25519"), Point(&ED25519)),
-    ]
-};
+impl JwkAlgorithm {
+    /// Its name, its key shape and its verification: one arm per algorithm, so the compiler
+    /// holds every algorithm to exactly one of each.
+    fn entry(self) -> (&'static str, KeyShape, Verification) {
+        use KeyShape::{Ec, Okp, Rsa};
+        use Verification::Point;
+        use signature::*;
+        match self {
+            Self::RS256 => ("RS256", Rsa, Verification::Rsa(&RSA_PKCS1_2048_8192_SHA256)),
+            Self::RS384 => ("RS384", Rsa, Verification::Rsa(&RSA_PKCS1_2048_8192_SHA384)),
+            Self::RS512 => ("RS512", Rsa, Verification::Rsa(&RSA_PKCS1_2048_8192_SHA512)),
+            Self::PS256 => ("PS256", Rsa, Verification::Rsa(&RSA_PSS_2048_8192_SHA256)),
+            Self::PS384 => ("PS384", Rsa, Verification::Rsa(&RSA_PSS_2048_8192_SHA384)),
+            Self::PS512 => ("PS512", Rsa, Verification::Rsa(&RSA_PSS_2048_8192_SHA512)),
+            Self::ES256 => ("ES256", Ec("P-256"), Point(&ECDSA_P256_SHA256_FIXED)),
+            Self::ES384 => ("ES384", Ec("P-384"), Point(&ECDSA_P384_SHA384_FIXED)),
+            Self::ES512 => ("ES512", Ec("P-521"), Point(&ECDSA_P521_SHA512_FIXED)),
+            Self::EdDSA => ("EdDSA", Okp("Ed25519"), Point(&ED25519)),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -242,8 +242,12 @@ impl Authorizer {
         let lookup = |source: &IdentitySource| event.identity_source_value(source);
         let shape_matches = match (event.kind, event.http_api_v1) {
             (EventKind::HttpV2, _) => {
+                // Per-route simple answers cached without the route key would let one route's
+                // Allow answer every route: refused whatever built this authorizer.
+                let per_route = answers_cached_per_route(self.http_api_response, &self.route_rules);
                 let values = event.identity_source.iter().map(String::as_str);
-                sources.match_values(values, false, lookup)
+                (!per_route || sources.includes_route_key())
+                    && sources.match_values(values, false, lookup)
             }
             (EventKind::RestRequest, true) => match event.identity_source.as_slice() {
                 [joined] => sources.match_values(joined.split(','), true, lookup),
