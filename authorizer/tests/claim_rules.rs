@@ -3,6 +3,9 @@
 //! `isAuthorized: false`); a route's `required_claims` the caller fails is a Deny on that route
 //! only, inside the stage-wide Allow (or `isAuthorized: false` on that route's key). Never 401.
 
+mod common;
+use common::statements;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,22 +44,6 @@ async fn authorizer(
     })
     .await;
     (Authorizer::new(verifier, routes, http), server, clock)
-}
-
-fn statements(response: &Value) -> Vec<(String, Vec<String>)> {
-    response["policyDocument"]["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            let resources = s["Resource"].as_array().unwrap();
-            let resources = resources.iter().map(|r| r.as_str().unwrap().to_owned());
-            (
-                s["Effect"].as_str().unwrap().to_owned(),
-                resources.collect(),
-            )
-        })
-        .collect()
 }
 
 fn rest_event(token: &str) -> Value {

@@ -2,6 +2,9 @@
 //! aws_lambda_events crate's source (tests/fixtures/, MIT licence) and our own events/, each
 //! with a freshly minted token in place of the sample one.
 
+mod common;
+use common::{authorizer, statements};
+
 use std::path::Path;
 
 use authorizer::HttpApiResponse;
@@ -16,24 +19,12 @@ use aws_lambda_events::apigw::{
 use aws_lambda_events::iam::IamPolicyEffect;
 use serde_json::{Value, json};
 use testkit::harness::*;
-use testkit::{JwksServer, TestKey};
+use testkit::TestKey;
 
 const PLACEHOLDER: &str = "REPLACE_WITH_ID_TOKEN";
 
 /// An authorizer whose JWKS (serving the shared test key) is on 127.0.0.1; the server is
 /// returned so tests can take it down.
-async fn authorizer(rules: &str, http: HttpApiResponse) -> (Authorizer, JwksServer) {
-    let Harness {
-        verifier, server, ..
-    } = harness(&[TestKey::shared(0)], |_| {}).await;
-    let rules = if rules.is_empty() {
-        RouteRules::default()
-    } else {
-        RouteRules::parse(rules).unwrap()
-    };
-    (Authorizer::new(verifier, rules, http), server)
-}
-
 fn fixture(name: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
@@ -47,24 +38,6 @@ fn our_event(name: &str, token: &str) -> Value {
         .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text.replace(PLACEHOLDER, token)).unwrap()
-}
-
-fn statements(response: &Value) -> Vec<(String, Vec<String>)> {
-    response["policyDocument"]["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            assert_eq!(s["Action"], json!(["execute-api:Invoke"]));
-            let resources = s["Resource"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| r.as_str().unwrap().to_owned())
-                .collect();
-            (s["Effect"].as_str().unwrap().to_owned(), resources)
-        })
-        .collect()
 }
 
 #[tokio::test]

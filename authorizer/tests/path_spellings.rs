@@ -3,42 +3,17 @@
 //! spelling is denied: the answer is cached for the token and must stay right for the
 //! caller's other requests.
 
-use authorizer::{Authorizer, HttpApiResponse, RouteRules};
+mod common;
+use common::{authorizer, statements};
+
+use authorizer::HttpApiResponse;
 use serde_json::{Value, json};
 use testkit::harness::*;
-use testkit::{JwksServer, TestKey};
+use testkit::TestKey;
 
 const REST_BASE: &str = "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod";
 const HTTP_BASE: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default";
 const RULES: &str = r#"{"GET /me": {"groups": ["admin"]}}"#;
-
-async fn authorizer(rules: &str, http: HttpApiResponse) -> (Authorizer, JwksServer) {
-    let rules = if rules.is_empty() {
-        RouteRules::default()
-    } else {
-        RouteRules::parse(rules).unwrap()
-    };
-    let Harness {
-        verifier, server, ..
-    } = harness(&[TestKey::shared(0)], |_| {}).await;
-    (Authorizer::new(verifier, rules, http), server)
-}
-
-fn statements(response: &Value) -> Vec<(String, Vec<String>)> {
-    response["policyDocument"]["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            let resources = s["Resource"].as_array().unwrap();
-            let resources = resources.iter().map(|r| r.as_str().unwrap().to_owned());
-            (
-                s["Effect"].as_str().unwrap().to_owned(),
-                resources.collect(),
-            )
-        })
-        .collect()
-}
 
 fn rest_event(token: &str, method_and_path: &str) -> Value {
     json!({"type": "TOKEN", "authorizationToken": token,
