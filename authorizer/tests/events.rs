@@ -18,8 +18,8 @@ use aws_lambda_events::apigw::{
 };
 use aws_lambda_events::iam::IamPolicyEffect;
 use serde_json::{Value, json};
-use testkit::harness::*;
 use testkit::TestKey;
+use testkit::harness::*;
 
 const PLACEHOLDER: &str = "REPLACE_WITH_ID_TOKEN";
 

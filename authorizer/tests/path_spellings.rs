@@ -8,8 +8,8 @@ use common::{authorizer, statements};
 
 use authorizer::HttpApiResponse;
 use serde_json::{Value, json};
-use testkit::harness::*;
 use testkit::TestKey;
+use testkit::harness::*;
 
 const REST_BASE: &str = "arn:aws:execute-api:ap-northeast-1:123456789012:abcdef1234/prod";
 const HTTP_BASE: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default";

@@ -9,10 +9,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use local_gateway::authorize::AuthorizerKind;
 use local_gateway::cli::Options;
-use local_gateway::config::{API_ID, in_process, with_cache_ttl};
-use local_gateway::request::ApiContext;
-use local_gateway::routes::RouteLayout;
-use local_gateway::{Gateway, GatewayConfig, server};
+use local_gateway::config::{gateway_config, in_process, with_cache_ttl};
+use local_gateway::{Gateway, server};
 use serde_json::json;
 use testkit::{JwksServer, TestKey, cognito_claims, mint};
 
@@ -57,29 +55,20 @@ async fn stack(kind: AuthorizerKind, variable: &'static str, rules: String) -> S
         _ => None,
     };
     let options = Options {
+        authorizer: kind,
         ttl: Duration::from_secs(TTL),
+        stage: if kind == AuthorizerKind::Http {
+            "$default"
+        } else {
+            "prod"
+        }
+        .into(),
         ..Options::default()
     };
+    let config = gateway_config(&options, &lookup);
     let functions = in_process(with_cache_ttl(&options, lookup).unwrap())
         .await
         .expect("in-process functions");
-    let config = GatewayConfig {
-        kind,
-        routes: RouteLayout::Template,
-        cors_origin: None,
-        ttl: options.ttl,
-        api: ApiContext {
-            region: "ap-northeast-1".into(),
-            account: "123456789012".into(),
-            api_id: API_ID.into(),
-            stage: if kind == AuthorizerKind::Http {
-                "$default"
-            } else {
-                "prod"
-            }
-            .into(),
-        },
-    };
     let gateway = Arc::new(Gateway::new(config, functions));
     let addr = server::spawn(Arc::clone(&gateway)).await.unwrap();
     Stack {
