@@ -30,14 +30,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub use lambda_log::{LogFormat, LogSettings};
 use oidc_jwt_verifier::{
     ConfigError,
-    config::non_blank,
+    config::env::{non_blank, one_of},
     jwks::{JwksEvent, JwksObserver},
 };
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use tracing::Level;
-
-use oidc_jwt_verifier::config::env::one_of;
 
 const METRICS: &str = "METRICS";
 const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";

@@ -22,12 +22,10 @@ pub use issuers_json::{MAX_ISSUERS, parse_issuers};
 pub use url::parse_key_url;
 
 // Shared with this workspace's other crates (the revocation list's endpoints, the sign-out's
-// pool, every variable's "unset or blank" rule), so that each rule is written once; not part
-// of the verifier's API, hence hidden from its documentation.
+// pool; `env` above holds every variable's readers), so that each rule is written once; not
+// part of the verifier's API, hence hidden from its documentation.
 #[doc(hidden)]
 pub use cognito::cognito_pool_of_issuer;
-#[doc(hidden)]
-pub use env::non_blank;
 #[doc(hidden)]
 pub use url::parse_endpoint;
 
@@ -232,16 +230,6 @@ const APP_CLIENT_ID: &str = "APP_CLIENT_ID";
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn blank_is_unset_and_anything_else_is_kept_as_written() {
-        for blank in ["", " ", "\t\n "] {
-            assert_eq!(non_blank(blank.to_owned()), None, "{blank:?}");
-        }
-        for value in ["x", " x ", "0"] {
-            assert_eq!(non_blank(value.to_owned()).as_deref(), Some(value));
-        }
-    }
 
     #[test]
     fn a_message_about_an_entry_or_member_continues_the_variables_name() {

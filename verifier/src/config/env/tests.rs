@@ -15,6 +15,16 @@ fn message<T: std::fmt::Debug>(result: Result<T, ConfigError>) -> String {
 }
 
 #[test]
+fn blank_is_unset_and_anything_else_is_kept_as_written() {
+    for blank in ["", " ", "\t\n "] {
+        assert_eq!(non_blank(blank.to_owned()), None, "{blank:?}");
+    }
+    for value in ["x", " x ", "0"] {
+        assert_eq!(non_blank(value.to_owned()).as_deref(), Some(value));
+    }
+}
+
+#[test]
 fn numbers_are_whole_trimmed_and_in_range() {
     let get = with(&[("N", " 7 "), ("LOW", "0"), ("HIGH", "11"), ("X", "1.5")]);
     assert_eq!(number(&get, "N", 3, 1..=10), Ok(7));
